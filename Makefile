@@ -1,0 +1,107 @@
+# pdm-edge: predictive-maintenance filters for edge devices.
+#
+#   make            build libstream and every filter into bin/
+#   make test       install missing packages, build, run all tests (also under ASan+UBSan)
+#   make demo       replay bundled recordings through the pipeline
+#   make bench      run the benchmarks and print their figures
+#
+# One filter = one folder filters/NAME/ (*.c + NAME.1) -> bin/NAME.
+# libstream/*.c -> build/<variant>/libstream.a.  tests/unit/test_*.c -> one
+# cmocka binary each.  Variants: rel (bin/) and san (build/san/bin/, ASan+UBSan).
+
+CC	?= cc
+PKG	?= pkg-config
+OPT	?= -O2 -g
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+STD	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+SANFL	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+BASEPKG	 = msgpack libzmq
+PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float 2>/dev/null)
+
+# Extra pkg-config packages per filter (default: none beyond BASEPKG).
+PKGS_window	= kissfft-float
+PKGS_infer	= openblas
+
+FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
+LIBSRC	:= $(wildcard libstream/*.c)
+UNITSRC	:= $(wildcard tests/unit/test_*.c)
+BENCHSRC := $(wildcard bench/*.c)
+
+all: rel
+
+# ---- variant rules ---------------------------------------------------------
+# $(1) = variant name, $(2) = extra CFLAGS, $(3) = bin dir
+define variant
+B_$(1)		 = build/$(1)
+LIBA_$(1)	 = build/$(1)/libstream.a
+LIBOBJ_$(1)	 = $$(LIBSRC:%.c=build/$(1)/%.o)
+BINS_$(1)	 = $$(FILTERS:%=$(3)/%)
+UNITS_$(1)	 = $$(UNITSRC:tests/unit/%.c=build/$(1)/tests/%)
+
+build/$(1)/%.o: %.c $$(wildcard libstream/*.h) | build/$(1)/.dir
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(STD) $$(OPT) $$(WARN) $(2) -Ilibstream $$(PKGCFLAGS) $$(CPPFLAGS) $$(CFLAGS) -c -o $$@ $$<
+
+$$(LIBA_$(1)): $$(LIBOBJ_$(1))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+# a unit test: the test file plus the filter sources it names in a
+# "// link: filters/x/y.c ..." line
+build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h) | build/$(1)/.dir
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(STD) $$(OPT) $$(WARN) -Wno-missing-prototypes $(2) -Ilibstream -Ifilters $$(PKGCFLAGS) $$(CPPFLAGS) $$(CFLAGS) \
+		-o $$@ $$< $$(shell sed -n 's|^// link: ||p' $$<) $$(LIBA_$(1)) \
+		$$(shell $$(PKG) --libs $$(BASEPKG) cmocka $$(shell sed -n 's|^// pkgs: ||p' $$<)) -lm $$(LDFLAGS)
+
+$(1): $$(LIBA_$(1)) $$(BINS_$(1)) $$(UNITS_$(1))
+endef
+
+# $(1) variant, $(2) extra CFLAGS, $(3) bin dir, $(4) filter: every .c in its folder
+define filter
+$(3)/$(4): $$(patsubst %.c,build/$(1)/%.o,$$(wildcard filters/$(4)/*.c)) $$(LIBA_$(1)) | $(3)/.dir
+	$$(CC) $(2) -Wl,--as-needed -o $$@ $$(filter %.o,$$^) $$(LIBA_$(1)) \
+		$$(shell $$(PKG) --libs $$(BASEPKG) $$(PKGS_$(4))) -lm $$(LDFLAGS)
+endef
+
+$(eval $(call variant,rel,,bin))
+$(eval $(call variant,san,$(SANFL),build/san/bin))
+$(foreach f,$(FILTERS),$(eval $(call filter,rel,,bin,$(f))))
+$(foreach f,$(FILTERS),$(eval $(call filter,san,$(SANFL),build/san/bin,$(f))))
+
+%/.dir:
+	@mkdir -p $(dir $@) && touch $@
+
+# ---- top-level jobs --------------------------------------------------------
+deps:
+	@sh .ci/deps
+
+test: deps
+	@$(MAKE) --no-print-directory rel san bench-bins
+	@sh tests/run.sh
+
+check: test
+
+BENCHBINS := $(BENCHSRC:bench/%.c=build/rel/bench/%)
+build/rel/bench/%: bench/%.c $(LIBA_rel) | build/rel/.dir
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 -g $(WARN) -Wno-missing-prototypes -Ilibstream -Ifilters $(PKGCFLAGS) $(CPPFLAGS) $(CFLAGS) \
+		-o $@ $< $(shell sed -n 's|^// link: ||p' $<) $(LIBA_rel) \
+		$(shell $(PKG) --libs $(BASEPKG) $(shell sed -n 's|^// pkgs: ||p' $<)) -lm $(LDFLAGS)
+
+bench-bins: $(BENCHBINS)
+
+bench: deps
+	@$(MAKE) --no-print-directory rel bench-bins
+	@sh bench/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory rel
+	@sh pipelines/demo.sh
+
+clean:
+	rm -rf build bin
+
+.PHONY: all rel san deps test check bench bench-bins demo clean
+.SECONDARY:

@@ -1,0 +1,57 @@
+/*
+ * codec -- frames to msgpack bytes and back (docs/protocol.md).
+ *
+ * Encoding goes through msgpack-c's packer.  Decoding has two paths that
+ * must agree on every input (tests/unit/test_codec.c checks that):
+ * frame_decode(), our own decoder straight from bytes into a record (the
+ * fast path, no allocation), and frame_decode_msgpackc(), through
+ * msgpack_unpack() and msgpack_object (the reference).  Neither runs on
+ * bytes that frame_scan() has not accepted: frame_scan() walks a value's
+ * structure without allocating, so a length field can never make anyone
+ * allocate more than the bytes actually present.
+ */
+#ifndef CODEC_H
+#define CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <msgpack.h>
+
+#include "buf.h"
+#include "record.h"
+
+#define FRAME_MAX_DEFAULT	(1u << 20)	/* 1 MiB */
+#define FRAME_MAX_DEPTH		32
+
+enum scan_result {
+	SCAN_OK = 1,		/* a complete value of *len bytes */
+	SCAN_MORE = 0,		/* incomplete: need more bytes */
+	SCAN_BAD = -1		/* malformed or > max: *len = offset of fault */
+};
+
+/*
+ * Find the extent of the msgpack value starting at p[0..n).  max bounds the
+ * value's size.  On SCAN_BAD, *why is a static string.
+ */
+int	 frame_scan(const char *p, size_t n, size_t max, size_t *len,
+	     const char **why);
+
+/*
+ * Decode one scanned frame p[0..n) into r (cleared first).  Strings in r
+ * point into p.  0, or -1 with *why (static) if the value is not a frame.
+ */
+int	 frame_decode(struct record *r, const char *p, size_t n,
+	     const char **why);
+/* The same through msgpack-c; z is cleared first and holds r's nested data
+ * until the next call.  Raw values point into a buffer that the caller
+ * passes as scratch (reset first). */
+int	 frame_decode_msgpackc(struct record *r, const char *p, size_t n,
+	     msgpack_zone *z, struct buf *scratch, const char **why);
+
+/* Append r as one frame.  0, or -1 on ENOMEM. */
+int	 frame_encode(struct buf *, const struct record *);
+
+/* msgpack-c packer whose output is appended to b. */
+void	 frame_packer_init(msgpack_packer *, struct buf *b);
+
+#endif
