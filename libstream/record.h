@@ -55,9 +55,11 @@ enum kind {
 	KIND_EOS, KIND_OTHER
 };
 
+/* Owned bytes: a list of blocks that never move, so pointers handed out
+ * stay valid until record_clear(), which keeps the blocks for reuse. */
+struct arena_block;
 struct arena {
-	char	*buf;
-	size_t	 len, cap;
+	struct arena_block	*head, *cur;
 };
 
 struct record {
@@ -65,6 +67,7 @@ struct record {
 	int64_t		 sec;
 	uint32_t	 nsec;
 	uint8_t		 ttype;		/* enum time_type */
+	double		 tf;		/* TIME_FLOAT: the float as sent */
 	uint8_t		 legacy;	/* read as [time, body] (no meta) */
 
 	/* parsed from meta (kept in step by the setters) */

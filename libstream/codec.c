@@ -1,0 +1,779 @@
+/*
+ * codec -- msgpack frames <-> records.
+ *
+ * frame_scan() walks one msgpack value's structure with a small stack of
+ * remaining-item counts and checks every length against both the bytes
+ * present and the frame size limit before anything is allocated: a 6-byte
+ * header claiming 4 GiB is an error here, not a malloc in msgpack-c.
+ * frame_decode() then fills a record straight from the bytes (strings
+ * point into them, nested values stay as raw bytes); it bounds-checks every
+ * read as well, so it is safe on any input.  frame_decode_msgpackc() is the
+ * reference path through msgpack_unpack(); tests decode every corpus frame
+ * both ways and compare.  frame_encode() packs with msgpack-c's packer.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "codec.h"
+#include "record_int.h"
+
+/* ---- scanning ----------------------------------------------------------- */
+
+static inline uint64_t
+be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Classify the header at s[0..avail): *hdr = header bytes, *payload =
+ * bytes that follow it (str/bin/ext), *items = child values (array, 2 per
+ * map entry).  Returns 0, 1 if more bytes are needed for the header, -1 for
+ * the invalid byte 0xc1.
+ */
+static int
+header(const unsigned char *s, size_t avail, size_t *hdr, uint64_t *payload,
+    uint64_t *items)
+{
+	unsigned char c = s[0];
+	int lb;
+
+	*payload = 0;
+	*items = 0;
+	*hdr = 1;
+	if (c <= 0x7f || c >= 0xe0)
+		return 0;
+	if (c >= 0x80 && c <= 0x8f) {
+		*items = 2u * (c & 0x0f);
+		return 0;
+	}
+	if (c >= 0x90 && c <= 0x9f) {
+		*items = c & 0x0f;
+		return 0;
+	}
+	if (c >= 0xa0 && c <= 0xbf) {
+		*payload = c & 0x1f;
+		return 0;
+	}
+	switch (c) {
+	case 0xc0: case 0xc2: case 0xc3:
+		return 0;
+	case 0xc1:
+		return -1;
+	case 0xc4: case 0xc5: case 0xc6:	/* bin 8/16/32 */
+	case 0xd9: case 0xda: case 0xdb:	/* str 8/16/32 */
+		lb = (c == 0xc4 || c == 0xd9) ? 1 :
+		    (c == 0xc5 || c == 0xda) ? 2 : 4;
+		*hdr = 1 + (size_t)lb;
+		if (avail < *hdr)
+			return 1;
+		*payload = be(s + 1, lb);
+		return 0;
+	case 0xc7: case 0xc8: case 0xc9:	/* ext 8/16/32 */
+		lb = c == 0xc7 ? 1 : c == 0xc8 ? 2 : 4;
+		*hdr = 2 + (size_t)lb;
+		if (avail < *hdr)
+			return 1;
+		*payload = be(s + 1, lb);
+		return 0;
+	case 0xca: *payload = 4; return 0;
+	case 0xcb: *payload = 8; return 0;
+	case 0xcc: case 0xd0: *payload = 1; return 0;
+	case 0xcd: case 0xd1: *payload = 2; return 0;
+	case 0xce: case 0xd2: *payload = 4; return 0;
+	case 0xcf: case 0xd3: *payload = 8; return 0;
+	case 0xd4: *hdr = 2; *payload = 1; return avail < 2;
+	case 0xd5: *hdr = 2; *payload = 2; return avail < 2;
+	case 0xd6: *hdr = 2; *payload = 4; return avail < 2;
+	case 0xd7: *hdr = 2; *payload = 8; return avail < 2;
+	case 0xd8: *hdr = 2; *payload = 16; return avail < 2;
+	case 0xdc: case 0xdd:			/* array 16/32 */
+		*hdr = c == 0xdc ? 3 : 5;
+		if (avail < *hdr)
+			return 1;
+		*items = be(s + 1, (int)*hdr - 1);
+		return 0;
+	case 0xde: case 0xdf:			/* map 16/32 */
+		*hdr = c == 0xde ? 3 : 5;
+		if (avail < *hdr)
+			return 1;
+		*items = 2 * be(s + 1, (int)*hdr - 1);
+		return 0;
+	}
+	return -1;
+}
+
+int
+frame_scan(const char *p, size_t n, size_t max, size_t *len, const char **why)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint64_t rem[FRAME_MAX_DEPTH + 1], payload, items;
+	size_t off = 0, hdr, lim = n < max ? n : max;
+	int d = 0, h;
+
+	rem[0] = 1;
+	for (;;) {
+		while (rem[d] == 0)
+			if (--d < 0) {
+				*len = off;
+				return SCAN_OK;
+			}
+		if (off >= lim)
+			goto short_input;
+		h = header(s + off, lim - off, &hdr, &payload, &items);
+		if (h == -1) {
+			*len = off;
+			*why = "invalid msgpack byte 0xc1";
+			return SCAN_BAD;
+		}
+		if (h == 1)
+			goto short_input;
+		rem[d]--;
+		if (payload > max || hdr + payload > max - off) {
+			*len = off;
+			*why = "frame larger than the maximum frame size";
+			return SCAN_BAD;
+		}
+		if (items > max - off) {	/* each item is at least a byte */
+			*len = off;
+			*why = "container length exceeds the maximum frame size";
+			return SCAN_BAD;
+		}
+		if (hdr + payload > n - off)
+			goto short_input;
+		off += hdr + payload;
+		if (items > 0) {
+			if (d == FRAME_MAX_DEPTH) {
+				*len = off;
+				*why = "nesting deeper than 32 levels";
+				return SCAN_BAD;
+			}
+			rem[++d] = items;
+		}
+	}
+short_input:
+	if (off >= max) {
+		*len = off;
+		*why = "frame larger than the maximum frame size";
+		return SCAN_BAD;
+	}
+	*len = off;
+	return SCAN_MORE;
+}
+
+/* ---- fast decoder -------------------------------------------------------- */
+
+struct cur {
+	const unsigned char	*p, *e;
+};
+
+#define BAD(msg)	do { *why = (msg); return -1; } while (0)
+
+/* Skip one value (any type); -1 if it runs past the end. */
+static int
+skip(struct cur *c)
+{
+	uint64_t payload, items, rem = 1;
+	size_t hdr;
+
+	while (rem > 0) {
+		if (c->p >= c->e)
+			return -1;
+		if (header(c->p, (size_t)(c->e - c->p), &hdr, &payload,
+		    &items) != 0)
+			return -1;
+		if (hdr + payload > (uint64_t)(c->e - c->p))
+			return -1;
+		c->p += hdr + payload;
+		rem += items - 1;
+	}
+	return 0;
+}
+
+/* Array or map header: *count entries; returns 'a', 'm' or 0. */
+static int
+container(struct cur *c, uint32_t *count)
+{
+	unsigned char b;
+
+	if (c->p >= c->e)
+		return 0;
+	b = *c->p;
+	if ((b & 0xf0) == 0x90) {
+		*count = b & 0x0f;
+		c->p++;
+		return 'a';
+	}
+	if ((b & 0xf0) == 0x80) {
+		*count = b & 0x0f;
+		c->p++;
+		return 'm';
+	}
+	if (b == 0xdc || b == 0xde) {
+		if (c->e - c->p < 3)
+			return 0;
+		*count = (uint32_t)be(c->p + 1, 2);
+		c->p += 3;
+		return b == 0xdc ? 'a' : 'm';
+	}
+	if (b == 0xdd || b == 0xdf) {
+		if (c->e - c->p < 5)
+			return 0;
+		*count = (uint32_t)be(c->p + 1, 4);
+		c->p += 5;
+		return b == 0xdd ? 'a' : 'm';
+	}
+	return 0;
+}
+
+static int
+read_str(struct cur *c, const char **s, uint32_t *len)
+{
+	unsigned char b;
+	size_t h;
+	uint64_t n;
+
+	if (c->p >= c->e)
+		return -1;
+	b = *c->p;
+	if ((b & 0xe0) == 0xa0) {
+		h = 1;
+		n = b & 0x1f;
+	} else if (b == 0xd9 || b == 0xda || b == 0xdb) {
+		h = 1 + (size_t)(b == 0xd9 ? 1 : b == 0xda ? 2 : 4);
+		if ((size_t)(c->e - c->p) < h)
+			return -1;
+		n = be(c->p + 1, (int)h - 1);
+	} else
+		return -1;
+	if (n > (uint64_t)(c->e - c->p) - h)
+		return -1;
+	*s = (const char *)c->p + h;
+	*len = (uint32_t)n;
+	c->p += h + n;
+	return 0;
+}
+
+static int
+read_value(struct cur *c, struct value *v)
+{
+	const unsigned char *s = c->p;
+	size_t avail = (size_t)(c->e - c->p), hdr;
+	uint64_t payload, items, u;
+	unsigned char b;
+	union { uint32_t u; float f; } f32;
+	union { uint64_t u; double f; } f64;
+
+	if (avail == 0)
+		return -1;
+	b = s[0];
+	v->len = 0;
+	if (b <= 0x7f) {
+		v->type = VAL_INT;
+		v->i = b;
+		c->p++;
+		return 0;
+	}
+	if (b >= 0xe0) {
+		v->type = VAL_INT;
+		v->i = (int8_t)b;
+		c->p++;
+		return 0;
+	}
+	if (b == 0xcb) {
+		if (avail < 9)
+			return -1;
+		f64.u = be(s + 1, 8);
+		v->type = VAL_F64;
+		v->f = f64.f;
+		c->p += 9;
+		return 0;
+	}
+	if ((b & 0xe0) == 0xa0 || b == 0xd9 || b == 0xda || b == 0xdb) {
+		v->type = VAL_STR;
+		return read_str(c, &v->p, &v->len);
+	}
+	if (header(s, avail, &hdr, &payload, &items) != 0 ||
+	    hdr + payload > avail)
+		return -1;
+	switch (b) {
+	case 0xc0:
+		v->type = VAL_NIL;
+		v->i = 0;
+		break;
+	case 0xc2: case 0xc3:
+		v->type = VAL_BOOL;
+		v->i = b == 0xc3;
+		break;
+	case 0xcc: case 0xcd: case 0xce: case 0xcf:
+		u = be(s + 1, (int)payload);
+		if (u <= INT64_MAX) {
+			v->type = VAL_INT;
+			v->i = (int64_t)u;
+		} else {
+			v->type = VAL_UINT;
+			v->u = u;
+		}
+		break;
+	case 0xd0: v->type = VAL_INT; v->i = (int8_t)s[1]; break;
+	case 0xd1: v->type = VAL_INT; v->i = (int16_t)be(s + 1, 2); break;
+	case 0xd2: v->type = VAL_INT; v->i = (int32_t)be(s + 1, 4); break;
+	case 0xd3: v->type = VAL_INT; v->i = (int64_t)be(s + 1, 8); break;
+	case 0xca:
+		f32.u = (uint32_t)be(s + 1, 4);
+		v->type = VAL_F32;
+		v->f = f32.f;
+		break;
+	case 0xc4: case 0xc5: case 0xc6:
+		v->type = VAL_BIN;
+		v->p = (const char *)s + hdr;
+		v->len = (uint32_t)payload;
+		break;
+	case 0xd7: case 0xc7:
+		/* EventTime: ext type 0 with 8 bytes and nsec < 1e9 */
+		if (payload == 8 && (int8_t)s[hdr - 1] == 0 &&
+		    be(s + hdr + 4, 4) < 1000000000u) {
+			v->type = VAL_TIME;
+			v->i = (int64_t)be(s + hdr, 4);
+			v->len = (uint32_t)be(s + hdr + 4, 4);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		/* other ext, arrays and maps: keep the bytes */
+		if (skip(c) == -1)
+			return -1;
+		v->type = VAL_RAW;
+		v->p = (const char *)s;
+		v->len = (uint32_t)(c->p - s);
+		return 0;
+	}
+	c->p += hdr + payload;
+	return 0;
+}
+
+static int
+read_time(struct record *r, struct cur *c, const char **why)
+{
+	struct value v;
+
+	if (read_value(c, &v) == -1)
+		BAD("time: truncated or malformed");
+	switch (v.type) {
+	case VAL_TIME:
+		r->sec = v.i;
+		r->nsec = v.len;
+		r->ttype = TIME_EVENT;
+		return 0;
+	case VAL_INT:
+		r->sec = v.i;
+		r->nsec = 0;
+		r->ttype = TIME_INT;
+		return 0;
+	case VAL_F64:
+	case VAL_F32:
+		if (!isfinite(v.f) || fabs(v.f) > 9.2e15)
+			BAD("time is not a finite number of seconds");
+		r->tf = v.f;
+		r->sec = (int64_t)floor(v.f);
+		r->nsec = (uint32_t)((v.f - floor(v.f)) * 1e9);
+		if (r->nsec >= 1000000000u)
+			r->nsec = 999999999u;
+		r->ttype = TIME_FLOAT;
+		return 0;
+	case VAL_RAW:
+		if (c->p - (const unsigned char *)v.p >= 3 &&
+		    (((const unsigned char *)v.p)[0] == 0xd7 ||
+		    ((const unsigned char *)v.p)[0] == 0xc7))
+			BAD("time: EventTime nanoseconds out of range or ext type not 0");
+		BAD("time is not an EventTime, integer or float");
+	default:
+		BAD("time is not an EventTime, integer or float");
+	}
+}
+
+static int
+read_map(struct cur *c, struct field **fp, uint32_t *cap, uint32_t *np,
+    const char *what, const char **why)
+{
+	struct field *f;
+	uint32_t n, i;
+
+	if (container(c, &n) != 'm')
+		BAD(what[0] == 'm' ? "meta is not a map" : "body is not a map");
+	if (n > (uint32_t)(c->e - c->p) / 2)
+		BAD("map length runs past the end of the frame");
+	if (fields_grow(fp, cap, n) == -1)
+		BAD("out of memory");
+	for (i = 0; i < n; i++) {
+		f = &(*fp)[i];
+		if (read_str(c, &f->key, &f->klen) == -1)
+			BAD(what[0] == 'm' ? "meta key is not a string" :
+			    "body key is not a string");
+		if (read_value(c, &f->v) == -1)
+			BAD("value truncated or malformed");
+	}
+	*np = n;
+	return 0;
+}
+
+static int
+finish(struct record *r, const char **why)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->nmeta; i++)
+		meta_note(r, &r->meta[i]);
+	if (r->version > PROTO_VERSION)
+		BAD("frame version is newer than this reader's (1)");
+	if (r->version < 1)
+		BAD("frame version is not a positive integer");
+	return 0;
+}
+
+int
+frame_decode(struct record *r, const char *p, size_t n, const char **why)
+{
+	struct cur c = { (const unsigned char *)p, (const unsigned char *)p + n };
+	uint32_t cnt, hcnt;
+	int t;
+
+	record_clear(r);
+	if (container(&c, &cnt) != 'a' || cnt != 2)
+		BAD("frame is not a 2-element array [[time, meta], body]");
+	if (c.p < c.e && (*c.p & 0xf0) == 0x90) {
+		if ((t = container(&c, &hcnt)) != 'a' || hcnt != 2)
+			BAD("frame header is not a 2-element array [time, meta]");
+		if (read_time(r, &c, why) == -1)
+			return -1;
+		if (read_map(&c, &r->meta, &r->meta_cap, &r->nmeta, "meta",
+		    why) == -1)
+			return -1;
+	} else {
+		/* Fluent Bit's older [time, body] */
+		if (read_time(r, &c, why) == -1)
+			return -1;
+		r->legacy = 1;
+	}
+	if (read_map(&c, &r->body, &r->body_cap, &r->nbody, "body", why) == -1)
+		return -1;
+	if (c.p != c.e)
+		BAD("bytes left over after the frame");
+	return finish(r, why);
+}
+
+/* ---- reference decoder through msgpack-c -------------------------------- */
+
+static int
+obj_value(const msgpack_object *o, struct value *v, msgpack_zone *z,
+    struct buf *scratch)
+{
+	msgpack_packer pk;
+	char *mem;
+
+	v->len = 0;
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		v->type = VAL_NIL;
+		v->i = 0;
+		return 0;
+	case MSGPACK_OBJECT_BOOLEAN:
+		v->type = VAL_BOOL;
+		v->i = o->via.boolean;
+		return 0;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		*v = val_u64(o->via.u64);
+		return 0;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		*v = val_i64(o->via.i64);
+		return 0;
+	case MSGPACK_OBJECT_FLOAT32:
+		v->type = VAL_F32;
+		v->f = o->via.f64;
+		return 0;
+	case MSGPACK_OBJECT_FLOAT64:
+		v->type = VAL_F64;
+		v->f = o->via.f64;
+		return 0;
+	case MSGPACK_OBJECT_STR:
+		*v = val_str(o->via.str.ptr, o->via.str.size);
+		return 0;
+	case MSGPACK_OBJECT_BIN:
+		v->type = VAL_BIN;
+		v->p = o->via.bin.ptr;
+		v->len = o->via.bin.size;
+		return 0;
+	case MSGPACK_OBJECT_EXT:
+		if (o->via.ext.type == 0 && o->via.ext.size == 8 &&
+		    be((const unsigned char *)o->via.ext.ptr + 4, 4) <
+		    1000000000u) {
+			*v = val_time((int64_t)be((const unsigned char *)
+			    o->via.ext.ptr, 4), (uint32_t)be((const unsigned
+			    char *)o->via.ext.ptr + 4, 4));
+			return 0;
+		}
+		/* FALLTHROUGH */
+	default:
+		buf_reset(scratch);
+		frame_packer_init(&pk, scratch);
+		if (msgpack_pack_object(&pk, *o) != 0)
+			return -1;
+		if ((mem = msgpack_zone_malloc(z, scratch->len ? scratch->len :
+		    1)) == NULL)
+			return -1;
+		memcpy(mem, scratch->p, scratch->len);
+		v->type = VAL_RAW;
+		v->p = mem;
+		v->len = (uint32_t)scratch->len;
+		return 0;
+	}
+}
+
+static int
+obj_time(struct record *r, const msgpack_object *o, msgpack_zone *z,
+    struct buf *scratch, const char **why)
+{
+	struct value v;
+
+	if (obj_value(o, &v, z, scratch) == -1)
+		BAD("out of memory");
+	switch (v.type) {
+	case VAL_TIME:
+		r->sec = v.i;
+		r->nsec = v.len;
+		r->ttype = TIME_EVENT;
+		return 0;
+	case VAL_INT:
+		r->sec = v.i;
+		r->ttype = TIME_INT;
+		return 0;
+	case VAL_F64:
+	case VAL_F32:
+		if (!isfinite(v.f) || fabs(v.f) > 9.2e15)
+			BAD("time is not a finite number of seconds");
+		r->tf = v.f;
+		r->sec = (int64_t)floor(v.f);
+		r->nsec = (uint32_t)((v.f - floor(v.f)) * 1e9);
+		if (r->nsec >= 1000000000u)
+			r->nsec = 999999999u;
+		r->ttype = TIME_FLOAT;
+		return 0;
+	case VAL_RAW:
+		if (o->type == MSGPACK_OBJECT_EXT)
+			BAD("time: EventTime nanoseconds out of range or ext type not 0");
+		BAD("time is not an EventTime, integer or float");
+	default:
+		BAD("time is not an EventTime, integer or float");
+	}
+}
+
+static int
+obj_map(const msgpack_object *o, struct field **fp, uint32_t *cap,
+    uint32_t *np, const char *what, msgpack_zone *z, struct buf *scratch,
+    const char **why)
+{
+	const msgpack_object_kv *kv;
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_MAP)
+		BAD(what[0] == 'm' ? "meta is not a map" : "body is not a map");
+	if (fields_grow(fp, cap, o->via.map.size) == -1)
+		BAD("out of memory");
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR)
+			BAD(what[0] == 'm' ? "meta key is not a string" :
+			    "body key is not a string");
+		(*fp)[i].key = kv->key.via.str.ptr;
+		(*fp)[i].klen = kv->key.via.str.size;
+		if (obj_value(&kv->val, &(*fp)[i].v, z, scratch) == -1)
+			BAD("out of memory");
+	}
+	*np = o->via.map.size;
+	return 0;
+}
+
+int
+frame_decode_msgpackc(struct record *r, const char *p, size_t n,
+    msgpack_zone *z, struct buf *scratch, const char **why)
+{
+	msgpack_object o;
+	const msgpack_object *h;
+	size_t off = 0;
+	int ret;
+
+	record_clear(r);
+	msgpack_zone_clear(z);
+	ret = msgpack_unpack(p, n, &off, z, &o);
+	if (ret == MSGPACK_UNPACK_EXTRA_BYTES)
+		BAD("bytes left over after the frame");
+	if (ret != MSGPACK_UNPACK_SUCCESS)
+		BAD("malformed msgpack");
+	if (o.type != MSGPACK_OBJECT_ARRAY || o.via.array.size != 2)
+		BAD("frame is not a 2-element array [[time, meta], body]");
+	h = &o.via.array.ptr[0];
+	if (h->type == MSGPACK_OBJECT_ARRAY) {
+		if (h->via.array.size != 2)
+			BAD("frame header is not a 2-element array [time, meta]");
+		if (obj_time(r, &h->via.array.ptr[0], z, scratch, why) == -1)
+			return -1;
+		if (obj_map(&h->via.array.ptr[1], &r->meta, &r->meta_cap,
+		    &r->nmeta, "meta", z, scratch, why) == -1)
+			return -1;
+	} else {
+		if (obj_time(r, h, z, scratch, why) == -1)
+			return -1;
+		r->legacy = 1;
+	}
+	if (obj_map(&o.via.array.ptr[1], &r->body, &r->body_cap, &r->nbody,
+	    "body", z, scratch, why) == -1)
+		return -1;
+	return finish(r, why);
+}
+
+/* ---- encoder ------------------------------------------------------------- */
+
+static int
+buf_write_cb(void *data, const char *p, size_t n)
+{
+	return buf_append(data, p, n);
+}
+
+void
+frame_packer_init(msgpack_packer *pk, struct buf *b)
+{
+	msgpack_packer_init(pk, b, buf_write_cb);
+}
+
+static void
+pack_time(msgpack_packer *pk, int64_t sec, uint32_t nsec)
+{
+	unsigned char t[8];
+	uint32_t s = (uint32_t)sec;
+
+	t[0] = s >> 24; t[1] = s >> 16; t[2] = s >> 8; t[3] = s;
+	t[4] = nsec >> 24; t[5] = nsec >> 16; t[6] = nsec >> 8; t[7] = nsec;
+	msgpack_pack_ext(pk, 8, 0);
+	msgpack_pack_ext_body(pk, t, 8);
+}
+
+static void
+pack_value(msgpack_packer *pk, const struct value *v)
+{
+	switch (v->type) {
+	case VAL_NIL:
+		msgpack_pack_nil(pk);
+		break;
+	case VAL_BOOL:
+		if (v->i)
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+		break;
+	case VAL_INT:
+		msgpack_pack_int64(pk, v->i);
+		break;
+	case VAL_UINT:
+		msgpack_pack_uint64(pk, v->u);
+		break;
+	case VAL_F64:
+		msgpack_pack_double(pk, v->f);
+		break;
+	case VAL_F32:
+		msgpack_pack_float(pk, (float)v->f);
+		break;
+	case VAL_STR:
+		msgpack_pack_str(pk, v->len);
+		msgpack_pack_str_body(pk, v->p, v->len);
+		break;
+	case VAL_BIN:
+		msgpack_pack_bin(pk, v->len);
+		msgpack_pack_bin_body(pk, v->p, v->len);
+		break;
+	case VAL_RAW:
+		pk->callback(pk->data, v->p, v->len);
+		break;
+	case VAL_TIME:
+		pack_time(pk, v->i, v->len);
+		break;
+	}
+}
+
+static void
+pack_map(msgpack_packer *pk, const struct field *f, uint32_t n)
+{
+	uint32_t i;
+
+	msgpack_pack_map(pk, n);
+	for (i = 0; i < n; i++) {
+		msgpack_pack_str(pk, f[i].klen);
+		msgpack_pack_str_body(pk, f[i].key, f[i].klen);
+		pack_value(pk, &f[i].v);
+	}
+}
+
+struct enc {
+	struct buf	*b;
+	int		 failed;
+};
+
+static int
+enc_write_cb(void *data, const char *p, size_t n)
+{
+	struct enc *e = data;
+
+	if (buf_append(e->b, p, n) == -1) {
+		e->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+frame_encode(struct buf *b, const struct record *r)
+{
+	msgpack_packer pk;
+	struct enc e = { b, 0 };
+	size_t start = b->len;
+	int ttype = r->ttype;
+
+	/* one reservation covers a typical frame: callbacks then only copy */
+	if (buf_reserve(b, 64 + 24 * (size_t)(r->nmeta + r->nbody)) == -1)
+		return -1;
+	/* EventTime holds 1970..2106: outside that, send float seconds */
+	if (ttype == TIME_EVENT && (r->sec < 0 || r->sec > UINT32_MAX))
+		ttype = -1;
+	msgpack_packer_init(&pk, &e, enc_write_cb);
+	msgpack_pack_array(&pk, 2);
+	if (!r->legacy)
+		msgpack_pack_array(&pk, 2);
+	switch (ttype) {
+	case TIME_INT:
+		msgpack_pack_int64(&pk, r->sec);
+		break;
+	case TIME_FLOAT:
+		msgpack_pack_double(&pk, r->tf);
+		break;
+	case -1:
+		msgpack_pack_double(&pk, (double)r->sec + r->nsec * 1e-9);
+		break;
+	default:
+		pack_time(&pk, r->sec, r->nsec);
+		break;
+	}
+	if (!r->legacy)
+		pack_map(&pk, r->meta, r->nmeta);
+	pack_map(&pk, r->body, r->nbody);
+	if (e.failed) {
+		b->len = start;
+		return -1;
+	}
+	return 0;
+}
