@@ -1,0 +1,419 @@
+/*
+ * test_codec -- frame_scan, frame_decode (fast path), frame_decode_msgpackc
+ * (reference) and frame_encode.  The two decoders must agree on every input:
+ * hand-made frames, every frame shape of the protocol, and a few hundred
+ * thousand random mutations of valid frames.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "codec.h"
+
+static int
+dbl_same(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(a)) == 0 || (isnan(a) && isnan(b));
+}
+
+/* Nested values compare by value: the fast path keeps their bytes as sent,
+ * msgpack-c re-packs them in canonical (smallest) form. */
+static int
+raw_same(const struct value *a, const struct value *b)
+{
+	msgpack_zone *z = msgpack_zone_new(1024);
+	msgpack_object oa, ob;
+	msgpack_packer pk;
+	struct buf ca = BUF_INIT, cb = BUF_INIT;
+	size_t off = 0;
+	int same;
+
+	same = msgpack_unpack(a->p, a->len, &off, z, &oa) ==
+	    MSGPACK_UNPACK_SUCCESS;
+	off = 0;
+	same = same && msgpack_unpack(b->p, b->len, &off, z, &ob) ==
+	    MSGPACK_UNPACK_SUCCESS;
+	if (same) {
+		frame_packer_init(&pk, &ca);
+		msgpack_pack_object(&pk, oa);
+		frame_packer_init(&pk, &cb);
+		msgpack_pack_object(&pk, ob);
+		same = ca.len == cb.len && memcmp(ca.p, cb.p, ca.len) == 0;
+	}
+	buf_free(&ca);
+	buf_free(&cb);
+	msgpack_zone_free(z);
+	return same;
+}
+
+static int
+value_same(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case VAL_F64:
+	case VAL_F32:
+		return dbl_same(a->f, b->f);
+	case VAL_RAW:
+		return raw_same(a, b);
+	case VAL_STR:
+	case VAL_BIN:
+		return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+	case VAL_TIME:
+		return a->i == b->i && a->len == b->len;
+	case VAL_UINT:
+		return a->u == b->u;
+	default:
+		return a->i == b->i;
+	}
+}
+
+static int
+fields_same(const struct field *a, const struct field *b, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].klen != b[i].klen ||
+		    memcmp(a[i].key, b[i].key, a[i].klen) != 0 ||
+		    !value_same(&a[i].v, &b[i].v))
+			return 0;
+	return 1;
+}
+
+static int
+record_same(const struct record *a, const struct record *b)
+{
+	return a->sec == b->sec && a->nsec == b->nsec && a->ttype == b->ttype &&
+	    a->legacy == b->legacy && a->kind == b->kind &&
+	    a->has_seq == b->has_seq && a->seq == b->seq &&
+	    a->dev_len == b->dev_len &&
+	    (a->dev == NULL) == (b->dev == NULL) &&
+	    (a->dev == NULL || memcmp(a->dev, b->dev, a->dev_len) == 0) &&
+	    a->nmeta == b->nmeta && a->nbody == b->nbody &&
+	    fields_same(a->meta, b->meta, a->nmeta) &&
+	    fields_same(a->body, b->body, a->nbody);
+}
+
+/* A sample frame with every value type. */
+static struct record *
+sample(void)
+{
+	struct record *r = record_new();
+	struct value v;
+	static const char raw[] = "\x92\x01\x81\xa1k\xc0";	/* [1, {"k": nil}] */
+
+	assert_non_null(r);
+	record_set_time(r, 1076582159, 123456789);
+	v = val_i64(1);
+	assert_int_equal(record_meta_set(r, "v", &v), 0);
+	assert_int_equal(record_set_kind(r, KIND_SAMPLE), 0);
+	assert_int_equal(record_set_dev(r, "pump-7", 6), 0);
+	assert_int_equal(record_set_seq(r, 42), 0);
+	v = val_str("file.csv", 8);
+	assert_int_equal(record_meta_set(r, "src", &v), 0);
+	assert_int_equal(record_add_f64(r, "vibration", -0.0531969), 0);
+	assert_int_equal(record_add_f64(r, "nan", NAN), 0);
+	assert_int_equal(record_add_f64(r, "inf", -INFINITY), 0);
+	assert_int_equal(record_add_i64(r, "neg", -129), 0);
+	assert_int_equal(record_add_i64(r, "big", INT64_MAX), 0);
+	v = val_u64(UINT64_MAX);
+	assert_int_equal(record_add(r, "ubig", 4, &v), 0);
+	assert_int_equal(record_add_str(r, "s", "h\xc3\xa9", 3), 0);
+	v = val_bool(1);
+	assert_int_equal(record_add(r, "b", 1, &v), 0);
+	v = val_nil();
+	assert_int_equal(record_add(r, "n", 1, &v), 0);
+	v = val_time(5, 6);
+	assert_int_equal(record_add(r, "t", 1, &v), 0);
+	v.type = VAL_F32;
+	v.f = 0.5;
+	assert_int_equal(record_add(r, "f32", 3, &v), 0);
+	v.type = VAL_BIN;
+	v.p = "\x00\x01";
+	v.len = 2;
+	assert_int_equal(record_add(r, "bin", 3, &v), 0);
+	v.type = VAL_RAW;
+	v.p = raw;
+	v.len = sizeof(raw) - 1;
+	assert_int_equal(record_add(r, "raw", 3, &v), 0);
+	return r;
+}
+
+static void
+decode_both(const char *p, size_t n, struct record *a, struct record *b,
+    int *ra, int *rb)
+{
+	static msgpack_zone *z;
+	static struct buf scratch;
+	const char *why;
+
+	if (z == NULL)
+		z = msgpack_zone_new(4096);
+	*ra = frame_decode(a, p, n, &why);
+	*rb = frame_decode_msgpackc(b, p, n, z, &scratch, &why);
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct record *r = sample(), *a = record_new(), *b = record_new();
+	struct buf out = BUF_INIT, again = BUF_INIT;
+	size_t len;
+	const char *why;
+	int ra, rb;
+
+	(void)state;
+	assert_int_equal(frame_encode(&out, r), 0);
+	assert_int_equal(frame_scan(out.p, out.len, FRAME_MAX_DEFAULT, &len,
+	    &why), SCAN_OK);
+	assert_int_equal(len, out.len);
+	decode_both(out.p, out.len, a, b, &ra, &rb);
+	assert_int_equal(ra, 0);
+	assert_int_equal(rb, 0);
+	assert_true(record_same(a, b));
+	assert_true(record_same(a, r));
+	assert_int_equal(a->kind, KIND_SAMPLE);
+	assert_int_equal(a->seq, 42);
+	assert_memory_equal(a->dev, "pump-7", 6);
+	/* re-encoding gives the same bytes */
+	assert_int_equal(frame_encode(&again, a), 0);
+	assert_int_equal(again.len, out.len);
+	assert_memory_equal(again.p, out.p, out.len);
+	buf_free(&out);
+	buf_free(&again);
+	record_free(&r);
+	record_free(&a);
+	record_free(&b);
+	assert_null(a);
+}
+
+/* Python: msgpack.packb([[ExtType(0, pack('>II', 1, 2)), {"kind": "event"}],
+ * {"type": "gap"}]) and the legacy form [1.5, {"x": 1}]. */
+static void
+test_foreign_bytes(void **state)
+{
+	static const char ev[] = "\x92\x92\xd7\x00\x00\x00\x00\x01\x00\x00\x00"
+	    "\x02\x81\xa4kind\xa5" "event\x81\xa4type\xa3gap";
+	static const char legacy[] = "\x92\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00"
+	    "\x81\xa1x\x01";
+	struct record *a = record_new(), *b = record_new();
+	struct buf out = BUF_INIT;
+	int ra, rb;
+
+	(void)state;
+	decode_both(ev, sizeof(ev) - 1, a, b, &ra, &rb);
+	assert_int_equal(ra, 0);
+	assert_int_equal(rb, 0);
+	assert_true(record_same(a, b));
+	assert_int_equal(a->kind, KIND_EVENT);
+	assert_int_equal(a->sec, 1);
+	assert_int_equal(a->nsec, 2);
+	assert_int_equal(frame_encode(&out, a), 0);
+	assert_int_equal(out.len, sizeof(ev) - 1);
+	assert_memory_equal(out.p, ev, out.len);
+
+	decode_both(legacy, sizeof(legacy) - 1, a, b, &ra, &rb);
+	assert_int_equal(ra, 0);
+	assert_int_equal(rb, 0);
+	assert_true(record_same(a, b));
+	assert_int_equal(a->legacy, 1);
+	assert_int_equal(a->ttype, TIME_FLOAT);
+	assert_int_equal(a->sec, 1);
+	assert_int_equal(a->nsec, 500000000);
+	buf_reset(&out);
+	assert_int_equal(frame_encode(&out, a), 0);
+	assert_int_equal(out.len, sizeof(legacy) - 1);
+	assert_memory_equal(out.p, legacy, out.len);
+	buf_free(&out);
+	record_free(&a);
+	record_free(&b);
+}
+
+struct badcase {
+	const char	*bytes;
+	size_t		 n;
+	int		 scan;		/* expected frame_scan result */
+	const char	*why;		/* substring of the reason */
+};
+
+#define B(s)	s, sizeof(s) - 1
+
+static void
+test_scan_limits(void **state)
+{
+	static const struct badcase cases[] = {
+		{ B("\xdb\xff\xff\xff\xff"), SCAN_BAD, "larger" },	/* str32 4 GiB */
+		{ B("\xdd\xff\xff\xff\xff"), SCAN_BAD, "container" },	/* array32 */
+		{ B("\xdf\x7f\xff\xff\xff"), SCAN_BAD, "container" },	/* map32 */
+		{ B("\xc6\x00\x10\x00\x01"), SCAN_BAD, "larger" },	/* bin32 1 MiB+1 */
+		{ B("\xc9\x7f\xff\xff\xff\x00"), SCAN_BAD, "larger" },	/* ext32 */
+		{ B("\xc1"), SCAN_BAD, "0xc1" },
+		{ B("\x92\x92\xd7\x00"), SCAN_MORE, NULL },		/* truncated */
+		{ B("\xdb\x00\x00"), SCAN_MORE, NULL },
+		{ B(""), SCAN_MORE, NULL },
+	};
+	char deep[40];
+	size_t i, len;
+	const char *why;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		assert_int_equal(frame_scan(cases[i].bytes, cases[i].n,
+		    FRAME_MAX_DEFAULT, &len, &why), cases[i].scan);
+		if (cases[i].why != NULL)
+			assert_non_null(strstr(why, cases[i].why));
+	}
+	memset(deep, 0x91, sizeof(deep));	/* 40 nested 1-arrays */
+	assert_int_equal(frame_scan(deep, sizeof(deep), FRAME_MAX_DEFAULT, &len,
+	    &why), SCAN_BAD);
+	assert_non_null(strstr(why, "nesting"));
+	/* a frame bigger than a small limit */
+	assert_int_equal(frame_scan("\xa5hello", 6, 4, &len, &why), SCAN_BAD);
+	assert_int_equal(frame_scan("\xa5hello", 6, 6, &len, &why), SCAN_OK);
+}
+
+static void
+test_shape_errors(void **state)
+{
+	static const struct badcase cases[] = {
+		{ B("\x93\x01\x02\x03"), 0, "2-element array" },
+		{ B("\x92\x93\x01\x80\x80\x80"), 0, "header" },
+		{ B("\x92\x92\xa1x\x80\x80"), 0, "time" },
+		{ B("\x92\x92\x01\x90\x80"), 0, "meta is not a map" },
+		{ B("\x92\x92\x01\x80\x01"), 0, "body is not a map" },
+		{ B("\x92\x92\x01\x81\x01\x01\x80"), 0, "meta key" },
+		{ B("\x92\x92\x01\x80\x81\x01\x01"), 0, "body key" },
+		{ B("\x92\x92\x01\x81\xa1v\x02\x80"), 0, "newer" },
+		/* EventTime with nsec >= 1e9 */
+		{ B("\x92\x92\xd7\x00\x00\x00\x00\x01\x3b\x9a\xca\x00\x80\x80"), 0,
+		    "nanoseconds" },
+		{ B("\x92\x92\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00\x80\x80"), 0,
+		    "finite" },
+	};
+	struct record *a = record_new(), *b = record_new();
+	size_t i, len;
+	const char *why;
+	int ra, rb;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(frame_scan(cases[i].bytes, cases[i].n,
+		    FRAME_MAX_DEFAULT, &len, &why), SCAN_OK);
+		why = NULL;
+		assert_int_equal(frame_decode(a, cases[i].bytes, cases[i].n,
+		    &why), -1);
+		if (strstr(why, cases[i].why) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, why,
+			    cases[i].why);
+		decode_both(cases[i].bytes, cases[i].n, a, b, &ra, &rb);
+		assert_int_equal(ra, rb);
+	}
+	record_free(&a);
+	record_free(&b);
+}
+
+/* Random mutations of valid frames: the decoders agree, nothing crashes. */
+static void
+test_mutations(void **state)
+{
+	struct record *r = sample(), *a = record_new(), *b = record_new();
+	struct buf out = BUF_INIT;
+	char m[512];
+	size_t len, n, i;
+	const char *why;
+	unsigned seed = 12345;
+	int ra, rb, iters = 200000, ok = 0, bad = 0;
+
+#if defined(__SANITIZE_ADDRESS__)
+	iters = 20000;
+#endif
+	(void)state;
+	assert_int_equal(frame_encode(&out, r), 0);
+	assert_true(out.len < sizeof(m));
+	for (i = 0; i < (size_t)iters; i++) {
+		memcpy(m, out.p, out.len);
+		n = out.len;
+		seed = seed * 1103515245u + 12345u;
+		m[(seed >> 8) % n] ^= (char)(1u << ((seed >> 4) & 7));
+		seed = seed * 1103515245u + 12345u;
+		if (seed & 1)
+			m[(seed >> 9) % n] = (char)(seed >> 17);
+		if (seed & 2)
+			n -= (seed >> 12) % 4;
+		if (frame_scan(m, n, FRAME_MAX_DEFAULT, &len, &why) != SCAN_OK)
+			continue;
+		decode_both(m, len, a, b, &ra, &rb);
+		assert_int_equal(ra, rb);
+		if (ra == 0) {
+			assert_true(record_same(a, b));
+			ok++;
+		} else
+			bad++;
+	}
+	assert_true(ok > 0 && bad > 0);
+	buf_free(&out);
+	record_free(&r);
+	record_free(&a);
+	record_free(&b);
+}
+
+static void
+test_record_api(void **state)
+{
+	struct record *r = sample(), *c = record_new();
+	uint32_t hint = 0;
+	double d;
+	int i;
+
+	(void)state;
+	i = record_find(r, "neg", 3, &hint);
+	assert_int_equal(i, 3);
+	assert_int_equal(hint, 3);
+	assert_int_equal(record_find(r, "neg", 3, &hint), 3);
+	assert_int_equal(record_find(r, "nope", 4, &hint), -1);
+	assert_int_equal(record_get_f64(r, "neg", &d), 0);
+	assert_true(d == -129.0);
+	assert_int_equal(record_get_f64(r, "s", &d), -1);
+	assert_int_equal(record_set_f64(r, "neg", 2.5), 0);
+	assert_int_equal(record_get_f64(r, "neg", &d), 0);
+	assert_true(d == 2.5);
+	record_del_at(r, 0);
+	assert_int_equal(record_find(r, "vibration", 9, NULL), -1);
+	assert_int_equal(record_set_dev(r, "x", 1), 0);
+	assert_int_equal(r->dev_len, 1);
+	assert_int_equal(record_meta_del(r, "dev"), 0);
+	assert_null(r->dev);
+	assert_int_equal(record_set_dev_copy(r, "pump-9", 6), 0);
+	/* a deep copy survives the original */
+	assert_int_equal(record_copy(c, r), 0);
+	record_free(&r);
+	assert_memory_equal(c->dev, "pump-9", 6);
+	assert_int_equal(c->seq, 42);
+	assert_int_equal(record_get_f64(c, "neg", &d), 0);
+	assert_true(d == 2.5);
+	record_free(&c);
+	record_free(&c);	/* NULL-safe */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_foreign_bytes),
+		cmocka_unit_test(test_scan_limits),
+		cmocka_unit_test(test_shape_errors),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_record_api),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

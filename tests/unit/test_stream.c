@@ -1,0 +1,259 @@
+/*
+ * test_stream -- endpoints: files, pipes and ZeroMQ (ipc, tcp, inproc),
+ * batching, end of stream, bad and truncated input, limits, uri errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "codec.h"
+#include "stream.h"
+
+static char dir[] = "/tmp/test_stream.XXXXXX";
+
+static void
+make_frame(struct record *r, uint64_t i)
+{
+	record_clear(r);
+	record_set_time(r, 1000 + (int64_t)i, (uint32_t)i);
+	record_set_kind(r, KIND_SAMPLE);
+	record_set_dev(r, "d1", 2);
+	record_set_seq(r, i);
+	record_add_f64(r, "x", (double)i * 0.5);
+}
+
+static void
+write_n(const char *uri, unsigned n)
+{
+	struct stream *w = stream_open(uri, "w");
+	struct record *r = record_new();
+	unsigned i;
+
+	assert_non_null(w);
+	for (i = 0; i < n; i++) {
+		make_frame(r, i);
+		assert_int_equal(stream_write(w, r), 0);
+	}
+	assert_int_equal(stream_frames(w), n);
+	assert_int_equal(stream_close(&w), 0);
+	assert_null(w);
+	record_free(&r);
+}
+
+static void
+read_n(const char *uri, unsigned n)
+{
+	struct stream *s = stream_open(uri, "r");
+	struct record *r;
+	unsigned i = 0;
+	double x;
+	int ret;
+
+	assert_non_null(s);
+	while ((ret = stream_read(s, &r)) == STREAM_OK) {
+		assert_int_equal(r->seq, i);
+		assert_int_equal(r->sec, 1000 + i);
+		assert_int_equal(r->nsec, i);
+		assert_int_equal(record_get_f64(r, "x", &x), 0);
+		assert_true(x == i * 0.5);
+		i++;
+	}
+	assert_int_equal(ret, STREAM_EOF);
+	assert_int_equal(i, n);
+	assert_int_equal(stream_frames(s), n);
+	stream_close(&s);
+}
+
+static void
+test_file(void **state)
+{
+	char path[64];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/f.mp", dir);
+	write_n(path, 100000);		/* several output buffers */
+	read_n(path, 100000);
+	write_n(path, 0);
+	read_n(path, 0);
+}
+
+static void
+test_bad_and_truncated(void **state)
+{
+	char path[64];
+	struct stream *s;
+	struct record *r;
+	struct buf b = BUF_INIT;
+	const char *p;
+	size_t n;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bad.mp", dir);
+	/* good frame, wrong-shape frame (skippable), good frame, truncated */
+	s = stream_open(path, "w");
+	assert_non_null(s);
+	r = record_new();
+	make_frame(r, 0);
+	assert_int_equal(frame_encode(&b, r), 0);
+	assert_int_equal(buf_append(&b, "\x93\x01\x02\x03", 4), 0);
+	assert_int_equal(frame_encode(&b, r), 0);
+	assert_int_equal(buf_append(&b, "\x92\x92\xd7", 3), 0);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(write(fd, b.p, b.len) == (ssize_t)b.len);
+	close(fd);
+	stream_close(&s);
+	record_free(&r);
+
+	s = stream_open(path, "r");
+	assert_int_equal(stream_read(s, &r), STREAM_OK);
+	assert_int_equal(stream_read(s, &r), STREAM_BAD);
+	assert_non_null(strstr(stream_error(s), "2-element array"));
+	assert_int_equal(stream_bad_frame(s, &p, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(stream_read(s, &r), STREAM_OK);
+	assert_int_equal(stream_read(s, &r), STREAM_ERR);
+	assert_non_null(strstr(stream_error(s), "ends inside a frame"));
+	/* the error names the byte offset of the truncated frame */
+	snprintf(path, sizeof(path), "byte %zu:", b.len - 3);
+	assert_non_null(strstr(stream_error(s), path));
+	stream_close(&s);
+
+	/* a huge length is an error, not an allocation */
+	snprintf(path, sizeof(path), "%s/huge.mp", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(write(fd, "\x92\x92\xdb\xff\xff\xff\xff", 7) == 7);
+	close(fd);
+	s = stream_open(path, "r");
+	assert_int_equal(stream_read(s, &r), STREAM_ERR);
+	assert_non_null(strstr(stream_error(s), "byte 2: frame larger"));
+	stream_close(&s);
+	buf_free(&b);
+}
+
+static void
+test_max_frame(void **state)
+{
+	char path[64];
+	struct stream *w, *s;
+	struct record *r = record_new(), *own = r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/max.mp", dir);
+	w = stream_open(path, "w");
+	stream_set_max_frame(w, 20);
+	make_frame(r, 1);
+	assert_int_equal(stream_write(w, r), -1);
+	assert_non_null(strstr(stream_error(w), "maximum frame size"));
+	stream_set_max_frame(w, FRAME_MAX_DEFAULT);
+	assert_int_equal(stream_write(w, r), 0);
+	assert_int_equal(stream_close(&w), 0);
+	record_free(&own);
+	s = stream_open(path, "r");
+	stream_set_max_frame(s, 20);
+	assert_int_equal(stream_read(s, &r), STREAM_ERR);
+	assert_non_null(strstr(stream_error(s), "maximum frame size"));
+	stream_close(&s);
+	s = stream_open(path, "r");
+	assert_int_equal(stream_read(s, &r), STREAM_OK);
+	assert_int_equal(r->seq, 1);
+	stream_close(&s);
+	r = NULL;
+}
+
+static void
+test_uri_errors(void **state)
+{
+	(void)state;
+	assert_null(stream_open("pub@tcp://127.0.0.1:1", "r"));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(stream_open_error(), "cannot be read"));
+	assert_null(stream_open("pull>tcp://127.0.0.1:1", "w"));
+	assert_null(stream_open("@nosuch://x", "r"));
+	assert_null(stream_open("/nonexistent/dir/file", "r"));
+	assert_int_equal(errno, ENOENT);
+	assert_null(stream_open("-", "x"));
+}
+
+static void
+test_zmq(void **state)
+{
+	const char *kinds[] = { "ipc", "tcp" };
+	char in[128], out[128];
+	struct stream *rd, *wr;
+	struct record *r, *m = record_new();
+	unsigned i, k;
+	int ret;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		if (k == 0) {
+			snprintf(in, sizeof(in), "@ipc://%s/s.sock", dir);
+			snprintf(out, sizeof(out), ">ipc://%s/s.sock", dir);
+		} else {
+			snprintf(in, sizeof(in), "@tcp://127.0.0.1:%d",
+			    20000 + (int)(getpid() % 20000));
+			snprintf(out, sizeof(out), ">tcp://127.0.0.1:%d",
+			    20000 + (int)(getpid() % 20000));
+		}
+		rd = stream_open(in, "r");
+		if (rd == NULL)
+			fail_msg("%s: %s", kinds[k], stream_open_error());
+		assert_int_equal(stream_is_zmq(rd), 1);
+		wr = stream_open(out, "w");
+		assert_non_null(wr);
+		for (i = 0; i < 5000; i++) {
+			make_frame(m, i);
+			assert_int_equal(stream_write(wr, m), 0);
+		}
+		assert_int_equal(stream_close(&wr), 0);	/* flush + eos */
+		i = 0;
+		while ((ret = stream_read(rd, &r)) == STREAM_OK)
+			assert_int_equal(r->seq, i++);
+		assert_int_equal(ret, STREAM_EOF);
+		assert_int_equal(i, 5000);
+		assert_true(stream_msgno(rd) > 1);	/* batched, not 1 msg */
+		assert_true(stream_msgno(rd) < 5000);
+		stream_close(&rd);
+	}
+	record_free(&m);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_bad_and_truncated),
+		cmocka_unit_test(test_max_frame),
+		cmocka_unit_test(test_uri_errors),
+		cmocka_unit_test(test_zmq),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
