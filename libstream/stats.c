@@ -1,0 +1,336 @@
+/*
+ * stats -- Welford moments and a Greenwald-Khanna quantile sketch.
+ *
+ * The sketch takes values into a buffer; a full buffer is sorted and merged
+ * into the summary in one pass (each new value gets g = 1 and d = g + d - 1
+ * of the tuple after it, or 0 if none), then the summary is compressed in
+ * one pass that folds a tuple into its right neighbour whenever the merged
+ * tuple keeps g + d <= floor(2n/k).  Folding never touches the first tuple,
+ * and the last is never folded, so min and max stay exact.  The invariant
+ * alone gives the rank bound (Greenwald and Khanna 2001, Prop. 1); see
+ * docs/normalize.md for the argument in terms of these functions.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+void
+stats_moments_init(struct stats_moments *m)
+{
+	m->n = 0;
+	m->shift = m->mean = m->m2 = 0;
+	m->min = INFINITY;
+	m->max = -INFINITY;
+}
+
+void
+stats_moments_add(struct stats_moments *m, double x)
+{
+	double d, y;
+
+	if (m->n == 0)
+		m->shift = x;
+	y = x - m->shift;
+	m->n++;
+	d = y - m->mean;
+	m->mean += d / (double)m->n;
+	m->m2 += d * (y - m->mean);
+	if (x < m->min)
+		m->min = x;
+	if (x > m->max)
+		m->max = x;
+}
+
+void
+stats_moments_merge(struct stats_moments *dst, const struct stats_moments *src)
+{
+	double na, nb, n, mb, d;
+
+	if (src->n == 0)
+		return;
+	if (dst->n == 0) {
+		*dst = *src;
+		return;
+	}
+	na = (double)dst->n;
+	nb = (double)src->n;
+	n = na + nb;
+	mb = src->mean + (src->shift - dst->shift);	/* in dst's frame */
+	d = mb - dst->mean;
+	dst->mean += d * (nb / n);
+	dst->m2 += src->m2 + d * d * (na * nb / n);
+	dst->n += src->n;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+}
+
+double
+stats_mean(const struct stats_moments *m)
+{
+	if (m->n == 0)
+		return NAN;
+	return m->shift + m->mean;
+}
+
+double
+stats_var(const struct stats_moments *m, unsigned ddof)
+{
+	if (m->n <= ddof)
+		return NAN;
+	return m->m2 / (double)(m->n - ddof);
+}
+
+double
+stats_std(const struct stats_moments *m, unsigned ddof)
+{
+	return sqrt(stats_var(m, ddof));
+}
+
+/* ---- quantile sketch -------------------------------------------------- */
+
+int
+stats_quant_init(struct stats_quant *q, unsigned k, size_t exact_max)
+{
+	memset(q, 0, sizeof(*q));
+	if (k == 0 || exact_max == 0 || exact_max > SIZE_MAX / sizeof(double)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((q->buf = malloc(exact_max * sizeof(double))) == NULL)
+		return -1;
+	q->k = k;
+	q->bufcap = exact_max;
+	q->exact = 1;
+	q->sorted = 1;
+	return 0;
+}
+
+void
+stats_quant_free(struct stats_quant *q)
+{
+	free(q->buf);
+	free(q->t);
+	free(q->tmp);
+	memset(q, 0, sizeof(*q));
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+sort_buf(struct stats_quant *q)
+{
+	if (!q->sorted) {
+		qsort(q->buf, q->nbuf, sizeof(double), cmp_double);
+		q->sorted = 1;
+	}
+}
+
+/* floor(2n/k): the most g + d any tuple may have. */
+static uint64_t
+band(const struct stats_quant *q)
+{
+	return 2 * q->n / q->k;
+}
+
+/*
+ * Fold tuples into their right neighbours where the result keeps
+ * g + d <= band.  t[0] (the minimum) is never folded into anything, and the
+ * last tuple only ever absorbs.
+ */
+static void
+compress(struct stats_quant *q)
+{
+	struct stats_tuple *t = q->t;
+	uint64_t cap = band(q);
+	size_t i, o;
+
+	if (q->nt < 3)
+		return;
+	o = 1;			/* t[1..o) are kept; t[o] is free */
+	for (i = 1; i + 1 < q->nt; i++) {
+		if (t[i].g + t[i + 1].g + t[i + 1].d <= cap)
+			t[i + 1].g += t[i].g;	/* fold i into i + 1 */
+		else
+			t[o++] = t[i];
+	}
+	t[o++] = t[q->nt - 1];
+	q->nt = o;
+}
+
+static int
+grow(struct stats_tuple **p, size_t *cap, size_t need)
+{
+	struct stats_tuple *np;
+	size_t nc;
+
+	if (need <= *cap)
+		return 0;
+	nc = *cap ? *cap : 256;
+	while (nc < need)
+		nc *= 2;
+	if (nc > SIZE_MAX / sizeof(**p)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((np = realloc(*p, nc * sizeof(**p))) == NULL)
+		return -1;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+/* Merge the buffer (its values are already counted in n) into the summary. */
+static int
+flush(struct stats_quant *q)
+{
+	struct stats_tuple *o, *swap;
+	size_t i = 0, j = 0, no = 0;
+	size_t swapcap;
+
+	if (q->nbuf == 0)
+		return 0;
+	if (grow(&q->tmp, &q->tmpcap, q->nt + q->nbuf) == -1)
+		return -1;
+	sort_buf(q);
+	o = q->tmp;
+	while (i < q->nt || j < q->nbuf) {
+		if (j < q->nbuf && (i == q->nt || q->buf[j] < q->t[i].v)) {
+			/* a new value before t[i] (after any equal ones) */
+			o[no].v = q->buf[j++];
+			o[no].g = 1;
+			o[no].d = i < q->nt ? q->t[i].g + q->t[i].d - 1 : 0;
+		} else
+			o[no] = q->t[i++];
+		no++;
+	}
+	swap = q->t;
+	swapcap = q->tcap;
+	q->t = q->tmp;
+	q->tcap = q->tmpcap;
+	q->tmp = swap;
+	q->tmpcap = swapcap;
+	q->nt = no;
+	q->nbuf = 0;
+	q->sorted = 1;
+	q->exact = 0;
+	compress(q);
+	return 0;
+}
+
+int
+stats_quant_add(struct stats_quant *q, double x)
+{
+	if (isnan(x)) {
+		errno = EDOM;
+		return -1;
+	}
+	if (q->nbuf == q->bufcap && flush(q) == -1)
+		return -1;
+	if (q->nbuf > 0 && x < q->buf[q->nbuf - 1])
+		q->sorted = 0;
+	q->buf[q->nbuf++] = x;
+	q->n++;
+	return 0;
+}
+
+uint64_t
+stats_quant_count(const struct stats_quant *q)
+{
+	return q->n;
+}
+
+int
+stats_quant_exact(const struct stats_quant *q)
+{
+	return q->exact;
+}
+
+size_t
+stats_quant_size(const struct stats_quant *q)
+{
+	return q->nt;
+}
+
+int
+stats_quant_rank(struct stats_quant *q, uint64_t r, double *out)
+{
+	uint64_t rmin = 0;
+	size_t i;
+
+	if (r < 1 || r > q->n) {
+		errno = EDOM;
+		return -1;
+	}
+	if (q->exact) {
+		sort_buf(q);
+		*out = q->buf[r - 1];
+		return 0;
+	}
+	if (flush(q) == -1)
+		return -1;
+	if (r == 1 || r == q->n) {	/* the exact minimum and maximum */
+		*out = q->t[r == 1 ? 0 : q->nt - 1].v;
+		return 0;
+	}
+	/*
+	 * The first tuple whose greatest rank passes r + n/k: the one before
+	 * it has greatest rank <= r + n/k and least rank > r - n/k (its
+	 * successor's least rank is its own plus g, and g + d <= 2n/k).  In
+	 * integers, rmax > r + n/k is k * rmax > k * r + n.
+	 */
+	for (i = 0; i < q->nt; i++) {
+		rmin += q->t[i].g;
+		if ((rmin + q->t[i].d) * q->k > r * q->k + q->n)
+			break;
+	}
+	*out = q->t[i == 0 ? 0 : i - 1].v;
+	return 0;
+}
+
+/*
+ * numpy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) for t >= 0.5.  For
+ * finite a and b the first test changes nothing; it keeps an infinite a
+ * from turning into NaN (inf - inf) where numpy would give NaN.
+ */
+static double
+lerp(double a, double b, double t)
+{
+	double d = b - a;
+
+	if (t == 0 || a == b)
+		return a;
+	return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+}
+
+int
+stats_quant_query(struct stats_quant *q, double phi, double *out)
+{
+	double h, lo, a, b;
+	uint64_t r;
+
+	if (!(phi >= 0 && phi <= 1) || q->n == 0) {
+		errno = EDOM;
+		return -1;
+	}
+	h = (double)(q->n - 1) * phi;
+	lo = floor(h);
+	if (h >= (double)(q->n - 1))
+		return stats_quant_rank(q, q->n, out);
+	r = (uint64_t)lo + 1;		/* 1-based rank of the value below */
+	if (stats_quant_rank(q, r, &a) == -1 ||
+	    stats_quant_rank(q, r + 1, &b) == -1)
+		return -1;
+	*out = lerp(a, b, h - lo);
+	return 0;
+}
