@@ -1,0 +1,52 @@
+#!/bin/sh
+# passthrough.sh -- frames/s through the bare pass-through filter, tap --count,
+# which decodes every frame into a record and encodes it again.
+#
+#   ingest | tap --count     the CSV all the way to re-encoded frames
+#   tap --count < FILE       the frames ingest wrote, read from a file
+#   cat FILE | tap --count | cat    the same over pipes on both sides
+#                                   (the target: >= 3 M frames/s)
+# Each is the median wall time of $RUNS runs, output to /dev/null; the frame
+# count is tap's own accounting ("in=").
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
+what=passthrough
+need "$BIN/ingest" "$BIN/tap" "$BBIN/rss" || exit 0
+bench_frames || finish
+fbytes=$(wc -c < "$BENCH_FRAMES")
+
+# run NAME CMD: $RUNS timed runs of the shell command CMD (bash, pipefail);
+# sets MED (median seconds) and N (frames tap counted); 1 if a run failed.
+run() {
+	_name=$1 _cmd=$2 _w="" _i=0
+	while [ "$_i" -lt "$RUNS" ]; do
+		_i=$((_i + 1))
+		timed "$OUT/$_name.err" bash -o pipefail -c "$_cmd" > /dev/null
+		_st=$?
+		if [ $_st -ne 0 ]; then
+			fail "$_name: $_cmd: exit $_st" "$OUT/$_name.err"
+			return 1
+		fi
+		_w="$_w $WALL"
+	done
+	# shellcheck disable=SC2086
+	MED=$(median $_w)
+	N=$(counter "$OUT/$_name.err" tap in)
+	if [ -z "$N" ]; then
+		fail "$_name: no \"in=\" count from tap" "$OUT/$_name.err"
+		return 1
+	fi
+	[ "$N" = "$ROWS" ] || fail "$_name: tap counted $N frames, expected $ROWS" "$OUT/$_name.err"
+}
+
+if run ingest-tap "\"$BIN/ingest\" $INGEST_OPTS \"$BENCH_CSV\" | \"$BIN/tap\" --count"; then
+	fig "ingest | tap --count: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s for $N frames)"
+fi
+if run tap-file "\"$BIN/tap\" --count < \"$BENCH_FRAMES\""; then
+	fig "tap --count < frames.mp: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s, $(fmt '%.0f' "$fbytes / $MED / 1e6") MB/s (median of $RUNS: $(fmt '%.3f' "$MED") s, $(fmt '%.1f' "$fbytes / $N") B/frame)"
+fi
+if run tap-pipe "cat \"$BENCH_FRAMES\" | \"$BIN/tap\" --count | cat"; then
+	r=$(calc "$N / $MED / 1e6")
+	fig "cat | tap --count | cat: $(fmt '%.2f' "$r") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s; target >= 3 M: $(verdict "$r" '>=' 3))"
+fi
+finish
