@@ -1,0 +1,464 @@
+/*
+ * tap -- look at a stream of frames, or write one by hand.
+ *
+ * By default tap prints each frame it reads as one line of JSON (the
+ * mapping of docs/tap.md, exact both ways); -r reads such lines back into
+ * frames; --count is the bare pass-through filter, which decodes every
+ * frame into a record and encodes it again, and counts.  Frames come from
+ * and go to any endpoint libstream opens; JSON text comes from a file or
+ * standard input and goes to a file or standard output.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "counters.h"
+#include "record.h"
+#include "stream.h"
+
+#include "json.h"
+
+#define MAX_FRAME_MIN	64
+#define MAX_FRAME_MAX	(1u << 30)
+#define READ_CHUNK	(64u * 1024)
+
+struct opts {
+	const char	*in, *out;
+	size_t		 max_frame;
+	int		 quiet, unbuffered;
+};
+
+/* The accounting line: in = out + bad. */
+struct acct {
+	struct counters	 c;
+	int		 in, out, bad;
+};
+
+static const struct option longopts[] = {
+	{ "count",	no_argument,		NULL, 'c' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "input",	required_argument,	NULL, 'i' },
+	{ "max-frame",	required_argument,	NULL, 'm' },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "reverse",	no_argument,		NULL, 'r' },
+	{ "unbuffered",	no_argument,		NULL, 'u' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *f = status == EX_OK ? stdout : stderr;
+
+	fprintf(f,
+	    "usage: tap [-qu] [-m bytes] [-i uri] [-o file]\n"
+	    "       tap -r [-q] [-m bytes] [-i file] [-o uri]\n"
+	    "       tap -c [-q] [-m bytes] [-i uri] [-o uri]\n");
+	if (status == EX_OK)
+		fprintf(f, "\n"
+		    "Print frames as JSON lines, read JSON lines back into "
+		    "frames (-r),\nor pass frames through, decoded and "
+		    "encoded again (-c).\n\n"
+		    "  -c, --count          pass frames through and count "
+		    "them\n"
+		    "  -h, --help           print this help and exit\n"
+		    "  -i, --input URI      read from URI (default -: "
+		    "standard input)\n"
+		    "  -m, --max-frame N    largest frame in bytes (default "
+		    "%u)\n"
+		    "  -o, --output URI     write to URI (default -: "
+		    "standard output)\n"
+		    "  -q, --quiet          no accounting line at exit\n"
+		    "  -r, --reverse        JSON lines in, frames out\n"
+		    "  -u, --unbuffered     print each JSON line at once\n"
+		    "\nURI: -, a file, or a ZeroMQ endpoint such as "
+		    "@tcp://*:5555 (bind) or\n>ipc:///tmp/x.sock (connect).  "
+		    "The JSON mapping: docs/tap.md; see tap(1).\n",
+		    FRAME_MAX_DEFAULT);
+	exit(status);
+}
+
+static int
+is_zmq(const char *uri)
+{
+	return strstr(uri, "://") != NULL;
+}
+
+static void
+acct_init(struct acct *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->in = counters_add(&a->c, "in");
+	a->out = counters_add(&a->c, "out");
+	a->bad = counters_add(&a->c, "bad");
+}
+
+static void
+acct_print(const struct acct *a, const struct opts *o)
+{
+	char line[256];
+
+	if (o->quiet)
+		return;
+	counters_format(&a->c, "tap", line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
+}
+
+static struct stream *
+open_stream(const char *uri, const char *mode, const struct opts *o)
+{
+	struct stream *s;
+
+	if ((s = stream_open(uri, mode)) == NULL) {
+		if (errno == EINVAL)
+			errx(EX_USAGE, "%s", stream_open_error());
+		if (is_zmq(uri))
+			errx(EX_UNAVAILABLE, "%s", stream_open_error());
+		err(mode[0] == 'r' ? EX_NOINPUT : EX_CANTCREAT, "%s", uri);
+	}
+	stream_set_max_frame(s, o->max_frame);
+	return s;
+}
+
+/*
+ * Read frames from src until it ends.  Each good frame goes to emit();
+ * a bad one is reported and counted.  Returns EX_OK or EX_DATAERR.
+ */
+static int
+read_frames(struct stream *src, struct acct *a, const struct opts *o,
+    int (*emit)(const struct record *, void *), void *arg)
+{
+	struct record *r;
+	int st, status = EX_OK;
+
+	while ((st = stream_read(src, &r)) != STREAM_EOF) {
+		if (stream_report_requested())
+			acct_print(a, o);
+		a->c.n[a->in]++;
+		if (st == STREAM_OK) {
+			emit(r, arg);
+			a->c.n[a->out]++;
+			continue;
+		}
+		warnx("%s", stream_error(src));
+		a->c.n[a->bad]++;
+		status = EX_DATAERR;
+		if (st == STREAM_ERR)
+			break;
+	}
+	return status;
+}
+
+/* ---- print: frames to JSON lines ------------------------------------- */
+
+struct printer {
+	FILE		*f;
+	const char	*name;
+	struct buf	 enc, txt;
+	struct json	 j;
+	int		 flush;
+};
+
+static int
+print_one(const struct record *r, void *arg)
+{
+	struct printer *p = arg;
+
+	buf_reset(&p->enc);
+	buf_reset(&p->txt);
+	if (frame_encode(&p->enc, r) == -1)
+		err(EX_OSERR, "encoding a frame");
+	if (json_print(&p->j, &p->txt, p->enc.p, p->enc.len, 1, NULL) == -1)
+		errx(EX_SOFTWARE, "printing a frame: byte %zu: %s", p->j.off,
+		    p->j.err);
+	if (buf_putc(&p->txt, '\n') == -1)
+		err(EX_OSERR, "printing a frame");
+	if (fwrite(p->txt.p, 1, p->txt.len, p->f) != p->txt.len ||
+	    (p->flush && fflush(p->f) == EOF))
+		err(EX_IOERR, "%s", p->name);
+	return 0;
+}
+
+static int
+run_print(const struct opts *o, struct acct *a)
+{
+	struct printer p = { NULL, o->out, BUF_INIT, BUF_INIT, JSON_INIT, 0 };
+	struct stream *src;
+	int status;
+
+	if (is_zmq(o->out))
+		errx(EX_USAGE, "%s: JSON goes to a file or standard output "
+		    "(-r writes frames to ZeroMQ)", o->out);
+	src = open_stream(o->in, "r", o);
+	if (strcmp(o->out, "-") == 0)
+		p.f = stdout;
+	else if ((p.f = fopen(o->out, "w")) == NULL)
+		err(EX_CANTCREAT, "%s", o->out);
+	p.flush = o->unbuffered || stream_is_zmq(src);
+	stream_catch_signals();
+	signal(SIGPIPE, SIG_DFL);	/* tap | head ends quietly */
+
+	status = read_frames(src, a, o, print_one, &p);
+
+	if (fflush(p.f) == EOF || ferror(p.f) ||
+	    (p.f != stdout && fclose(p.f) == EOF))
+		err(EX_IOERR, "%s", o->out);
+	stream_close(&src);
+	buf_free(&p.enc);
+	buf_free(&p.txt);
+	json_free(&p.j);
+	return status;
+}
+
+/* ---- count: the bare pass-through ------------------------------------ */
+
+static int
+write_one(const struct record *r, void *arg)
+{
+	struct stream *dst = arg;
+
+	if (stream_write(dst, r) == -1)
+		errx(errno == EMSGSIZE ? EX_DATAERR : EX_IOERR, "%s",
+		    stream_error(dst));
+	return 0;
+}
+
+static int
+run_count(const struct opts *o, struct acct *a)
+{
+	struct stream *src, *dst;
+	int status;
+
+	src = open_stream(o->in, "r", o);
+	dst = open_stream(o->out, "w", o);
+	stream_catch_signals();
+
+	status = read_frames(src, a, o, write_one, dst);
+
+	if (stream_close(&dst) == -1)
+		err(EX_IOERR, "%s", o->out);
+	stream_close(&src);
+	return status;
+}
+
+/* ---- reverse: JSON lines to frames ----------------------------------- */
+
+struct lines {
+	int		 fd;
+	const char	*name;
+	struct buf	 b;
+	size_t		 pos;		/* start of the next line in b */
+	size_t		 max;		/* longest line accepted */
+	uint64_t	 lineno;
+	int		 eof;
+};
+
+/*
+ * The next line (without its newline) in *p, *n: 1, or 0 at the end.  A
+ * line longer than l->max is skipped up to its newline: *n = SIZE_MAX.
+ * Before waiting for input, the frames written so far are flushed, so a
+ * quiet input never holds frames back.
+ */
+static int
+next_line(struct lines *l, struct stream *dst, const char **p, size_t *n)
+{
+	struct pollfd pfd;
+	char *nl;
+	ssize_t got;
+	int toolong = 0;
+
+	for (;;) {
+		nl = memchr(l->b.p + l->pos, '\n', l->b.len - l->pos);
+		if (nl != NULL || (l->eof && l->pos < l->b.len)) {
+			l->lineno++;
+			*p = l->b.p + l->pos;
+			*n = nl != NULL ? (size_t)(nl - *p) : l->b.len - l->pos;
+			l->pos += *n + (nl != NULL);
+			if (toolong)
+				*n = SIZE_MAX;
+			return 1;
+		}
+		if (l->eof || stream_interrupted())
+			return 0;
+		buf_consume(&l->b, l->pos);
+		l->pos = 0;
+		if (l->b.len > l->max) {	/* keep no more than that */
+			toolong = 1;
+			l->b.len = 0;
+		}
+		if (buf_reserve(&l->b, READ_CHUNK) == -1)
+			err(EX_OSERR, "%s", l->name);
+		pfd.fd = l->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) == 0 && stream_flush(dst) == -1)
+			errx(EX_IOERR, "%s", stream_error(dst));
+		got = read(l->fd, l->b.p + l->b.len, l->b.cap - l->b.len);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1)
+			err(EX_IOERR, "%s", l->name);
+		if (got == 0)
+			l->eof = 1;
+		l->b.len += (size_t)got;
+		if (l->eof && toolong && l->b.len == 0) {
+			l->lineno++;	/* the long line was the last */
+			*p = l->b.p;
+			*n = SIZE_MAX;
+			return 1;
+		}
+	}
+}
+
+/* Blank lines and lines starting with '#' are not frames. */
+static int
+is_blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '#')
+			return 1;
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+run_reverse(const struct opts *o, struct acct *a)
+{
+	struct lines l = { 0, o->in, BUF_INIT, 0, 0, 0, 0 };
+	struct json j = JSON_INIT;
+	struct buf fb = BUF_INIT;
+	struct stream *dst;
+	struct record *rec;
+	const char *p, *why;
+	size_t n, len;
+	int status = EX_OK;
+
+	if (is_zmq(o->in))
+		errx(EX_USAGE, "%s: JSON comes from a file or standard input "
+		    "(tap without -r reads frames from ZeroMQ)", o->in);
+	if (strcmp(o->in, "-") == 0)
+		l.fd = STDIN_FILENO;
+	else if ((l.fd = open(o->in, O_RDONLY)) == -1)
+		err(EX_NOINPUT, "%s", o->in);
+	/* hex doubles a byte, \u0001 makes 6 of it: room for any frame */
+	l.max = o->max_frame * 8 + 1024;
+	dst = open_stream(o->out, "w", o);
+	if ((rec = record_new()) == NULL)
+		err(EX_OSERR, NULL);
+	stream_catch_signals();
+
+	while (next_line(&l, dst, &p, &n) == 1) {
+		if (stream_report_requested())
+			acct_print(a, o);
+		if (n != SIZE_MAX && is_blank(p, n))
+			continue;
+		a->c.n[a->in]++;
+		buf_reset(&fb);
+		if (n == SIZE_MAX)
+			warnx("%s:%" PRIu64 ": line longer than %zu bytes",
+			    o->in, l.lineno, l.max);
+		else if (json_parse(&j, &fb, p, n, 1) == -1)
+			warnx("%s:%" PRIu64 ":%zu: %s", o->in, l.lineno, j.col,
+			    j.err);
+		else if (frame_scan(fb.p, fb.len, o->max_frame, &len, &why) !=
+		    SCAN_OK || len != fb.len)
+			warnx("%s:%" PRIu64 ": not a frame: %s", o->in,
+			    l.lineno, why != NULL ? why : "frame_scan");
+		else if (frame_decode(rec, fb.p, fb.len, &why) == -1)
+			warnx("%s:%" PRIu64 ": not a frame: %s", o->in,
+			    l.lineno, why);
+		else {
+			if (stream_write_raw(dst, fb.p, fb.len) == -1)
+				errx(EX_IOERR, "%s", stream_error(dst));
+			a->c.n[a->out]++;
+			continue;
+		}
+		a->c.n[a->bad]++;
+		status = EX_DATAERR;
+	}
+
+	if (stream_close(&dst) == -1)
+		err(EX_IOERR, "%s", o->out);
+	if (l.fd != STDIN_FILENO)
+		close(l.fd);
+	record_free(&rec);
+	buf_free(&l.b);
+	buf_free(&fb);
+	json_free(&j);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { "-", "-", FRAME_MAX_DEFAULT, 0, 0 };
+	struct acct a;
+	char *end;
+	unsigned long v;
+	int ch, mode = 'p', status;
+
+	while ((ch = getopt_long(argc, argv, "chi:m:o:qru", longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 'c':
+		case 'r':
+			if (mode != 'p' && mode != ch)
+				errx(EX_USAGE, "-c and -r exclude each other");
+			mode = ch;
+			break;
+		case 'h':
+			usage(EX_OK);
+		case 'i':
+			o.in = optarg;
+			break;
+		case 'm':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[0] == '-' || v < MAX_FRAME_MIN ||
+			    v > MAX_FRAME_MAX)
+				errx(EX_USAGE, "--max-frame: %s: not a number "
+				    "of bytes from %u to %u", optarg,
+				    MAX_FRAME_MIN, MAX_FRAME_MAX);
+			o.max_frame = v;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'u':
+			o.unbuffered = 1;
+			break;
+		default:
+			usage(EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EX_USAGE);
+
+	acct_init(&a);
+	if (mode == 'c')
+		status = run_count(&o, &a);
+	else if (mode == 'r')
+		status = run_reverse(&o, &a);
+	else
+		status = run_print(&o, &a);
+	acct_print(&a, &o);
+	return status;
+}
