@@ -1,0 +1,1058 @@
+/*
+ * features -- sliding time-domain moments and whole-window spectral
+ * features (see features.h for the contract, docs/features.md for the
+ * formulas and the numerical argument).
+ *
+ * The sliding state per channel is a ring of values, compensated power sums
+ * of the values less a shift K, and two monotonic deques for min and max.
+ * Adding or removing a row costs O(1) per channel; an exact recompute from
+ * the ring (O(window)) happens only when the mean has drifted more than two
+ * standard deviations away from K, or after 64 window turnovers.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kiss_fftr.h>
+
+#include "features.h"
+
+const char *const tf_name[TF_COUNT] = {
+	"mean", "std", "min", "max", "rms", "peak", "p2p", "skew",
+	"kurtosis", "crest", "shape", "impulse", "clearance", "slope"
+};
+
+const char *const line_name[LINE_COUNT] = { "bpfo", "bpfi", "bsf", "ftf" };
+
+const char *const wfn_name[WFN_COUNT] = {
+	"hann", "hamming", "blackman", "rect"
+};
+
+int
+tf_lookup(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < TF_COUNT; i++)
+		if (strlen(tf_name[i]) == len && memcmp(tf_name[i], name,
+		    len) == 0)
+			return i;
+	return -1;
+}
+
+unsigned
+tf_needs(uint32_t m)
+{
+	unsigned n = 0;
+
+#define HAS(f)	(m & (1u << (f)))
+	if (HAS(TF_MEAN))
+		n |= NEED_P1;
+	if (HAS(TF_STD) || HAS(TF_RMS))
+		n |= NEED_P1 | NEED_P2;
+	if (HAS(TF_SKEW))
+		n |= NEED_P1 | NEED_P2 | NEED_P3;
+	if (HAS(TF_KURT))
+		n |= NEED_P1 | NEED_P2 | NEED_P3 | NEED_P4;
+	if (HAS(TF_MIN) || HAS(TF_MAX) || HAS(TF_PEAK) || HAS(TF_P2P))
+		n |= NEED_MINMAX;
+	if (HAS(TF_CREST))
+		n |= NEED_MINMAX | NEED_P1 | NEED_P2;
+	if (HAS(TF_SHAPE))
+		n |= NEED_P1 | NEED_P2 | NEED_ABS;
+	if (HAS(TF_IMPULSE))
+		n |= NEED_MINMAX | NEED_ABS;
+	if (HAS(TF_CLEARANCE))
+		n |= NEED_MINMAX | NEED_SQRT;
+	if (HAS(TF_SLOPE))
+		n |= NEED_P1 | NEED_SLOPE;
+#undef HAS
+	return n;
+}
+
+/* Knuth's 2Sum: s + x exactly as (s', err), err gathered in c. */
+static inline void
+ks_add(struct ksum *k, double x)
+{
+	double s, bp;
+
+	s = k->s + x;
+	bp = s - k->s;
+	k->c += (k->s - (s - bp)) + (x - bp);
+	k->s = s;
+}
+
+static inline double
+ks_val(const struct ksum *k)
+{
+	return k->s + k->c;
+}
+
+static const struct ksum ks_zero = { 0.0, 0.0 };
+
+static size_t
+pow2_at_least(size_t n)
+{
+	size_t p = 16;
+
+	while (p < n && p < ((size_t)1 << 40))
+		p <<= 1;
+	return p;
+}
+
+static int
+alloc_rings(struct fwin *w, size_t cap, int64_t **tp, double **xp,
+    uint64_t **mnp, uint64_t **mxp)
+{
+	unsigned c;
+
+	*tp = malloc(cap * sizeof **tp);
+	if (*tp == NULL)
+		return -1;
+	for (c = 0; c < w->nch; c++) {
+		xp[c] = NULL;
+		mnp[c] = mxp[c] = NULL;
+	}
+	for (c = 0; c < w->nch; c++) {
+		if ((xp[c] = malloc(cap * sizeof *xp[c])) == NULL)
+			goto fail;
+		if ((w->ch[c].need & NEED_MINMAX) == 0)
+			continue;
+		mnp[c] = malloc(cap * sizeof *mnp[c]);
+		mxp[c] = malloc(cap * sizeof *mxp[c]);
+		if (mnp[c] == NULL || mxp[c] == NULL)
+			goto fail;
+	}
+	return 0;
+fail:
+	for (c = 0; c < w->nch; c++) {
+		free(xp[c]);
+		free(mnp[c]);
+		free(mxp[c]);
+	}
+	free(*tp);
+	*tp = NULL;
+	errno = ENOMEM;
+	return -1;
+}
+
+struct fwin *
+fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax)
+{
+	struct fwin *w;
+	double **xv = NULL;
+	uint64_t **mnv = NULL, **mxv = NULL;
+	unsigned c;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return NULL;
+	w->nch = nch;
+	w->capmax = capmax > 0 ? capmax : 1;
+	w->cap = pow2_at_least(cap0 < w->capmax ? cap0 : w->capmax);
+	w->mask = w->cap - 1;
+	w->ch = calloc(nch + 1, sizeof *w->ch);
+	xv = calloc(nch + 1, sizeof *xv);
+	mnv = calloc(nch + 1, sizeof *mnv);
+	mxv = calloc(nch + 1, sizeof *mxv);
+	if (w->ch == NULL || xv == NULL || mnv == NULL || mxv == NULL)
+		goto fail;
+	for (c = 0; c < nch; c++) {
+		unsigned n = need[c];
+
+		if (n & NEED_P4)
+			n |= NEED_P3;
+		if (n & (NEED_P3 | NEED_P4))
+			n |= NEED_P2;
+		if (n & (NEED_P2 | NEED_SLOPE))
+			n |= NEED_P1;
+		w->ch[c].need = n;
+		w->need |= n;
+	}
+	if (alloc_rings(w, w->cap, &w->t, xv, mnv, mxv) == -1)
+		goto fail;
+	for (c = 0; c < nch; c++) {
+		w->ch[c].x = xv[c];
+		w->ch[c].dmin = mnv[c];
+		w->ch[c].dmax = mxv[c];
+	}
+	free(xv);
+	free(mnv);
+	free(mxv);
+	return w;
+fail:
+	free(xv);
+	free(mnv);
+	free(mxv);
+	free(w->ch);
+	free(w);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+fwin_free(struct fwin **wp)
+{
+	struct fwin *w;
+	unsigned c;
+
+	if (wp == NULL || (w = *wp) == NULL)
+		return;
+	for (c = 0; c < w->nch; c++) {
+		free(w->ch[c].x);
+		free(w->ch[c].dmin);
+		free(w->ch[c].dmax);
+	}
+	free(w->ch);
+	free(w->t);
+	free(w);
+	*wp = NULL;
+}
+
+size_t
+fwin_bytes(const struct fwin *w)
+{
+	size_t b;
+	unsigned c;
+
+	b = sizeof *w + w->nch * sizeof *w->ch + w->cap * sizeof *w->t;
+	for (c = 0; c < w->nch; c++) {
+		b += w->cap * sizeof(double);
+		if (w->ch[c].need & NEED_MINMAX)
+			b += 2 * w->cap * sizeof(uint64_t);
+	}
+	return b;
+}
+
+/* Double the ring (rows keep their sequence numbers; slots move). */
+static int
+grow(struct fwin *w)
+{
+	size_t cap = w->cap * 2, mask = cap - 1, i;
+	int64_t *t;
+	double **xv;
+	uint64_t **mnv, **mxv;
+	unsigned c;
+	int rc = -1;
+
+	xv = calloc(w->nch + 1, sizeof *xv);
+	mnv = calloc(w->nch + 1, sizeof *mnv);
+	mxv = calloc(w->nch + 1, sizeof *mxv);
+	if (xv == NULL || mnv == NULL || mxv == NULL) {
+		errno = ENOMEM;
+		goto out;
+	}
+	if (alloc_rings(w, cap, &t, xv, mnv, mxv) == -1)
+		goto out;
+	for (i = 0; i < w->len; i++) {
+		uint64_t s = w->first + i;
+
+		t[s & mask] = w->t[s & w->mask];
+	}
+	free(w->t);
+	w->t = t;
+	for (c = 0; c < w->nch; c++) {
+		struct fchan *ch = &w->ch[c];
+
+		for (i = 0; i < w->len; i++) {
+			uint64_t s = w->first + i;
+
+			xv[c][s & mask] = ch->x[s & w->mask];
+		}
+		free(ch->x);
+		ch->x = xv[c];
+		if (ch->need & NEED_MINMAX) {
+			for (i = 0; i < ch->nmin; i++)
+				mnv[c][i] = ch->dmin[(ch->hmin + i) & w->mask];
+			for (i = 0; i < ch->nmax; i++)
+				mxv[c][i] = ch->dmax[(ch->hmax + i) & w->mask];
+			free(ch->dmin);
+			free(ch->dmax);
+			ch->dmin = mnv[c];
+			ch->dmax = mxv[c];
+			ch->hmin = ch->hmax = 0;
+		}
+	}
+	w->cap = cap;
+	w->mask = mask;
+	rc = 0;
+out:
+	free(xv);
+	free(mnv);
+	free(mxv);
+	return rc;
+}
+
+/* Add (sign 1) or remove (sign -1) value v at time offset u to the sums. */
+static inline void
+chan_sums(struct fchan *ch, double v, double u, double sign)
+{
+	unsigned n = ch->need;
+	double d, d2;
+
+	d = v - ch->k;
+	if (n & NEED_P1)
+		ks_add(&ch->p[0], sign * d);
+	if (n & NEED_P2) {
+		d2 = d * d;
+		ks_add(&ch->p[1], sign * d2);
+		if (n & NEED_P3)
+			ks_add(&ch->p[2], sign * d2 * d);
+		if (n & NEED_P4)
+			ks_add(&ch->p[3], sign * d2 * d2);
+	}
+	if (n & NEED_ABS)
+		ks_add(&ch->a, sign * fabs(v));
+	if (n & NEED_SQRT)
+		ks_add(&ch->q, sign * sqrt(fabs(v)));
+	if (n & NEED_SLOPE)
+		ks_add(&ch->xu, sign * d * u);
+}
+
+static void
+chan_zero(struct fchan *ch)
+{
+	int j;
+
+	for (j = 0; j < 4; j++)
+		ch->p[j] = ks_zero;
+	ch->a = ch->q = ch->xu = ks_zero;
+}
+
+static inline double
+u_of(const struct fwin *w, int64_t t)
+{
+	return (double)(t - w->t0) * 1e-9;
+}
+
+int
+fwin_push(struct fwin *w, int64_t t, const double *x)
+{
+	uint64_t seq;
+	size_t slot;
+	unsigned c;
+	double u;
+
+	if (w->len >= w->capmax) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (w->len == w->cap && grow(w) == -1)
+		return -1;
+	if (w->len == 0) {
+		w->t0 = t;
+		w->u = w->uu = ks_zero;
+		w->pops = 0;
+		for (c = 0; c < w->nch; c++) {
+			chan_zero(&w->ch[c]);
+			w->ch[c].k = x[c];
+			w->ch[c].nmin = w->ch[c].nmax = 0;
+		}
+	}
+	seq = w->first + w->len;
+	slot = seq & w->mask;
+	w->t[slot] = t;
+	u = u_of(w, t);
+	if (w->need & NEED_SLOPE) {
+		ks_add(&w->u, u);
+		ks_add(&w->uu, u * u);
+	}
+	for (c = 0; c < w->nch; c++) {
+		struct fchan *ch = &w->ch[c];
+		double v = x[c];
+
+		ch->x[slot] = v;
+		chan_sums(ch, v, u, 1.0);
+		if (ch->need & NEED_MINMAX) {
+			while (ch->nmin > 0 && ch->x[ch->dmin[(ch->hmin +
+			    ch->nmin - 1) & w->mask] & w->mask] >= v)
+				ch->nmin--;
+			ch->dmin[(ch->hmin + ch->nmin++) & w->mask] = seq;
+			while (ch->nmax > 0 && ch->x[ch->dmax[(ch->hmax +
+			    ch->nmax - 1) & w->mask] & w->mask] <= v)
+				ch->nmax--;
+			ch->dmax[(ch->hmax + ch->nmax++) & w->mask] = seq;
+		}
+	}
+	w->len++;
+	return 0;
+}
+
+void
+fwin_pop(struct fwin *w)
+{
+	uint64_t seq = w->first;
+	size_t slot = seq & w->mask;
+	unsigned c;
+	double u;
+
+	u = u_of(w, w->t[slot]);
+	if (w->need & NEED_SLOPE) {
+		ks_add(&w->u, -u);
+		ks_add(&w->uu, -u * u);
+	}
+	for (c = 0; c < w->nch; c++) {
+		struct fchan *ch = &w->ch[c];
+
+		chan_sums(ch, ch->x[slot], u, -1.0);
+		if (ch->need & NEED_MINMAX) {
+			if (ch->nmin > 0 && ch->dmin[ch->hmin] == seq) {
+				ch->hmin = (ch->hmin + 1) & w->mask;
+				ch->nmin--;
+			}
+			if (ch->nmax > 0 && ch->dmax[ch->hmax] == seq) {
+				ch->hmax = (ch->hmax + 1) & w->mask;
+				ch->nmax--;
+			}
+		}
+	}
+	w->first++;
+	w->len--;
+	w->pops++;
+}
+
+void
+fwin_clear(struct fwin *w)
+{
+	unsigned c;
+
+	w->first += w->len;
+	w->len = 0;
+	for (c = 0; c < w->nch; c++)
+		w->ch[c].nmin = w->ch[c].nmax = 0;
+}
+
+int64_t
+fwin_time(const struct fwin *w, size_t i)
+{
+	return w->t[(w->first + i) & w->mask];
+}
+
+void
+fwin_values(const struct fwin *w, unsigned c, double *dst)
+{
+	size_t a = w->first & w->mask, n1;
+
+	n1 = w->cap - a < w->len ? w->cap - a : w->len;
+	memcpy(dst, w->ch[c].x + a, n1 * sizeof *dst);
+	memcpy(dst + n1, w->ch[c].x, (w->len - n1) * sizeof *dst);
+}
+
+/* Recompute channel ch's sums exactly around K = the sample nearest the
+ * mean (then |mean - K| <= std, so the trigger below cannot fire again). */
+static void
+chan_recompute(struct fwin *w, struct fchan *ch)
+{
+	double m = 0.0, k, best;
+	size_t i;
+
+	for (i = 0; i < w->len; i++)
+		m += ch->x[(w->first + i) & w->mask];
+	m /= (double)w->len;
+	k = ch->x[w->first & w->mask];
+	best = fabs(k - m);
+	for (i = 1; i < w->len; i++) {
+		double v = ch->x[(w->first + i) & w->mask];
+
+		if (fabs(v - m) < best) {
+			best = fabs(v - m);
+			k = v;
+		}
+	}
+	ch->k = k;
+	chan_zero(ch);
+	for (i = 0; i < w->len; i++) {
+		size_t s = (w->first + i) & w->mask;
+
+		chan_sums(ch, ch->x[s], u_of(w, w->t[s]), 1.0);
+	}
+}
+
+/* The same for the time shift t0; the channels' sums of d*u follow. */
+static void
+time_recompute(struct fwin *w)
+{
+	double m = 0.0, best;
+	int64_t base = w->t[w->first & w->mask], t0;
+	size_t i;
+	unsigned c;
+
+	for (i = 0; i < w->len; i++)
+		m += (double)(w->t[(w->first + i) & w->mask] - base);
+	m /= (double)w->len;
+	t0 = base;
+	best = fabs(m);
+	for (i = 1; i < w->len; i++) {
+		int64_t t = w->t[(w->first + i) & w->mask];
+
+		if (fabs((double)(t - base) - m) < best) {
+			best = fabs((double)(t - base) - m);
+			t0 = t;
+		}
+	}
+	w->t0 = t0;
+	w->u = w->uu = ks_zero;
+	for (c = 0; c < w->nch; c++)
+		w->ch[c].xu = ks_zero;
+	for (i = 0; i < w->len; i++) {
+		size_t s = (w->first + i) & w->mask;
+		double u = u_of(w, w->t[s]);
+
+		ks_add(&w->u, u);
+		ks_add(&w->uu, u * u);
+		for (c = 0; c < w->nch; c++) {
+			struct fchan *ch = &w->ch[c];
+
+			if (ch->need & NEED_SLOPE)
+				ks_add(&ch->xu, (ch->x[s] - ch->k) * u);
+		}
+	}
+}
+
+static int
+chan_finite(const struct fchan *ch)
+{
+	return isfinite(ch->p[3].s + ch->p[3].c + ch->p[1].s + ch->p[0].s +
+	    ch->xu.s + ch->xu.c + ch->a.s + ch->q.s);
+}
+
+/* Central moments M2..M4 (sums, not divided by n) from power sums about
+ * K; mu = S1 / n. */
+static void
+central(const double *S, double n, double *mu, double *M2, double *M3,
+    double *M4)
+{
+	double m = S[0] / n;
+
+	*mu = m;
+	*M2 = S[1] - m * S[0];
+	*M3 = S[2] - 3.0 * m * S[1] + 2.0 * m * m * S[0];
+	*M4 = S[3] - 4.0 * m * S[2] + 6.0 * m * m * S[1] -
+	    3.0 * m * m * m * S[0];
+}
+
+static void
+finish(double n, double mean, double m2, double m3, double m4,
+    double mn, double mx, double sabs, double ssqrt, double slope,
+    int excess, double *out)
+{
+	double rms, peak, mabs, msq;
+
+	if (m2 < 0.0)
+		m2 = 0.0;
+	rms = sqrt(mean * mean + m2);
+	peak = fmax(fabs(mn), fabs(mx));
+	mabs = sabs / n;
+	msq = ssqrt / n;
+	out[TF_MEAN] = mean;
+	out[TF_STD] = sqrt(m2);
+	out[TF_MIN] = mn;
+	out[TF_MAX] = mx;
+	out[TF_RMS] = rms;
+	out[TF_PEAK] = peak;
+	out[TF_P2P] = mx - mn;
+	out[TF_SKEW] = m3 / (m2 * sqrt(m2));
+	out[TF_KURT] = m4 / (m2 * m2) - (excess ? 3.0 : 0.0);
+	out[TF_CREST] = peak / rms;
+	out[TF_SHAPE] = rms / mabs;
+	out[TF_IMPULSE] = peak / mabs;
+	out[TF_CLEARANCE] = peak / (msq * msq);
+	out[TF_SLOPE] = slope;
+}
+
+void
+fwin_features(struct fwin *w, unsigned c, int excess, double *out)
+{
+	struct fchan *ch = &w->ch[c];
+	double n = (double)w->len, S[4], mu, M2, M3, M4, slope = NAN;
+	double mn = NAN, mx = NAN, su, suu;
+	unsigned need = ch->need;
+	int i;
+
+	for (i = 0; i < TF_COUNT; i++)
+		out[i] = NAN;
+	if (w->len == 0)
+		return;
+	if (w->pops > 64 * (uint64_t)w->len + 1024 || !chan_finite(ch)) {
+		unsigned k;
+
+		if (w->need & NEED_SLOPE)
+			time_recompute(w);
+		for (k = 0; k < w->nch; k++)
+			chan_recompute(w, &w->ch[k]);
+		w->pops = 0;
+	}
+	if (need & NEED_SLOPE) {
+		su = ks_val(&w->u);
+		suu = ks_val(&w->uu);
+		if (5.0 * su * su > 4.0 * n * suu)
+			time_recompute(w);
+	}
+	if (need & NEED_P2) {
+		double s1 = ks_val(&ch->p[0]), s2 = ks_val(&ch->p[1]);
+
+		if (5.0 * s1 * s1 > 4.0 * n * s2)
+			chan_recompute(w, ch);
+	}
+	for (i = 0; i < 4; i++)
+		S[i] = ks_val(&ch->p[i]);
+	central(S, n, &mu, &M2, &M3, &M4);
+	if (need & NEED_MINMAX) {
+		mn = ch->x[ch->dmin[ch->hmin] & w->mask];
+		mx = ch->x[ch->dmax[ch->hmax] & w->mask];
+	}
+	if (need & NEED_SLOPE) {
+		su = ks_val(&w->u);
+		suu = ks_val(&w->uu);
+		slope = (ks_val(&ch->xu) - S[0] * su / n) /
+		    (suu - su * su / n);
+	}
+	finish(n, ch->k + mu, M2 / n, M3 / n, M4 / n, mn, mx,
+	    ks_val(&ch->a), ks_val(&ch->q), slope, excess, out);
+	if (!(need & NEED_P1))
+		out[TF_MEAN] = NAN;
+	if (!(need & NEED_P2))
+		out[TF_STD] = out[TF_RMS] = out[TF_CREST] = out[TF_SHAPE] =
+		    NAN;
+	if (!(need & NEED_P3))
+		out[TF_SKEW] = NAN;
+	if (!(need & NEED_P4))
+		out[TF_KURT] = NAN;
+	if (!(need & NEED_ABS))
+		out[TF_SHAPE] = out[TF_IMPULSE] = NAN;
+	if (!(need & NEED_SQRT))
+		out[TF_CLEARANCE] = NAN;
+}
+
+void
+tf_exact(const double *x, const int64_t *t, size_t n, int excess,
+    double *out)
+{
+	long double s = 0, m, d, m2 = 0, m3 = 0, m4 = 0, sa = 0, sq = 0;
+	long double tm = 0, su = 0, sxu = 0, u;
+	double mn, mx, slope = NAN;
+	size_t i;
+
+	for (i = 0; i < TF_COUNT; i++)
+		out[i] = NAN;
+	if (n == 0)
+		return;
+	mn = mx = x[0];
+	for (i = 0; i < n; i++) {
+		s += x[i];
+		sa += fabsl((long double)x[i]);
+		sq += sqrtl(fabsl((long double)x[i]));
+		mn = fmin(mn, x[i]);
+		mx = fmax(mx, x[i]);
+	}
+	m = s / n;
+	for (i = 0; i < n; i++) {
+		d = x[i] - m;
+		m2 += d * d;
+		m3 += d * d * d;
+		m4 += d * d * d * d;
+	}
+	if (t != NULL) {
+		for (i = 0; i < n; i++)
+			tm += (long double)(t[i] - t[0]) * 1e-9L;
+		tm /= n;
+		for (i = 0; i < n; i++) {
+			u = (long double)(t[i] - t[0]) * 1e-9L - tm;
+			su += u * u;
+			sxu += u * (x[i] - m);
+		}
+		slope = (double)(sxu / su);
+	}
+	finish((double)n, (double)m, (double)(m2 / n), (double)(m3 / n),
+	    (double)(m4 / n), mn, mx, (double)sa, (double)sq, slope, excess,
+	    out);
+}
+
+void
+bearing_orders(const struct bearing *b, double ord[LINE_COUNT])
+{
+	double r = b->ball / b->pitch * cos(b->angle * M_PI / 180.0);
+
+	ord[LINE_BPFO] = b->balls / 2.0 * (1.0 - r);
+	ord[LINE_BPFI] = b->balls / 2.0 * (1.0 + r);
+	ord[LINE_BSF] = b->pitch / (2.0 * b->ball) * (1.0 - r * r);
+	ord[LINE_FTF] = (1.0 - r) / 2.0;
+}
+
+/*
+ * Spectral features.  One plan per (window length, window function):
+ * kissfft forward and inverse real transforms of length nfft, the window
+ * and every buffer a computation needs, so spec_compute() allocates only
+ * when it meets a new length.
+ */
+#define SPEC_PLANS	4
+
+struct plan {
+	size_t		 n, nfft;
+	enum wfn	 wfn;
+	uint64_t	 used;
+	double		 w2;		/* sum of w^2 */
+	double		*w;		/* window, n */
+	double		*xw;		/* windowed signal, nfft */
+	double		*env;		/* envelope, nfft */
+	float		*fin;		/* FFT input, nfft */
+	kiss_fft_cpx	*X, *Y;		/* nfft / 2 + 1 */
+	double		*P;		/* power spectrum, nfft / 2 + 1 */
+	kiss_fftr_cfg	 fwd, inv;
+};
+
+struct spec {
+	struct plan	*p[SPEC_PLANS];
+	uint64_t	 tick;
+};
+
+static int
+smooth(size_t n)
+{
+	if (n == 0)
+		return 0;
+	while (n % 2 == 0)
+		n /= 2;
+	while (n % 3 == 0)
+		n /= 3;
+	while (n % 5 == 0)
+		n /= 5;
+	return n == 1;
+}
+
+size_t
+spec_nfft(size_t n)
+{
+	size_t m = n + (n & 1);
+
+	while (!smooth(m))
+		m += 2;
+	return m;
+}
+
+static void
+plan_free(struct plan **pp)
+{
+	struct plan *p = *pp;
+
+	if (p == NULL)
+		return;
+	free(p->w);
+	free(p->xw);
+	free(p->env);
+	free(p->fin);
+	free(p->X);
+	free(p->Y);
+	free(p->P);
+	kiss_fftr_free(p->fwd);
+	kiss_fftr_free(p->inv);
+	free(p);
+	*pp = NULL;
+}
+
+static double
+window_at(enum wfn f, size_t j, size_t n)
+{
+	double a = 2.0 * M_PI * (double)j / (double)n;
+
+	switch (f) {
+	case WFN_HANN:
+		return 0.5 - 0.5 * cos(a);
+	case WFN_HAMMING:
+		return 0.54 - 0.46 * cos(a);
+	case WFN_BLACKMAN:
+		return 0.42 - 0.5 * cos(a) + 0.08 * cos(2.0 * a);
+	default:
+		return 1.0;
+	}
+}
+
+static struct plan *
+plan_new(size_t n, enum wfn f)
+{
+	struct plan *p;
+	size_t nf = spec_nfft(n), nb = nf / 2 + 1, j;
+
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	p->n = n;
+	p->nfft = nf;
+	p->wfn = f;
+	p->w = malloc(n * sizeof *p->w);
+	p->xw = malloc(nf * sizeof *p->xw);
+	p->env = malloc(nf * sizeof *p->env);
+	p->fin = malloc(nf * sizeof *p->fin);
+	p->X = malloc(nb * sizeof *p->X);
+	p->Y = malloc(nb * sizeof *p->Y);
+	p->P = malloc(nb * sizeof *p->P);
+	p->fwd = kiss_fftr_alloc((int)nf, 0, NULL, NULL);
+	p->inv = kiss_fftr_alloc((int)nf, 1, NULL, NULL);
+	if (p->w == NULL || p->xw == NULL || p->env == NULL ||
+	    p->fin == NULL || p->X == NULL || p->Y == NULL || p->P == NULL ||
+	    p->fwd == NULL || p->inv == NULL) {
+		plan_free(&p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (j = 0; j < n; j++) {
+		p->w[j] = window_at(f, j, n);
+		p->w2 += p->w[j] * p->w[j];
+	}
+	return p;
+}
+
+struct spec *
+spec_new(void)
+{
+	return calloc(1, sizeof(struct spec));
+}
+
+void
+spec_free(struct spec **sp)
+{
+	int i;
+
+	if (sp == NULL || *sp == NULL)
+		return;
+	for (i = 0; i < SPEC_PLANS; i++)
+		plan_free(&(*sp)->p[i]);
+	free(*sp);
+	*sp = NULL;
+}
+
+size_t
+spec_bytes(const struct spec *s)
+{
+	size_t b = sizeof *s, nf, nb;
+	int i;
+
+	for (i = 0; i < SPEC_PLANS; i++) {
+		if (s->p[i] == NULL)
+			continue;
+		nf = s->p[i]->nfft;
+		nb = nf / 2 + 1;
+		/* kissfft's real plans: about nfft complex twiddles each */
+		b += sizeof *s->p[i] + s->p[i]->n * 8 + nf * (8 + 8 + 4) +
+		    nb * (8 + 8 + 8) + 2 * nf * sizeof(kiss_fft_cpx);
+	}
+	return b;
+}
+
+static struct plan *
+plan_get(struct spec *s, size_t n, enum wfn f)
+{
+	int i, lru = 0;
+
+	for (i = 0; i < SPEC_PLANS; i++) {
+		if (s->p[i] != NULL && s->p[i]->n == n && s->p[i]->wfn == f) {
+			s->p[i]->used = ++s->tick;
+			return s->p[i];
+		}
+	}
+	for (i = 0; i < SPEC_PLANS; i++) {
+		if (s->p[i] == NULL) {
+			lru = i;
+			break;
+		}
+		if (s->p[i]->used < s->p[lru]->used)
+			lru = i;
+	}
+	plan_free(&s->p[lru]);
+	if ((s->p[lru] = plan_new(n, f)) == NULL)
+		return NULL;
+	s->p[lru]->used = ++s->tick;
+	return s->p[lru];
+}
+
+static void
+spec_nan(const struct spec_conf *cf, struct spec_out *o)
+{
+	unsigned i;
+
+	o->dom = o->centroid = o->entropy = o->kurt = o->power = NAN;
+	for (i = 0; i < cf->neq + cf->nbands && i < 2 * SPEC_MAXBANDS; i++)
+		o->band[i] = NAN;
+	o->env_power = NAN;
+	for (i = 0; i < cf->nlines && i < SPEC_MAXLINES; i++)
+		o->share[i] = NAN;
+}
+
+static inline double
+freq(size_t k, double fs, size_t nfft)
+{
+	return (double)k * fs / (double)nfft;
+}
+
+/* Sum of P[k] over bins lo <= f_k < hi (or <= hi if incl). */
+static double
+band_sum(const double *P, size_t nb, size_t nfft, double fs, double lo,
+    double hi, int incl)
+{
+	double s = 0.0, k0;
+	size_t k;
+
+	k0 = floor(lo * (double)nfft / fs) - 1.0;
+	k = k0 < 0.0 ? 0 : (size_t)k0;
+	while (k < nb && freq(k, fs, nfft) < lo)
+		k++;
+	for (; k < nb; k++) {
+		double f = freq(k, fs, nfft);
+
+		if (f > hi || (f == hi && !incl))
+			break;
+		s += P[k];
+	}
+	return s;
+}
+
+static void
+spectrum_features(const struct plan *p, const struct spec_conf *cf,
+    double fs, struct spec_out *o)
+{
+	size_t nf = p->nfft, nb = nf / 2 + 1, k, kmax = 1;
+	double tot = 0.0, fc = 0.0, h = 0.0, m2 = 0.0, m4 = 0.0;
+
+	for (k = 0; k < nb; k++) {
+		tot += p->P[k];
+		fc += freq(k, fs, nf) * p->P[k];
+		if (k > 0 && p->P[k] > p->P[kmax])
+			kmax = k;
+	}
+	o->power = tot;
+	if (!(tot > 0.0)) {
+		o->dom = o->centroid = o->entropy = o->kurt = NAN;
+		return;
+	}
+	fc /= tot;
+	for (k = 0; k < nb; k++) {
+		double q = p->P[k] / tot, d = freq(k, fs, nf) - fc;
+
+		if (q > 0.0)
+			h -= q * log(q);
+		m2 += d * d * q;
+		m4 += d * d * d * d * q;
+	}
+	o->dom = freq(kmax, fs, nf);
+	o->centroid = fc;
+	o->entropy = h / log((double)nb);
+	o->kurt = m4 / (m2 * m2) - (cf->excess ? 3.0 : 0.0);
+}
+
+static void
+envelope(struct plan *p, const struct spec_conf *cf, double fs,
+    struct spec_out *o)
+{
+	size_t nf = p->nfft, nb = nf / 2 + 1, k, j;
+	double em = 0.0, sc, tot;
+	unsigned l, hh, g;
+
+	/* Hilbert transform: -i X for 0 < f < fs/2, 0 at DC and Nyquist */
+	p->Y[0].r = p->Y[0].i = 0;
+	p->Y[nb - 1].r = p->Y[nb - 1].i = 0;
+	for (k = 1; k < nb - 1; k++) {
+		p->Y[k].r = p->X[k].i;
+		p->Y[k].i = -p->X[k].r;
+	}
+	kiss_fftri(p->inv, p->Y, p->fin);
+	for (j = 0; j < nf; j++) {
+		double hj = (double)p->fin[j] / (double)nf;
+
+		p->env[j] = sqrt(p->xw[j] * p->xw[j] + hj * hj);
+		em += p->env[j];
+	}
+	em /= (double)nf;
+	for (j = 0; j < nf; j++)
+		p->fin[j] = (float)(p->env[j] - em);
+	kiss_fftr(p->fwd, p->fin, p->Y);
+	sc = 1.0 / ((double)nf * (double)nf);
+	for (k = 0; k < nb; k++) {
+		double re = p->Y[k].r, im = p->Y[k].i;
+
+		p->P[k] = (re * re + im * im) * sc *
+		    (k == 0 || k == nb - 1 ? 1.0 : 2.0);
+	}
+	tot = band_sum(p->P, nb, nf, fs, cf->env_lo, cf->env_hi, 1);
+	o->env_power = tot;
+	for (l = 0; l < cf->nlines && l < SPEC_MAXLINES; l++) {
+		double e = 0.0, fl = cf->line_hz[l], tol = cf->env_tol;
+
+		for (hh = 1; hh <= cf->harmonics; hh++) {
+			double c = hh * fl, k0;
+
+			k0 = floor((c - tol) * (double)nf / fs) - 1.0;
+			k = k0 < 0.0 ? 0 : (size_t)k0;
+			for (; k < nb; k++) {
+				double f = freq(k, fs, nf);
+				int dup = 0;
+
+				if (f > c + tol)
+					break;
+				if (fabs(f - c) > tol)
+					continue;
+				/* a bin near two harmonics counts once */
+				for (g = 1; g < hh; g++)
+					if (fabs(f - g * fl) <= tol)
+						dup = 1;
+				if (!dup)
+					e += p->P[k];
+			}
+		}
+		o->share[l] = e / tot;
+	}
+}
+
+int
+spec_compute(struct spec *s, const struct spec_conf *cf, const double *x,
+    size_t n, double fs, struct spec_out *o)
+{
+	struct plan *p;
+	size_t nf, nb, j, k;
+	double m = 0.0, sc;
+	unsigned i;
+
+	spec_nan(cf, o);
+	if (n < 4 || !(fs > 0.0) || !isfinite(fs) || cf->want == 0)
+		return 0;
+	if ((p = plan_get(s, n, cf->wfn)) == NULL)
+		return -1;
+	nf = p->nfft;
+	nb = nf / 2 + 1;
+	for (j = 0; j < n; j++)
+		m += x[j];
+	m /= (double)n;
+	for (j = 0; j < n; j++) {
+		p->xw[j] = p->w[j] * (x[j] - m);
+		p->fin[j] = (float)p->xw[j];
+	}
+	for (; j < nf; j++) {
+		p->xw[j] = 0.0;
+		p->fin[j] = 0.0f;
+	}
+	kiss_fftr(p->fwd, p->fin, p->X);
+	sc = 1.0 / ((double)nf * p->w2);
+	for (k = 0; k < nb; k++) {
+		double re = p->X[k].r, im = p->X[k].i;
+
+		p->P[k] = (re * re + im * im) * sc *
+		    (k == 0 || k == nb - 1 ? 1.0 : 2.0);
+	}
+	if (cf->want & SF_SPECTRUM)
+		spectrum_features(p, cf, fs, o);
+	if (cf->want & SF_BANDS) {
+		for (i = 0; i < cf->neq && i < SPEC_MAXBANDS; i++)
+			o->band[i] = 0.0;
+		for (k = 0; k < nb && cf->neq > 0; k++) {
+			size_t b = k * 2 * cf->neq / nf;
+
+			if (b >= cf->neq)
+				b = cf->neq - 1;
+			o->band[b] += p->P[k];
+		}
+		for (i = 0; i < cf->nbands && i < SPEC_MAXBANDS; i++)
+			o->band[cf->neq + i] = band_sum(p->P, nb, nf, fs,
+			    cf->lo[i], cf->hi[i], 0);
+	}
+	if (cf->want & SF_ENVELOPE)
+		envelope(p, cf, fs, o);
+	return 0;
+}
