@@ -1,0 +1,98 @@
+/*
+ * devtab -- hash table of devices (FNV-1a, linear probing, load <= 1/2).
+ * Entries are allocated once per new device and never move, so callers
+ * may keep a device's pointer for the whole run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devtab.h"
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (n--)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+int
+devtab_init(struct devtab *t, size_t max, uint32_t nmeta)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+	t->nmeta = nmeta;
+	t->cap = 64;
+	if ((t->slot = calloc(t->cap, sizeof(*t->slot))) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+devtab_free(struct devtab *t)
+{
+	size_t i;
+
+	for (i = 0; t->slot != NULL && i < t->cap; i++)
+		if (t->slot[i] != NULL) {
+			tmpl_dev_free(t->slot[i]);
+			free(t->slot[i]);
+		}
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+grow(struct devtab *t)
+{
+	struct tmpl_dev **s;
+	size_t i, j, cap = t->cap * 2;
+
+	if ((s = calloc(cap, sizeof(*s))) == NULL)
+		return -1;
+	for (i = 0; i < t->cap; i++) {
+		if (t->slot[i] == NULL)
+			continue;
+		j = hash(t->slot[i]->name, t->slot[i]->len) & (cap - 1);
+		while (s[j] != NULL)
+			j = (j + 1) & (cap - 1);
+		s[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = s;
+	t->cap = cap;
+	return 0;
+}
+
+struct tmpl_dev *
+devtab_get(struct devtab *t, const char *name, size_t len)
+{
+	struct tmpl_dev *d;
+	size_t i;
+
+	if ((d = t->last) != NULL && d->len == len &&
+	    memcmp(d->name, name, len) == 0)
+		return d;
+	i = hash(name, len) & (t->cap - 1);
+	for (; (d = t->slot[i]) != NULL; i = (i + 1) & (t->cap - 1))
+		if (d->len == len && memcmp(d->name, name, len) == 0)
+			return t->last = d;
+	if (t->n >= t->max) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return NULL;
+	if (tmpl_dev_init(d, name, len, t->nmeta) == -1) {
+		free(d);
+		return NULL;
+	}
+	t->slot[i] = d;
+	t->n++;
+	if (2 * t->n > t->cap && grow(t) == -1)
+		return NULL;	/* d is in the table; retry finds it */
+	return t->last = d;
+}

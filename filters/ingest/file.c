@@ -1,0 +1,820 @@
+/*
+ * file -- one CSV file to sample frames.
+ *
+ * The header (or --columns) fixes each field's role: time, device, meta
+ * string, skipped, or a value channel.  Then each row is split in place,
+ * its time, device and numbers parsed, and its frame written through the
+ * template straight into the output buffer; a row that fails any check is
+ * dropped from the buffer (nothing was committed) and becomes a reject
+ * frame instead.  The output buffer goes to the stream in large chunks,
+ * and whenever the input would block, so a live feed is never held back.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "ingest.h"
+#include "numparse.h"
+
+#define REJ_TEXT_MAX	(64u * 1024)	/* longest "text" in a reject */
+#define WARN_MAX	10		/* rejects shown on stderr */
+
+/* ---- output --------------------------------------------------------------- */
+
+void
+ingest_drain(struct ingest *g)
+{
+	if (g->olen == 0)
+		return;
+	if (stream_write_raw(g->out, g->ob, g->olen) == -1)
+		errx(EX_IOERR, "%s", stream_error(g->out));
+	g->olen = 0;
+}
+
+/* Everything queued goes out now: before waiting or sleeping. */
+static void
+flush_all(struct ingest *g)
+{
+	ingest_drain(g);
+	if (stream_flush(g->out) == -1)
+		errx(EX_IOERR, "%s", stream_error(g->out));
+	if (g->rej != NULL && stream_flush(g->rej) == -1)
+		errx(EX_IOERR, "%s", stream_error(g->rej));
+}
+
+int
+utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str, *e = s + n;
+	unsigned c, need, min, cp;
+
+	while (s < e) {
+		c = *s++;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			min = 0x80;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			min = 0x800;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			min = 0x10000;
+			cp = c & 0x07;
+		} else
+			return 0;
+		if ((size_t)(e - s) < need)
+			return 0;
+		while (need--) {
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*s++ & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+/* Longest prefix of s[0..n) of at most max bytes ending on a character. */
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+static struct value
+text_value(const char *s, size_t n)
+{
+	struct value v;
+
+	v.type = utf8_valid(s, n) ? VAL_STR : VAL_BIN;
+	v.len = (uint32_t)n;
+	v.p = s;
+	return v;
+}
+
+void
+ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
+{
+	struct record *r = g->rr;
+	struct value v;
+	char reason[512];
+	size_t tlen;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	(*g->n_rej)++;
+	if (!g->quiet && (*g->n_rej <= WARN_MAX || g->strict)) {
+		if (g->shown)
+			fputc('\n', stderr);
+		g->shown = 0;
+		warnx("%s:%llu: %s%s", g->src, (unsigned long long)j->line,
+		    reason, *g->n_rej == WARN_MAX && !g->strict ?
+		    " (further rejects are counted, not shown)" : "");
+	}
+
+	record_clear(r);
+	record_set_time(r, j->sec, j->nsec);
+	record_meta_set(r, "v", &(struct value){ .type = VAL_INT, .i = 1 });
+	record_set_kind(r, KIND_REJECT);
+	if (j->dev != NULL)
+		record_set_dev(r, j->dev, j->devlen);
+	record_meta_set(r, "src", &(struct value){ .type = VAL_STR,
+	    .len = (uint32_t)strlen(g->src), .p = g->src });
+	if (j->line > 0)
+		record_meta_set(r, "line", &(struct value){ .type = VAL_INT,
+		    .i = (int64_t)j->line });
+	record_meta_set(r, "stage", &(struct value){ .type = VAL_STR,
+	    .len = (uint32_t)strlen(PROG), .p = PROG });
+	record_add_str(r, "reason", reason, strlen(reason));
+	record_add_str(r, "rule", j->rule, strlen(j->rule));
+	if (j->field != NULL)
+		record_add_str(r, "field", j->field, strlen(j->field));
+	if (j->value != NULL) {
+		v = text_value(j->value, utf8_cut(j->value, j->vlen,
+		    REJ_TEXT_MAX));
+		record_add(r, "value", 5, &v);
+	}
+	if (j->limit > 0)
+		record_add(r, "limit", 5, &(struct value){ .type = VAL_INT,
+		    .i = (int64_t)j->limit });
+	if (j->text != NULL) {
+		tlen = utf8_cut(j->text, j->tlen, REJ_TEXT_MAX);
+		v = text_value(j->text, tlen);
+		if (v.type == VAL_STR)
+			record_add(r, "text", 4, &v);
+		else
+			record_add(r, "raw", 3, &v);
+		if (tlen < j->tlen || j->truncated)
+			record_add(r, "truncated", 9, &(struct value){
+			    .type = VAL_BOOL, .i = 1 });
+	}
+
+	if (g->rej != NULL) {
+		if (stream_write(g->rej, r) == -1)
+			errx(EX_IOERR, "%s", stream_error(g->rej));
+	} else {
+		buf_reset(&g->rbuf);
+		if (frame_encode(&g->rbuf, r) == -1)
+			err(EX_OSERR, "reject");
+		if (g->ocap - g->olen < g->rbuf.len)
+			ingest_drain(g);
+		memcpy(g->ob + g->olen, g->rbuf.p, g->rbuf.len);
+		g->olen += g->rbuf.len;
+	}
+	if (g->strict) {
+		g->status = EX_STRICT;
+		g->stop = 1;
+	}
+}
+
+/* ---- progress and signals -------------------------------------------------- */
+
+static double
+since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void
+ingest_progress(struct ingest *g, int force)
+{
+	struct timespec now;
+	double dt, rate;
+	uint64_t done;
+
+	if (!g->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && since(&g->tlast, &now) < 0.5)
+		return;
+	g->tlast = now;
+	dt = since(&g->t0, &now);
+	rate = dt > 0 ? (double)*g->n_in / dt : 0;
+	fprintf(stderr, "\r%s: %llu rows, %.0f rows/s", PROG,
+	    (unsigned long long)*g->n_in, rate);
+	if (g->total_bytes > 0) {
+		done = g->done_bytes + g->csv.nread - (g->csv.end - g->csv.pos);
+		fprintf(stderr, ", %.0f%%", 100.0 * (double)done /
+		    (double)g->total_bytes);
+	}
+	fputs("\033[K", stderr);
+	g->shown = 1;
+}
+
+/* Signals and the progress line; 1 if reading should stop. */
+static int
+poll_events(struct ingest *g)
+{
+	if (stream_report_requested())
+		ingest_report(g);
+	ingest_progress(g, 0);
+	return stream_interrupted();
+}
+
+/* The next line, waiting (with output flushed) while a pipe is empty. */
+static int
+next_line(struct ingest *g, char **p, size_t *n)
+{
+	int r;
+
+	while ((r = csv_line(&g->csv, p, n)) == CSV_WAIT) {
+		flush_all(g);
+		while (csv_wait(&g->csv, 250) == 0)
+			if (poll_events(g))
+				return CSV_EOF;
+		if (poll_events(g))
+			return CSV_EOF;
+	}
+	if (r == CSV_ERR)
+		err(EX_IOERR, "%s", g->src);
+	return r;
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n == 0;
+}
+
+/* ---- pacing (--speed) ------------------------------------------------------- */
+
+static void
+pace(struct ingest *g, int64_t sec, uint32_t nsec)
+{
+	struct timespec now, due;
+	__extension__ __int128 d;
+	double wait;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!g->paced) {
+		g->paced = 1;
+		g->pace_sec = sec;
+		g->pace_nsec = nsec;
+		g->pace_wall = now;
+		return;
+	}
+	d = (__int128)(sec - g->pace_sec) * 1000000000 + nsec - g->pace_nsec;
+	if (d <= 0)
+		return;
+	wait = (double)d / 1e9 / g->speed - since(&g->pace_wall, &now);
+	if (wait <= 0)
+		return;
+	flush_all(g);
+	due = now;
+	while (wait > 0 && !stream_interrupted()) {
+		double step = wait > 0.25 ? 0.25 : wait;
+
+		due.tv_sec += (time_t)step;
+		due.tv_nsec += (long)((step - (double)(time_t)step) * 1e9);
+		if (due.tv_nsec >= 1000000000) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
+		wait -= step;
+		poll_events(g);
+	}
+}
+
+/* ---- columns ---------------------------------------------------------------- */
+
+static void
+free_columns(struct ingest *g)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->ncol && g->cname != NULL; i++)
+		free(g->cname[i]);
+	free(g->cname);
+	free(g->clen);
+	free(g->role);
+	free(g->vfield);
+	free(g->mfield);
+	free(g->f);
+	g->cname = NULL;
+	g->clen = NULL;
+	g->role = NULL;
+	g->vfield = g->mfield = NULL;
+	g->f = NULL;
+	g->ncol = 0;
+}
+
+static long
+find(const struct ingest *g, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->ncol; i++)
+		if (strlen(name) == g->clen[i] &&
+		    memcmp(name, g->cname[i], g->clen[i]) == 0)
+			return i;
+	return -1;
+}
+
+static long
+need(const struct ingest *g, const char *name, const char *opt)
+{
+	long i;
+
+	if ((i = find(g, name)) == -1)
+		errx(EX_DATAERR, "%s: no column \"%s\" (%s)", g->src, name,
+		    opt);
+	if (g->role[i] != R_VAL)
+		errx(EX_USAGE, "column \"%s\" given two roles", name);
+	return i;
+}
+
+/*
+ * Take names[0..ncol) (from the header, --columns or generated) and give
+ * each field its role; set up the template.
+ */
+static void
+set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
+{
+	static const char *const auto_time[] = { "time", "timestamp",
+	    "datetime", "date" };
+	const char **vn, **mn;
+	size_t *vl, *ml, k;
+	uint32_t i, j;
+	long t;
+
+	g->ncol = ncol;
+	g->cname = names;
+	g->clen = lens;
+	if ((g->role = calloc(ncol, 1)) == NULL ||
+	    (g->vfield = calloc(ncol, sizeof(*g->vfield))) == NULL ||
+	    (g->mfield = calloc(ncol, sizeof(*g->mfield))) == NULL ||
+	    (g->f = calloc((size_t)ncol + 1, sizeof(*g->f))) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < ncol; i++)
+		for (j = 0; j < i; j++)
+			if (lens[i] == lens[j] &&
+			    memcmp(names[i], names[j], lens[i]) == 0)
+				errx(EX_DATAERR, "%s: columns %u and %u are "
+				    "both called \"%s\"", g->src, j + 1, i + 1,
+				    names[i]);
+
+	g->tfield = g->dfield = -1;
+	if (g->tsrc == T_COLUMN) {
+		g->tfield = need(g, g->time_col, "--time-column");
+	} else if (g->tsrc == T_AUTO) {
+		for (k = 0; k < 4 && g->tfield == -1; k++)
+			for (i = 0; i < ncol && g->tfield == -1; i++)
+				if (lens[i] == strlen(auto_time[k]) &&
+				    strncasecmp(names[i], auto_time[k],
+				    lens[i]) == 0)
+					g->tfield = i;
+		if (g->tfield == -1)
+			errx(EX_USAGE, "%s: no time column (looked for time, "
+			    "timestamp, datetime, date): give --time-column, "
+			    "--rate or --clock", g->src);
+	}
+	if (g->tfield != -1)
+		g->role[g->tfield] = R_TIME;
+	if (g->dev_col != NULL) {
+		g->dfield = need(g, g->dev_col, "--device-column");
+		g->role[g->dfield] = R_DEV;
+	}
+	for (k = 0; k < g->skip.n; k++)
+		g->role[need(g, g->skip.v[k], "--skip")] = R_SKIP;
+	g->nmeta = 0;
+	for (k = 0; k < g->meta.n; k++) {
+		t = need(g, g->meta.v[k], "--meta");
+		g->role[t] = R_META;
+		g->mfield[g->nmeta++] = (uint32_t)t;
+	}
+	g->nval = 0;
+	for (i = 0; i < ncol; i++)
+		if (g->role[i] == R_VAL)
+			g->vfield[g->nval++] = i;
+	if (g->nval == 0)
+		errx(EX_DATAERR, "%s: no value columns left", g->src);
+
+	vn = calloc(g->nval + 1, sizeof(*vn));
+	vl = calloc(g->nval + 1, sizeof(*vl));
+	mn = calloc(g->nmeta + 1, sizeof(*mn));
+	ml = calloc(g->nmeta + 1, sizeof(*ml));
+	if (vn == NULL || vl == NULL || mn == NULL || ml == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < g->nval; i++) {
+		vn[i] = names[g->vfield[i]];
+		vl[i] = lens[g->vfield[i]];
+	}
+	for (i = 0; i < g->nmeta; i++) {
+		mn[i] = names[g->mfield[i]];
+		ml[i] = lens[g->mfield[i]];
+	}
+	if (tmpl_file(&g->tmpl, g->src, strlen(g->src), mn, ml, g->nmeta, vn,
+	    vl, g->nval) == -1)
+		err(EX_OSERR, NULL);
+	free(vn);
+	free(vl);
+	free(mn);
+	free(ml);
+	if (g->tmpl.bound > FRAME_MAX_DEFAULT / 2)
+		errx(EX_DATAERR, "%s: %u columns make frames too large",
+		    g->src, ncol);
+}
+
+static char *
+copy(const char *s, size_t n)
+{
+	char *d;
+
+	if ((d = malloc(n + 1)) == NULL)
+		err(EX_OSERR, NULL);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* "c1", "c2", ... for unnamed columns. */
+static char *
+gen_name(uint32_t i, size_t *len)
+{
+	char b[16];
+
+	*len = (size_t)snprintf(b, sizeof(b), "c%u", i + 1);
+	return copy(b, *len);
+}
+
+/* Columns from the header line p[0..n) (header line 1 of the file). */
+static void
+header(struct ingest *g, const char *p, size_t n)
+{
+	char **names;
+	size_t *lens, bad;
+	uint32_t i;
+	long nf;
+
+	if (!utf8_valid(p, n))
+		errx(EX_DATAERR, "%s:%llu: header is not valid UTF-8", g->src,
+		    (unsigned long long)g->csv.line);
+	nf = csv_split(p, n, g->delim, NULL, 0, &bad);
+	if (nf < 0)
+		errx(EX_DATAERR, "%s:%llu: header: bad quoting at byte %zu",
+		    g->src, (unsigned long long)g->csv.line, bad + 1);
+	if ((g->f = calloc((size_t)nf + 1, sizeof(*g->f))) == NULL)
+		err(EX_OSERR, NULL);
+	csv_split(p, n, g->delim, g->f, (size_t)nf, &bad);
+	names = calloc((size_t)nf, sizeof(*names));
+	lens = calloc((size_t)nf, sizeof(*lens));
+	if (names == NULL || lens == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < (uint32_t)nf; i++) {
+		if (g->f[i].n == 0) {
+			names[i] = gen_name(i, &lens[i]);
+			continue;
+		}
+		names[i] = copy(g->f[i].p, g->f[i].n);
+		lens[i] = csv_unquote(&g->f[i], names[i]);
+		names[i][lens[i]] = '\0';
+	}
+	free(g->f);
+	g->f = NULL;
+	set_columns(g, names, lens, (uint32_t)nf);
+}
+
+/* Columns from --columns, or c1..cN for a first row of nf fields. */
+static void
+no_header(struct ingest *g, long nf)
+{
+	char **names;
+	size_t *lens, n = g->columns.n ? g->columns.n : (size_t)nf;
+	uint32_t i;
+
+	names = calloc(n + 1, sizeof(*names));
+	lens = calloc(n + 1, sizeof(*lens));
+	if (names == NULL || lens == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < n; i++) {
+		if (g->columns.n) {
+			names[i] = copy(g->columns.v[i], g->columns.len[i]);
+			lens[i] = g->columns.len[i];
+		} else
+			names[i] = gen_name(i, &lens[i]);
+	}
+	set_columns(g, names, lens, (uint32_t)n);
+}
+
+/* ---- rows ------------------------------------------------------------------- */
+
+/* The field's text: unquoted into scratch at *off when it has "" pairs. */
+static const char *
+text(struct ingest *g, const struct csv_field *f, size_t *off, size_t *n)
+{
+	char *s;
+
+	if (!f->esc) {
+		*n = f->n;
+		return f->p;
+	}
+	s = g->scratch + *off;
+	*n = csv_unquote(f, s);
+	*off += *n;
+	return s;
+}
+
+static void
+row(struct ingest *g, char *p, size_t n)
+{
+	struct rej j = { 0 };
+	const struct csv_field *f;
+	struct tmpl_dev *d = g->dev;
+	const char *s = NULL, *mv[META_MAX];
+	size_t bad, sl = 0, off = 0, mlen[META_MAX], mbytes = 0;
+	uint64_t idx = g->idx++;
+	int64_t sec = g->last_sec;
+	uint32_t nsec = g->last_nsec, i;
+	char *o;
+	double x;
+	long nf;
+	int r;
+
+	(*g->n_in)++;
+	j.line = g->csv.line;
+	j.text = p;
+	j.tlen = n;
+	if (d != NULL) {
+		j.dev = d->name;
+		j.devlen = d->len;
+	}
+	if (g->tsrc == T_RATE) {
+		if (when_step(g->base_sec, g->base_nsec, idx, g->rate_num,
+		    g->rate_den, &sec, &nsec) == -1)
+			sec = -1;
+	} else if (g->tsrc == T_CLOCK) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		sec = ts.tv_sec;
+		nsec = (uint32_t)ts.tv_nsec;
+	}
+	j.sec = sec;
+	j.nsec = nsec;
+
+	nf = csv_split(p, n, g->delim, g->f, g->ncol + 1, &bad);
+	while (nf == -1) {
+		/* a quoted field goes on on the next line */
+		while ((r = csv_join(&g->csv, &p, &n)) == CSV_WAIT) {
+			flush_all(g);
+			csv_wait(&g->csv, 250);
+			if (poll_events(g)) {
+				g->stop = 1;
+				break;
+			}
+		}
+		j.text = p;
+		j.tlen = n;
+		if (r == CSV_LONG) {
+			j.truncated = 1;
+			j.rule = "length";
+			ingest_reject(g, &j, "a quoted field runs over more "
+			    "than %zu bytes", g->max_line);
+			return;
+		}
+		if (r != CSV_LINE)
+			break;
+		nf = csv_split(p, n, g->delim, g->f, g->ncol + 1, &bad);
+	}
+	if (nf < 0) {
+		j.rule = "quote";
+		if (nf == -1)
+			ingest_reject(g, &j, "quote at byte %zu is not closed",
+			    bad + 1);
+		else
+			ingest_reject(g, &j, "text after a closing quote at "
+			    "byte %zu", bad + 1);
+		return;
+	}
+	if ((uint32_t)nf != g->ncol) {
+		j.rule = "fields";
+		ingest_reject(g, &j, "%ld fields, expected %u", nf, g->ncol);
+		return;
+	}
+
+	if (g->tfield >= 0) {
+		f = &g->f[g->tfield];
+		s = text(g, f, &off, &sl);
+		if (when_parse(g, s, sl, &sec, &nsec) == -1) {
+			j.rule = "time";
+			j.field = g->cname[g->tfield];
+			j.value = s;
+			j.vlen = sl;
+			ingest_reject(g, &j, "column \"%s\": not a time%s",
+			    j.field, g->tz == NULL ? "" :
+			    " (or not in --tz's range)");
+			return;
+		}
+		j.sec = sec;
+		j.nsec = nsec;
+	}
+	if (sec < 0 || sec > TMPL_TIME_MAX) {
+		j.rule = "time";
+		if (g->tfield >= 0) {
+			j.field = g->cname[g->tfield];
+			j.value = s;
+			j.vlen = sl;
+		}
+		j.sec = j.nsec = 0;
+		ingest_reject(g, &j, "time outside 1970-01-01..2106-02-07");
+		return;
+	}
+
+	if (g->dfield >= 0) {
+		f = &g->f[g->dfield];
+		s = text(g, f, &off, &sl);
+		j.dev = NULL;
+		j.field = g->cname[g->dfield];
+		j.value = s;
+		j.vlen = sl;
+		j.rule = "device";
+		if (sl == 0) {
+			ingest_reject(g, &j, "empty device id");
+			return;
+		}
+		if (!utf8_valid(s, sl)) {
+			ingest_reject(g, &j, "device id is not UTF-8");
+			return;
+		}
+		if ((d = devtab_get(&g->devs, s, sl)) == NULL) {
+			if (errno != ENOSPC)
+				err(EX_OSERR, NULL);
+			j.limit = g->max_devices;
+			ingest_reject(g, &j, "more than %zu devices "
+			    "(--max-devices)", g->max_devices);
+			return;
+		}
+		j.dev = d->name;
+		j.devlen = d->len;
+		j.field = j.value = NULL;
+	}
+
+	for (i = 0; i < g->nmeta; i++) {
+		f = &g->f[g->mfield[i]];
+		mv[i] = text(g, f, &off, &mlen[i]);
+		mbytes += mlen[i];
+		if (!utf8_valid(mv[i], mlen[i])) {
+			j.rule = "utf8";
+			j.field = g->cname[g->mfield[i]];
+			j.value = mv[i];
+			j.vlen = mlen[i];
+			ingest_reject(g, &j, "column \"%s\" is not UTF-8",
+			    j.field);
+			return;
+		}
+	}
+
+	if (g->ocap - g->olen < tmpl_bound(&g->tmpl, d, mbytes))
+		ingest_drain(g);
+	if (g->ocap < tmpl_bound(&g->tmpl, d, mbytes)) {
+		j.rule = "length";
+		ingest_reject(g, &j, "frame would be larger than %u bytes",
+		    FRAME_MAX_DEFAULT);
+		return;
+	}
+	o = tmpl_head(&g->tmpl, d, g->ob + g->olen, sec, nsec, d->seq,
+	    j.line);
+	for (i = 0; i < g->nmeta; i++)
+		o = tmpl_meta(&g->tmpl, i, o, mv[i], mlen[i]);
+	o = tmpl_body(&g->tmpl, o);
+	for (i = 0; i < g->nval; i++) {
+		f = &g->f[g->vfield[i]];
+		if (num_parse(f->p, f->n, &x) == -1) {
+			if (f->n == 0 && g->empty == E_NAN) {
+				x = NAN;
+			} else {
+				j.rule = "number";
+				j.field = g->cname[g->vfield[i]];
+				j.value = f->p;
+				j.vlen = f->n;
+				if (f->n == 0)
+					ingest_reject(g, &j, "column \"%s\" "
+					    "is empty", j.field);
+				else
+					ingest_reject(g, &j, "column \"%s\": "
+					    "not a number", j.field);
+				return;
+			}
+		}
+		o = tmpl_val(&g->tmpl, i, o, x);
+	}
+	g->olen = (size_t)(o - g->ob);
+	d->seq++;
+	(*g->n_out)++;
+	g->last_sec = sec;
+	g->last_nsec = nsec;
+	if (g->olen >= OUT_CHUNK)
+		ingest_drain(g);
+	if (g->speed > 0)
+		pace(g, sec, nsec);
+}
+
+/* ---- a file ----------------------------------------------------------------- */
+
+void
+ingest_file(struct ingest *g, const char *name)
+{
+	struct rej j = { 0 };
+	char *p;
+	size_t n, bad;
+	unsigned k = 0;
+	int fd, r, first = 1;
+	long nf;
+
+	g->src = name;
+	if (strcmp(name, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(name, O_RDONLY)) == -1)
+		err(EX_NOINPUT, "%s", name);
+	if (csv_open(&g->csv, fd, g->max_line) == -1)
+		err(EX_OSERR, NULL);
+	if (g->from_name) {
+		if (when_name(g, name, &g->base_sec, &g->base_nsec) == -1)
+			errx(EX_DATAERR, "%s: no date and time in the file "
+			    "name", name);
+		g->idx = 0;
+	}
+	g->paced = 0;
+
+	while ((r = next_line(g, &p, &n)) != CSV_EOF) {
+		if (r == CSV_LONG) {
+			if (first && g->header)
+				errx(EX_DATAERR, "%s:%llu: header longer than "
+				    "%zu bytes", name,
+				    (unsigned long long)g->csv.line,
+				    g->max_line);
+			(*g->n_in)++;
+			g->idx++;
+			memset(&j, 0, sizeof(j));
+			j.line = g->csv.line;
+			j.rule = "length";
+			j.text = p;
+			j.tlen = n;
+			j.truncated = 1;
+			j.sec = g->last_sec;
+			j.nsec = g->last_nsec;
+			if (g->dev != NULL) {
+				j.dev = g->dev->name;
+				j.devlen = g->dev->len;
+			}
+			ingest_reject(g, &j, "line longer than %zu bytes "
+			    "(--max-line)", g->max_line);
+			if (g->stop)
+				break;
+			continue;
+		}
+		if (blank(p, n)) {
+			(*g->n_blank)++;
+			continue;
+		}
+		if (first) {
+			first = 0;
+			if (g->delim == -1 || g->sniffed) {
+				g->delim = csv_sniff(p, n);
+				g->sniffed = 1;
+			}
+			if (g->header) {
+				header(g, p, n);
+				continue;
+			}
+			nf = csv_split(p, n, g->delim, NULL, 0, &bad);
+			no_header(g, nf < 1 ? 1 : nf);
+		}
+		row(g, p, n);
+		if ((++k & 4095) == 0 && poll_events(g))
+			g->stop = 1;
+		if (g->stop)
+			break;
+	}
+	if (first && !g->quiet)
+		warnx("%s: empty file", name);
+	g->done_bytes += g->csv.size;
+	csv_close(&g->csv);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free_columns(g);
+}

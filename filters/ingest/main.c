@@ -1,0 +1,458 @@
+/*
+ * ingest -- CSV files (or a live frame feed) to sample frames.
+ *
+ * Each row of each file becomes one sample frame: the header (or
+ * --columns) names the channels, the time comes from a column, a file name
+ * or a sampling rate, the device from a column or --device.  A row that
+ * cannot be read becomes a reject frame and ingest goes on.  With -i,
+ * frames from a pipe or ZeroMQ endpoint are checked and passed on instead.
+ * See ingest(1) and docs/ingest.md.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "ingest.h"
+
+enum {
+	O_CLOCK = 256, O_DEVICE, O_DEVCOL, O_EMPTY, O_MAXDEV, O_MAXLINE,
+	O_META, O_REJECT, O_SKIP, O_SPEED, O_START, O_STRICT, O_FROMNAME,
+	O_UNIT, O_TZ
+};
+
+static const struct option opts[] = {
+	{ "clock",		no_argument,		NULL, O_CLOCK },
+	{ "columns",		required_argument,	NULL, 'c' },
+	{ "delimiter",		required_argument,	NULL, 'd' },
+	{ "device",		required_argument,	NULL, O_DEVICE },
+	{ "device-column",	required_argument,	NULL, O_DEVCOL },
+	{ "empty",		required_argument,	NULL, O_EMPTY },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "input",		required_argument,	NULL, 'i' },
+	{ "max-devices",	required_argument,	NULL, O_MAXDEV },
+	{ "max-line",		required_argument,	NULL, O_MAXLINE },
+	{ "meta",		required_argument,	NULL, O_META },
+	{ "no-header",		no_argument,		NULL, 'n' },
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "rate",		required_argument,	NULL, 'r' },
+	{ "reject",		required_argument,	NULL, O_REJECT },
+	{ "skip",		required_argument,	NULL, O_SKIP },
+	{ "speed",		required_argument,	NULL, O_SPEED },
+	{ "start",		required_argument,	NULL, O_START },
+	{ "strict",		no_argument,		NULL, O_STRICT },
+	{ "time-column",	required_argument,	NULL, 't' },
+	{ "time-from-name",	no_argument,		NULL, O_FROMNAME },
+	{ "time-unit",		required_argument,	NULL, O_UNIT },
+	{ "tz",			required_argument,	NULL, O_TZ },
+	{ NULL, 0, NULL, 0 }
+};
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status == EX_OK ? stdout : stderr,
+"usage: ingest [-nq] [-c names] [-d delim] [-o uri] [-r hz] [-t column]\n"
+"              [--clock] [--device id | --device-column column]\n"
+"              [--empty reject|nan] [--max-devices n] [--max-line bytes]\n"
+"              [--meta columns] [--reject uri] [--skip columns] [--speed x]\n"
+"              [--start time] [--strict] [--time-from-name]\n"
+"              [--time-unit s|ms|us|ns] [--tz zone] [file ...]\n"
+"       ingest -i uri [-q] [-o uri] [--device id] [--reject uri] [--strict]\n");
+	if (status == EX_OK)
+		printf(
+"\n"
+"CSV rows to sample frames [[time, meta], {channel: number}] (see ingest(1)).\n"
+"  -c, --columns a,b,c     names of the columns of a file without header\n"
+"  -d, --delimiter D       , ; tab space (runs of blanks) or a character;\n"
+"                          default: detected from the first line\n"
+"  -i, --input URI         read frames (pipe, file or ZeroMQ), check and\n"
+"                          pass them on instead of reading CSV\n"
+"  -n, --no-header         the first line is data; columns c1, c2, ...\n"
+"  -o, --output URI        where frames go (default -: stdout)\n"
+"  -q, --quiet             no counters line, warnings or progress\n"
+"  -r, --rate HZ           time = start + row / HZ (no time column)\n"
+"  -t, --time-column NAME  the time column (default: time, timestamp,\n"
+"                          datetime or date, if there is one)\n"
+"      --clock             time = when the row was read\n"
+"      --device ID         device id (default: the file name without\n"
+"                          .csv/.tsv/.txt/.dat; \"stdin\" for stdin)\n"
+"      --device-column C   the device id of each row is in column C\n"
+"      --empty MODE        an empty value: reject the row (default) or nan\n"
+"      --max-devices N     most device ids (default 10000)\n"
+"      --max-line BYTES    longest line (default 1048576)\n"
+"      --meta a,b          text columns copied into meta\n"
+"      --reject URI        reject frames go there, not into the output\n"
+"      --skip a,b          columns to leave out\n"
+"      --speed X           replay at X times the recorded speed\n"
+"      --start TIME        time of the first row with --rate (default 0)\n"
+"      --strict            stop at the first bad row, exit 65\n"
+"      --time-from-name    each file's start time is in its name (--rate)\n"
+"      --time-unit U       epoch numbers are in s (default), ms, us or ns\n"
+"      --tz ZONE           zone of times without one (default UTC)\n");
+	exit(status);
+}
+
+/* Split a comma list into names (copies). */
+static void
+names(struct names *nm, const char *arg, const char *opt)
+{
+	const char *p = arg, *e;
+
+	for (;;) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e == p)
+			errx(EX_USAGE, "%s: empty name in \"%s\"", opt, arg);
+		nm->v = realloc(nm->v, (nm->n + 1) * sizeof(*nm->v));
+		nm->len = realloc(nm->len, (nm->n + 1) * sizeof(*nm->len));
+		if (nm->v == NULL || nm->len == NULL ||
+		    (nm->v[nm->n] = strndup(p, (size_t)(e - p))) == NULL)
+			err(EX_OSERR, NULL);
+		nm->len[nm->n++] = (size_t)(e - p);
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+}
+
+static void
+free_names(struct names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+	free(nm->len);
+	memset(nm, 0, sizeof(*nm));
+}
+
+static unsigned long long
+number(const char *s, unsigned long long min, unsigned long long max,
+    const char *opt)
+{
+	unsigned long long v;
+	char *e;
+
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (errno != 0 || e == s || *e != '\0' || *s == '-' || v < min ||
+	    v > max)
+		errx(EX_USAGE, "%s: \"%s\" is not a number in %llu..%llu",
+		    opt, s, min, max);
+	return v;
+}
+
+static int
+delimiter(const char *s)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+		return '\t';
+	if (strcmp(s, "space") == 0 || strcmp(s, "ws") == 0 ||
+	    strcmp(s, " ") == 0)
+		return CSV_WS;
+	if (strcmp(s, "comma") == 0)
+		return ',';
+	if (strcmp(s, "semicolon") == 0)
+		return ';';
+	if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r')
+		errx(EX_USAGE, "--delimiter: \"%s\": give one character, tab "
+		    "or space", s);
+	return (unsigned char)*s;
+}
+
+/* The default device: the file's name without directory and extension. */
+static const char *
+default_device(const char *path, size_t *len)
+{
+	static const char *const ext[] = { ".csv", ".tsv", ".txt", ".dat" };
+	const char *b;
+	size_t i, n, el;
+
+	if (strcmp(path, "-") == 0) {
+		*len = 5;
+		return "stdin";
+	}
+	b = strrchr(path, '/');
+	b = b != NULL ? b + 1 : path;
+	n = strlen(b);
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		el = strlen(ext[i]);
+		if (n > el && strcasecmp(b + n - el, ext[i]) == 0) {
+			n -= el;
+			break;
+		}
+	}
+	*len = n;
+	return b;
+}
+
+void
+ingest_report(struct ingest *g)
+{
+	char line[256];
+
+	if (g->shown) {
+		ingest_progress(g, 1);
+		fputc('\n', stderr);
+		g->shown = 0;
+	}
+	if (g->quiet)
+		return;
+	counters_format(&g->cnt, PROG, line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
+}
+
+static void
+counters_init(struct ingest *g)
+{
+	g->c_in = counters_add(&g->cnt, "in");
+	g->c_out = counters_add(&g->cnt, "out");
+	g->c_rej = counters_add(&g->cnt, "rejected");
+	if (g->in_uri == NULL)
+		g->c_blank = counters_add(&g->cnt, "blank");
+	g->n_in = &g->cnt.n[g->c_in];
+	g->n_out = &g->cnt.n[g->c_out];
+	g->n_rej = &g->cnt.n[g->c_rej];
+	g->n_blank = g->in_uri == NULL ? &g->cnt.n[g->c_blank] : &g->idx;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ingest g;
+	struct stat st;
+	const char *dev, *start = NULL;
+	char *e;
+	size_t dlen;
+	int ch, i, csvopt = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.out_uri = "-";
+	g.delim = -1;
+	g.header = 1;
+	g.tsrc = T_AUTO;
+	g.max_line = CSV_BUFSIZE;
+	g.max_devices = 10000;
+	g.status = EX_OK;
+
+	while ((ch = getopt_long(argc, argv, "c:d:hi:no:qr:t:", opts, NULL))
+	    != -1) {
+		csvopt += ch != 'h' && ch != 'i' && ch != 'o' && ch != 'q' &&
+		    ch != O_DEVICE && ch != O_REJECT && ch != O_STRICT;
+		switch (ch) {
+		case 'c':
+			names(&g.columns, optarg, "--columns");
+			g.header = 0;
+			break;
+		case 'd':
+			g.delim = delimiter(optarg);
+			break;
+		case 'h':
+			usage(EX_OK);
+		case 'i':
+			g.in_uri = optarg;
+			break;
+		case 'n':
+			g.header = 0;
+			break;
+		case 'o':
+			g.out_uri = optarg;
+			break;
+		case 'q':
+			g.quiet = 1;
+			break;
+		case 'r':
+			if (when_rate(optarg, &g.rate_num, &g.rate_den) == -1)
+				errx(EX_USAGE, "--rate: \"%s\" is not a "
+				    "positive decimal number", optarg);
+			if (g.tsrc != T_AUTO && g.tsrc != T_RATE)
+				usage(EX_USAGE);
+			g.tsrc = T_RATE;
+			break;
+		case 't':
+			if (g.tsrc != T_AUTO)
+				usage(EX_USAGE);
+			g.tsrc = T_COLUMN;
+			g.time_col = optarg;
+			break;
+		case O_CLOCK:
+			if (g.tsrc != T_AUTO)
+				usage(EX_USAGE);
+			g.tsrc = T_CLOCK;
+			break;
+		case O_DEVICE:
+			g.device = optarg;
+			break;
+		case O_DEVCOL:
+			g.dev_col = optarg;
+			break;
+		case O_EMPTY:
+			if (strcmp(optarg, "reject") == 0)
+				g.empty = E_REJECT;
+			else if (strcmp(optarg, "nan") == 0)
+				g.empty = E_NAN;
+			else
+				errx(EX_USAGE, "--empty: reject or nan");
+			break;
+		case O_MAXDEV:
+			g.max_devices = number(optarg, 1, 1000000,
+			    "--max-devices");
+			break;
+		case O_MAXLINE:
+			g.max_line = number(optarg, 64, 64u << 20,
+			    "--max-line");
+			break;
+		case O_META:
+			names(&g.meta, optarg, "--meta");
+			if (g.meta.n > META_MAX)
+				errx(EX_USAGE, "--meta: more than %d columns",
+				    META_MAX);
+			break;
+		case O_REJECT:
+			g.rej_uri = optarg;
+			break;
+		case O_SKIP:
+			names(&g.skip, optarg, "--skip");
+			break;
+		case O_SPEED:
+			errno = 0;
+			g.speed = strtod(optarg, &e);
+			if (errno || e == optarg || *e != '\0' ||
+			    !(g.speed > 0) || !isfinite(g.speed))
+				errx(EX_USAGE, "--speed: \"%s\" is not a "
+				    "positive number", optarg);
+			break;
+		case O_START:
+			start = optarg;
+			break;
+		case O_STRICT:
+			g.strict = 1;
+			break;
+		case O_FROMNAME:
+			g.from_name = 1;
+			break;
+		case O_UNIT:
+			if (strcmp(optarg, "s") == 0)
+				g.unit = 0;
+			else if (strcmp(optarg, "ms") == 0)
+				g.unit = 3;
+			else if (strcmp(optarg, "us") == 0)
+				g.unit = 6;
+			else if (strcmp(optarg, "ns") == 0)
+				g.unit = 9;
+			else
+				errx(EX_USAGE, "--time-unit: s, ms, us or ns");
+			break;
+		case O_TZ:
+			if ((g.tz = when_tz(optarg)) == NULL)
+				errx(EX_USAGE, "--tz: unknown zone \"%s\"",
+				    optarg);
+			break;
+		default:
+			usage(EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (g.in_uri != NULL && (argc > 0 || csvopt))
+		errx(EX_USAGE, "-i reads frames: file operands and CSV "
+		    "options do not apply");
+	if (g.device != NULL && g.dev_col != NULL)
+		errx(EX_USAGE, "--device and --device-column exclude each "
+		    "other");
+	if (g.from_name && g.tsrc != T_RATE)
+		errx(EX_USAGE, "--time-from-name needs --rate");
+	if (start != NULL && g.tsrc != T_RATE)
+		errx(EX_USAGE, "--start needs --rate");
+	if (start != NULL && g.from_name)
+		errx(EX_USAGE, "--start and --time-from-name exclude each "
+		    "other");
+	if (start != NULL) {
+		g.base_nsec = 0;
+		if (when_parse(&g, start, strlen(start), &g.base_sec,
+		    &g.base_nsec) == -1)
+			errx(EX_USAGE, "--start: \"%s\" is not a time", start);
+	}
+
+	if ((g.out = stream_open(g.out_uri, "w")) == NULL)
+		errx(EX_CANTCREAT, "%s: %s", g.out_uri, stream_open_error());
+	if (g.rej_uri != NULL && (g.rej = stream_open(g.rej_uri, "w")) ==
+	    NULL)
+		errx(EX_CANTCREAT, "%s: %s", g.rej_uri, stream_open_error());
+	if ((g.rr = record_new()) == NULL)
+		err(EX_OSERR, NULL);
+	counters_init(&g);
+	stream_catch_signals();
+	g.progress = !g.quiet && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &g.t0);
+
+	if (g.in_uri != NULL) {
+		if (devtab_init(&g.devs, g.max_devices, 0) == -1)
+			err(EX_OSERR, NULL);
+		ingest_feed(&g);
+		goto out;
+	}
+
+	g.ocap = OUT_CHUNK + FRAME_MAX_DEFAULT;
+	if ((g.ob = malloc(g.ocap)) == NULL ||
+	    (g.scratch = malloc(g.max_line)) == NULL ||
+	    devtab_init(&g.devs, g.max_devices, (uint32_t)g.meta.n) == -1)
+		err(EX_OSERR, NULL);
+	if (g.dev_col == NULL) {
+		if (g.device != NULL) {
+			dev = g.device;
+			dlen = strlen(dev);
+		} else
+			dev = default_device(argc > 0 ? argv[0] : "-", &dlen);
+		if (dlen == 0 || !utf8_valid(dev, dlen))
+			errx(EX_USAGE, "device id \"%.*s\" is empty or not "
+			    "UTF-8: give --device", (int)dlen, dev);
+		if ((g.dev = devtab_get(&g.devs, dev, dlen)) == NULL)
+			err(EX_OSERR, NULL);
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			g.total_bytes += (uint64_t)st.st_size;
+			continue;
+		}
+		g.total_bytes = 0;
+		break;
+	}
+	if (argc == 0)
+		ingest_file(&g, "-");
+	for (i = 0; i < argc && !g.stop && !stream_interrupted(); i++)
+		ingest_file(&g, argv[i]);
+	ingest_drain(&g);
+
+out:
+	if (stream_close(&g.out) == -1)
+		err(EX_IOERR, "%s", g.out_uri);
+	if (stream_close(&g.rej) == -1)
+		err(EX_IOERR, "%s", g.rej_uri);
+	ingest_report(&g);
+	record_free(&g.rr);
+	buf_free(&g.rbuf);
+	tmpl_free(&g.tmpl);
+	devtab_free(&g.devs);
+	free(g.ob);
+	free(g.scratch);
+	free_names(&g.columns);
+	free_names(&g.skip);
+	free_names(&g.meta);
+	when_tz_free(g.tz);
+	return g.status;
+}

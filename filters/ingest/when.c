@@ -1,0 +1,119 @@
+/*
+ * when -- the time of a row: parsed from a time column (ISO 8601 or an
+ * epoch number), taken from a file name (IMS snapshots), or counted from a
+ * start time at a sampling rate.  Rates are kept as exact fractions and
+ * times as integer nanoseconds, so sample i of a 20480 Hz snapshot is at
+ * exactly floor(i * 10^9 / 20480) ns after the start, however long the run.
+ * The parsing itself is libstream's timeparse.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "timeparse.h"
+
+/* Wall time without a zone: through --tz, else it is UTC already. */
+static int
+local(const struct ingest *g, int64_t *sec)
+{
+	if (g->tz == NULL)
+		return 0;
+	return tz_to_utc(g->tz, *sec, sec);
+}
+
+int
+when_parse(const struct ingest *g, const char *s, size_t n, int64_t *sec,
+    uint32_t *nsec)
+{
+	static const long units[] = { 1, 0, 0, 1000, 0, 0, 1000000, 0, 0,
+	    1000000000 };
+	int zoned;
+
+	if (n >= 10 && (s[4] == '-' || s[4] == '/')) {
+		if (time_parse_iso(s, n, sec, nsec, &zoned) == -1)
+			return -1;
+		return zoned ? 0 : local(g, sec);
+	}
+	return time_parse_epoch(s, n, units[g->unit], sec, nsec);
+}
+
+int
+when_name(const struct ingest *g, const char *path, int64_t *sec,
+    uint32_t *nsec)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	*nsec = 0;
+	if (time_parse_digits(base, strlen(base), sec) == -1)
+		return -1;
+	return local(g, sec);
+}
+
+static uint64_t
+gcd(uint64_t a, uint64_t b)
+{
+	uint64_t t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+int
+when_rate(const char *s, uint64_t *num, uint64_t *den)
+{
+	uint64_t n = 0, d = 1, g;
+	int digits = 0, point = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && !point) {
+			point = 1;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || digits >= 18)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+		if (point)
+			d *= 10;
+		digits++;
+	}
+	if (digits == 0 || n == 0)
+		return -1;
+	g = gcd(n, d);
+	*num = n / g;
+	*den = d / g;
+	return 0;
+}
+
+int
+when_step(int64_t bsec, uint32_t bnsec, uint64_t idx, uint64_t num,
+    uint64_t den, int64_t *sec, uint32_t *nsec)
+{
+	__extension__ typedef unsigned __int128 u128;
+	u128 ns = (u128)idx * den * 1000000000u / num + bnsec;
+	u128 s = ns / 1000000000u;
+
+	if (s > (u128)(INT64_MAX - (bsec > 0 ? bsec : 0)))
+		return -1;
+	*sec = bsec + (int64_t)s;
+	*nsec = (uint32_t)(ns % 1000000000u);
+	return 0;
+}
+
+void *
+when_tz(const char *zone)
+{
+	return tz_open(zone);
+}
+
+void
+when_tz_free(void *tz)
+{
+	struct tz *z = tz;
+
+	tz_close(&z);
+}
