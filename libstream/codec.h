@@ -1,8 +1,9 @@
 /*
  * codec -- frames to msgpack bytes and back (docs/protocol.md).
  *
- * Encoding goes through msgpack-c's packer.  Decoding has two paths that
- * must agree on every input (tests/unit/test_codec.c checks that):
+ * Encoding and decoding each have two paths that must agree on every input
+ * (tests/unit/test_codec.c checks that): a fast path of our own and the
+ * reference through msgpack-c.  Decoding:
  * frame_decode(), our own decoder straight from bytes into a record (the
  * fast path, no allocation), and frame_decode_msgpackc(), through
  * msgpack_unpack() and msgpack_object (the reference).  Neither runs on
@@ -42,14 +43,27 @@ int	 frame_scan(const char *p, size_t n, size_t max, size_t *len,
  */
 int	 frame_decode(struct record *r, const char *p, size_t n,
 	     const char **why);
+/*
+ * Decode the frame at the start of p[0..n) in one pass (the readers' fast
+ * path).  FRAME_OK: *len bytes were the frame.  FRAME_MORE: incomplete.
+ * FRAME_SKIP: a well-formed msgpack value of *len bytes that is not a frame
+ * (*why); reading can go on after it.  FRAME_BAD: malformed msgpack or larger
+ * than max, fault at byte *len (*why); a byte stream cannot resync.
+ */
+enum { FRAME_OK = 1, FRAME_MORE = 0, FRAME_SKIP = -1, FRAME_BAD = -2 };
+int	 frame_decode_next(struct record *r, const char *p, size_t n,
+	     size_t max, size_t *len, const char **why);
 /* The same through msgpack-c; z is cleared first and holds r's nested data
  * until the next call.  Raw values point into a buffer that the caller
  * passes as scratch (reset first). */
 int	 frame_decode_msgpackc(struct record *r, const char *p, size_t n,
 	     msgpack_zone *z, struct buf *scratch, const char **why);
 
-/* Append r as one frame.  0, or -1 on ENOMEM. */
+/* Append r as one frame.  0, or -1 on ENOMEM.  frame_encode() writes the
+ * bytes directly; frame_encode_msgpackc() goes through msgpack-c's packer
+ * (the reference: both give the same bytes). */
 int	 frame_encode(struct buf *, const struct record *);
+int	 frame_encode_msgpackc(struct buf *, const struct record *);
 
 /* msgpack-c packer whose output is appended to b. */
 void	 frame_packer_init(msgpack_packer *, struct buf *b);

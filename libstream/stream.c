@@ -359,73 +359,90 @@ next_msg(struct stream *s)
 	return 1;
 }
 
+/* Decode the frame at p[0..n) into s->rec: FRAME_* as frame_decode_next. */
+static int
+try_decode(struct stream *s, const char *p, size_t n, size_t *len,
+    const char **why)
+{
+	int r;
+
+	if (!s->use_mpc)
+		return frame_decode_next(s->rec, p, n, s->max_frame, len, why);
+	r = frame_scan(p, n, s->max_frame, len, why);
+	if (r == SCAN_MORE)
+		return FRAME_MORE;
+	if (r == SCAN_BAD)
+		return FRAME_BAD;
+	if (frame_decode_msgpackc(s->rec, p, *len, s->zone, &s->scratch,
+	    why) == -1)
+		return FRAME_SKIP;
+	return FRAME_OK;
+}
+
 /*
- * Locate the next whole frame: *p, *n.  1 found, 0 EOF, STREAM_BAD,
- * STREAM_ERR (errors set).
+ * Decode the next frame into s->rec.  1 done, 0 EOF, STREAM_BAD (one frame
+ * skipped), STREAM_ERR (errors set).
  */
 static int
-next_frame(struct stream *s, const char **p, size_t *n)
+next_frame(struct stream *s)
 {
-	const char *why = NULL;
-	size_t len;
+	const char *why = NULL, *p;
+	size_t len = 0, n;
 	int r;
 
 	for (;;) {
-		if (s->type == S_ZMQ) {
-			if (s->have_msg && s->mpos < s->mlen) {
-				r = frame_scan(s->mp + s->mpos, s->mlen - s->mpos,
-				    s->max_frame, &len, &why);
-				s->offset = s->mpos;
-				if (r == SCAN_OK) {
-					*p = s->mp + s->mpos;
-					*n = len;
-					s->mpos += len;
-					return 1;
-				}
-				s->bad_p = s->mp + s->mpos;
-				s->bad_n = s->mlen - s->mpos;
-				s->mpos = s->mlen;	/* drop the rest */
-				seterr(s, "%s: message %llu, byte %llu: %s",
-				    s->uri, (unsigned long long)s->msgno,
-				    (unsigned long long)(s->offset + len),
-				    r == SCAN_MORE ? "frame truncated at the "
-				    "end of the message" : why);
-				return STREAM_BAD;
-			}
+		if (s->type == S_ZMQ && !(s->have_msg && s->mpos < s->mlen)) {
 			if ((r = next_msg(s)) == -2)
 				return 0;
 			if (r == -1)
 				return STREAM_ERR;
 			continue;
 		}
-		if (s->pos < s->in.len) {
-			r = frame_scan(s->in.p + s->pos, s->in.len - s->pos,
-			    s->max_frame, &len, &why);
+		if (s->type == S_ZMQ) {
+			p = s->mp + s->mpos;
+			n = s->mlen - s->mpos;
+			s->offset = s->mpos;
+		} else {
+			p = s->in.p + s->pos;
+			n = s->in.len - s->pos;
 			s->offset = s->base + s->pos;
-			if (r == SCAN_OK) {
-				*p = s->in.p + s->pos;
-				*n = len;
+		}
+		r = n > 0 ? try_decode(s, p, n, &len, &why) : FRAME_MORE;
+		if (r == FRAME_OK || r == FRAME_SKIP) {
+			if (s->type == S_ZMQ)
+				s->mpos += len;
+			else
 				s->pos += len;
+			if (r == FRAME_OK)
 				return 1;
-			}
-			if (r == SCAN_BAD) {
-				s->bad_p = s->in.p + s->pos;
-				s->bad_n = s->in.len - s->pos;
-				seterr(s, "%s: byte %llu: %s", s->uri,
-				    (unsigned long long)(s->offset + len), why);
-				s->eof = 1;	/* no way to resync a byte stream */
-				return STREAM_ERR;
-			}
+			s->bad_p = p;
+			s->bad_n = len;
+			goto bad;
+		}
+		if (s->type == S_ZMQ) {
+			if (r == FRAME_MORE)
+				why = "frame truncated at the end of the message";
+			s->bad_p = p;
+			s->bad_n = n;
+			s->mpos = s->mlen;	/* drop the rest of the message */
+			goto bad;
+		}
+		if (r == FRAME_BAD) {
+			s->bad_p = p;
+			s->bad_n = n;
+			seterr(s, "%s: byte %llu: %s", s->uri,
+			    (unsigned long long)(s->offset + len), why);
+			s->eof = 1;	/* no way to resync a byte stream */
+			s->pos = s->in.len;
+			return STREAM_ERR;
 		}
 		if (s->eof) {
-			if (s->pos < s->in.len) {
-				s->offset = s->base + s->pos;
-				s->bad_p = s->in.p + s->pos;
-				s->bad_n = s->in.len - s->pos;
+			if (n > 0) {
+				s->bad_p = p;
+				s->bad_n = n;
 				seterr(s, "%s: byte %llu: input ends inside a "
 				    "frame (%zu bytes of it)", s->uri,
-				    (unsigned long long)s->offset,
-				    s->in.len - s->pos);
+				    (unsigned long long)s->offset, n);
 				s->pos = s->in.len;
 				return STREAM_ERR;
 			}
@@ -438,13 +455,20 @@ next_frame(struct stream *s, const char **p, size_t *n)
 		if (r == 0)
 			s->eof = 1;
 	}
+bad:
+	if (s->type == S_ZMQ)
+		seterr(s, "%s: message %llu, byte %llu: %s", s->uri,
+		    (unsigned long long)s->msgno,
+		    (unsigned long long)s->offset, why);
+	else
+		seterr(s, "%s: byte %llu: %s", s->uri,
+		    (unsigned long long)s->offset, why);
+	return STREAM_BAD;
 }
 
 int
 stream_read(struct stream *s, struct record **rp)
 {
-	const char *p, *why = NULL;
-	size_t n;
 	int r;
 
 	if (s->writer) {
@@ -456,23 +480,8 @@ stream_read(struct stream *s, struct record **rp)
 	for (;;) {
 		if (interrupted)
 			return STREAM_EOF;
-		if ((r = next_frame(s, &p, &n)) != 1)
+		if ((r = next_frame(s)) != 1)
 			return r;
-		r = s->use_mpc ?
-		    frame_decode_msgpackc(s->rec, p, n, s->zone, &s->scratch,
-		    &why) : frame_decode(s->rec, p, n, &why);
-		if (r == -1) {
-			s->bad_p = p;
-			s->bad_n = n;
-			if (s->type == S_ZMQ)
-				seterr(s, "%s: message %llu, byte %llu: %s",
-				    s->uri, (unsigned long long)s->msgno,
-				    (unsigned long long)s->offset, why);
-			else
-				seterr(s, "%s: byte %llu: %s", s->uri,
-				    (unsigned long long)s->offset, why);
-			return STREAM_BAD;
-		}
 		if (s->rec->kind == KIND_EOS && s->eos_need > 0) {
 			if (++s->eos_seen >= s->eos_need)
 				return STREAM_EOF;

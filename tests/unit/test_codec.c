@@ -182,8 +182,12 @@ test_roundtrip(void **state)
 	assert_int_equal(a->kind, KIND_SAMPLE);
 	assert_int_equal(a->seq, 42);
 	assert_memory_equal(a->dev, "pump-7", 6);
-	/* re-encoding gives the same bytes */
+	/* re-encoding gives the same bytes, through both encoders */
 	assert_int_equal(frame_encode(&again, a), 0);
+	assert_int_equal(again.len, out.len);
+	assert_memory_equal(again.p, out.p, out.len);
+	buf_reset(&again);
+	assert_int_equal(frame_encode_msgpackc(&again, a), 0);
 	assert_int_equal(again.len, out.len);
 	assert_memory_equal(again.p, out.p, out.len);
 	buf_free(&out);
@@ -325,12 +329,12 @@ static void
 test_mutations(void **state)
 {
 	struct record *r = sample(), *a = record_new(), *b = record_new();
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, e1 = BUF_INIT, e2 = BUF_INIT;
 	char m[512];
-	size_t len, n, i;
+	size_t len, nlen, n, i;
 	const char *why;
 	unsigned seed = 12345;
-	int ra, rb, iters = 200000, ok = 0, bad = 0;
+	int ra, rb, sr, nr, iters = 200000, ok = 0, bad = 0;
 
 #if defined(__SANITIZE_ADDRESS__)
 	iters = 20000;
@@ -348,18 +352,33 @@ test_mutations(void **state)
 			m[(seed >> 9) % n] = (char)(seed >> 17);
 		if (seed & 2)
 			n -= (seed >> 12) % 4;
-		if (frame_scan(m, n, FRAME_MAX_DEFAULT, &len, &why) != SCAN_OK)
+		sr = frame_scan(m, n, FRAME_MAX_DEFAULT, &len, &why);
+		nr = frame_decode_next(a, m, n, FRAME_MAX_DEFAULT, &nlen, &why);
+		if (sr != SCAN_OK) {
+			assert_int_equal(nr, sr == SCAN_MORE ? FRAME_MORE :
+			    FRAME_BAD);
 			continue;
+		}
+		assert_int_equal(nlen, len);
 		decode_both(m, len, a, b, &ra, &rb);
 		assert_int_equal(ra, rb);
+		assert_int_equal(nr, ra == 0 ? FRAME_OK : FRAME_SKIP);
 		if (ra == 0) {
 			assert_true(record_same(a, b));
+			buf_reset(&e1);
+			buf_reset(&e2);
+			assert_int_equal(frame_encode(&e1, a), 0);
+			assert_int_equal(frame_encode_msgpackc(&e2, a), 0);
+			assert_int_equal(e1.len, e2.len);
+			assert_memory_equal(e1.p, e2.p, e1.len);
 			ok++;
 		} else
 			bad++;
 	}
 	assert_true(ok > 0 && bad > 0);
 	buf_free(&out);
+	buf_free(&e1);
+	buf_free(&e2);
 	record_free(&r);
 	record_free(&a);
 	record_free(&b);
