@@ -1,0 +1,658 @@
+/*
+ * normalize -- put named channels on the scale the model was trained on.
+ * Scales each channel of a parameters file (libstream/scaler.h) in sample
+ * and features frames, y = (x - center) / scale, or back with --inverse;
+ * --fit reads a stream instead and writes that file: Welford mean and
+ * variance, min, max, and quartiles from a quantile sketch.  Channels the
+ * file does not name, and frames of other kinds, pass through untouched.
+ * A frame that lacks a channel to scale, or holds a non-number there, is
+ * rejected (or dropped, or passed on unscaled and flagged: --missing).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "codec.h"
+#include "counters.h"
+#include "record.h"
+#include "scaler.h"
+#include "stream.h"
+#include "fit.h"
+
+enum missing { MISS_REJECT, MISS_DROP, MISS_PASS };
+
+/* A channel to scale: its line in the file, center and scale to apply. */
+struct sel {
+	const struct scaler_chan *c;
+	struct scaler_chan	 use;	/* c with the center/scale applied */
+	uint32_t		 hint;	/* record_find() hint */
+	int			 at;	/* this frame: body index, -1 absent */
+	int			 ok;	/* this frame: a number at 'at' */
+};
+
+enum { C_IN, C_OUT, C_REJ, C_DROP, C_UNSCALED };
+
+static struct counters	 cnt;
+static int		 cidx[5];
+static int		 quiet;
+
+static _Noreturn void	 usage(int);
+static char		**split_names(char *, size_t *);
+static struct sel	*select_channels(const struct scaler *, char **,
+			    size_t, int, size_t *);
+static int		 run_fit(const char *, const char *, char **, size_t,
+			    int);
+static int		 find_channels(struct sel *, size_t,
+			    const struct record *);
+static int		 scale_frame(const struct sel *, size_t,
+			    struct record *, int, struct buf *);
+static int		 reject_missing(struct stream *, const struct record *,
+			    const struct sel *, size_t, int, const char *);
+static int		 reject_bad(struct stream *, const struct stream *);
+static int		 reject(struct stream *, const struct record *,
+			    const struct value *, const char *, const char *,
+			    size_t, const struct value *, const char *);
+static void		 report(void);
+
+static const struct option opts[] = {
+	{ "channels",	required_argument, NULL, 'c' },
+	{ "fit",	no_argument,	   NULL, 'f' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "input",	required_argument, NULL, 'i' },
+	{ "method",	required_argument, NULL, 'm' },
+	{ "missing",	required_argument, NULL, 'M' },
+	{ "output",	required_argument, NULL, 'o' },
+	{ "params",	required_argument, NULL, 'p' },
+	{ "quiet",	no_argument,	   NULL, 'q' },
+	{ "reject",	required_argument, NULL, 'R' },
+	{ "inverse",	no_argument,	   NULL, 'u' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *fp = status == EX_OK ? stdout : stderr;
+
+	fprintf(fp,
+	    "usage: normalize [-qu] [-c name,...] [-m method] [--missing action]\n"
+	    "                 [--reject uri] [-i uri] [-o uri] -p params\n"
+	    "       normalize -f [-q] [-c name,...] [-m method] [-i uri] [-p params]\n");
+	if (status != EX_OK)
+		exit(status);
+	fprintf(fp, "\n"
+	    "  -c, --channels LIST  scale (or fit) only these channels\n"
+	    "  -f, --fit            read the stream, write the parameters file\n"
+	    "  -h, --help           this help\n"
+	    "  -i, --input URI      frames in (default -)\n"
+	    "  -m, --method M       zscore, minmax or robust (fit default zscore;\n"
+	    "                       when scaling, overrides the file's methods)\n"
+	    "      --missing A      a channel to scale absent or not a number:\n"
+	    "                       reject (default), drop, or pass (flagged)\n"
+	    "  -o, --output URI     frames out (default -)\n"
+	    "  -p, --params FILE    parameters file (read; with -f written,\n"
+	    "                       default -)\n"
+	    "  -q, --quiet          no accounting line at exit\n"
+	    "      --reject URI     reject frames here (default: inline)\n"
+	    "  -u, --inverse        undo the scaling\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *in = "-", *out = "-", *rejuri = NULL, *params = NULL;
+	struct stream *src = NULL, *dst = NULL, *rej = NULL, *rs;
+	struct scaler *sc = NULL;
+	struct sel *sel = NULL;
+	struct record *r;
+	struct buf flag = BUF_INIT;
+	char **names = NULL, errbuf[512];
+	size_t nnames = 0, nsel = 0;
+	int ch, n, fit = 0, inverse = 0, method = -1, miss = MISS_REJECT;
+	int status = EX_OK, bad, o_given = 0;
+	const char *why;
+
+	while ((ch = getopt_long(argc, argv, "c:fhi:m:o:p:qu", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			free(names);
+			if ((names = split_names(optarg, &nnames)) == NULL)
+				usage(EX_USAGE);
+			break;
+		case 'f':
+			fit = 1;
+			break;
+		case 'h':
+			usage(EX_OK);
+		case 'i':
+			in = optarg;
+			break;
+		case 'm':
+			method = scale_method_parse(optarg, strlen(optarg));
+			if (method <= SCALE_NONE) {
+				warnx("-m %s: not zscore, minmax or robust",
+				    optarg);
+				usage(EX_USAGE);
+			}
+			break;
+		case 'M':
+			if (strcmp(optarg, "reject") == 0)
+				miss = MISS_REJECT;
+			else if (strcmp(optarg, "drop") == 0)
+				miss = MISS_DROP;
+			else if (strcmp(optarg, "pass") == 0)
+				miss = MISS_PASS;
+			else {
+				warnx("--missing %s: not reject, drop or pass",
+				    optarg);
+				usage(EX_USAGE);
+			}
+			break;
+		case 'o':
+			out = optarg;
+			o_given = 1;
+			break;
+		case 'p':
+			params = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'R':
+			rejuri = optarg;
+			break;
+		case 'u':
+			inverse = 1;
+			break;
+		default:
+			usage(EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EX_USAGE);
+	if (fit) {
+		if (inverse || o_given || rejuri != NULL) {
+			warnx("-f writes a parameters file (-p): -u, -o and "
+			    "--reject do not apply");
+			usage(EX_USAGE);
+		}
+		status = run_fit(in, params ? params : "-", names, nnames,
+		    method < 0 ? SCALE_ZSCORE : method);
+		free(names);
+		return status;
+	}
+	if (params == NULL) {
+		warnx("-p FILE is required (or -f to write one)");
+		usage(EX_USAGE);
+	}
+
+	/* parameters, then endpoints: every mistake before the first frame */
+	if ((sc = scaler_load(params, errbuf, sizeof(errbuf))) == NULL)
+		errx(errno == EINVAL ? EX_DATAERR : EX_NOINPUT, "%s", errbuf);
+	sel = select_channels(sc, names, nnames, method, &nsel);
+	if ((src = stream_open(in, "r")) == NULL)
+		errx(EX_NOINPUT, "%s: %s", in, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	if ((dst = stream_open(out, "w")) == NULL)
+		errx(EX_CANTCREAT, "%s: %s", out, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	if (rejuri != NULL && (rej = stream_open(rejuri, "w")) == NULL)
+		errx(EX_CANTCREAT, "%s: %s", rejuri, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	rs = rej ? rej : dst;
+	cidx[C_IN] = counters_add(&cnt, "in");
+	cidx[C_OUT] = counters_add(&cnt, "out");
+	cidx[C_REJ] = counters_add(&cnt, "rejected");
+	cidx[C_DROP] = counters_add(&cnt, "dropped");
+	cidx[C_UNSCALED] = counters_add(&cnt, "unscaled");
+	stream_catch_signals();
+
+	for (;;) {
+		if (stream_report_requested())
+			report();
+		if ((n = stream_read(src, &r)) == STREAM_EOF)
+			break;
+		if (n == STREAM_ERR) {
+			warnx("%s", stream_error(src));
+			status = EX_DATAERR;
+			break;
+		}
+		cnt.n[cidx[C_IN]]++;
+		if (n == STREAM_BAD) {
+			if (reject_bad(rs, src) == -1)
+				goto writefail;
+			cnt.n[cidx[C_REJ]]++;
+			continue;
+		}
+		if ((r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES) ||
+		    nsel == 0)
+			goto pass;
+
+		if ((bad = find_channels(sel, nsel, r)) > 0 &&
+		    miss != MISS_PASS) {
+			if (miss == MISS_DROP) {
+				cnt.n[cidx[C_DROP]]++;
+				continue;
+			}
+			if (reject_missing(rs, r, sel, nsel, bad, params) == -1)
+				goto writefail;
+			cnt.n[cidx[C_REJ]]++;
+			continue;
+		}
+		if (scale_frame(sel, nsel, r, inverse, &flag) > 0)
+			cnt.n[cidx[C_UNSCALED]]++;
+pass:
+		if (stream_write(dst, r) == -1)
+			goto writefail;
+		cnt.n[cidx[C_OUT]]++;
+	}
+
+	if (stream_close(&rej) == -1)
+		err(EX_IOERR, "%s", rejuri);
+	if (stream_close(&dst) == -1)
+		err(EX_IOERR, "%s", out);
+	stream_close(&src);
+	report();
+	buf_free(&flag);
+	free(sel);
+	free(names);
+	scaler_free(&sc);
+	return status;
+writefail:
+	why = stream_error(rs == rej && rej != NULL ? rej : dst);
+	report();
+	errx(EX_IOERR, "%s", why);
+}
+
+/* "a,b,c" into a NULL-terminated array pointing into s (modified). */
+static char **
+split_names(char *s, size_t *n)
+{
+	char **v, *p;
+	size_t i, j, k = 1;
+
+	for (p = s; *p; p++)
+		k += *p == ',';
+	if ((v = calloc(k + 1, sizeof(*v))) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; (p = strsep(&s, ",")) != NULL; i++) {
+		if (*p == '\0') {
+			warnx("-c: an empty channel name");
+			free(v);
+			return NULL;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(v[j], p) == 0) {
+				warnx("-c: channel %s named twice", p);
+				free(v);
+				return NULL;
+			}
+		v[i] = p;
+	}
+	*n = i;
+	return v;
+}
+
+/*
+ * The channels to scale: those named (each must be in the file and have a
+ * scale > 0 by its method, or by -m's), or every line of the file that
+ * has one (lines of method none, or whose scale by -m would be 0, stay as
+ * they are, with a warning for the latter).  Exits on a mistake.
+ */
+static struct sel *
+select_channels(const struct scaler *sc, char **names, size_t nnames,
+    int method, size_t *np)
+{
+	const struct scaler_chan *c;
+	struct sel *sel;
+	size_t i, n = 0, want = nnames ? nnames : sc->nchan;
+	int m;
+
+	if ((sel = calloc(want ? want : 1, sizeof(*sel))) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < want; i++) {
+		c = nnames ? scaler_find(sc, names[i], strlen(names[i])) :
+		    &sc->chan[i];
+		if (c == NULL)
+			errx(EX_DATAERR, "%s: channel %s: not in the "
+			    "parameters file", sc->name, names[i]);
+		m = method >= 0 ? method : c->method;
+		sel[n].c = c;
+		sel[n].use = *c;
+		if (method >= 0 && scaler_derive(c, method,
+		    &sel[n].use.center, &sel[n].use.scale) == -1)
+			errx(EX_DATAERR, "%s:%d: channel %s: -m %s needs the "
+			    "statistics it takes its center and scale from",
+			    sc->name, c->line, c->name, scale_method_name(m));
+		if (m != SCALE_NONE && sel[n].use.scale > 0 &&
+		    isfinite(sel[n].use.scale)) {
+			n++;
+			continue;
+		}
+		/* not scalable: an error if asked for by name */
+		if (m == SCALE_NONE && nnames == 0)
+			continue;
+		if (nnames == 0) {
+			warnx("%s:%d: channel %s: %s scale is 0 (min %.17g, "
+			    "max %.17g): left as it is", sc->name, c->line,
+			    c->name, scale_method_name(m), c->min, c->max);
+			continue;
+		}
+		if (m == SCALE_NONE)
+			errx(EX_DATAERR, "%s:%d: channel %s: method none "
+			    "%s: cannot scale it", sc->name, c->line, c->name,
+			    (c->have & (1u << ST_MIN)) && (c->have &
+			    (1u << ST_MAX)) && c->min == c->max ?
+			    "(constant in the fitted data, scale 0)" :
+			    "(not scaled)");
+		errx(EX_DATAERR, "%s:%d: channel %s: fitted %s scale is 0%s: "
+		    "cannot scale it", sc->name, c->line, c->name,
+		    scale_method_name(m), c->min == c->max ?
+		    " (constant in the fitted data)" : "");
+	}
+	*np = n;
+	return sel;
+}
+
+/*
+ * Locate every channel to scale in r.  Returns how many are absent or not
+ * a number (bool counts as not a number): 0 means the frame can be scaled.
+ */
+static int
+find_channels(struct sel *sel, size_t nsel, const struct record *r)
+{
+	const struct value *v;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < nsel; i++) {
+		sel[i].at = record_find(r, sel[i].c->name, sel[i].c->len,
+		    &sel[i].hint);
+		sel[i].ok = 0;
+		if (sel[i].at >= 0) {
+			v = &r->body[sel[i].at].v;
+			sel[i].ok = v->type == VAL_F64 || v->type == VAL_F32 ||
+			    v->type == VAL_INT || v->type == VAL_UINT;
+		}
+		bad += !sel[i].ok;
+	}
+	return bad;
+}
+
+/*
+ * Scale (or unscale) the channels find_channels() found in r, in place.
+ * Those it did not are listed in meta "unscaled" ("a,b"; flag holds the
+ * text until the frame is written).  Returns how many were not scaled.
+ */
+static int
+scale_frame(const struct sel *sel, size_t nsel, struct record *r,
+    int inverse, struct buf *flag)
+{
+	struct value fv;
+	struct field *f;
+	size_t i;
+	int left = 0;
+	double x;
+
+	buf_reset(flag);
+	for (i = 0; i < nsel; i++) {
+		if (!sel[i].ok) {
+			if ((left++ > 0 && buf_putc(flag, ',') == -1) ||
+			    buf_append(flag, sel[i].c->name,
+			    sel[i].c->len) == -1)
+				err(EX_OSERR, NULL);
+			continue;
+		}
+		f = &r->body[sel[i].at];
+		value_f64(&f->v, &x);
+		f->v = val_f64(inverse ? scaler_inverse(&sel[i].use, x) :
+		    scaler_forward(&sel[i].use, x));
+	}
+	if (left > 0) {
+		fv = val_str(flag->p, flag->len);
+		if (record_meta_set(r, "unscaled", &fv) == -1)
+			err(EX_OSERR, NULL);
+	}
+	return left;
+}
+
+/* Reject r for the first channel find_channels() could not use. */
+static int
+reject_missing(struct stream *s, const struct record *r,
+    const struct sel *sel, size_t nsel, int bad, const char *params)
+{
+	char why[512];
+	size_t i, len;
+
+	for (i = 0; i < nsel && sel[i].ok; i++)
+		;
+	if (sel[i].at < 0)
+		snprintf(why, sizeof(why), "channel %s is missing, and the "
+		    "normalize parameters (%s) scale it", sel[i].c->name,
+		    params);
+	else
+		snprintf(why, sizeof(why), "channel %s is not a number, so it "
+		    "cannot be scaled", sel[i].c->name);
+	len = strlen(why);
+	if (bad > 1)
+		snprintf(why + len, sizeof(why) - len, " (and %d more "
+		    "channel%s)", bad - 1, bad > 2 ? "s" : "");
+	return reject(s, r, NULL, sel[i].at < 0 ? "required" : "type",
+	    sel[i].c->name, sel[i].c->len,
+	    sel[i].at < 0 ? NULL : &r->body[sel[i].at].v, why);
+}
+
+/* Reject an undecodable frame: its bytes as "raw". */
+static int
+reject_bad(struct stream *s, const struct stream *src)
+{
+	struct value raw = { .type = VAL_BIN };
+	const char *p = NULL;
+	size_t n = 0;
+
+	if (stream_bad_frame(src, &p, &n) == 0) {
+		raw.p = p;
+		raw.len = (uint32_t)n;
+	}
+	return reject(s, NULL, raw.p ? &raw : NULL, "decode", NULL, 0, NULL,
+	    stream_error(src));
+}
+
+static int
+run_fit(const char *in, const char *params, char **names, size_t nnames,
+    int method)
+{
+	struct stream *src;
+	struct fitter f;
+	struct scaler *sc;
+	struct record *r;
+	struct buf text = BUF_INIT;
+	struct counters fc = { { 0 }, { 0 }, 0 };
+	char tmp[4096];
+	size_t i;
+	int n, status = EX_OK, fin, fused, fother, fbad;
+	FILE *fp;
+
+	if (fitter_init(&f, names, nnames) == -1)
+		err(EX_OSERR, NULL);
+	if ((src = stream_open(in, "r")) == NULL)
+		errx(EX_NOINPUT, "%s: %s", in, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	fin = counters_add(&fc, "in");
+	fused = counters_add(&fc, "fitted");
+	fother = counters_add(&fc, "other");
+	fbad = counters_add(&fc, "bad");
+	stream_catch_signals();
+	for (;;) {
+		if (stream_report_requested() && !quiet) {
+			counters_format(&fc, "normalize", tmp, sizeof(tmp));
+			fprintf(stderr, "%s\n", tmp);
+		}
+		if ((n = stream_read(src, &r)) == STREAM_EOF)
+			break;
+		if (n == STREAM_ERR)
+			errx(EX_DATAERR, "%s", stream_error(src));
+		fc.n[fin]++;
+		if (n == STREAM_BAD) {
+			warnx("%s: skipped", stream_error(src));
+			fc.n[fbad]++;
+			continue;
+		}
+		if (r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES) {
+			fc.n[fother]++;
+			continue;
+		}
+		if (fitter_add(&f, r) == -1) {
+			if (errno == E2BIG)
+				errx(EX_DATAERR, "%s: more than %d channels; "
+				    "name the ones to fit with -c", in,
+				    FIT_MAXCHAN);
+			err(EX_OSERR, NULL);
+		}
+		fc.n[fused]++;
+	}
+	stream_close(&src);
+	if (stream_interrupted())
+		errx(EX_TEMPFAIL, "interrupted: no parameters written");
+
+	if ((sc = fitter_result(&f, method, params)) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < f.nchan; i++) {
+		if (f.chan[i].m.n == 0 && (f.chan[i].named ||
+		    f.chan[i].nonfinite > 0))
+			warnx("%s: no finite number in %llu frame%s: left out",
+			    f.chan[i].name, (unsigned long long)fc.n[fused],
+			    fc.n[fused] == 1 ? "" : "s");
+		else if (f.chan[i].named && f.chan[i].seen < f.frames)
+			warnx("%s: missing from %llu of %llu frames",
+			    f.chan[i].name, (unsigned long long)(f.frames -
+			    f.chan[i].seen), (unsigned long long)f.frames);
+		if (f.chan[i].nonfinite > 0)
+			warnx("%s: %llu NaN or infinite value%s not fitted",
+			    f.chan[i].name,
+			    (unsigned long long)f.chan[i].nonfinite,
+			    f.chan[i].nonfinite == 1 ? "" : "s");
+		if (f.chan[i].nonnumber > 0)
+			warnx("%s: %llu value%s not a number, not fitted",
+			    f.chan[i].name,
+			    (unsigned long long)f.chan[i].nonnumber,
+			    f.chan[i].nonnumber == 1 ? "" : "s");
+	}
+	for (i = 0; i < sc->nchan; i++)
+		if (sc->chan[i].note != NULL)
+			warnx("%s", sc->chan[i].note);
+	if (sc->nchan == 0) {
+		warnx("%s: no channel with a finite number: no parameters "
+		    "written", in);
+		status = EX_DATAERR;
+		goto done;
+	}
+	if (scaler_format(&text, sc) == -1)
+		err(EX_OSERR, NULL);
+
+	/* write to a temporary file and rename: never a half-written file */
+	if (strcmp(params, "-") == 0) {
+		if (fwrite(text.p, 1, text.len, stdout) != text.len ||
+		    fflush(stdout) == EOF)
+			err(EX_IOERR, "stdout");
+	} else {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", params,
+		    (long)getpid()) >= sizeof(tmp))
+			errx(EX_USAGE, "%s: name too long", params);
+		if ((fp = fopen(tmp, "w")) == NULL)
+			err(EX_CANTCREAT, "%s", tmp);
+		if (fwrite(text.p, 1, text.len, fp) != text.len ||
+		    fclose(fp) == EOF) {
+			unlink(tmp);
+			err(EX_IOERR, "%s", tmp);
+		}
+		if (rename(tmp, params) == -1) {
+			unlink(tmp);
+			err(EX_CANTCREAT, "%s", params);
+		}
+	}
+done:
+	if (!quiet) {
+		counters_format(&fc, "normalize", tmp, sizeof(tmp));
+		fprintf(stderr, "%s\n", tmp);
+	}
+	buf_free(&text);
+	scaler_free(&sc);
+	fitter_free(&f);
+	return status;
+}
+
+/*
+ * A reject frame to s (docs/protocol.md): for r, the original frame nested
+ * whole, or for an undecodable frame (r NULL) its bytes as raw; the rule,
+ * the field and its value if any, and a reason a person can act on.  0, or
+ * -1 on a write error (stream_error(s)).
+ */
+static int
+reject(struct stream *s, const struct record *r, const struct value *rawb,
+    const char *rule, const char *field, size_t flen,
+    const struct value *val, const char *reason)
+{
+	static struct record *rj;
+	static struct buf enc;
+	static const char *const copy[] = { "src", "line" };
+	const struct value *mv;
+	struct value raw;
+	size_t i;
+
+	if (rj == NULL && (rj = record_new()) == NULL)
+		err(EX_OSERR, NULL);
+	record_clear(rj);
+	buf_reset(&enc);
+	if (r != NULL) {
+		record_set_time(rj, r->sec, r->nsec);
+		if (frame_encode(&enc, r) == -1)
+			err(EX_OSERR, NULL);
+	}
+	if (record_set_kind(rj, KIND_REJECT) == -1)
+		err(EX_OSERR, NULL);
+	if (r != NULL && r->dev != NULL &&
+	    record_set_dev(rj, r->dev, r->dev_len) == -1)
+		err(EX_OSERR, NULL);
+	for (i = 0; r != NULL && i < sizeof(copy) / sizeof(copy[0]); i++)
+		if ((mv = record_meta_get(r, copy[i])) != NULL &&
+		    record_meta_set(rj, copy[i], mv) == -1)
+			err(EX_OSERR, NULL);
+	raw = val_str("normalize", 9);
+	if (record_meta_set(rj, "stage", &raw) == -1 ||
+	    record_add_str(rj, "reason", reason, strlen(reason)) == -1 ||
+	    record_add_str(rj, "rule", rule, strlen(rule)) == -1 ||
+	    (field != NULL &&
+	    record_add_str(rj, "field", field, flen) == -1) ||
+	    (val != NULL && record_add(rj, "value", 5, val) == -1))
+		err(EX_OSERR, NULL);
+	if (r != NULL) {
+		raw.type = VAL_RAW;
+		raw.p = enc.p;
+		raw.len = (uint32_t)enc.len;
+		if (record_add(rj, "frame", 5, &raw) == -1)
+			err(EX_OSERR, NULL);
+	} else if (rawb != NULL && record_add(rj, "raw", 3, rawb) == -1)
+		err(EX_OSERR, NULL);
+	return stream_write(s, rj);
+}
+
+static void
+report(void)
+{
+	char line[1024];
+
+	if (quiet)
+		return;
+	counters_format(&cnt, "normalize", line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
+}
