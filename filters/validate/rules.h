@@ -1,0 +1,91 @@
+/*
+ * rules -- apply a schema to a stream of frames, device by device.
+ *
+ * vstate_frame() judges one frame against the last frame accepted from its
+ * device and the channel state kept for that device (last value, run of
+ * equal values, a window for the variance floor), then hands every frame
+ * that leaves -- the sample itself, gap events, frames added by a gap fill,
+ * reject frames -- to an emit callback, in stream order per device.  A frame
+ * with a value that waits for a linear fill is held (copied) until the next
+ * good value of its channel arrives or the lookahead bound runs out; frames
+ * of that device that arrive meanwhile wait behind it.
+ *
+ * Accounting (docs/schema.md "Accounting"): every frame read is counted in;
+ * the emit wrapper counts out, rejected, filled (frames added) and events
+ * when the callback has taken the frame, and drops are counted where they
+ * are decided.  So in = out + rejected + dropped + held, held being 0 after
+ * vstate_finish().
+ */
+#ifndef VALIDATE_RULES_H
+#define VALIDATE_RULES_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "record.h"
+#include "schema.h"
+
+enum emit {
+	EMIT_OUT,		/* a frame read (possibly changed) */
+	EMIT_FILLED,		/* a frame added by a gap fill */
+	EMIT_EVENT,		/* a gap event */
+	EMIT_REJECT		/* a reject frame (dead-letter stream) */
+};
+
+/* Write r (borrowed for the call).  0, or -1 to stop (write failed). */
+typedef int	(*vemit_fn)(void *arg, enum emit, const struct record *r);
+
+struct vcount {
+	uint64_t	 in, out, rejected, dropped, filled, events;
+};
+
+struct vstate;
+
+/*
+ * A validator for schema s (borrowed: it must outlive the vstate), sending
+ * frames to emit(arg, ...).  Caller owns: free with vstate_free().  NULL on
+ * ENOMEM.
+ */
+struct vstate	*vstate_new(const struct schema *s, vemit_fn emit, void *arg);
+void		 vstate_free(struct vstate **);	/* NULL-safe, nulls *vp */
+
+/*
+ * Judge and pass on one frame.  r is borrowed and may be changed (values
+ * clamped or filled, meta "flags"/"fixed" added, unknown channels removed);
+ * what must outlive the call is copied.  0, or -1: the emit callback
+ * failed, or ENOMEM (errno says which: the callback's errno is kept).
+ */
+int		 vstate_frame(struct vstate *, struct record *r);
+/*
+ * An undecodable frame: its bytes p[0..n) (NULL if unknown), where it was
+ * (name, byte offset) and why.  Emitted as a reject frame with "raw".
+ */
+int		 vstate_bad(struct vstate *, const char *p, size_t n,
+		    const char *name, uint64_t offset, const char *why);
+/* End of input: fill what still waits with last values, emit it all. */
+int		 vstate_finish(struct vstate *);
+
+/* Totals (borrowed; live). */
+const struct vcount *vstate_count(const struct vstate *);
+uint64_t	 vstate_held(const struct vstate *);
+uint64_t	 vstate_devices(const struct vstate *);
+
+/*
+ * Print the accounting to f: the totals line, one line per rule that did
+ * something (per channel for channel rules), one line per device.  prog
+ * starts each line.
+ */
+void		 vstate_report(const struct vstate *, FILE *f, const char *prog);
+
+/* The rejects alone, one line per rule (and channel) with their count and
+ * source lines: the summary printed when there is no dead-letter stream. */
+void		 vstate_report_rejects(const struct vstate *, FILE *f,
+		    const char *prog);
+
+/*
+ * Memory held per device, in bytes (device state, channel slots, windows,
+ * lookahead queue), for docs and the benchmark.
+ */
+size_t		 vstate_device_bytes(const struct vstate *);
+
+#endif
