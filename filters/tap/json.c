@@ -1469,7 +1469,7 @@ tag(struct ps *P, const char *name, const char *at)
 			return unexpected(P, "a string");
 		if (jstring(P) == -1)
 			return -1;
-		return name[2] == 't' ? pack_time(P, start) : pack_str_tmp(P);
+		return name[1] == 't' ? pack_time(P, start) : pack_str_tmp(P);
 	}
 	if (strcmp(name, "$bin") == 0)
 		return hexstr(P, 'b', 0, 0);

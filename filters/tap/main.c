@@ -279,7 +279,8 @@ next_line(struct lines *l, struct stream *dst, const char **p, size_t *n)
 	int toolong = 0;
 
 	for (;;) {
-		nl = memchr(l->b.p + l->pos, '\n', l->b.len - l->pos);
+		nl = l->pos < l->b.len ?
+		    memchr(l->b.p + l->pos, '\n', l->b.len - l->pos) : NULL;
 		if (nl != NULL || (l->eof && l->pos < l->b.len)) {
 			l->lineno++;
 			*p = l->b.p + l->pos;
