@@ -9,10 +9,13 @@ so tests do not depend on bin/ingest.
 Run as a script to write frames:
   validate_frames.py nab CSV DEV > frames      (timestamp,value rows)
   validate_frames.py ims DEV FILE... > frames  (tab separated, 20480 Hz)
+  validate_frames.py jsonl FILE > frames       (one object a line: "dev",
+                                               "t" seconds, the rest body)
 """
 import calendar
 import csv
 import gzip
+import json
 import math
 import os
 import struct
@@ -87,6 +90,24 @@ def ims_frames(paths, dev):
     return b''.join(out)
 
 
+def jsonl_rows(path):
+    """(line, dev, ns, body) for each line of a JSON-lines file; NaN and
+    Infinity are allowed, as Python's json reads them."""
+    with open(path) as f:
+        for i, text in enumerate(f):
+            obj = json.loads(text)
+            dev = obj.pop('dev')
+            t = obj.pop('t')
+            ns = t * NS if isinstance(t, int) else int(round(t * NS))
+            yield i + 1, dev, ns, obj
+
+
+def jsonl_frames(path, src=None):
+    src = src or os.path.basename(path)
+    return b''.join(pack(ns, {'dev': dev, 'src': src, 'line': line}, body)
+                    for line, dev, ns, body in jsonl_rows(path))
+
+
 def _ext(code, data):
     if code == 0 and len(data) == 8:
         sec, nsec = struct.unpack('>II', data)
@@ -135,6 +156,8 @@ def main(argv):
     out = sys.stdout.buffer
     if len(argv) == 4 and argv[1] == 'nab':
         out.write(nab_frames(argv[2], argv[3]))
+    elif len(argv) == 3 and argv[1] == 'jsonl':
+        out.write(jsonl_frames(argv[2]))
     elif len(argv) >= 4 and argv[1] == 'ims':
         out.write(ims_frames(argv[3:], argv[2]))
     else:
