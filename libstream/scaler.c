@@ -1,8 +1,8 @@
 /*
  * scaler -- read and write normalize parameter files (docs/normalize.md).
  *
- * A line is "version N", or "NAME METHOD CENTER SCALE [STAT=VALUE ...]", or
- * blank; "#" starts a comment where a word could start; a word with blanks,
+ * A line is "version N", or "NAME METHOD CENTER SCALE [kind=K] [STAT=VALUE
+ * ...]", or blank; "#" starts a comment where a word could start; a word with blanks,
  * quotes or a leading "#" is written in double quotes with \" \\ \n \t \r.
  * Nothing is guessed: an unknown word, a statistic given twice, or a center
  * or scale that disagrees with the statistics on its line is an error named
@@ -21,7 +21,7 @@
 #include "numparse.h"
 #include "scaler.h"
 
-#define MAXWORD		(4 + ST_NSTATS + 1)	/* one more: "too many" */
+#define MAXWORD		(5 + ST_NSTATS + 1)	/* one more: "too many" */
 #define FILE_MAX	(64u << 20)
 
 static const char *const method_names[SCALE_NMETHODS] = {
@@ -212,7 +212,7 @@ split(struct parser *p, char *s, char **w)
 			return n;
 		if (n == MAXWORD)
 			return perr(p, "too many words (at most %d: name, "
-			    "method, center, scale and %d statistics)",
+			    "method, center, scale, kind and %d statistics)",
 			    MAXWORD - 1, ST_NSTATS);
 		if (*s != '"') {
 			w[n++] = s;
@@ -287,12 +287,24 @@ stat_value(struct parser *p, struct scaler_chan *c, const char *w)
 		return perr(p, "'%s': expected STAT=VALUE after the scale",
 		    w);
 	klen = (size_t)(eq - w);
+	if (klen == 4 && memcmp(w, "kind", 4) == 0) {
+		if (c->kinds != 0)
+			return perr(p, "kind given twice");
+		if (strcmp(eq + 1, "sample") == 0)
+			c->kinds = SCALER_SAMPLE;
+		else if (strcmp(eq + 1, "features") == 0)
+			c->kinds = SCALER_FEATURES;
+		else
+			return perr(p, "kind=%s: not sample or features",
+			    eq + 1);
+		return 0;
+	}
 	for (st = 0; st < ST_NSTATS; st++)
 		if (strlen(stat_names[st]) == klen &&
 		    memcmp(stat_names[st], w, klen) == 0)
 			break;
 	if (st == ST_NSTATS)
-		return perr(p, "'%.*s': unknown statistic (known: n, "
+		return perr(p, "'%.*s': unknown key (known: kind, n, "
 		    "nonfinite, mean, std, min, max, q25, q50, q75, qerr)",
 		    (int)klen, w);
 	if (c->have & B(st))
@@ -654,7 +666,9 @@ scaler_format(struct buf *b, const struct scaler *s)
 	    "std), minmax\n"
 	    "# (min, max - min), robust (q50, q75 - q25), none (not "
 	    "scaled).  A center or\n"
-	    "# scale of \"-\" is taken from the statistics.\n");
+	    "# scale of \"-\" is taken from the statistics.  kind=sample or "
+	    "kind=features:\n"
+	    "# the line applies to those frames only.\n");
 	snprintf(tmp, sizeof(tmp), "version %d\n", SCALER_VERSION);
 	r |= putstr(b, tmp);
 	for (i = 0; i < s->nchan; i++) {
@@ -671,6 +685,10 @@ scaler_format(struct buf *b, const struct scaler *s)
 			r |= buf_putc(b, ' ');
 			r |= putnum(b, c->scale);
 		}
+		if (c->kinds == SCALER_SAMPLE)
+			r |= putstr(b, " kind=sample");
+		else if (c->kinds == SCALER_FEATURES)
+			r |= putstr(b, " kind=features");
 		for (st = 0; st < ST_NSTATS; st++) {
 			if (!(c->have & B(st)))
 				continue;

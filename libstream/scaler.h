@@ -31,11 +31,17 @@ enum scaler_stat {
 	ST_Q75, ST_QERR, ST_NSTATS
 };
 
+/* Frames a line applies to ("kind=" on the line; absent: both). */
+#define SCALER_SAMPLE	1
+#define SCALER_FEATURES	2
+#define SCALER_BOTH	(SCALER_SAMPLE | SCALER_FEATURES)
+
 struct scaler_chan {
 	char		*name;		/* owned, NUL-terminated */
 	size_t		 len;
 	int		 line;		/* in the file; 0 if built in memory */
 	uint8_t		 method;	/* enum scale_method */
+	uint8_t		 kinds;		/* SCALER_SAMPLE etc.; 0 means both */
 	double		 center, scale;
 	unsigned	 have;		/* 1u << ST_x for each stat given */
 	uint64_t	 n;		/* finite values fitted */
@@ -87,8 +93,8 @@ int		 scaler_derive(const struct scaler_chan *c,
 
 /*
  * Append the file's text to b: a header comment, "version 1", then per
- * entry its note as a comment, if any, and its line with each statistic in
- * 'have', numbers in the shortest form that reads back to the same double
+ * entry its note as a comment, if any, and its line with "kind=" if it
+ * applies to one kind of frame only, each statistic in 'have', numbers in the shortest form that reads back to the same double
  * (center and scale of a "none" line as "-").  0, or -1 on ENOMEM.
  */
 int		 scaler_format(struct buf *b, const struct scaler *s);

@@ -170,6 +170,8 @@ fitter_add(struct fitter *f, const struct record *r)
 		}
 		f->slot[i] = (uint32_t)ci + 1;
 		c = &f->chan[ci];
+		c->kinds |= r->kind == KIND_FEATURES ? SCALER_FEATURES :
+		    SCALER_SAMPLE;
 		c->seen += c->stamp != f->frames;
 		c->stamp = f->frames;
 		if (!numeric(&fl->v) || value_f64(&fl->v, &x) == -1) {
@@ -239,6 +241,7 @@ fitter_result(struct fitter *f, enum scale_method method, const char *name)
 			goto fail;
 		e.qerr = stats_quant_exact(&c->q) ? 0 : 1.0 / c->q.k;
 		e.have = (1u << ST_NSTATS) - 1;
+		e.kinds = c->kinds == SCALER_BOTH ? 0 : (uint8_t)c->kinds;
 		e.method = (uint8_t)method;
 		scaler_derive(&e, method, &e.center, &e.scale);
 		if (!(e.scale > 0) || e.min == e.max) {

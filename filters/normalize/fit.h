@@ -21,6 +21,7 @@ struct fitchan {
 	char			*name;	/* owned */
 	size_t			 len;
 	int			 named;	/* given with -c */
+	int			 kinds;	/* SCALER_SAMPLE | _FEATURES seen */
 	struct stats_moments	 m;
 	struct stats_quant	 q;
 	uint64_t		 nonfinite;	/* NaN, +-Inf: not fitted */

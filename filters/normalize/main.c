@@ -47,6 +47,8 @@ static _Noreturn void	 usage(int);
 static char		**split_names(char *, size_t *);
 static struct sel	*select_channels(const struct scaler *, char **,
 			    size_t, int, size_t *);
+static void		 split_kinds(const struct sel *, size_t, struct sel **,
+			    size_t *);
 static int		 run_fit(const char *, const char *, char **, size_t,
 			    int);
 static int		 find_channels(struct sel *, size_t,
@@ -111,11 +113,11 @@ main(int argc, char *argv[])
 	const char *in = "-", *out = "-", *rejuri = NULL, *params = NULL;
 	struct stream *src = NULL, *dst = NULL, *rej = NULL, *rs;
 	struct scaler *sc = NULL;
-	struct sel *sel = NULL;
+	struct sel *sel = NULL, *sk[2], *ks;
 	struct record *r;
 	struct buf flag = BUF_INIT;
 	char **names = NULL, errbuf[512];
-	size_t nnames = 0, nsel = 0;
+	size_t nnames = 0, nsel = 0, nk[2], ns;
 	int ch, n, fit = 0, inverse = 0, method = -1, miss = MISS_REJECT;
 	int status = EX_OK, bad, o_given = 0;
 	const char *why;
@@ -199,6 +201,7 @@ main(int argc, char *argv[])
 	if ((sc = scaler_load(params, errbuf, sizeof(errbuf))) == NULL)
 		errx(errno == EINVAL ? EX_DATAERR : EX_NOINPUT, "%s", errbuf);
 	sel = select_channels(sc, names, nnames, method, &nsel);
+	split_kinds(sel, nsel, sk, nk);
 	if ((src = stream_open(in, "r")) == NULL)
 		errx(EX_NOINPUT, "%s: %s", in, errno == EINVAL ?
 		    stream_open_error() : strerror(errno));
@@ -233,22 +236,23 @@ main(int argc, char *argv[])
 			cnt.n[cidx[C_REJ]]++;
 			continue;
 		}
-		if ((r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES) ||
-		    nsel == 0)
+		if (r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES)
 			goto pass;
-
-		if ((bad = find_channels(sel, nsel, r)) > 0 &&
+		ks = sk[r->kind == KIND_FEATURES];
+		if ((ns = nk[r->kind == KIND_FEATURES]) == 0)
+			goto pass;
+		if ((bad = find_channels(ks, ns, r)) > 0 &&
 		    miss != MISS_PASS) {
 			if (miss == MISS_DROP) {
 				cnt.n[cidx[C_DROP]]++;
 				continue;
 			}
-			if (reject_missing(rs, r, sel, nsel, bad, params) == -1)
+			if (reject_missing(rs, r, ks, ns, bad, params) == -1)
 				goto writefail;
 			cnt.n[cidx[C_REJ]]++;
 			continue;
 		}
-		if (scale_frame(sel, nsel, r, inverse, &flag) > 0)
+		if (scale_frame(ks, ns, r, inverse, &flag) > 0)
 			cnt.n[cidx[C_UNSCALED]]++;
 pass:
 		if (stream_write(dst, r) == -1)
@@ -263,6 +267,8 @@ pass:
 	stream_close(&src);
 	report();
 	buf_free(&flag);
+	free(sk[0]);
+	free(sk[1]);
 	free(sel);
 	free(names);
 	scaler_free(&sc);
@@ -465,6 +471,23 @@ reject_bad(struct stream *s, const struct stream *src)
 	}
 	return reject(s, NULL, raw.p ? &raw : NULL, "decode", NULL, 0, NULL,
 	    stream_error(src));
+}
+
+/* The channels that apply to sample frames (k[0]) and features (k[1]). */
+static void
+split_kinds(const struct sel *sel, size_t n, struct sel **k, size_t *nk)
+{
+	static const int bit[2] = { SCALER_SAMPLE, SCALER_FEATURES };
+	size_t i, j;
+
+	for (j = 0; j < 2; j++) {
+		if ((k[j] = calloc(n ? n : 1, sizeof(**k))) == NULL)
+			err(EX_OSERR, NULL);
+		nk[j] = 0;
+		for (i = 0; i < n; i++)
+			if (sel[i].use.kinds == 0 || (sel[i].use.kinds & bit[j]))
+				k[j][nk[j]++] = sel[i];
+	}
 }
 
 static int
