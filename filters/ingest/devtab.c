@@ -12,11 +12,17 @@
 static uint64_t
 hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	for (w = 0; n > 0; n--)
+		w = w << 8 | (unsigned char)s[n - 1];
+	h = (h ^ w) * 0x94d049bb133111ebull;
+	return h ^ (h >> 29);
 }
 
 int
@@ -56,7 +62,7 @@ grow(struct devtab *t)
 	for (i = 0; i < t->cap; i++) {
 		if (t->slot[i] == NULL)
 			continue;
-		j = hash(t->slot[i]->name, t->slot[i]->len) & (cap - 1);
+		j = t->slot[i]->hash & (cap - 1);
 		while (s[j] != NULL)
 			j = (j + 1) & (cap - 1);
 		s[j] = t->slot[i];
@@ -67,29 +73,53 @@ grow(struct devtab *t)
 	return 0;
 }
 
+static inline int
+same(const struct tmpl_dev *d, uint64_t h, const char *name, size_t len)
+{
+	return d->hash == h && d->len == len &&
+	    memcmp(d->name, name, len) == 0;
+}
+
+struct tmpl_dev *
+devtab_find(struct devtab *t, const char *name, size_t len)
+{
+	struct tmpl_dev *d;
+	uint64_t h = hash(name, len);
+	size_t i;
+
+	if ((d = t->last) != NULL && same(d, h, name, len))
+		return d;
+	for (i = h & (t->cap - 1); (d = t->slot[i]) != NULL;
+	    i = (i + 1) & (t->cap - 1))
+		if (same(d, h, name, len))
+			return t->last = d;
+	return NULL;
+}
+
 struct tmpl_dev *
 devtab_get(struct devtab *t, const char *name, size_t len)
 {
 	struct tmpl_dev *d;
+	uint64_t h;
 	size_t i;
 
-	if ((d = t->last) != NULL && d->len == len &&
-	    memcmp(d->name, name, len) == 0)
+	if ((d = devtab_find(t, name, len)) != NULL)
 		return d;
-	i = hash(name, len) & (t->cap - 1);
-	for (; (d = t->slot[i]) != NULL; i = (i + 1) & (t->cap - 1))
-		if (d->len == len && memcmp(d->name, name, len) == 0)
-			return t->last = d;
 	if (t->n >= t->max) {
 		errno = ENOSPC;
 		return NULL;
 	}
+	h = hash(name, len);
+	for (i = h & (t->cap - 1); t->slot[i] != NULL;
+	    i = (i + 1) & (t->cap - 1))
+		;
 	if ((d = malloc(sizeof(*d))) == NULL)
 		return NULL;
 	if (tmpl_dev_init(d, name, len, t->nmeta) == -1) {
 		free(d);
 		return NULL;
 	}
+	d->hash = h;
 	t->slot[i] = d;
 	t->n++;
 	if (2 * t->n > t->cap && grow(t) == -1)

@@ -31,5 +31,7 @@ void		 devtab_free(struct devtab *);
  * held already.
  */
 struct tmpl_dev	*devtab_get(struct devtab *, const char *name, size_t len);
+/* The device called name[0..len) if held, else NULL. */
+struct tmpl_dev	*devtab_find(struct devtab *, const char *name, size_t len);
 
 #endif

@@ -652,15 +652,15 @@ row(struct ingest *g, char *p, size_t n)
 		j.value = s;
 		j.vlen = sl;
 		j.rule = "device";
-		if (sl == 0) {
+		if ((d = devtab_find(&g->devs, s, sl)) != NULL)
+			;
+		else if (sl == 0) {
 			ingest_reject(g, &j, "empty device id");
 			return;
-		}
-		if (!utf8_valid(s, sl)) {
+		} else if (!utf8_valid(s, sl)) {
 			ingest_reject(g, &j, "device id is not UTF-8");
 			return;
-		}
-		if ((d = devtab_get(&g->devs, s, sl)) == NULL) {
+		} else if ((d = devtab_get(&g->devs, s, sl)) == NULL) {
 			if (errno != ENOSPC)
 				err(EX_OSERR, NULL);
 			j.limit = g->max_devices;
@@ -720,9 +720,9 @@ row(struct ingest *g, char *p, size_t n)
 				return;
 			}
 		}
-		o = tmpl_val(&g->tmpl, i, o, x);
+		tmpl_set(&g->tmpl, o, i, x);
 	}
-	g->olen = (size_t)(o - g->ob);
+	g->olen = (size_t)(o + g->tmpl.body.len - g->ob);
 	d->seq++;
 	(*g->n_out)++;
 	g->last_sec = sec;

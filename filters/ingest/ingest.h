@@ -29,6 +29,7 @@
 enum tsrc { T_AUTO, T_COLUMN, T_RATE, T_CLOCK };
 enum role { R_VAL, R_TIME, R_DEV, R_SKIP, R_META };
 enum empty { E_REJECT, E_NAN };
+enum tformat { TF_AUTO, TF_ISO, TF_EPOCH };
 
 struct names {
 	char		**v;		/* owned copies */
@@ -67,6 +68,7 @@ struct ingest {
 	int64_t		 start_sec;	/* --start */
 	uint32_t	 start_nsec;
 	int		 unit;		/* --time-unit: 0 s, 3 ms, 6 us, 9 ns */
+	enum tformat	 tformat;	/* --time-format */
 	void		*tz;		/* --tz, from when_tz() */
 	double		 speed;		/* 0: as fast as possible */
 	int		 strict, quiet, progress;
@@ -139,6 +141,12 @@ void	 ingest_feed(struct ingest *);
 /* Parse a time column value: ISO 8601 or epoch number in unit.  0 / -1. */
 int	 when_parse(const struct ingest *, const char *s, size_t n,
 	     int64_t *sec, uint32_t *nsec);
+/*
+ * The common epoch form digits[.digits] (at most 18 integer digits) in
+ * 10^-unit seconds, exactly as time_parse_epoch(); -1 for anything else.
+ */
+int	 when_epoch_fast(const char *s, size_t n, int unit, int64_t *sec,
+	     uint32_t *nsec);
 /* Time from a file name such as 2004.02.12.10.32.39: 0 / -1. */
 int	 when_name(const struct ingest *, const char *path, int64_t *sec,
 	     uint32_t *nsec);

@@ -26,7 +26,7 @@
 enum {
 	O_CLOCK = 256, O_DEVICE, O_DEVCOL, O_EMPTY, O_MAXDEV, O_MAXLINE,
 	O_META, O_REJECT, O_SKIP, O_SPEED, O_START, O_STRICT, O_FROMNAME,
-	O_UNIT, O_TZ
+	O_FORMAT, O_UNIT, O_TZ
 };
 
 static const struct option opts[] = {
@@ -51,6 +51,7 @@ static const struct option opts[] = {
 	{ "start",		required_argument,	NULL, O_START },
 	{ "strict",		no_argument,		NULL, O_STRICT },
 	{ "time-column",	required_argument,	NULL, 't' },
+	{ "time-format",	required_argument,	NULL, O_FORMAT },
 	{ "time-from-name",	no_argument,		NULL, O_FROMNAME },
 	{ "time-unit",		required_argument,	NULL, O_UNIT },
 	{ "tz",			required_argument,	NULL, O_TZ },
@@ -65,8 +66,9 @@ usage(int status)
 "              [--clock] [--device id | --device-column column]\n"
 "              [--empty reject|nan] [--max-devices n] [--max-line bytes]\n"
 "              [--meta columns] [--reject uri] [--skip columns] [--speed x]\n"
-"              [--start time] [--strict] [--time-from-name]\n"
-"              [--time-unit s|ms|us|ns] [--tz zone] [file ...]\n"
+"              [--start time] [--strict] [--time-format auto|iso|epoch]\n"
+"              [--time-from-name] [--time-unit s|ms|us|ns] [--tz zone]\n"
+"              [file ...]\n"
 "       ingest -i uri [-q] [-o uri] [--device id] [--reject uri] [--strict]\n");
 	if (status == EX_OK)
 		printf(
@@ -96,6 +98,8 @@ usage(int status)
 "      --speed X           replay at X times the recorded speed\n"
 "      --start TIME        time of the first row with --rate (default 0)\n"
 "      --strict            stop at the first bad row, exit 65\n"
+"      --time-format F     times are iso (8601), epoch numbers, or auto\n"
+"                          (default: iso if it looks like a date)\n"
 "      --time-from-name    each file's start time is in its name (--rate)\n"
 "      --time-unit U       epoch numbers are in s (default), ms, us or ns\n"
 "      --tz ZONE           zone of times without one (default UTC)\n");
@@ -339,6 +343,17 @@ main(int argc, char *argv[])
 			break;
 		case O_STRICT:
 			g.strict = 1;
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "auto") == 0)
+				g.tformat = TF_AUTO;
+			else if (strcmp(optarg, "iso") == 0)
+				g.tformat = TF_ISO;
+			else if (strcmp(optarg, "epoch") == 0)
+				g.tformat = TF_EPOCH;
+			else
+				errx(EX_USAGE, "--time-format: auto, iso or "
+				    "epoch");
 			break;
 		case O_FROMNAME:
 			g.from_name = 1;

@@ -40,10 +40,10 @@ put_str(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* Encode names as keys into b with offsets off[0..n]; tail byte if != -1. */
+/* Encode names as keys into b with offsets off[0..n]. */
 static int
 put_keys(struct buf *b, uint32_t **off, const char *const *names,
-    const size_t *lens, uint32_t n, int tail)
+    const size_t *lens, uint32_t n)
 {
 	uint32_t i, *o;
 
@@ -55,10 +55,31 @@ put_keys(struct buf *b, uint32_t **off, const char *const *names,
 		o[i] = (uint32_t)b->len;
 		if (put_str(b, names[i], lens[i]) == -1)
 			return -1;
-		if (tail != -1 && buf_putc(b, (char)tail) == -1)
-			return -1;
 	}
 	o[n] = (uint32_t)b->len;
+	return 0;
+}
+
+/* The body map: header, then each key and float64 0.0; value offsets. */
+static int
+body(struct tmpl *t, const char *const *names, const size_t *lens,
+    uint32_t n)
+{
+	static const char zero[9] = { (char)0xcb };
+	uint32_t i, *o;
+	char h[5];
+
+	if ((o = realloc(t->voff, ((size_t)n + 1) * sizeof(*o))) == NULL)
+		return -1;
+	t->voff = o;
+	if (buf_append(&t->body, h, (size_t)(maphdr(h, n) - h)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (put_str(&t->body, names[i], lens[i]) == -1 ||
+		    buf_append(&t->body, zero, 9) == -1)
+			return -1;
+		o[i] = (uint32_t)t->body.len - 8;
+	}
 	return 0;
 }
 
@@ -67,8 +88,6 @@ tmpl_file(struct tmpl *t, const char *src, size_t srclen,
     const char *const *mnames, const size_t *mlens, uint32_t nmeta,
     const char *const *vnames, const size_t *vlens, uint32_t nval)
 {
-	char h[5];
-
 	t->nmeta = nmeta;
 	t->nval = nval;
 	buf_reset(&t->mid);
@@ -76,13 +95,11 @@ tmpl_file(struct tmpl *t, const char *src, size_t srclen,
 	if (put_str(&t->mid, "src", 3) == -1 ||
 	    put_str(&t->mid, src, srclen) == -1 ||
 	    put_str(&t->mid, "line", 4) == -1 ||
-	    buf_append(&t->body, h, (size_t)(maphdr(h, nval) - h)) == -1 ||
-	    put_keys(&t->mkeys, &t->moff, mnames, mlens, nmeta, -1) == -1 ||
-	    put_keys(&t->keys, &t->koff, vnames, vlens, nval, 0xcb) == -1)
+	    put_keys(&t->mkeys, &t->moff, mnames, mlens, nmeta) == -1 ||
+	    body(t, vnames, vlens, nval) == -1)
 		return -1;
-	/* frame and time 12, seq 9, line 9, values 8 each */
-	t->bound = 12 + 9 + t->mid.len + 9 + t->mkeys.len + t->body.len +
-	    t->keys.len + 8 * (size_t)nval;
+	/* frame and time 12, seq 9, line 9 */
+	t->bound = 12 + 9 + t->mid.len + 9 + t->mkeys.len + t->body.len;
 	return 0;
 }
 
@@ -92,9 +109,8 @@ tmpl_free(struct tmpl *t)
 	buf_free(&t->mid);
 	buf_free(&t->mkeys);
 	buf_free(&t->body);
-	buf_free(&t->keys);
 	free(t->moff);
-	free(t->koff);
+	free(t->voff);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -26,9 +26,8 @@ struct tmpl {
 	struct buf	 mid;		/* "src" F "line" */
 	struct buf	 mkeys;		/* meta column keys, encoded */
 	uint32_t	*moff;		/* nmeta + 1 offsets into mkeys */
-	struct buf	 body;		/* body map header */
-	struct buf	 keys;		/* value column keys, encoded, + 0xcb */
-	uint32_t	*koff;		/* nval + 1 offsets into keys */
+	struct buf	 body;		/* the body, every value 0.0 */
+	uint32_t	*voff;		/* nval offsets of the values in body */
 	size_t		 bound;		/* bytes of a frame, less dev and meta
 					   column values */
 };
@@ -39,6 +38,7 @@ struct tmpl_dev {
 	size_t		 hlen;
 	char		*name;		/* NUL-terminated copy */
 	size_t		 len;
+	uint64_t	 hash;		/* devtab's */
 	uint64_t	 seq;		/* next sequence number */
 };
 
@@ -156,24 +156,25 @@ tmpl_meta(const struct tmpl *t, uint32_t i, char *o, const char *s, size_t n)
 	return o + n;
 }
 
-/* The body's map header. */
+/*
+ * The body with every value 0.0, at o: tmpl_set() fills in the values.
+ * The frame ends at o + t->body.len.
+ */
 static inline char *
 tmpl_body(const struct tmpl *t, char *o)
 {
 	memcpy(o, t->body.p, t->body.len);
-	return o + t->body.len;
+	return o;
 }
 
-/* Value column i and its value. */
-static inline char *
-tmpl_val(const struct tmpl *t, uint32_t i, char *o, double x)
+/* Value i of the body at body. */
+static inline void
+tmpl_set(const struct tmpl *t, char *body, uint32_t i, double x)
 {
-	size_t kl = t->koff[i + 1] - t->koff[i];
 	uint64_t u;
 
-	memcpy(o, t->keys.p + t->koff[i], kl);
 	memcpy(&u, &x, sizeof(u));
-	return tmpl_be64(o + kl, u);
+	tmpl_be64(body + t->voff[i], u);
 }
 
 #endif

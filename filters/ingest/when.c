@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "swar.h"
 #include "timeparse.h"
 
 /* Wall time without a zone: through --tz, else it is UTC already. */
@@ -21,6 +22,47 @@ local(const struct ingest *g, int64_t *sec)
 	return tz_to_utc(g->tz, *sec, sec);
 }
 
+static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000,
+    1000000, 10000000, 100000000, 1000000000 };
+
+int
+when_epoch_fast(const char *s, size_t n, int unit, int64_t *sec,
+    uint32_t *nsec)
+{
+	uint64_t v = 0, f = 0, u = pow10[unit], w;
+	size_t i = 0, fd = 0;
+	unsigned d;
+
+	while (SWAR && i + 8 <= n && swar_digits8(s + i, &w)) {
+		v = v * 100000000 + w;
+		i += 8;
+	}
+	for (; i < n && (d = (unsigned)(s[i] - '0')) <= 9; i++)
+		v = v * 10 + d;
+	if (i == 0 || i > 18)
+		return -1;
+	if (i < n) {
+		if (s[i] != '.')
+			return -1;
+		for (i++; i < n && (d = (unsigned)(s[i] - '0')) <= 9; i++)
+			if (fd < (size_t)(9 - unit)) {
+				f = f * 10 + d;
+				fd++;
+			}
+		if (i != n)
+			return -1;
+		f *= pow10[9 - unit - (int)fd];
+	}
+	if (unit == 0) {
+		*sec = (int64_t)v;
+		*nsec = (uint32_t)f;
+	} else {
+		*sec = (int64_t)(v / u);
+		*nsec = (uint32_t)(v % u * pow10[9 - unit] + f);
+	}
+	return 0;
+}
+
 int
 when_parse(const struct ingest *g, const char *s, size_t n, int64_t *sec,
     uint32_t *nsec)
@@ -29,11 +71,16 @@ when_parse(const struct ingest *g, const char *s, size_t n, int64_t *sec,
 	    1000000000 };
 	int zoned;
 
-	if (n >= 10 && (s[4] == '-' || s[4] == '/')) {
+	if (g->tformat != TF_EPOCH && n >= 10 &&
+	    (s[4] == '-' || s[4] == '/')) {
 		if (time_parse_iso(s, n, sec, nsec, &zoned) == -1)
 			return -1;
 		return zoned ? 0 : local(g, sec);
 	}
+	if (g->tformat == TF_ISO)
+		return -1;
+	if (when_epoch_fast(s, n, g->unit, sec, nsec) == 0)
+		return 0;
 	return time_parse_epoch(s, n, units[g->unit], sec, nsec);
 }
 

@@ -69,7 +69,8 @@ same(const char *dev, const char *src, uint32_t nmeta, uint32_t nval,
 		o = tmpl_meta(&t, i, o, mvals[i], strlen(mvals[i]));
 	o = tmpl_body(&t, o);
 	for (i = 0; i < nval; i++)
-		o = tmpl_val(&t, i, o, vals[i]);
+		tmpl_set(&t, o, i, vals[i]);
+	o += t.body.len;
 	assert_true((size_t)(o - out) <= tmpl_bound(&t, &d, mbytes));
 
 	r = record_new();
