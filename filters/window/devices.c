@@ -1,0 +1,1008 @@
+/*
+ * devices -- per-device windows: the table of devices, the reorder buffer
+ * that places out-of-order samples within the allowed lateness, the
+ * scheduler that opens and closes count, time and session windows, and the
+ * features frames it emits (window(1), docs/features.md).
+ *
+ * Samples reach a device's scheduler in event-time order: with lateness 0
+ * straight away, else through a min-heap that releases a sample once the
+ * newest time seen, less the lateness, has passed it (the watermark).  A
+ * sample older than the watermark is late and rejected.  The scheduler keeps
+ * the open windows' samples in one sliding struct fwin: a window's features
+ * are computed when it closes, and the window then slides by its hop, so
+ * hop 1 costs O(1) per sample for the moments.
+ */
+#include <err.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "window.h"
+
+const char *const xf_name[XF_COUNT] = {
+	"dom_freq", "centroid", "entropy", "spec_kurtosis", "spec_power",
+	"bands", "env_power", "env_bpfo", "env_bpfi", "env_bsf", "env_ftf"
+};
+
+/* A sample waiting in the reorder buffer; its values are at vals[slot]. */
+struct hent {
+	int64_t		 t;
+	uint64_t	 order;		/* arrival, to keep ties in order */
+	uint32_t	 slot;
+};
+
+struct dev {
+	struct dev	*next;		/* hash chain */
+	struct dev	*prev_l, *next_l;	/* in order of creation */
+	char		*id;		/* owned, NUL-terminated */
+	uint32_t	 idlen, hash;
+	unsigned	 nch;
+	const char	*ch[CH_MAX];	/* channel names (in names) */
+	uint32_t	 chlen[CH_MAX], hint[CH_MAX];
+	uint32_t	 tf[CH_MAX], xf[CH_MAX];
+	const struct spec_conf *sc[CH_MAX];
+	char		*names;		/* owned: channel names, then keys */
+	const char	**keys;		/* owned: output names, in order */
+	unsigned	 nkeys;
+	struct fwin	*w;
+
+	/* reorder buffer (lateness > 0) */
+	struct hent	*heap;
+	double		*hval;
+	uint32_t	*hfree;
+	size_t		 hlen, hcap, nfree;
+	uint64_t	 order;
+	int64_t		 maxt;		/* newest accepted arrival */
+	int64_t		 floor;		/* earlier samples are late */
+	int		 any;
+
+	/* scheduler, over released samples */
+	int		 started;	/* origin set (time windows) */
+	int64_t		 origin;
+	int64_t		 k;		/* oldest window not emitted */
+	int64_t		 kmin;		/* clock: first window after a close */
+	int64_t		 prev;		/* last released time */
+	int		 have_prev;
+	uint64_t	 idx;		/* count: samples since the reset */
+	uint64_t	 nnew;		/* samples in no emitted window */
+	uint64_t	 seq;		/* features frames sent */
+};
+
+struct devtab {
+	struct dev	**bucket;
+	size_t		 nbucket, n;
+	struct dev	*first, *last;
+	struct dev	*cache;		/* the last device looked up */
+	int64_t		 gmax;		/* newest arrival of any device */
+	int64_t		 next_sweep;
+	int		 swept;
+};
+
+static int	 on_sample(struct run *, struct dev *, int64_t,
+		    const double *, const struct record *);
+static int	 advance(struct run *, struct dev *, int64_t);
+
+#define CNT(run, c)	((run)->cnt.n[(run)->ci[c]])
+
+static uint32_t
+fnv(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	return h;
+}
+
+/* floor(a / b), b > 0 */
+static int64_t
+floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+struct devtab *
+devtab_new(void)
+{
+	struct devtab *t;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->nbucket = 64;
+	if ((t->bucket = calloc(t->nbucket, sizeof *t->bucket)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void
+dev_free(struct dev **dp)
+{
+	struct dev *d = *dp;
+
+	if (d == NULL)
+		return;
+	fwin_free(&d->w);
+	free(d->heap);
+	free(d->hval);
+	free(d->hfree);
+	free(d->keys);
+	free(d->names);
+	free(d->id);
+	free(d);
+	*dp = NULL;
+}
+
+/* Unlink d from the table (not freed). */
+static void
+unlink_dev(struct devtab *t, struct dev *d)
+{
+	struct dev **pp = &t->bucket[d->hash & (t->nbucket - 1)];
+
+	while (*pp != d)
+		pp = &(*pp)->next;
+	*pp = d->next;
+	if (d->prev_l)
+		d->prev_l->next_l = d->next_l;
+	else
+		t->first = d->next_l;
+	if (d->next_l)
+		d->next_l->prev_l = d->prev_l;
+	else
+		t->last = d->prev_l;
+	if (t->cache == d)
+		t->cache = NULL;
+	t->n--;
+}
+
+static int
+rehash(struct devtab *t)
+{
+	struct dev **nb, *d;
+	size_t n = t->nbucket * 2;
+
+	if ((nb = calloc(n, sizeof *nb)) == NULL)
+		return -1;
+	for (d = t->first; d != NULL; d = d->next_l) {
+		d->next = nb[d->hash & (n - 1)];
+		nb[d->hash & (n - 1)] = d;
+	}
+	free(t->bucket);
+	t->bucket = nb;
+	t->nbucket = n;
+	return 0;
+}
+
+static const struct fsel *
+fsel_for(const struct conf *cf, const char *name, size_t len)
+{
+	unsigned i;
+
+	for (i = 1; i < cf->nfsel; i++)
+		if (strlen(cf->fsel[i].name) == len &&
+		    memcmp(cf->fsel[i].name, name, len) == 0)
+			return &cf->fsel[i];
+	return &cf->fsel[0];
+}
+
+static const struct spec_conf *
+sc_for(const struct conf *cf, const char *name, size_t len)
+{
+	const struct spec_conf *all = &cf->sc;
+	unsigned i;
+
+	for (i = 0; i < cf->nbrg; i++) {
+		if (cf->brg[i].channel == NULL)
+			all = &cf->brg[i].sc;
+		else if (strlen(cf->brg[i].channel) == len &&
+		    memcmp(cf->brg[i].channel, name, len) == 0)
+			return &cf->brg[i].sc;
+	}
+	return all;
+}
+
+/* Output names of channel c's features, in output order, into keys[]
+ * (strings in buf at *off); returns how many. */
+static unsigned
+make_keys(const struct conf *cf, const struct dev *d, unsigned c,
+    const char **keys, char *buf, size_t *off)
+{
+	const char *nm[TF_COUNT + XF_COUNT + 2 * SPEC_MAXBANDS];
+	unsigned n = 0, i, k;
+
+	for (i = 0; i < TF_COUNT; i++)
+		if (d->tf[c] & (1u << i))
+			nm[n++] = tf_name[i];
+	for (i = 0; i < XF_COUNT; i++) {
+		if (!(d->xf[c] & (1u << i)))
+			continue;
+		if (i != XF_BANDS) {
+			nm[n++] = xf_name[i];
+			continue;
+		}
+		for (k = 0; k < cf->sc.neq + cf->sc.nbands; k++)
+			nm[n++] = cf->bandname[k];
+	}
+	for (i = 0; i < n; i++) {
+		if (buf != NULL) {
+			keys[i] = buf + *off;
+			memcpy(buf + *off, d->ch[c], d->chlen[c]);
+			buf[*off + d->chlen[c]] = '.';
+			strcpy(buf + *off + d->chlen[c] + 1, nm[i]);
+		}
+		*off += d->chlen[c] + 1 + strlen(nm[i]) + 1;
+	}
+	return n;
+}
+
+/*
+ * A new device for r: its channels (from -c, or every number in r's body),
+ * the features of each, the output names.  NULL with *why set if r cannot
+ * start a device; exits on ENOMEM.
+ */
+static struct dev *
+dev_new(struct run *run, const struct record *r, const char *id,
+    size_t idlen, const char **why)
+{
+	const struct conf *cf = run->cf;
+	const char *nm[CH_MAX];
+	uint32_t nl[CH_MAX];
+	unsigned need[CH_MAX], n = 0, c, nk = 0;
+	size_t off = 0, i;
+	struct dev *d;
+	char *p;
+
+	if (cf->nchannels > 0) {
+		for (c = 0; c < cf->nchannels; c++) {
+			nm[c] = cf->channels[c];
+			nl[c] = (uint32_t)strlen(nm[c]);
+		}
+		n = cf->nchannels;
+	} else {
+		for (i = 0; i < r->nbody; i++) {
+			uint8_t ty = r->body[i].v.type;
+
+			if (ty != VAL_F64 && ty != VAL_F32 && ty != VAL_INT &&
+			    ty != VAL_UINT)
+				continue;
+			if (n == CH_MAX) {
+				*why = "more than 64 numeric fields: name the "
+				    "channels to window with -c";
+				return NULL;
+			}
+			nm[n] = r->body[i].key;
+			nl[n++] = r->body[i].klen;
+		}
+		if (n == 0) {
+			*why = "no numeric field: a device's first sample "
+			    "frame sets its channels (or use -c)";
+			return NULL;
+		}
+	}
+	if ((d = calloc(1, sizeof *d)) == NULL ||
+	    (d->id = malloc(idlen + 1)) == NULL)
+		err(EX_OSERR, NULL);
+	memcpy(d->id, id, idlen);
+	d->id[idlen] = '\0';
+	d->idlen = (uint32_t)idlen;
+	d->hash = fnv(id, idlen);
+	d->nch = n;
+	for (c = 0; c < n; c++) {
+		const struct fsel *fs = fsel_for(cf, nm[c], nl[c]);
+
+		d->chlen[c] = nl[c];
+		d->tf[c] = fs->tf;
+		d->xf[c] = fs->xf;
+		d->sc[c] = sc_for(cf, nm[c], nl[c]);
+		need[c] = tf_needs(fs->tf);
+		off += nl[c] + 1;
+	}
+	/* names first, then keys: size the keys with a dry run */
+	for (c = 0; c < n; c++) {
+		d->ch[c] = nm[c];	/* borrowed until copied below */
+		nk += make_keys(cf, d, c, NULL, NULL, &off);
+	}
+	if ((d->names = malloc(off)) == NULL ||
+	    (d->keys = calloc(nk + 1, sizeof *d->keys)) == NULL)
+		err(EX_OSERR, NULL);
+	p = d->names;
+	for (c = 0; c < n; c++) {
+		memcpy(p, nm[c], nl[c]);
+		p[nl[c]] = '\0';
+		d->ch[c] = p;
+		p += nl[c] + 1;
+	}
+	off = (size_t)(p - d->names);
+	for (c = 0; c < n; c++)
+		d->nkeys += make_keys(cf, d, c, d->keys + d->nkeys, d->names,
+		    &off);
+	d->w = fwin_new(n, need, cf->unit == U_COUNT && cf->size > 0 ?
+	    (size_t)cf->size : 1024, cf->max_samples);
+	if (d->w == NULL)
+		err(EX_OSERR, NULL);
+	return d;
+}
+
+/* The features frame of d's window as it is now: [start, end). */
+static int
+emit(struct run *run, struct dev *d, int64_t start, int64_t end)
+{
+	const struct conf *cf = run->cf;
+	struct record *o = run->rec;
+	struct fwin *w = d->w;
+	struct value v;
+	double tv[TF_COUNT], fs;
+	struct spec_out so;
+	unsigned c, i, l, k = 0;
+	int shrt = w->len < cf->min_n;
+
+	if (w->len == 0)
+		return 0;
+	d->nnew = 0;
+	if (shrt && cf->short_drop) {
+		CNT(run, C_SHORT_DROPPED)++;
+		return 0;
+	}
+	record_clear(o);
+	record_set_time(o, floordiv(start, NS), (uint32_t)(start -
+	    floordiv(start, NS) * NS));
+	if (record_set_kind(o, KIND_FEATURES) == -1 ||
+	    record_set_dev(o, d->id, d->idlen) == -1 ||
+	    record_set_seq(o, d->seq) == -1)
+		err(EX_OSERR, NULL);
+	v = val_time(floordiv(start, NS), (uint32_t)(start -
+	    floordiv(start, NS) * NS));
+	if (record_meta_set(o, "start", &v) == -1)
+		err(EX_OSERR, NULL);
+	v = val_time(floordiv(end, NS), (uint32_t)(end - floordiv(end, NS) *
+	    NS));
+	if (record_meta_set(o, "end", &v) == -1)
+		err(EX_OSERR, NULL);
+	v = val_u64(w->len);
+	if (record_meta_set(o, "n", &v) == -1)
+		err(EX_OSERR, NULL);
+	if (shrt) {
+		v = val_bool(1);
+		if (record_meta_set(o, "short", &v) == -1)
+			err(EX_OSERR, NULL);
+	}
+	for (c = 0; c < d->nch; c++) {
+		if (d->tf[c] != 0) {
+			fwin_features(w, c, cf->excess, tv);
+			for (i = 0; i < TF_COUNT; i++)
+				if ((d->tf[c] & (1u << i)) &&
+				    record_add_f64(o, d->keys[k++], tv[i]) == -1)
+					err(EX_OSERR, NULL);
+		}
+		if (d->xf[c] == 0)
+			continue;
+		if (run->scratch_len < w->len) {
+			free(run->scratch);
+			run->scratch_len = w->len;
+			if ((run->scratch = malloc(w->len *
+			    sizeof *run->scratch)) == NULL)
+				err(EX_OSERR, NULL);
+		}
+		fwin_values(w, c, run->scratch);
+		fs = cf->rate;
+		if (fs <= 0.0) {
+			int64_t span = fwin_time(w, w->len - 1) -
+			    fwin_time(w, 0);
+
+			fs = span > 0 ? (double)(w->len - 1) * 1e9 /
+			    (double)span : NAN;
+		}
+		{
+			struct spec_conf sc = *d->sc[c];
+			uint32_t x = d->xf[c];
+
+			sc.want = 0;
+			if (x & ((1u << XF_DOM) | (1u << XF_CENTROID) |
+			    (1u << XF_ENTROPY) | (1u << XF_SKURT) |
+			    (1u << XF_SPOWER)))
+				sc.want |= SF_SPECTRUM;
+			if (x & (1u << XF_BANDS))
+				sc.want |= SF_BANDS;
+			if (x >> XF_ENVPOWER)
+				sc.want |= SF_ENVELOPE;
+			if (spec_compute(run->spec, &sc, run->scratch, w->len,
+			    fs, &so) == -1)
+				err(EX_OSERR, NULL);
+		}
+		for (i = 0; i < XF_COUNT; i++) {
+			double val[1];
+			unsigned nb;
+
+			if (!(d->xf[c] & (1u << i)))
+				continue;
+			switch (i) {
+			case XF_DOM:
+				val[0] = so.dom;
+				break;
+			case XF_CENTROID:
+				val[0] = so.centroid;
+				break;
+			case XF_ENTROPY:
+				val[0] = so.entropy;
+				break;
+			case XF_SKURT:
+				val[0] = so.kurt;
+				break;
+			case XF_SPOWER:
+				val[0] = so.power;
+				break;
+			case XF_BANDS:
+				nb = cf->sc.neq + cf->sc.nbands;
+				for (l = 0; l < nb; l++)
+					if (record_add_f64(o, d->keys[k++],
+					    so.band[l]) == -1)
+						err(EX_OSERR, NULL);
+				continue;
+			case XF_ENVPOWER:
+				val[0] = so.env_power;
+				break;
+			default:
+				val[0] = so.share[i - XF_LINE0];
+				break;
+			}
+			if (record_add_f64(o, d->keys[k++], val[0]) == -1)
+				err(EX_OSERR, NULL);
+		}
+	}
+	d->seq++;
+	if (shrt)
+		CNT(run, C_SHORT)++;
+	CNT(run, C_FEATURES)++;
+	CNT(run, C_OUT)++;
+	if (stream_write(run->out, o) == -1) {
+		run->failed = run->out;
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+wstart(const struct conf *cf, const struct dev *d, int64_t k)
+{
+	return d->origin + k * cf->hop;
+}
+
+/* The first time window ending after t. */
+static int64_t
+first_after(const struct conf *cf, const struct dev *d, int64_t t)
+{
+	int64_t k = floordiv(t - d->origin - cf->size, cf->hop) + 1;
+
+	if (!cf->clock && k < 0)
+		k = 0;
+	return k;
+}
+
+/*
+ * Close d's open windows: the oldest is emitted if it holds a sample that
+ * no emitted window holds (it holds every such sample), and the window
+ * state starts again with the next sample.
+ */
+static int
+close_open(struct run *run, struct dev *d)
+{
+	const struct conf *cf = run->cf;
+	struct fwin *w = d->w;
+	int rc = 0;
+
+	if (w->len > 0 && d->nnew > 0) {
+		if (cf->type == W_SLIDE && cf->unit == U_TIME)
+			rc = emit(run, d, wstart(cf, d, d->k),
+			    wstart(cf, d, d->k) + cf->size);
+		else
+			rc = emit(run, d, fwin_time(w, 0),
+			    fwin_time(w, w->len - 1) + 1);
+	}
+	fwin_clear(w);
+	d->nnew = 0;
+	d->idx = 0;
+	if (cf->type == W_SLIDE && cf->unit == U_TIME && d->started)
+		d->kmin = d->k + 1;
+	d->started = 0;
+	d->k = 0;
+	return rc;
+}
+
+/* Emit the windows that end at or before lim: no sample can join them. */
+static int
+advance(struct run *run, struct dev *d, int64_t lim)
+{
+	const struct conf *cf = run->cf;
+	struct fwin *w = d->w;
+
+	if (cf->type == W_SESSION) {
+		if (w->len > 0 && cf->gap > 0 && lim - d->prev > cf->gap)
+			return close_open(run, d);
+		return 0;
+	}
+	if (cf->unit != U_TIME || !d->started)
+		return 0;
+	while (wstart(cf, d, d->k) + cf->size <= lim) {
+		if (w->len > 0 && emit(run, d, wstart(cf, d, d->k),
+		    wstart(cf, d, d->k) + cf->size) == -1)
+			return -1;
+		d->k++;
+		while (w->len > 0 && fwin_time(w, 0) < wstart(cf, d, d->k))
+			fwin_pop(w);
+		if (w->len == 0) {
+			int64_t k = first_after(cf, d, lim);
+
+			if (k > d->k)
+				d->k = k;
+		}
+	}
+	return 0;
+}
+
+/* A sample the scheduler could not take (its window is full). */
+static int
+reject_full(struct run *run, struct dev *d, int64_t t, const double *x,
+    const struct record *r)
+{
+	struct record *rb = NULL;
+	struct value lim = val_u64(run->cf->max_samples);
+	char why[256];
+	unsigned c;
+	int rc;
+
+	snprintf(why, sizeof why, "device %s: its window already holds "
+	    "%zu samples (--max-samples)", d->id, run->cf->max_samples);
+	if (r == NULL) {
+		/* released from the reorder buffer: rebuild the sample */
+		if ((rb = record_new()) == NULL)
+			err(EX_OSERR, NULL);
+		record_set_time(rb, floordiv(t, NS), (uint32_t)(t -
+		    floordiv(t, NS) * NS));
+		if (record_set_dev(rb, d->id, d->idlen) == -1)
+			err(EX_OSERR, NULL);
+		for (c = 0; c < d->nch; c++) {
+			struct value v = val_f64(x[c]);
+
+			if (record_add(rb, d->ch[c], d->chlen[c], &v) == -1)
+				err(EX_OSERR, NULL);
+		}
+		r = rb;
+	}
+	rc = reject_frame(run->rej, r, NULL, "limit", NULL, 0, NULL, &lim,
+	    why);
+	record_free(&rb);
+	CNT(run, C_REJECTED)++;
+	if (rc == -1)
+		run->failed = run->rej;
+	return rc;
+}
+
+static int
+push(struct run *run, struct dev *d, int64_t t, const double *x,
+    const struct record *r)
+{
+	if (fwin_push(d->w, t, x) == -1) {
+		if (errno != ENOBUFS)
+			err(EX_OSERR, NULL);
+		return reject_full(run, d, t, x, r) == -1 ? -1 : 1;
+	}
+	CNT(run, C_USED)++;
+	d->nnew++;
+	return 0;
+}
+
+/* One sample, in event-time order, into d's windows. */
+static int
+on_sample(struct run *run, struct dev *d, int64_t t, const double *x,
+    const struct record *r)
+{
+	const struct conf *cf = run->cf;
+	struct fwin *w = d->w;
+	int rc;
+
+	if (d->have_prev && cf->gap > 0 && t - d->prev > cf->gap) {
+		CNT(run, C_GAPS)++;
+		if ((cf->type == W_SESSION || cf->gap_close) &&
+		    close_open(run, d) == -1)
+			return -1;
+	}
+	d->prev = t;
+	d->have_prev = 1;
+	if (cf->type == W_SESSION) {
+		if (w->len > 0 && cf->size > 0 && cf->unit == U_TIME &&
+		    t - fwin_time(w, 0) >= cf->size && close_open(run,
+		    d) == -1)
+			return -1;
+		if ((rc = push(run, d, t, x, r)) != 0)
+			return rc < 0 ? -1 : 0;
+		if (cf->size > 0 && cf->unit == U_COUNT &&
+		    w->len >= (uint64_t)cf->size)
+			return close_open(run, d);
+		return 0;
+	}
+	if (cf->unit == U_COUNT) {
+		uint64_t k0 = (uint64_t)d->k * (uint64_t)cf->hop;
+
+		if (d->idx < k0) {
+			d->idx++;
+			CNT(run, C_SKIPPED)++;
+			return 0;
+		}
+		if ((rc = push(run, d, t, x, r)) != 0)
+			return rc < 0 ? -1 : 0;
+		d->idx++;
+		if (d->idx == k0 + (uint64_t)cf->size) {
+			if (emit(run, d, fwin_time(w, 0),
+			    fwin_time(w, w->len - 1) + 1) == -1)
+				return -1;
+			d->k++;
+			k0 = (uint64_t)d->k * (uint64_t)cf->hop;
+			while (w->len > 0 && d->idx - w->len < k0)
+				fwin_pop(w);
+		}
+		return 0;
+	}
+	if (!d->started) {
+		d->origin = cf->clock ? 0 : t;
+		d->started = 1;
+		d->k = first_after(cf, d, t);
+		if (cf->clock && d->k < d->kmin)
+			d->k = d->kmin;
+	}
+	if (advance(run, d, t) == -1)
+		return -1;
+	if (t < wstart(cf, d, d->k)) {
+		CNT(run, C_SKIPPED)++;
+		return 0;
+	}
+	rc = push(run, d, t, x, r);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Reorder buffer: a binary min-heap on (t, order). */
+static int
+hless(const struct hent *a, const struct hent *b)
+{
+	return a->t < b->t || (a->t == b->t && a->order < b->order);
+}
+
+static void
+heap_insert(struct run *run, struct dev *d, int64_t t, const double *x)
+{
+	size_t i, cap;
+	uint32_t slot;
+	struct hent e;
+
+	if (d->hlen == d->hcap) {
+		cap = d->hcap ? d->hcap * 2 : 64;
+		if (cap > run->cf->max_samples)
+			cap = run->cf->max_samples;
+		if ((d->heap = realloc(d->heap, cap * sizeof *d->heap)) ==
+		    NULL || (d->hfree = realloc(d->hfree, cap *
+		    sizeof *d->hfree)) == NULL || (d->hval = realloc(d->hval,
+		    cap * d->nch * sizeof *d->hval)) == NULL)
+			err(EX_OSERR, NULL);
+		for (i = d->hcap; i < cap; i++)
+			d->hfree[d->nfree++] = (uint32_t)(cap - 1 - (i -
+			    d->hcap));
+		d->hcap = cap;
+	}
+	slot = d->hfree[--d->nfree];
+	memcpy(d->hval + (size_t)slot * d->nch, x, d->nch * sizeof *x);
+	e.t = t;
+	e.order = d->order++;
+	e.slot = slot;
+	for (i = d->hlen++; i > 0 && hless(&e, &d->heap[(i - 1) / 2]);
+	    i = (i - 1) / 2)
+		d->heap[i] = d->heap[(i - 1) / 2];
+	d->heap[i] = e;
+}
+
+/* Take the earliest sample out of the heap into e (values stay at slot
+ * until the slot is given back). */
+static void
+heap_pop(struct dev *d, struct hent *e)
+{
+	struct hent last;
+	size_t i = 0, c;
+
+	*e = d->heap[0];
+	last = d->heap[--d->hlen];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= d->hlen)
+			break;
+		if (c + 1 < d->hlen && hless(&d->heap[c + 1], &d->heap[c]))
+			c++;
+		if (!hless(&d->heap[c], &last))
+			break;
+		d->heap[i] = d->heap[c];
+		i = c;
+	}
+	if (d->hlen > 0)
+		d->heap[i] = last;
+	d->hfree[d->nfree++] = e->slot;
+}
+
+/* Release the buffered samples at or before lim, in order. */
+static int
+release(struct run *run, struct dev *d, int64_t lim)
+{
+	struct hent e;
+
+	while (d->hlen > 0 && d->heap[0].t <= lim) {
+		heap_pop(d, &e);
+		if (on_sample(run, d, e.t, d->hval + (size_t)e.slot * d->nch,
+		    NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Everything d holds goes out: buffered samples, then its open windows. */
+static int
+dev_flush(struct run *run, struct dev *d)
+{
+	if (release(run, d, INT64_MAX) == -1)
+		return -1;
+	return close_open(run, d);
+}
+
+static struct dev *
+lookup(struct devtab *t, const char *id, size_t len)
+{
+	struct dev *d;
+	uint32_t h;
+
+	if ((d = t->cache) != NULL && d->idlen == len &&
+	    memcmp(d->id, id, len) == 0)
+		return d;
+	h = fnv(id, len);
+	for (d = t->bucket[h & (t->nbucket - 1)]; d != NULL; d = d->next)
+		if (d->hash == h && d->idlen == len &&
+		    memcmp(d->id, id, len) == 0)
+			return t->cache = d;
+	return NULL;
+}
+
+static void
+insert(struct devtab *t, struct dev *d)
+{
+	if (t->n + 1 > t->nbucket * 3 / 4 && rehash(t) == -1)
+		err(EX_OSERR, NULL);
+	d->next = t->bucket[d->hash & (t->nbucket - 1)];
+	t->bucket[d->hash & (t->nbucket - 1)] = d;
+	d->prev_l = t->last;
+	if (t->last)
+		t->last->next_l = d;
+	else
+		t->first = d;
+	t->last = d;
+	t->n++;
+	t->cache = d;
+}
+
+/*
+ * Devices quiet for --idle (by the newest event time of any device) are
+ * flushed and freed; sessions idle for their gap are closed.
+ */
+static int
+sweep(struct devtab *t, struct run *run)
+{
+	const struct conf *cf = run->cf;
+	struct dev *d, *nx;
+
+	for (d = t->first; d != NULL; d = nx) {
+		nx = d->next_l;
+		if (cf->idle > 0 && t->gmax - d->maxt > cf->idle) {
+			if (dev_flush(run, d) == -1)
+				return -1;
+			unlink_dev(t, d);
+			dev_free(&d);
+			CNT(run, C_IDLE)++;
+			continue;
+		}
+		if (cf->type == W_SESSION && d->hlen == 0 && d->have_prev &&
+		    advance(run, d, t->gmax - cf->lateness) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Make room for one more device: flush and free the least recent. */
+static int
+evict(struct devtab *t, struct run *run)
+{
+	struct dev *d, *old = t->first;
+
+	for (d = t->first; d != NULL; d = d->next_l)
+		if (d->maxt < old->maxt)
+			old = d;
+	if (dev_flush(run, old) == -1)
+		return -1;
+	unlink_dev(t, old);
+	dev_free(&old);
+	CNT(run, C_EVICTED)++;
+	return 0;
+}
+
+static int
+reject_sample(struct run *run, const struct record *r, const char *rule,
+    const char *field, size_t flen, const struct value *val,
+    const struct value *lim, const char *why)
+{
+	CNT(run, C_REJECTED)++;
+	if (reject_frame(run->rej, r, NULL, rule, field, flen, val, lim,
+	    why) == -1) {
+		run->failed = run->rej;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fmt_time(char *b, size_t n, int64_t t)
+{
+	snprintf(b, n, "%lld.%09lld", (long long)floordiv(t, NS),
+	    (long long)(t - floordiv(t, NS) * NS));
+}
+
+int
+devtab_sample(struct devtab *t, struct run *run, const struct record *r)
+{
+	const struct conf *cf = run->cf;
+	const char *id = r->dev ? r->dev : "", *why = NULL;
+	size_t idlen = r->dev ? r->dev_len : 0;
+	double x[CH_MAX];
+	char b[512], t1[40], t2[40];
+	struct dev *d;
+	int64_t tm, wm;
+	unsigned c;
+	int i;
+
+	if (r->sec > 9000000000LL || r->sec < -9000000000LL) {
+		struct value v = val_i64(r->sec);
+
+		return reject_sample(run, r, "time", NULL, 0, &v, NULL,
+		    "time is outside the years 1685-2255 that window "
+		    "handles in nanoseconds");
+	}
+	tm = r->sec * NS + r->nsec;
+	if ((d = lookup(t, id, idlen)) == NULL) {
+		if ((d = dev_new(run, r, id, idlen, &why)) == NULL)
+			return reject_sample(run, r, "fields", NULL, 0, NULL,
+			    NULL, why);
+		if (cf->max_devices > 0 && t->n >= cf->max_devices) {
+			if (evict(t, run) == -1) {
+				dev_free(&d);
+				return -1;
+			}
+		}
+		insert(t, d);
+		CNT(run, C_DEVICES)++;
+	}
+	for (c = 0; c < d->nch; c++) {
+		const struct value *v;
+
+		if ((i = record_find(r, d->ch[c], d->chlen[c],
+		    &d->hint[c])) < 0) {
+			snprintf(b, sizeof b, "channel %s is missing; device "
+			    "%s's windows have %u channel%s (set by %s)",
+			    d->ch[c], d->id, d->nch, d->nch == 1 ? "" : "s",
+			    cf->nchannels ? "-c" : "its first sample frame");
+			return reject_sample(run, r, "fields", d->ch[c],
+			    d->chlen[c], NULL, NULL, b);
+		}
+		v = &r->body[i].v;
+		if (v->type != VAL_F64 && v->type != VAL_F32 &&
+		    v->type != VAL_INT && v->type != VAL_UINT) {
+			snprintf(b, sizeof b, "channel %s is not a number",
+			    d->ch[c]);
+			return reject_sample(run, r, "number", d->ch[c],
+			    d->chlen[c], v, NULL, b);
+		}
+		value_f64(v, &x[c]);
+		if (!isfinite(x[c])) {
+			snprintf(b, sizeof b, "channel %s is %s: window "
+			    "features need finite numbers (validate can drop "
+			    "or replace them)", d->ch[c], isnan(x[c]) ? "NaN" :
+			    "infinite");
+			return reject_sample(run, r, "number", d->ch[c],
+			    d->chlen[c], v, NULL, b);
+		}
+	}
+	if (d->hlen > 0 && d->hlen == cf->max_samples) {
+		/* the reorder buffer is full: its earliest sample goes on
+		 * and becomes the floor for what may still arrive */
+		int64_t t0 = d->heap[0].t;
+
+		if (release(run, d, t0) == -1)
+			return -1;
+		if (t0 > d->floor)
+			d->floor = t0;
+	}
+	if (d->any && tm < d->floor) {
+		struct value v = val_time(r->sec, r->nsec), l;
+
+		l = val_f64((double)cf->lateness * 1e-9);
+		fmt_time(t1, sizeof t1, tm);
+		fmt_time(t2, sizeof t2, d->maxt);
+		snprintf(b, sizeof b, "late: device %s's sample at %s is "
+		    "%.9g s behind its newest at %s; allowed lateness is "
+		    "%.9g s (--lateness)", d->id, t1,
+		    (double)(d->maxt - tm) * 1e-9, t2,
+		    (double)cf->lateness * 1e-9);
+		CNT(run, C_LATE)++;
+		return reject_sample(run, r, "time-order", NULL, 0, &v, &l, b);
+	}
+	if (!d->any || tm > d->maxt)
+		d->maxt = tm;
+	d->any = 1;
+	if (!t->swept || tm > t->gmax)
+		t->gmax = tm;
+	if (cf->lateness == 0) {
+		d->floor = d->maxt;
+		if (on_sample(run, d, tm, x, r) == -1)
+			return -1;
+	} else {
+		heap_insert(run, d, tm, x);
+		wm = d->maxt - cf->lateness;
+		if (wm > d->floor)
+			d->floor = wm;
+		if (release(run, d, d->floor) == -1 ||
+		    advance(run, d, d->floor) == -1)
+			return -1;
+	}
+	if (!t->swept || t->gmax >= t->next_sweep) {
+		int64_t step = cf->idle > 0 ? cf->idle / 8 : 0;
+
+		if (cf->type == W_SESSION && (step == 0 || cf->gap / 8 < step))
+			step = cf->gap / 8;
+		if (step <= 0)
+			step = INT64_MAX / 4;
+		t->swept = 1;
+		t->next_sweep = t->gmax + step;
+		if (sweep(t, run) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+devtab_flush(struct devtab *t, struct run *run)
+{
+	struct dev *d;
+
+	if (t == NULL)
+		return 0;
+	while ((d = t->first) != NULL) {
+		if (dev_flush(run, d) == -1)
+			return -1;
+		unlink_dev(t, d);
+		dev_free(&d);
+	}
+	return 0;
+}
+
+void
+devtab_free(struct devtab **tp)
+{
+	struct devtab *t;
+	struct dev *d;
+
+	if (tp == NULL || (t = *tp) == NULL)
+		return;
+	while ((d = t->first) != NULL) {
+		unlink_dev(t, d);
+		dev_free(&d);
+	}
+	free(t->bucket);
+	free(t);
+	*tp = NULL;
+}

@@ -1,0 +1,1002 @@
+/*
+ * window -- per-device windows of sample frames into features frames.
+ *
+ * Sample frames in; for each device, windows by count or by time
+ * (tumbling, hopping, or sessions closed by a gap) and, when a window
+ * closes, one features frame out with "channel.feature" numbers: moments,
+ * shape factors, slope, spectra and bearing envelope lines
+ * (docs/features.md).  Out-of-order samples within --lateness are put in
+ * their place; later ones are rejected.  Frames of other kinds pass
+ * through.  See window(1).
+ */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "codec.h"
+#include "window.h"
+
+enum {
+	O_ENVBAND = 256, O_ENVTOL, O_HARM, O_IDLE, O_MAXDEV, O_MAXSAMP,
+	O_ONGAP, O_REJECT, O_SHORT
+};
+
+static const struct option opts[] = {
+	{ "align",	 required_argument, NULL, 'a' },
+	{ "bands",	 required_argument, NULL, 'b' },
+	{ "bearing",	 required_argument, NULL, 'B' },
+	{ "channels",	 required_argument, NULL, 'c' },
+	{ "config",	 required_argument, NULL, 'C' },
+	{ "env-band",	 required_argument, NULL, O_ENVBAND },
+	{ "env-tol",	 required_argument, NULL, O_ENVTOL },
+	{ "features",	 required_argument, NULL, 'f' },
+	{ "gap",	 required_argument, NULL, 'g' },
+	{ "harmonics",	 required_argument, NULL, O_HARM },
+	{ "help",	 no_argument,	    NULL, 'h' },
+	{ "hop",	 required_argument, NULL, 'H' },
+	{ "idle",	 required_argument, NULL, O_IDLE },
+	{ "input",	 required_argument, NULL, 'i' },
+	{ "kurtosis",	 required_argument, NULL, 'k' },
+	{ "lateness",	 required_argument, NULL, 'l' },
+	{ "max-devices", required_argument, NULL, O_MAXDEV },
+	{ "max-samples", required_argument, NULL, O_MAXSAMP },
+	{ "min-samples", required_argument, NULL, 'm' },
+	{ "on-gap",	 required_argument, NULL, O_ONGAP },
+	{ "output",	 required_argument, NULL, 'o' },
+	{ "quiet",	 no_argument,	    NULL, 'q' },
+	{ "rate",	 required_argument, NULL, 'r' },
+	{ "reject",	 required_argument, NULL, O_REJECT },
+	{ "short",	 required_argument, NULL, O_SHORT },
+	{ "size",	 required_argument, NULL, 's' },
+	{ "type",	 required_argument, NULL, 't' },
+	{ "window-fn",	 required_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 }
+};
+static const char optstr[] = "a:B:b:C:c:f:g:H:hi:k:l:m:o:qr:s:t:w:";
+
+/* The options as given, before they are checked against each other. */
+struct opt {
+	const char	*in, *out, *rejuri;
+	const char	*size, *hop, *type;
+	const char	*fspec[CH_MAX + 1];	/* -f, in order */
+	unsigned	 nfspec;
+	const char	*bspec[CH_MAX];		/* -B */
+	unsigned	 nbspec;
+	const char	*bands;
+	int		 min_given, idle_given, ongap_given;
+	int		 quiet, in_config;
+};
+
+static struct conf	 cf;
+static struct opt	 op;
+static const char	*where = "";	/* "FILE:LINE: " inside --config */
+
+static _Noreturn void	 usage(int);
+static void		 option(int, char *);
+static void		 read_config(const char *);
+static void		 settle(void);
+static void		 report(const struct run *);
+static int		 reject_bad(struct stream *, const struct stream *);
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status == EX_OK ? stdout : stderr,
+"usage: window [-q] [-a first|clock] [-B bearing] [-b bands] [-C file]\n"
+"              [-c channels] [-f [channel=]features] [-g gap] [-H hop]\n"
+"              [-i uri] [-k excess|pearson] [-l lateness] [-m min]\n"
+"              [-o uri] [-r hz] [-s size] [-t tumbling|hopping|session]\n"
+"              [-w hann|hamming|blackman|rect] [--env-band lo-hi]\n"
+"              [--env-tol hz] [--harmonics n] [--idle duration]\n"
+"              [--max-devices n] [--max-samples n] [--on-gap close|bridge]\n"
+"              [--reject uri] [--short flag|drop]\n");
+	if (status == EX_OK)
+		printf(
+"\n"
+"Sample frames to features frames, per device (see window(1) and\n"
+"docs/features.md).  SIZE is a count of samples (256) or a duration with\n"
+"a unit (500ms, 1s, 5min, 1h); DURATION likewise, a bare number is seconds.\n"
+"  -a, --align A         windows start at the first sample (first, default)\n"
+"                        or on multiples of the hop since 1970 (clock)\n"
+"  -B, --bearing SPEC    balls=N,ball=D,pitch=D[,angle=DEG],rpm=R|hz=F\n"
+"                        [,bpfo=X,bpfi=X,bsf=X,ftf=X][,channel=NAME]\n"
+"  -b, --bands LIST      N equal bands to fs/2, and/or LO-HI bands in Hz\n"
+"  -C, --config FILE     options from FILE: one \"long-option value\" a line\n"
+"  -c, --channels LIST   channels to window (default: the numbers in each\n"
+"                        device's first sample frame)\n"
+"  -f, --features LIST   [channel=]names or groups time, spectral, envelope,\n"
+"                        all (default time); repeat for other channels\n"
+"  -g, --gap DURATION    a longer spacing between samples is a gap\n"
+"  -H, --hop SIZE        hopping windows: a new one every SIZE (1: each\n"
+"                        sample)\n"
+"  -h, --help            this help\n"
+"  -i, --input URI       frames in (default -)\n"
+"  -k, --kurtosis K      excess (default, as scipy) or pearson (normal: 3)\n"
+"  -l, --lateness DUR    out-of-order samples up to DUR are placed (0)\n"
+"  -m, --min-samples N   fewer make a short window (default: count windows\n"
+"                        their size, others 1)\n"
+"  -o, --output URI      frames out (default -)\n"
+"  -q, --quiet           no accounting line at exit\n"
+"  -r, --rate HZ         sampling rate for spectra (default: from the times)\n"
+"  -s, --size SIZE       window size (sessions: their largest size)\n"
+"  -t, --type T          tumbling (default), hopping (with -H), session\n"
+"                        (closed by a gap, -g)\n"
+"  -w, --window-fn F     taper before the FFT (default hann)\n"
+"      --env-band LO-HI  envelope power band, Hz (default 5-500)\n"
+"      --env-tol HZ      +- Hz around each line harmonic (default 3)\n"
+"      --harmonics N     harmonics of each line (default 3)\n"
+"      --idle DURATION   free a device this far behind the newest time (24h;\n"
+"                        0: never)\n"
+"      --max-devices N   devices held at once (default 10000)\n"
+"      --max-samples N   samples held per device (default 1048576)\n"
+"      --on-gap G        a gap closes the windows (close, default) or not\n"
+"                        (bridge)\n"
+"      --reject URI      reject frames go there (default: into the output)\n"
+"      --short S         windows with too few samples: flag (default), drop\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct stream *src = NULL, *dst = NULL, *rej = NULL;
+	struct devtab *tab;
+	struct record *r;
+	struct run run;
+	int ch, n, status = EX_OK;
+	static const char *const cname[C_COUNT] = {
+		"in", "out", "passed", "used", "skipped", "rejected", "late",
+		"features", "short", "short_dropped", "gaps", "devices",
+		"idle", "evicted"
+	};
+
+	op.in = op.out = "-";
+	cf.excess = 1;
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
+		option(ch, optarg);
+	if (optind != argc)
+		usage(EX_USAGE);
+	settle();
+
+	memset(&run, 0, sizeof run);
+	run.cf = &cf;
+	for (n = 0; n < C_COUNT; n++)
+		run.ci[n] = counters_add(&run.cnt, cname[n]);
+	if ((tab = devtab_new()) == NULL || (run.rec = record_new()) ==
+	    NULL || (run.spec = spec_new()) == NULL)
+		err(EX_OSERR, NULL);
+	if ((src = stream_open(op.in, "r")) == NULL)
+		errx(EX_NOINPUT, "%s: %s", op.in, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	if ((dst = stream_open(op.out, "w")) == NULL)
+		errx(EX_CANTCREAT, "%s: %s", op.out, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	if (op.rejuri != NULL && (rej = stream_open(op.rejuri, "w")) == NULL)
+		errx(EX_CANTCREAT, "%s: %s", op.rejuri, errno == EINVAL ?
+		    stream_open_error() : strerror(errno));
+	run.out = dst;
+	run.rej = rej ? rej : dst;
+	stream_catch_signals();
+
+	for (;;) {
+		if (stream_report_requested() && !op.quiet)
+			report(&run);
+		if ((n = stream_read(src, &r)) == STREAM_EOF)
+			break;
+		if (n == STREAM_ERR) {
+			warnx("%s", stream_error(src));
+			status = EX_DATAERR;
+			break;
+		}
+		run.cnt.n[run.ci[C_IN]]++;
+		if (n == STREAM_BAD) {
+			run.cnt.n[run.ci[C_REJECTED]]++;
+			if (reject_bad(run.rej, src) == -1) {
+				run.failed = run.rej;
+				goto writefail;
+			}
+			continue;
+		}
+		if (r->kind != KIND_SAMPLE) {
+			if (stream_write(dst, r) == -1) {
+				run.failed = dst;
+				goto writefail;
+			}
+			run.cnt.n[run.ci[C_PASSED]]++;
+			run.cnt.n[run.ci[C_OUT]]++;
+			continue;
+		}
+		if (devtab_sample(tab, &run, r) == -1)
+			goto writefail;
+	}
+	/* end of input: every open window goes out */
+	if (devtab_flush(tab, &run) == -1)
+		goto writefail;
+	if (stream_close(&rej) == -1)
+		err(EX_IOERR, "%s", op.rejuri);
+	if (stream_close(&dst) == -1)
+		err(EX_IOERR, "%s", op.out);
+	stream_close(&src);
+	if (!op.quiet)
+		report(&run);
+	devtab_free(&tab);
+	record_free(&run.rec);
+	spec_free(&run.spec);
+	free(run.scratch);
+	free(cf.fsel);
+	free(cf.brg);
+	return status;
+writefail:
+	if (!op.quiet)
+		report(&run);
+	errx(EX_IOERR, "%s: %s", stream_name(run.failed),
+	    stream_error(run.failed));
+}
+
+/* A number in [lo, hi] from s, or usage error naming the option. */
+static double
+num(const char *s, const char *name, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !(v >= lo) ||
+	    !(v <= hi)) {
+		warnx("%s%s %s: not a number from %g to %g", where, name, s,
+		    lo, hi);
+		usage(EX_USAGE);
+	}
+	return v;
+}
+
+static int64_t
+count(const char *s, const char *name, int64_t lo, int64_t hi)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			break;
+	if (*p != '\0' || p == s) {
+		warnx("%s%s %s: not a whole number", where, name, s);
+		usage(EX_USAGE);
+	}
+	return (int64_t)num(s, name, (double)lo, (double)hi);
+}
+
+/*
+ * A duration: a number and a unit (ns, us, ms, s, min, h, d); a bare
+ * number is seconds if bare_s, else -1 is returned for the caller to read
+ * it as a count.
+ */
+static int64_t
+duration(const char *s, const char *name, int bare_s)
+{
+	static const struct {
+		const char	*u;
+		double		 ns;
+	} unit[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+		{ "min", 60e9 }, { "h", 3600e9 }, { "d", 86400e9 }
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno == ERANGE || !(v >= 0) || !isfinite(v))
+		goto bad;
+	if (*end == '\0') {
+		if (!bare_s)
+			return -1;
+		return (int64_t)llround(v * 1e9);
+	}
+	for (i = 0; i < sizeof unit / sizeof unit[0]; i++)
+		if (strcmp(end, unit[i].u) == 0) {
+			if (v * unit[i].ns > 9e18)
+				goto bad;
+			return (int64_t)llround(v * unit[i].ns);
+		}
+bad:
+	warnx("%s%s %s: not a duration (a number and ns, us, ms, s, min, h "
+	    "or d)", where, name, s);
+	usage(EX_USAGE);
+}
+
+static char *
+dup_arg(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		err(EX_OSERR, NULL);
+	return p;
+}
+
+static void
+option(int ch, char *arg)
+{
+	switch (ch) {
+	case 'a':
+		if (strcmp(arg, "first") == 0)
+			cf.clock = 0;
+		else if (strcmp(arg, "clock") == 0)
+			cf.clock = 1;
+		else {
+			warnx("%s-a %s: not first or clock", where, arg);
+			usage(EX_USAGE);
+		}
+		break;
+	case 'B':
+		if (op.nbspec == CH_MAX) {
+			warnx("%s-B: at most %d bearings", where, CH_MAX);
+			usage(EX_USAGE);
+		}
+		op.bspec[op.nbspec++] = dup_arg(arg);
+		break;
+	case 'b':
+		op.bands = dup_arg(arg);
+		break;
+	case 'C':
+		if (op.in_config) {
+			warnx("%s--config inside a config file", where);
+			usage(EX_USAGE);
+		}
+		read_config(arg);
+		break;
+	case 'c': {
+		char *s = dup_arg(arg), *p;
+		unsigned i;
+
+		cf.nchannels = 0;
+		while ((p = strsep(&s, ",")) != NULL) {
+			if (*p == '\0' || cf.nchannels == CH_MAX) {
+				warnx("%s-c %s: %s", where, arg, *p ?
+				    "more than 64 channels" :
+				    "an empty channel name");
+				usage(EX_USAGE);
+			}
+			for (i = 0; i < cf.nchannels; i++)
+				if (strcmp(cf.channels[i], p) == 0) {
+					warnx("%s-c: channel %s named twice",
+					    where, p);
+					usage(EX_USAGE);
+				}
+			cf.channels[cf.nchannels++] = p;
+		}
+		break;
+	}
+	case 'f':
+		if (op.nfspec == CH_MAX + 1) {
+			warnx("%s-f: given too many times", where);
+			usage(EX_USAGE);
+		}
+		op.fspec[op.nfspec++] = dup_arg(arg);
+		break;
+	case 'g':
+		cf.gap = duration(arg, "-g", 1);
+		break;
+	case 'H':
+		op.hop = dup_arg(arg);
+		break;
+	case 'h':
+		usage(EX_OK);
+	case 'i':
+		op.in = dup_arg(arg);
+		break;
+	case 'k':
+		if (strcmp(arg, "excess") == 0)
+			cf.excess = 1;
+		else if (strcmp(arg, "pearson") == 0)
+			cf.excess = 0;
+		else {
+			warnx("%s-k %s: not excess or pearson", where, arg);
+			usage(EX_USAGE);
+		}
+		break;
+	case 'l':
+		cf.lateness = duration(arg, "-l", 1);
+		break;
+	case 'm':
+		cf.min_n = (uint64_t)count(arg, "-m", 0, 1e15);
+		op.min_given = 1;
+		break;
+	case 'o':
+		op.out = dup_arg(arg);
+		break;
+	case 'q':
+		op.quiet = 1;
+		break;
+	case 'r':
+		cf.rate = num(arg, "-r", 1e-9, 1e12);
+		break;
+	case 's':
+		op.size = dup_arg(arg);
+		break;
+	case 't':
+		op.type = dup_arg(arg);
+		break;
+	case 'w': {
+		int i;
+
+		for (i = 0; i < WFN_COUNT; i++)
+			if (strcmp(arg, wfn_name[i]) == 0)
+				break;
+		if (i == WFN_COUNT) {
+			warnx("%s-w %s: not hann, hamming, blackman or rect",
+			    where, arg);
+			usage(EX_USAGE);
+		}
+		cf.sc.wfn = (enum wfn)i;
+		break;
+	}
+	case O_ENVBAND: {
+		char *dash = strchr(arg, '-');
+
+		if (dash == NULL || dash == arg) {
+			warnx("%s--env-band %s: not LO-HI", where, arg);
+			usage(EX_USAGE);
+		}
+		*dash = '\0';
+		cf.sc.env_lo = num(arg, "--env-band", 0, 1e12);
+		cf.sc.env_hi = num(dash + 1, "--env-band", cf.sc.env_lo, 1e12);
+		break;
+	}
+	case O_ENVTOL:
+		cf.sc.env_tol = num(arg, "--env-tol", 0, 1e12);
+		break;
+	case O_HARM:
+		cf.sc.harmonics = (unsigned)count(arg, "--harmonics", 1, 100);
+		break;
+	case O_IDLE:
+		cf.idle = duration(arg, "--idle", 1);
+		op.idle_given = 1;
+		break;
+	case O_MAXDEV:
+		cf.max_devices = (size_t)count(arg, "--max-devices", 1, 1e9);
+		break;
+	case O_MAXSAMP:
+		cf.max_samples = (size_t)count(arg, "--max-samples", 1,
+		    (double)(1u << 31));
+		break;
+	case O_ONGAP:
+		if (strcmp(arg, "close") == 0)
+			cf.gap_close = 1;
+		else if (strcmp(arg, "bridge") == 0)
+			cf.gap_close = 0;
+		else {
+			warnx("%s--on-gap %s: not close or bridge", where, arg);
+			usage(EX_USAGE);
+		}
+		op.ongap_given = 1;
+		break;
+	case O_REJECT:
+		op.rejuri = dup_arg(arg);
+		break;
+	case O_SHORT:
+		if (strcmp(arg, "flag") == 0)
+			cf.short_drop = 0;
+		else if (strcmp(arg, "drop") == 0)
+			cf.short_drop = 1;
+		else {
+			warnx("%s--short %s: not flag or drop", where, arg);
+			usage(EX_USAGE);
+		}
+		break;
+	default:
+		usage(EX_USAGE);
+	}
+}
+
+/*
+ * --config FILE: each line is a long option and its value ("size 1s",
+ * "bearing balls=9,..."), or a long option alone; # starts a comment.
+ * Options take effect where --config stands among the others.
+ */
+static void
+read_config(const char *path)
+{
+	static char loc[4200];
+	char *line = NULL, *p, *val, *e;
+	size_t cap = 0;
+	unsigned ln = 0;
+	int i;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		err(EX_NOINPUT, "%s", path);
+	op.in_config = 1;
+	while (getline(&line, &cap, fp) != -1) {
+		ln++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		for (e = p + strlen(p); e > p && isspace((unsigned char)e[-1]);
+		    e--)
+			;
+		*e = '\0';
+		if (*p == '\0')
+			continue;
+		for (val = p; *val && !isspace((unsigned char)*val); val++)
+			;
+		if (*val != '\0')
+			*val++ = '\0';
+		while (isspace((unsigned char)*val))
+			val++;
+		snprintf(loc, sizeof loc, "%s:%u: ", path, ln);
+		where = loc;
+		for (i = 0; opts[i].name != NULL; i++)
+			if (strcmp(opts[i].name, p) == 0)
+				break;
+		if (opts[i].name == NULL) {
+			warnx("%s%s: not an option of window", where, p);
+			usage(EX_USAGE);
+		}
+		if ((opts[i].has_arg == required_argument) != (*val != '\0')) {
+			warnx("%s%s: %s", where, p, *val ? "takes no value" :
+			    "needs a value");
+			usage(EX_USAGE);
+		}
+		option(opts[i].val, dup_arg(val));
+	}
+	if (ferror(fp))
+		err(EX_IOERR, "%s", path);
+	fclose(fp);
+	free(line);
+	where = "";
+	op.in_config = 0;
+}
+
+/* "SIZE": a count (digits only) or a duration. */
+static void
+size_of(const char *s, const char *name, enum unit *u, int64_t *v)
+{
+	int64_t d = duration(s, name, 0);
+
+	if (d < 0) {
+		*u = U_COUNT;
+		*v = count(s, name, 1, (double)(1u << 31));
+	} else {
+		*u = U_TIME;
+		*v = d;
+		if (d <= 0) {
+			warnx("%s %s: must be more than 0", name, s);
+			usage(EX_USAGE);
+		}
+	}
+}
+
+/* Bit for one feature name, in *tf or *xf; 0 if unknown. */
+static int
+feature_bit(const char *p, uint32_t *tf, uint32_t *xf, int haveb)
+{
+	int i;
+
+	if ((i = tf_lookup(p, strlen(p))) >= 0) {
+		*tf |= 1u << i;
+		return 1;
+	}
+	if (strcmp(p, "time") == 0) {
+		*tf |= (1u << TF_COUNT) - 1;
+		return 1;
+	}
+	if (strcmp(p, "spectral") == 0) {
+		*xf |= (1u << XF_DOM) | (1u << XF_CENTROID) |
+		    (1u << XF_ENTROPY) | (1u << XF_SKURT) | (1u << XF_SPOWER);
+		if (haveb)
+			*xf |= 1u << XF_BANDS;
+		return 1;
+	}
+	if (strcmp(p, "envelope") == 0) {
+		*xf |= ((1u << (LINE_COUNT + 1)) - 1) << XF_ENVPOWER;
+		return 1;
+	}
+	if (strcmp(p, "all") == 0) {
+		feature_bit("time", tf, xf, haveb);
+		feature_bit("spectral", tf, xf, haveb);
+		return feature_bit("envelope", tf, xf, haveb);
+	}
+	for (i = 0; i < XF_COUNT; i++)
+		if (strcmp(p, xf_name[i]) == 0) {
+			*xf |= 1u << i;
+			return 1;
+		}
+	return 0;
+}
+
+static void
+parse_features(void)
+{
+	char *s, *p, *eq;
+	unsigned i, j, k;
+
+	if ((cf.fsel = calloc(op.nfspec + 1, sizeof *cf.fsel)) == NULL)
+		err(EX_OSERR, NULL);
+	cf.nfsel = 1;
+	cf.fsel[0].tf = (1u << TF_COUNT) - 1;	/* default: time */
+	for (i = 0; i < op.nfspec; i++) {
+		struct fsel f = { NULL, 0, 0 };
+
+		s = dup_arg(op.fspec[i]);
+		if ((eq = strchr(s, '=')) != NULL) {
+			*eq = '\0';
+			f.name = s;
+			s = eq + 1;
+		}
+		while ((p = strsep(&s, ",")) != NULL)
+			if (!feature_bit(p, &f.tf, &f.xf, op.bands != NULL)) {
+				warnx("-f %s: %s is not a feature (see window(1)"
+				    ")", op.fspec[i], p);
+				usage(EX_USAGE);
+			}
+		if ((f.xf & (1u << XF_BANDS)) && op.bands == NULL) {
+			warnx("-f %s: bands needs -b", op.fspec[i]);
+			usage(EX_USAGE);
+		}
+		if (f.tf == 0 && f.xf == 0) {
+			warnx("-f %s: no feature", op.fspec[i]);
+			usage(EX_USAGE);
+		}
+		if (f.name == NULL) {
+			cf.fsel[0] = f;
+			continue;
+		}
+		for (j = 1; j < cf.nfsel; j++)
+			if (strcmp(cf.fsel[j].name, f.name) == 0)
+				break;
+		cf.fsel[j] = f;
+		if (j == cf.nfsel)
+			cf.nfsel++;
+	}
+	/* the bearing lines need a bearing for every channel that asks */
+	for (k = 0; k < cf.nfsel; k++) {
+		const char *nm = cf.fsel[k].name;
+		int any = 0, own = 0;
+
+		if (!(cf.fsel[k].xf >> XF_LINE0))
+			continue;
+		for (j = 0; j < cf.nbrg; j++) {
+			any |= cf.brg[j].channel == NULL;
+			own |= nm != NULL && cf.brg[j].channel != NULL &&
+			    strcmp(cf.brg[j].channel, nm) == 0;
+		}
+		if (any || own)
+			continue;
+		if (nm == NULL && cf.nchannels > 0) {
+			/* default features: each -c channel without its own
+			 * -f needs its own bearing */
+			for (i = 0; i < cf.nchannels; i++) {
+				for (j = 1; j < cf.nfsel; j++)
+					if (strcmp(cf.fsel[j].name,
+					    cf.channels[i]) == 0)
+						break;
+				if (j < cf.nfsel)
+					continue;
+				for (j = 0; j < cf.nbrg; j++)
+					if (cf.brg[j].channel != NULL &&
+					    strcmp(cf.brg[j].channel,
+					    cf.channels[i]) == 0)
+						break;
+				if (j == cf.nbrg)
+					break;
+			}
+			if (i == cf.nchannels)
+				continue;
+		}
+		warnx("-f: bearing lines (env_bpfo ...) for %s%s need a "
+		    "bearing (-B)", nm ? "channel " : "every channel",
+		    nm ? nm : "");
+		usage(EX_USAGE);
+	}
+}
+
+static void
+parse_bands(void)
+{
+	char *s, *p, *dash;
+	struct spec_conf *sc = &cf.sc;
+	unsigned i;
+
+	if (op.bands == NULL)
+		return;
+	s = dup_arg(op.bands);
+	while ((p = strsep(&s, ",")) != NULL) {
+		if ((dash = strchr(p, '-')) == NULL) {
+			if (sc->neq != 0) {
+				warnx("-b %s: one count of equal bands at most",
+				    op.bands);
+				usage(EX_USAGE);
+			}
+			sc->neq = (unsigned)count(p, "-b", 1, SPEC_MAXBANDS);
+			continue;
+		}
+		if (sc->nbands == SPEC_MAXBANDS) {
+			warnx("-b: at most %d bands in Hz", SPEC_MAXBANDS);
+			usage(EX_USAGE);
+		}
+		*dash = '\0';
+		sc->lo[sc->nbands] = num(p, "-b", 0, 1e12);
+		sc->hi[sc->nbands] = num(dash + 1, "-b", 0, 1e12);
+		if (!(sc->hi[sc->nbands] > sc->lo[sc->nbands])) {
+			warnx("-b %s-%s: the band is empty", p, dash + 1);
+			usage(EX_USAGE);
+		}
+		sc->nbands++;
+	}
+	/* output names: band0 ... for equal bands, band_LO_HI for Hz */
+	for (i = 0; i < sc->neq; i++)
+		snprintf(cf.bandname[i], sizeof cf.bandname[i], "band%u", i);
+	for (i = 0; i < sc->nbands; i++)
+		snprintf(cf.bandname[sc->neq + i], sizeof cf.bandname[0],
+		    "band_%g_%g", sc->lo[i], sc->hi[i]);
+}
+
+/* -B balls=9,ball=0.3126,pitch=1.537,angle=0,rpm=1797[,channel=x] */
+static void
+parse_bearing(const char *spec, struct brg *b)
+{
+	struct bearing g = { 0, 0, 0, 0 };
+	char *s = dup_arg(spec), *p, *eq;
+	double ord[LINE_COUNT] = { NAN, NAN, NAN, NAN };
+	int l, geo = 0;
+
+	memset(b, 0, sizeof *b);
+	b->shaft = NAN;
+	while ((p = strsep(&s, ",")) != NULL) {
+		if ((eq = strchr(p, '=')) == NULL)
+			goto bad;
+		*eq++ = '\0';
+		if (strcmp(p, "balls") == 0) {
+			g.balls = (unsigned)count(eq, "-B balls", 1, 1000);
+			geo |= 1;
+		} else if (strcmp(p, "ball") == 0) {
+			g.ball = num(eq, "-B ball", 1e-12, 1e12);
+			geo |= 2;
+		} else if (strcmp(p, "pitch") == 0) {
+			g.pitch = num(eq, "-B pitch", 1e-12, 1e12);
+			geo |= 4;
+		} else if (strcmp(p, "angle") == 0)
+			g.angle = num(eq, "-B angle", 0, 89.999);
+		else if (strcmp(p, "rpm") == 0)
+			b->shaft = num(eq, "-B rpm", 1e-9, 1e9) / 60.0;
+		else if (strcmp(p, "hz") == 0)
+			b->shaft = num(eq, "-B hz", 1e-9, 1e9);
+		else if (strcmp(p, "channel") == 0)
+			b->channel = eq;
+		else {
+			for (l = 0; l < LINE_COUNT; l++)
+				if (strcmp(p, line_name[l]) == 0)
+					break;
+			if (l == LINE_COUNT)
+				goto bad;
+			ord[l] = num(eq, "-B", 1e-9, 1e6);
+		}
+	}
+	if (geo != 0 && geo != 7) {
+		warnx("-B %s: give balls, ball and pitch together", spec);
+		usage(EX_USAGE);
+	}
+	if (geo == 7 && g.ball >= g.pitch) {
+		warnx("-B %s: the ball is not smaller than the pitch diameter",
+		    spec);
+		usage(EX_USAGE);
+	}
+	if (geo == 7)
+		bearing_orders(&g, b->ord);
+	for (l = 0; l < LINE_COUNT; l++) {
+		if (!isnan(ord[l]))
+			b->ord[l] = ord[l];
+		else if (geo != 7) {
+			warnx("-B %s: no geometry (balls, ball, pitch) and no "
+			    "%s order", spec, line_name[l]);
+			usage(EX_USAGE);
+		}
+	}
+	if (isnan(b->shaft)) {
+		warnx("-B %s: no shaft speed (rpm= or hz=)", spec);
+		usage(EX_USAGE);
+	}
+	return;
+bad:
+	warnx("%s-B %s: %s is not balls, ball, pitch, angle, rpm, hz, "
+	    "bpfo, bpfi, bsf, ftf or channel", where, spec, p);
+	usage(EX_USAGE);
+}
+
+/* Check the options against each other; fill in the defaults. */
+static void
+settle(void)
+{
+	unsigned i, j, l;
+	int64_t hop;
+	enum unit hu;
+
+	if (op.type == NULL)
+		cf.type = W_SLIDE;
+	else if (strcmp(op.type, "session") == 0)
+		cf.type = W_SESSION;
+	else if (strcmp(op.type, "tumbling") == 0 ||
+	    strcmp(op.type, "hopping") == 0)
+		cf.type = W_SLIDE;
+	else {
+		warnx("-t %s: not tumbling, hopping or session", op.type);
+		usage(EX_USAGE);
+	}
+	if (op.size != NULL)
+		size_of(op.size, "-s", &cf.unit, &cf.size);
+	else if (cf.type != W_SESSION) {
+		warnx("-s SIZE is needed (a count like 256 or a duration "
+		    "like 1s)");
+		usage(EX_USAGE);
+	} else
+		cf.unit = U_TIME;
+	cf.hop = cf.size;
+	if (op.hop != NULL) {
+		if (cf.type == W_SESSION || (op.type != NULL &&
+		    strcmp(op.type, "tumbling") == 0)) {
+			warnx("-H: only hopping windows have a hop");
+			usage(EX_USAGE);
+		}
+		size_of(op.hop, "-H", &hu, &hop);
+		if (hu != cf.unit) {
+			warnx("-H %s: the hop must be a %s, as -s %s is",
+			    op.hop, cf.unit == U_COUNT ? "count" : "duration",
+			    op.size);
+			usage(EX_USAGE);
+		}
+		cf.hop = hop;
+	} else if (op.type != NULL && strcmp(op.type, "hopping") == 0) {
+		warnx("-t hopping needs -H");
+		usage(EX_USAGE);
+	}
+	if (cf.type == W_SESSION && cf.gap <= 0) {
+		warnx("-t session needs -g (the gap that closes a session)");
+		usage(EX_USAGE);
+	}
+	if (cf.clock && (cf.unit != U_TIME || cf.type != W_SLIDE)) {
+		warnx("-a clock: only time windows (-s with a unit) are on "
+		    "the clock");
+		usage(EX_USAGE);
+	}
+	if (!op.ongap_given)
+		cf.gap_close = 1;
+	if (cf.max_samples == 0)
+		cf.max_samples = 1u << 20;
+	if (cf.max_devices == 0)
+		cf.max_devices = 10000;
+	if (!op.idle_given)
+		cf.idle = 86400 * NS;
+	if (cf.unit == U_COUNT && cf.size > 0 &&
+	    (uint64_t)cf.size > cf.max_samples) {
+		warnx("-s %s: more than --max-samples %zu", op.size,
+		    cf.max_samples);
+		usage(EX_USAGE);
+	}
+	if (!op.min_given)
+		cf.min_n = cf.unit == U_COUNT && cf.type == W_SLIDE ?
+		    (uint64_t)cf.size : 1;
+	if (cf.sc.env_hi == 0.0) {
+		cf.sc.env_lo = 5.0;
+		cf.sc.env_hi = 500.0;
+	}
+	if (cf.sc.env_tol == 0.0)
+		cf.sc.env_tol = 3.0;
+	if (cf.sc.harmonics == 0)
+		cf.sc.harmonics = 3;
+	cf.sc.excess = cf.excess;
+	parse_bands();
+	if ((cf.brg = calloc(op.nbspec + 1, sizeof *cf.brg)) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < op.nbspec; i++) {
+		parse_bearing(op.bspec[i], &cf.brg[i]);
+		for (j = 0; j < i; j++)
+			if ((cf.brg[j].channel == NULL) ==
+			    (cf.brg[i].channel == NULL) &&
+			    (cf.brg[i].channel == NULL ||
+			    strcmp(cf.brg[i].channel, cf.brg[j].channel) == 0)) {
+				warnx("-B %s: a second bearing for %s",
+				    op.bspec[i], cf.brg[i].channel ?
+				    cf.brg[i].channel : "every channel");
+				usage(EX_USAGE);
+			}
+		cf.brg[i].sc = cf.sc;
+		cf.brg[i].sc.nlines = LINE_COUNT;
+		for (l = 0; l < LINE_COUNT; l++)
+			cf.brg[i].sc.line_hz[l] = cf.brg[i].ord[l] *
+			    cf.brg[i].shaft;
+	}
+	cf.nbrg = op.nbspec;
+	parse_features();
+}
+
+static void
+report(const struct run *run)
+{
+	char line[1024];
+
+	counters_format(&run->cnt, "window", line, sizeof line);
+	fprintf(stderr, "%s\n", line);
+}
+
+/*
+ * A reject frame to s (docs/protocol.md): the original frame r nested
+ * whole (or, r NULL, undecodable bytes as raw), the rule, the field, its
+ * value and the limit if any, and a reason a person can act on.  0, or -1
+ * on a write error (stream_error(s)).
+ */
+int
+reject_frame(struct stream *s, const struct record *r,
+    const struct value *rawb, const char *rule, const char *field,
+    size_t flen, const struct value *val, const struct value *limit,
+    const char *reason)
+{
+	static struct record *rj;
+	static struct buf enc;
+	static const char *const copy[] = { "src", "line" };
+	const struct value *mv;
+	struct value v;
+	size_t i;
+
+	if (rj == NULL && (rj = record_new()) == NULL)
+		err(EX_OSERR, NULL);
+	record_clear(rj);
+	buf_reset(&enc);
+	if (r != NULL) {
+		record_set_time(rj, r->sec, r->nsec);
+		if (frame_encode(&enc, r) == -1)
+			err(EX_OSERR, NULL);
+	}
+	if (record_set_kind(rj, KIND_REJECT) == -1)
+		err(EX_OSERR, NULL);
+	if (r != NULL && r->dev != NULL &&
+	    record_set_dev(rj, r->dev, r->dev_len) == -1)
+		err(EX_OSERR, NULL);
+	for (i = 0; r != NULL && i < sizeof copy / sizeof copy[0]; i++)
+		if ((mv = record_meta_get(r, copy[i])) != NULL &&
+		    record_meta_set(rj, copy[i], mv) == -1)
+			err(EX_OSERR, NULL);
+	v = val_str("window", 6);
+	if (record_meta_set(rj, "stage", &v) == -1 ||
+	    record_add_str(rj, "reason", reason, strlen(reason)) == -1 ||
+	    record_add_str(rj, "rule", rule, strlen(rule)) == -1 ||
+	    (field != NULL && record_add_str(rj, "field", field, flen) == -1) ||
+	    (val != NULL && record_add(rj, "value", 5, val) == -1) ||
+	    (limit != NULL && record_add(rj, "limit", 5, limit) == -1))
+		err(EX_OSERR, NULL);
+	if (r != NULL) {
+		v.type = VAL_RAW;
+		v.p = enc.p;
+		v.len = (uint32_t)enc.len;
+		if (record_add(rj, "frame", 5, &v) == -1)
+			err(EX_OSERR, NULL);
+	} else if (rawb != NULL && record_add(rj, "raw", 3, rawb) == -1)
+		err(EX_OSERR, NULL);
+	return stream_write(s, rj);
+}
+
+/* An undecodable frame: its bytes as "raw". */
+static int
+reject_bad(struct stream *s, const struct stream *src)
+{
+	struct value raw = { .type = VAL_BIN };
+	const char *p = NULL;
+	size_t n = 0;
+
+	if (stream_bad_frame(src, &p, &n) == 0) {
+		raw.p = p;
+		raw.len = (uint32_t)n;
+	}
+	return reject_frame(s, NULL, raw.p ? &raw : NULL, "decode", NULL, 0,
+	    NULL, NULL, stream_error(src));
+}
