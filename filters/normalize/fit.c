@@ -152,6 +152,7 @@ fitter_add(struct fitter *f, const struct record *r)
 		f->nslot = r->nbody;
 	}
 	f->frames++;
+	f->kframes[r->kind == KIND_FEATURES]++;
 	for (i = 0; i < r->nbody; i++) {
 		fl = &r->body[i];
 		s = f->slot[i];
@@ -172,7 +173,7 @@ fitter_add(struct fitter *f, const struct record *r)
 		c = &f->chan[ci];
 		c->kinds |= r->kind == KIND_FEATURES ? SCALER_FEATURES :
 		    SCALER_SAMPLE;
-		c->seen += c->stamp != f->frames;
+		c->seen[r->kind == KIND_FEATURES] += c->stamp != f->frames;
 		c->stamp = f->frames;
 		if (!numeric(&fl->v) || value_f64(&fl->v, &x) == -1) {
 			c->nonnumber++;
@@ -187,6 +188,18 @@ fitter_add(struct fitter *f, const struct record *r)
 			return -1;
 	}
 	return 0;
+}
+
+uint64_t
+fitter_missing(const struct fitter *f, const struct fitchan *c)
+{
+	uint64_t n = 0;
+
+	if (c->kinds & SCALER_SAMPLE)
+		n += f->kframes[0] - c->seen[0];
+	if (c->kinds & SCALER_FEATURES)
+		n += f->kframes[1] - c->seen[1];
+	return n;
 }
 
 /* Why a channel cannot be scaled by method (scale 0), in buf. */

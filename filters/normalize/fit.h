@@ -26,7 +26,8 @@ struct fitchan {
 	struct stats_quant	 q;
 	uint64_t		 nonfinite;	/* NaN, +-Inf: not fitted */
 	uint64_t		 nonnumber;	/* strings etc.: not fitted */
-	uint64_t		 seen;		/* frames that have it */
+	uint64_t		 seen[2];	/* sample, features frames
+						   that have it */
 	uint64_t		 stamp;		/* last frame that had it */
 };
 
@@ -40,7 +41,11 @@ struct fitter {
 					   last seen (layouts repeat) */
 	size_t		 nslot;
 	uint64_t	 frames;	/* taken by fitter_add */
+	uint64_t	 kframes[2];	/* of which sample, features */
 };
+
+/* Frames of the kinds a channel was found in that lacked it. */
+uint64_t fitter_missing(const struct fitter *, const struct fitchan *);
 
 /*
  * Ready f; names[0..n) (borrowed during the call) fix the channels, or

@@ -8,6 +8,8 @@
  * A frame that lacks a channel to scale, or holds a non-number there, is
  * rejected (or dropped, or passed on unscaled and flagged: --missing).
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -500,6 +502,8 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 	struct record *r;
 	struct buf text = BUF_INIT;
 	struct counters fc = { { 0 }, { 0 }, 0 };
+	const char *renameto = NULL;
+	struct stat st;
 	char tmp[4096];
 	size_t i;
 	int n, status = EX_OK, fin, fused, fother, fbad;
@@ -555,10 +559,16 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 			warnx("%s: no finite number in %llu frame%s: left out",
 			    f.chan[i].name, (unsigned long long)fc.n[fused],
 			    fc.n[fused] == 1 ? "" : "s");
-		else if (f.chan[i].named && f.chan[i].seen < f.frames)
-			warnx("%s: missing from %llu of %llu frames",
-			    f.chan[i].name, (unsigned long long)(f.frames -
-			    f.chan[i].seen), (unsigned long long)f.frames);
+		else if (f.chan[i].named && fitter_missing(&f, &f.chan[i]))
+			warnx("%s: missing from %llu of %llu %s frames",
+			    f.chan[i].name, (unsigned long long)
+			    fitter_missing(&f, &f.chan[i]),
+			    (unsigned long long)(f.chan[i].kinds ==
+			    SCALER_FEATURES ? f.kframes[1] : f.chan[i].kinds ==
+			    SCALER_SAMPLE ? f.kframes[0] : f.frames),
+			    f.chan[i].kinds == SCALER_FEATURES ? "features" :
+			    f.chan[i].kinds == SCALER_SAMPLE ? "sample" :
+			    "sample and features");
 		if (f.chan[i].nonfinite > 0)
 			warnx("%s: %llu NaN or infinite value%s not fitted",
 			    f.chan[i].name,
@@ -582,26 +592,33 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 	if (scaler_format(&text, sc) == -1)
 		err(EX_OSERR, NULL);
 
-	/* write to a temporary file and rename: never a half-written file */
-	if (strcmp(params, "-") == 0) {
-		if (fwrite(text.p, 1, text.len, stdout) != text.len ||
-		    fflush(stdout) == EOF)
-			err(EX_IOERR, "stdout");
+	/*
+	 * A regular file is written beside and renamed over, so that it is
+	 * never left half written; anything else (stdout, a device, a fifo)
+	 * is written in place.
+	 */
+	if (strcmp(params, "-") == 0)
+		fp = stdout;
+	else if (stat(params, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((fp = fopen(params, "w")) == NULL)
+			err(EX_CANTCREAT, "%s", params);
 	} else {
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", params,
 		    (long)getpid()) >= sizeof(tmp))
 			errx(EX_USAGE, "%s: name too long", params);
 		if ((fp = fopen(tmp, "w")) == NULL)
 			err(EX_CANTCREAT, "%s", tmp);
-		if (fwrite(text.p, 1, text.len, fp) != text.len ||
-		    fclose(fp) == EOF) {
+		renameto = params;
+	}
+	if (fwrite(text.p, 1, text.len, fp) != text.len ||
+	    (fp == stdout ? fflush(fp) : fclose(fp)) == EOF) {
+		if (renameto != NULL)
 			unlink(tmp);
-			err(EX_IOERR, "%s", tmp);
-		}
-		if (rename(tmp, params) == -1) {
-			unlink(tmp);
-			err(EX_CANTCREAT, "%s", params);
-		}
+		err(EX_IOERR, "%s", renameto ? tmp : params);
+	}
+	if (renameto != NULL && rename(tmp, renameto) == -1) {
+		unlink(tmp);
+		err(EX_CANTCREAT, "%s", params);
 	}
 done:
 	if (!quiet) {

@@ -111,7 +111,8 @@ def read_params(path):
                  "scale": None if scale == "-" else float(scale)}
             for kv in w[4:]:
                 k, v = kv.split("=", 1)
-                e[k] = int(v) if k in ("n", "nonfinite") else float(v)
+                e[k] = (v if k == "kind" else int(v)
+                        if k in ("n", "nonfinite") else float(v))
             chans[name] = e
     assert version == 1, path
     return chans
