@@ -8,7 +8,8 @@
  * device, and the sample interval (median over every device, by the stats
  * module's quantile sketch) with the tolerance that covers 98% of the
  * intervals.  Values are written rounded outward, so that every value seen
- * passes the schema it produces.
+ * passes the schema it produces; a channel never negative in the data gets
+ * no negative lower bound.
  */
 #include <err.h>
 #include <errno.h>
@@ -293,15 +294,30 @@ add_frame(struct infer *in, const struct record *r)
 	return 0;
 }
 
-/* v written with the fewest digits that keep it on the safe side of the
- * exact value: at or below it (dir < 0), at or above (dir > 0). */
+/*
+ * v written with few digits but on the safe side of the exact value: at or
+ * below it (dir < 0), at or above (dir > 0).  v is rounded outward at 6
+ * significant digits, or more when that is not enough.
+ */
 static const char *
 fmt_bound(char *buf, size_t size, double v, int dir)
 {
+	double step, c;
 	int prec;
 
+	if (v == 0 || !isfinite(v)) {
+		snprintf(buf, size, "%g", v);
+		return buf;
+	}
 	for (prec = 6; prec < 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, v);
+		step = pow(10, floor(log10(fabs(v))) - prec + 1);
+		c = dir < 0 ? floor(v / step) * step : ceil(v / step) * step;
+		snprintf(buf, size, "%.*g", prec, c);
+		if (dir < 0 ? strtod(buf, NULL) <= v : strtod(buf, NULL) >= v)
+			return buf;
+		/* v / step rounded onto the boundary: one step further */
+		snprintf(buf, size, "%.*g", prec, dir < 0 ? c - step :
+		    c + step);
 		if (dir < 0 ? strtod(buf, NULL) <= v : strtod(buf, NULL) >= v)
 			return buf;
 	}
@@ -422,6 +438,8 @@ write_schema(struct infer *in, FILE *f, const char *name, double margin)
 		    fabs(c->m.max) : 1);
 		lo = c->m.min - pad;
 		hi = c->m.max + pad;
+		if (c->m.min >= 0 && lo < 0)	/* never negative: stays so */
+			lo = 0;
 		if (c->integral) {
 			lo = floor(lo);
 			hi = ceil(hi);
@@ -439,7 +457,10 @@ write_schema(struct infer *in, FILE *f, const char *name, double margin)
 			    "between readings: %.10g\n",
 			    fmt_bound(b3, sizeof(b3), c->maxstep + pad, 1),
 			    c->maxstep);
-		if (c->maxrun <= RUN_MAX && c->m.n >= 20 &&
+		if (span == 0)
+			fprintf(f, "# no stuck rule: constant in the data "
+			    "seen\n");
+		else if (c->maxrun <= RUN_MAX && c->m.n >= 20 &&
 		    c->maxrun * 4 < c->m.n)
 			fprintf(f, "stuck      %llu flag\t# longest run of one "
 			    "value seen: %llu\n", (unsigned long long)
