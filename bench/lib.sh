@@ -100,7 +100,7 @@ bench_csv() {
 
 # The options that make bin/ingest read the generated CSV: epoch seconds in
 # the timestamp column, the device id from the device column.
-INGEST_OPTS=${INGEST_OPTS:---time-column timestamp --time-format epoch --device-column device}
+INGEST_OPTS=${INGEST_OPTS:---time-column timestamp --time-format epoch --time-unit s --device-column device}
 
 # bench_frames: make $BENCH_FRAMES (the CSV through bin/ingest) unless it is
 # newer than both.  Returns non-zero if it cannot.

@@ -139,9 +139,11 @@ eos_frame(struct buf *b)
 	record_free(&r);
 }
 
-/* A socket of type on "@addr" (bind) or ">addr" (connect). */
+/* A socket of type on "@addr" (bind) or ">addr" (connect); a receive
+ * waits at most timeout ms (a blocking recv with ZMQ_RCVTIMEO: no poll
+ * call on the way, so the bare echo is as short as libzmq allows). */
 static void *
-zsock(void *ctx, int type, const char *ep)
+zsock(void *ctx, int type, const char *ep, int timeout)
 {
 	void *s;
 	int linger = 1000, rc;
@@ -149,6 +151,7 @@ zsock(void *ctx, int type, const char *ep)
 	if ((s = zmq_socket(ctx, type)) == NULL)
 		errx(EX_OSERR, "zmq_socket: %s", zmq_strerror(zmq_errno()));
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	if (ep[0] == '@')
 		rc = zmq_bind(s, ep + 1);
 	else if (ep[0] == '>')
@@ -160,18 +163,18 @@ zsock(void *ctx, int type, const char *ep)
 	return s;
 }
 
-/* Wait up to ms for a message on s; 0 if none came. */
+/* Receive a message on s into m: 1, or 0 if none came within the socket's
+ * ZMQ_RCVTIMEO. */
 static int
-wait_in(void *s, long ms)
+recv_msg(void *s, zmq_msg_t *m, const char *ep)
 {
-	zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
-	int rc;
-
-	while ((rc = zmq_poll(&it, 1, ms)) == -1 && zmq_errno() == EINTR)
-		;
-	if (rc == -1)
-		errx(EX_OSERR, "zmq_poll: %s", zmq_strerror(zmq_errno()));
-	return rc;
+	while (zmq_msg_recv(m, s, 0) == -1) {
+		if (zmq_errno() == EAGAIN)
+			return 0;
+		if (zmq_errno() != EINTR)
+			errx(EX_IOERR, "%s: %s", ep, zmq_strerror(zmq_errno()));
+	}
+	return 1;
 }
 
 static int
@@ -186,15 +189,13 @@ do_echo(const char *in, const char *out)
 
 	eos_frame(&eos);
 	ctx = zmq_ctx_new();
-	pull = zsock(ctx, ZMQ_PULL, in);
-	push = zsock(ctx, ZMQ_PUSH, out);
+	pull = zsock(ctx, ZMQ_PULL, in, ECHO_IDLE_MS);
+	push = zsock(ctx, ZMQ_PUSH, out, -1);
 	zmq_msg_init(&m);
 	for (last = 0; !last; n++) {
-		if (!wait_in(pull, ECHO_IDLE_MS))
+		if (!recv_msg(pull, &m, in))
 			errx(EX_UNAVAILABLE, "%s: nothing for %d s after %lu "
 			    "messages", in, ECHO_IDLE_MS / 1000, n);
-		if (zmq_msg_recv(&m, pull, 0) == -1)
-			errx(EX_IOERR, "%s: %s", in, zmq_strerror(zmq_errno()));
 		len = zmq_msg_size(&m);
 		last = len == eos.len && memcmp(zmq_msg_data(&m), eos.p,
 		    len) == 0;
@@ -209,15 +210,13 @@ do_echo(const char *in, const char *out)
 	return EX_OK;
 }
 
-/* Receive one message on s into m within REPLY_TIMEOUT_MS or die. */
+/* Receive the reply to frame i on s into m, or die. */
 static void
 recv_reply(void *s, zmq_msg_t *m, const char *ep, unsigned long i)
 {
-	if (!wait_in(s, REPLY_TIMEOUT_MS))
+	if (!recv_msg(s, m, ep))
 		errx(EX_UNAVAILABLE, "%s: no reply to frame %lu within %d s",
 		    ep, i, REPLY_TIMEOUT_MS / 1000);
-	if (zmq_msg_recv(m, s, 0) == -1)
-		errx(EX_IOERR, "%s: %s", ep, zmq_strerror(zmq_errno()));
 }
 
 /* The message m must hold exactly one frame: decode it into r. */
@@ -253,8 +252,8 @@ do_ping(const char *out, const char *in)
 		err(EX_OSERR, NULL);
 	r = sample_record();
 	ctx = zmq_ctx_new();
-	push = zsock(ctx, ZMQ_PUSH, out);
-	pull = zsock(ctx, ZMQ_PULL, in);
+	push = zsock(ctx, ZMQ_PUSH, out, -1);
+	pull = zsock(ctx, ZMQ_PULL, in, REPLY_TIMEOUT_MS);
 	zmq_msg_init(&m);
 	for (i = 0; i < total; i++) {
 		buf_reset(&b);
