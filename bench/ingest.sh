@@ -18,7 +18,7 @@ bytes=$(wc -c < "$BENCH_CSV")
 havepd=1
 "$PY" -c 'import pandas' 2>/dev/null || { havepd=0; skip pandas "$PY has no pandas"; }
 
-iw="" pw="" rss=""
+iw="" ic="" pw="" rss=""
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	i=$((i + 1))
@@ -29,7 +29,7 @@ while [ "$i" -lt "$RUNS" ]; do
 		fail "ingest: $BIN/ingest $INGEST_OPTS $BENCH_CSV: exit $st" "$OUT/ingest.err"
 		finish
 	fi
-	iw="$iw $WALL" rss="$rss $MAXRSS"
+	iw="$iw $WALL" ic="$ic $CPU" rss="$rss $MAXRSS"
 	if [ $havepd = 1 ]; then
 		r=$(timeout "$TMO" "$PY" bench/pandas_read.py "$BENCH_CSV" "$ROWS" 2> "$OUT/pandas.err")
 		st=$?
@@ -50,8 +50,8 @@ if [ -n "$out" ] && [ "$out" != "$ROWS" ]; then
 fi
 
 # shellcheck disable=SC2086
-im=$(median $iw)
-fig "ingest: $(fmt '%.2f' "$ROWS / $im / 1e6") M rows/s, $(fmt '%.0f' "$bytes / $im / 1e6") MB/s (median of $RUNS: $(fmt '%.3f' "$im") s for $ROWS rows, $(fmt '%.0f' "$bytes / 1e6") MB)"
+im=$(median $iw) icm=$(median $ic)
+fig "ingest: $(fmt '%.2f' "$ROWS / $im / 1e6") M rows/s, $(fmt '%.0f' "$bytes / $im / 1e6") MB/s (median of $RUNS: $(fmt '%.3f' "$im") s wall, $(fmt '%.3f' "$icm") s CPU, for $ROWS rows, $(fmt '%.0f' "$bytes / 1e6") MB)"
 if [ $havepd = 1 ]; then
 	# shellcheck disable=SC2086
 	pm=$(median $pw)

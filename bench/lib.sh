@@ -66,16 +66,19 @@ newer() { [ -n "$(find "$1" -prune -newer "$2")" ]; }
 verdict() { awk "BEGIN { print ($1 $2 $3) ? \"met\" : \"NOT met\" }"; }
 
 # timed LOG CMD...: run CMD under the rss runner with stderr to LOG; sets
-# WALL (seconds) and MAXRSS (KiB); returns CMD's status.
+# WALL and CPU (user + system of CMD and its children, seconds) and MAXRSS
+# (KiB); returns CMD's status.
 timed() {
 	_log=$1; shift
 	# shellcheck disable=SC2034	# used by the caller
-	WALL=0 MAXRSS=0
+	WALL=0 CPU=0 MAXRSS=0
 	"$BBIN/rss" -o "$OUT/rss.last" timeout "$TMO" "$@" 2> "$_log"
 	_st=$?
 	_r=$(cat "$OUT/rss.last" 2>/dev/null)
 	# shellcheck disable=SC2034
-	WALL=$(field wall_s "$_r") MAXRSS=$(field maxrss_kib "$_r")
+	WALL=$(field wall_s "$_r") CPU=$(field cpu_s "$_r")
+	# shellcheck disable=SC2034
+	MAXRSS=$(field maxrss_kib "$_r")
 	return $_st
 }
 

@@ -16,9 +16,10 @@ bench_frames || finish
 fbytes=$(wc -c < "$BENCH_FRAMES")
 
 # run NAME CMD: $RUNS timed runs of the shell command CMD (bash, pipefail);
-# sets MED (median seconds) and N (frames tap counted); 1 if a run failed.
+# sets MED (median wall seconds), CMED (median CPU seconds of all the
+# processes) and N (frames tap counted); 1 if a run failed.
 run() {
-	_name=$1 _cmd=$2 _w="" _i=0
+	_name=$1 _cmd=$2 _w="" _c="" _i=0
 	while [ "$_i" -lt "$RUNS" ]; do
 		_i=$((_i + 1))
 		timed "$OUT/$_name.err" bash -o pipefail -c "$_cmd" > /dev/null
@@ -27,10 +28,10 @@ run() {
 			fail "$_name: $_cmd: exit $_st" "$OUT/$_name.err"
 			return 1
 		fi
-		_w="$_w $WALL"
+		_w="$_w $WALL" _c="$_c $CPU"
 	done
 	# shellcheck disable=SC2086
-	MED=$(median $_w)
+	MED=$(median $_w) CMED=$(median $_c)
 	N=$(counter "$OUT/$_name.err" tap in)
 	if [ -z "$N" ]; then
 		fail "$_name: no \"in=\" count from tap" "$OUT/$_name.err"
@@ -40,13 +41,13 @@ run() {
 }
 
 if run ingest-tap "\"$BIN/ingest\" $INGEST_OPTS \"$BENCH_CSV\" | \"$BIN/tap\" --count"; then
-	fig "ingest | tap --count: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s for $N frames)"
+	fig "ingest | tap --count: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU, for $N frames)"
 fi
 if run tap-file "\"$BIN/tap\" --count < \"$BENCH_FRAMES\""; then
-	fig "tap --count < frames.mp: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s, $(fmt '%.0f' "$fbytes / $MED / 1e6") MB/s (median of $RUNS: $(fmt '%.3f' "$MED") s, $(fmt '%.1f' "$fbytes / $N") B/frame)"
+	fig "tap --count < frames.mp: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s, $(fmt '%.0f' "$fbytes / $MED / 1e6") MB/s (median of $RUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; $(fmt '%.1f' "$fbytes / $N") B/frame)"
 fi
 if run tap-pipe "cat \"$BENCH_FRAMES\" | \"$BIN/tap\" --count | cat"; then
 	r=$(calc "$N / $MED / 1e6")
-	fig "cat | tap --count | cat: $(fmt '%.2f' "$r") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s; target >= 3 M: $(verdict "$r" '>=' 3))"
+	fig "cat | tap --count | cat: $(fmt '%.2f' "$r") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; target >= 3 M: $(verdict "$r" '>=' 3))"
 fi
 finish

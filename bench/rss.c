@@ -1,15 +1,17 @@
 /*
- * rss -- run a command, then report its wall time and peak resident set.
+ * rss -- run a command, then report its wall time, CPU time and peak
+ * resident set.
  *
- * The benchmarks need both figures for one run, and /usr/bin/time is not
+ * The benchmarks need these figures for one run, and /usr/bin/time is not
  * installed by default: so fork, exec, wait4() and read ru_maxrss (KiB on
- * Linux) from the rusage that wait4 returns, which covers the child and any
- * descendants it waited for.  Wall time is CLOCK_MONOTONIC from just before
- * fork to just after wait4.  The report goes to the -o file (the command's
- * stdout is usually redirected to /dev/null) or stderr, as one line:
- * "wall_s=1.234567 maxrss_kib=5120 status=0".  The exit status is the
- * command's (128 + signal number if a signal killed it; 127 if it could
- * not be run).
+ * Linux) and the user + system CPU times from the rusage that wait4
+ * returns, which covers the child and the descendants it waited for.  Wall
+ * time is CLOCK_MONOTONIC from just before fork to just after wait4.  The
+ * report goes to the -o file (the command's stdout is usually redirected to
+ * /dev/null) or stderr, as one line:
+ *     wall_s=1.234567 cpu_s=1.200000 maxrss_kib=5120 status=0
+ * The exit status is the command's (128 + signal number if a signal killed
+ * it; 127 if it could not be run).
  */
 #include <err.h>
 #include <errno.h>
@@ -89,8 +91,10 @@ main(int argc, char *argv[])
 		code = 128 + WTERMSIG(st);
 	else
 		code = 70;
-	fprintf(fp, "wall_s=%.6f maxrss_kib=%ld status=%d\n", t1 - t0,
-	    ru.ru_maxrss, code);
+	fprintf(fp, "wall_s=%.6f cpu_s=%.6f maxrss_kib=%ld status=%d\n",
+	    t1 - t0, ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6, ru.ru_maxrss,
+	    code);
 	if (fflush(fp) == EOF || ferror(fp) || (fp != stderr && fclose(fp)))
 		err(EX_IOERR, "%s", path ? path : "stderr");
 	return code;
