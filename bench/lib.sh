@@ -15,7 +15,7 @@
 set -u
 : "${BIN:=bin}" "${BBIN:=build/rel/bench}" "${OUT:=bench/out}"
 : "${PY:=/usr/bin/python3}" "${ROWS:=10000000}" "${RUNS:=5}"
-: "${BENCH_CSV:=$OUT/sensors-$ROWS.csv}" "${BENCH_FRAMES:=$OUT/sensors-$ROWS.mp}"
+: "${BENCH_CSV:=$OUT/sensors-$ROWS.csv}" "${BENCH_FRAMES:=$OUT/frames.mp}"
 : "${FIGS:=$OUT/figures.txt}"
 : "${TMO:=600}"			# a run longer than this is a hang: an error
 mkdir -p "$OUT"
@@ -105,13 +105,16 @@ bench_csv() {
 # the timestamp column, the device id from the device column.
 INGEST_OPTS=${INGEST_OPTS:---time-column timestamp --time-format epoch --time-unit s --device-column device}
 
-# bench_frames: make $BENCH_FRAMES (the CSV through bin/ingest) unless it is
-# newer than both.  Returns non-zero if it cannot.
+# bench_frames: make $BENCH_FRAMES (the CSV through bin/ingest) unless it
+# is newer than both and was made from this CSV with these options (the
+# file $BENCH_FRAMES.from says).  Returns non-zero if it cannot.
 bench_frames() {
 	bench_csv || return 1
 	need "$BIN/ingest" || return 1
+	_from="$BENCH_CSV $(wc -c < "$BENCH_CSV") $INGEST_OPTS"
 	if [ ! -s "$BENCH_FRAMES" ] || ! newer "$BENCH_FRAMES" "$BENCH_CSV" ||
-	    ! newer "$BENCH_FRAMES" "$BIN/ingest"; then
+	    ! newer "$BENCH_FRAMES" "$BIN/ingest" ||
+	    [ "$(cat "$BENCH_FRAMES.from" 2>/dev/null)" != "$_from" ]; then
 		echo "bench: writing $BENCH_FRAMES" >&2
 		# shellcheck disable=SC2086
 		timeout "$TMO" "$BIN/ingest" $INGEST_OPTS "$BENCH_CSV" \
@@ -122,6 +125,7 @@ bench_frames() {
 			return 1
 		fi
 		mv "$BENCH_FRAMES.tmp" "$BENCH_FRAMES" || return 1
+		echo "$_from" > "$BENCH_FRAMES.from"
 	fi
 	cat "$BENCH_FRAMES" > /dev/null
 }
