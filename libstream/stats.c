@@ -17,6 +17,8 @@
 
 #include "stats.h"
 
+static int	 grow(struct stats_tuple **, size_t *, size_t);
+
 void
 stats_moments_init(struct stats_moments *m)
 {
@@ -119,21 +121,86 @@ stats_quant_free(struct stats_quant *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static int
-cmp_double(const void *a, const void *b)
+/*
+ * Doubles as unsigned keys in the same order: flip the sign bit of a
+ * positive number, every bit of a negative one.
+ */
+static uint64_t
+key_of(double x)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	uint64_t u;
 
-	return (x > y) - (x < y);
+	memcpy(&u, &x, sizeof(u));
+	return u >> 63 ? ~u : u | (1ULL << 63);
 }
 
+static double
+double_of(uint64_t k)
+{
+	double x;
+
+	k = k >> 63 ? k & ~(1ULL << 63) : ~k;
+	memcpy(&x, &k, sizeof(x));
+	return x;
+}
+
+/*
+ * Sort a[0..n) (no NaN) by least-significant-digit radix sort on 8-bit
+ * digits, skipping the digits all keys share: linear time whatever the
+ * order, and several times faster than qsort() with a comparison function
+ * on the 4096-value batches of the sketch.  tmp holds n keys.
+ */
 static void
+radix_sort(double *a, uint64_t *tmp, size_t n)
+{
+	uint32_t count[8][256];
+	uint64_t *k = (uint64_t *)(void *)a, *src, *dst, *sw;
+	size_t i, sum, c;
+	int d;
+
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		k[i] = key_of(a[i]);	/* in place: same size, same slot */
+		for (d = 0; d < 8; d++)
+			count[d][(k[i] >> (8 * d)) & 0xff]++;
+	}
+	src = k;
+	dst = tmp;
+	for (d = 0; d < 8; d++) {
+		if (count[d][(src[0] >> (8 * d)) & 0xff] == n)
+			continue;	/* one digit for all: order unchanged */
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = count[d][i];
+			count[d][i] = (uint32_t)sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[d][(src[i] >> (8 * d)) & 0xff]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	for (i = 0; i < n; i++)
+		a[i] = double_of(src[i]);	/* src is k or tmp */
+}
+
+/* Sort the buffer, using the merge scratch for the keys. */
+static int
 sort_buf(struct stats_quant *q)
 {
-	if (!q->sorted) {
-		qsort(q->buf, q->nbuf, sizeof(double), cmp_double);
+	size_t need;
+
+	if (q->sorted || q->nbuf < 2) {
 		q->sorted = 1;
+		return 0;
 	}
+	need = (q->nbuf * sizeof(uint64_t) + sizeof(*q->tmp) - 1) /
+	    sizeof(*q->tmp);
+	if (grow(&q->tmp, &q->tmpcap, need) == -1)
+		return -1;
+	radix_sort(q->buf, (uint64_t *)(void *)q->tmp, q->nbuf);
+	q->sorted = 1;
+	return 0;
 }
 
 /* floor(2n/k): the most g + d any tuple may have. */
@@ -200,9 +267,9 @@ flush(struct stats_quant *q)
 
 	if (q->nbuf == 0)
 		return 0;
-	if (grow(&q->tmp, &q->tmpcap, q->nt + q->nbuf) == -1)
+	if (sort_buf(q) == -1 ||
+	    grow(&q->tmp, &q->tmpcap, q->nt + q->nbuf) == -1)
 		return -1;
-	sort_buf(q);
 	o = q->tmp;
 	while (i < q->nt || j < q->nbuf) {
 		if (j < q->nbuf && (i == q->nt || q->buf[j] < q->t[i].v)) {
@@ -273,7 +340,8 @@ stats_quant_rank(struct stats_quant *q, uint64_t r, double *out)
 		return -1;
 	}
 	if (q->exact) {
-		sort_buf(q);
+		if (sort_buf(q) == -1)
+			return -1;
 		*out = q->buf[r - 1];
 		return 0;
 	}

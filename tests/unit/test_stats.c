@@ -254,6 +254,43 @@ test_quant_small_exact(void **state)
 }
 
 static void
+test_quant_special_values(void **state)
+{
+	/* the sort must order the whole range: signs, zeros, subnormals,
+	 * infinities, in any arrival order */
+	static const double sorted[] = { -INFINITY, -1.7976931348623157e308,
+	    -1, -2.2250738585072014e-308, -4.9406564584124654e-324, -0.0,
+	    0.0, 4.9406564584124654e-324, 2.2250738585072014e-308, 0.5, 1,
+	    3, 1.7976931348623157e308, INFINITY };
+	enum { N = sizeof(sorted) / sizeof(sorted[0]) };
+	struct stats_quant q;
+	double v, x[N];
+	size_t i, j, t;
+	int trial;
+
+	(void)state;
+	rng = 5;
+	for (trial = 0; trial < 200; trial++) {
+		memcpy(x, sorted, sizeof(x));
+		for (i = N - 1; i > 0; i--) {	/* Fisher-Yates */
+			j = (size_t)(next() % (i + 1));
+			v = x[i]; x[i] = x[j]; x[j] = v;
+		}
+		assert_int_equal(stats_quant_init(&q, 200, 64), 0);
+		for (t = 0; t < 3; t++)		/* each value three times */
+			for (i = 0; i < N; i++)
+				assert_int_equal(stats_quant_add(&q, x[i]), 0);
+		for (i = 0; i < 3 * N; i++) {
+			assert_int_equal(stats_quant_rank(&q, i + 1, &v), 0);
+			assert_true(v == sorted[i / 3]);
+			if (sorted[i / 3] == 0)	/* -0 before +0 */
+				assert_true(signbit(v) == signbit(sorted[i / 3]));
+		}
+		stats_quant_free(&q);
+	}
+}
+
+static void
 test_quant_errors(void **state)
 {
 	struct stats_quant q;
@@ -439,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_moments_offset),
 		cmocka_unit_test(test_moments_edges),
 		cmocka_unit_test(test_quant_small_exact),
+		cmocka_unit_test(test_quant_special_values),
 		cmocka_unit_test(test_quant_errors),
 		cmocka_unit_test(test_quant_big),
 		cmocka_unit_test(test_quant_other_k),
