@@ -83,8 +83,15 @@ reject(struct ingest *g, struct stream *in, const struct record *r,
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	(*g->n_rej)++;
-	if (!g->quiet && (*g->n_rej <= 10 || g->strict))
-		warnx("%s: %s", stream_name(in), reason);
+	if (!g->quiet && (*g->n_rej <= 10 || g->strict)) {
+		if (stream_is_zmq(in))
+			warnx("%s: frame %llu (message %llu): %s",
+			    stream_name(in), (unsigned long long)*g->n_in,
+			    (unsigned long long)stream_msgno(in), reason);
+		else
+			warnx("%s: frame %llu: %s", stream_name(in),
+			    (unsigned long long)*g->n_in, reason);
+	}
 
 	record_clear(x);
 	if (r != NULL) {
@@ -197,8 +204,8 @@ ingest_feed(struct ingest *g)
 	struct check c = { NULL, 0, BUF_INIT };
 	struct stream *in;
 	struct record *r;
-	const char *raw;
-	size_t rawlen;
+	const char *raw, *why;
+	size_t rawlen, nl;
 	int st;
 
 	if ((in = stream_open(g->in_uri, "r")) == NULL)
@@ -218,8 +225,14 @@ ingest_feed(struct ingest *g)
 				raw = NULL;
 				rawlen = 0;
 			}
+			/* the stream's error names the stream: once is enough */
+			why = stream_error(in);
+			nl = strlen(stream_name(in));
+			if (strncmp(why, stream_name(in), nl) == 0 &&
+			    strncmp(why + nl, ": ", 2) == 0)
+				why += nl + 2;
 			reject(g, in, NULL, raw, rawlen, "frame", NULL,
-			    &c.orig, "%s", stream_error(in));
+			    &c.orig, "%s", why);
 			continue;
 		}
 		if (check(g, in, r, &c) == -1)
