@@ -93,6 +93,9 @@ long	 csv_split(const char *line, size_t n, int delim, struct csv_field *f,
  */
 int	 csv_sniff(const char *line, size_t n);
 
+/* Nonzero if s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+int	 utf8_valid(const char *s, size_t n);
+
 /* Copy a field's text to out (room for f->n bytes) with "" made ". Length. */
 size_t	 csv_unquote(const struct csv_field *, char *out);
 

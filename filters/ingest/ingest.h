@@ -159,7 +159,4 @@ int	 when_step(int64_t bsec, uint32_t bnsec, uint64_t idx, uint64_t num,
 void	*when_tz(const char *zone);
 void	 when_tz_free(void *);
 
-/* Nonzero if s[0..n) is valid UTF-8. */
-int	 utf8_valid(const char *s, size_t n);
-
 #endif
