@@ -215,7 +215,7 @@ grow(void *pp, uint32_t *cap, uint32_t need, size_t size)
 
 	if (need <= *cap)
 		return 0;
-	n = *cap ? *cap : 8;
+	n = *cap ? *cap : 1;	/* per-device arrays: as small as they can be */
 	while (n < need)
 		n *= 2;
 	memcpy(&p, pp, sizeof(p));
@@ -686,15 +686,14 @@ q_age(struct device *d)
 	}
 }
 
-/* Send on what no longer waits: every entry once no hole is left. */
+/* Send on what no longer waits: the frames at the front without holes. */
 static int
 q_flush(struct vstate *vs, struct device *d)
 {
 	struct holdq *q = d->q;
 	struct hitem *it;
 
-	while (q != NULL && q->n > 0 && d->npend == 0) {
-		it = q_at(q, 0);
+	while (q != NULL && q->n > 0 && (it = q_at(q, 0))->nh == 0) {
 		if (emit(vs, d, it->what, it->r) == -1)
 			return -1;
 		if (it->what == EMIT_OUT)
@@ -1493,7 +1492,7 @@ gap_event(struct vstate *vs, struct device *d, const struct record *r,
 		return -1;
 	v = val_ns(d->last_t);
 	if (record_add_str(o, "type", "gap", 3) == -1 ||
-	    record_add_f64(o, "length", (double)(t - d->last_t) / 1e9) == -1 ||
+	    record_add_f64(o, "seconds", (double)(t - d->last_t) / 1e9) == -1 ||
 	    record_add(o, "from", 4, &v) == -1)
 		return -1;
 	v = val_ns(t);
@@ -1684,29 +1683,19 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	if (d->npend > 0)
 		q_age(d);
 
-	/* unknown channels removed last: holes keep their positions */
-	if (nholes == 0 && ndel == 0) {
-		if (d->q != NULL && d->q->n > 0) {
-			if (q_push(vs, d, r, EMIT_OUT) == NULL)
-				return -1;
-			return q_flush(vs, d);
-		}
-		return emit(vs, d, EMIT_OUT, r);
-	}
-	if (nholes == 0) {
+	/* unknown channels go; holes are counted past them */
+	if (ndel > 0)
 		for (i = (uint32_t)nb; i-- > 0;)
 			if (vs->fop[i].op == OP_DEL)
 				record_del_at(r, i);
-		return put(vs, d, r, EMIT_OUT) == -1 ? -1 : q_flush(vs, d);
-	}
+	if (nholes == 0 && (d->q == NULL || d->q->n == 0))
+		return emit(vs, d, EMIT_OUT, r);
 	if ((it = q_push(vs, d, r, EMIT_OUT)) == NULL)
 		return -1;
 	for (i = 0, off = 0; i < (uint32_t)nb; i++) {
 		o = &vs->fop[i];
-		if (o->op == OP_DEL) {
+		if (o->op == OP_DEL)
 			off++;
-			continue;
-		}
 		if (o->op != OP_HOLE)
 			continue;
 		if (q_hole(it, o->slot, (uint32_t)(i - off), o->look) == -1)
@@ -1723,8 +1712,6 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 		d->slot[vs->add[i].slot].npend++;
 		d->npend++;
 	}
-	for (i = (uint32_t)nb; i-- > 0;)
-		if (vs->fop[i].op == OP_DEL)
-			record_del_at(it->r, i);
-	return 0;
+	/* the frames in front may have lost their last hole just now */
+	return q_flush(vs, d);
 }

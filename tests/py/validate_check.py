@@ -155,7 +155,7 @@ def hand(ck, jsonl, expect, outpath, rejpath, errpath):
             t0, t1, length = int(w[2]) * NS, int(w[3]) * NS, _num(w[4])
             ck.expect(f.kind == 'event' and f.body.get('type') == w[1] and
                       f.body.get('from') == t0 and f.body.get('to') == t1
-                      and same(f.body.get('length'), length),
+                      and same(f.body.get('seconds'), length),
                       'expected event %s, got %r' % (' '.join(w), f))
             continue
         line = int(w[1])

@@ -69,7 +69,7 @@ def ambient(ck, csvpath, outpath, rejpath):
         ck.expect(f.t == f.body.get('from') and
                   f.body.get('type') == 'gap', 'event %r' % f)
         got.append((f.meta.get('line'), f.body.get('from'), f.body.get('to'),
-                    f.body.get('length')))
+                    f.body.get('seconds')))
     ck.expect(got == want, 'gaps %r\nexpected %r' % (got, want))
     ck.expect(len(read_frames(rejpath)) == 0, 'ambient: rejects')
     samples = [(f.meta.get('line'), f.t, f.body.get('value')) for f in out
