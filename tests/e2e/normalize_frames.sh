@@ -84,6 +84,24 @@ for x, o in zip(inp, out):
         assert o[1][k] == want or want != want, (k, o[1][k], want)
 ' "$T/in.mp" "$T/xy.mp"
 
+# a well-formed value that is not a frame: rejected with its bytes, and on
+$PY -c 'import sys, msgpack; sys.stdout.buffer.write(msgpack.packb([1, 2, 3]))' > "$T/notframe.mp"
+cat "$T/in.mp" "$T/notframe.mp" "$T/in.mp" > "$T/mid.mp"
+$BIN/normalize -p "$P" < "$T/mid.mp" > "$T/mid.out" 2> "$T/err"
+check "not a frame: exit 0, reading goes on" test $? -eq 0
+dump "$T/mid.out" | sed "s|($P)|(PARAMS)|" > "$T/mid.json"
+check "not a frame: a decode reject with the raw bytes, between the two copies" $PY -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+want = open(sys.argv[2]).read().splitlines()
+assert lines[:12] == want and lines[13:] == want, "copies differ"
+t, meta, body = json.loads(lines[12])
+assert meta == {"kind": "reject", "stage": "normalize"}, meta
+assert body["rule"] == "decode" and body["raw"] == {"bytes": [1, 2, 3]}, body
+assert "byte 865" in body["reason"] and "not a 2-element array" in body["reason"], body
+' "$T/mid.json" "$D/mixed.out"
+check "not a frame: in=25 out=14 rejected=11" test "$(counts "$T/err")" = "25 14 11 0"
+
 # a stream that breaks off: status 65, the frames before it written
 cp "$T/in.mp" "$T/broken.mp"
 printf '\223\001' >> "$T/broken.mp"	# an array of 3 that ends after one
