@@ -86,14 +86,12 @@ infer_schema(struct stream *src, const char *out, double margin, FILE *log)
 		err(EX_OSERR, "stats_quant_init");
 	while ((n = stream_read(src, &r)) != STREAM_EOF) {
 		if (n == STREAM_BAD) {
-			warnx("%s: byte %llu: %s (skipped)", stream_name(src),
-			    (unsigned long long)stream_offset(src),
-			    stream_error(src));
+			warnx("%s (skipped)", stream_error(src));
 			status = EX_DATAERR;
 			continue;
 		}
 		if (n == STREAM_ERR) {
-			warnx("%s: %s", stream_name(src), stream_error(src));
+			warnx("%s", stream_error(src));
 			status = EX_DATAERR;
 			break;
 		}

@@ -136,15 +136,12 @@ main(int argc, char *argv[])
 		else if (n == STREAM_BAD) {
 			if (stream_bad_frame(src, &p, &plen) == -1)
 				p = NULL, plen = 0;
-			warnx("%s: byte %llu: %s", stream_name(src),
-			    (unsigned long long)stream_offset(src),
-			    stream_error(src));
-			n = vstate_bad(vs, p, plen, stream_name(src),
-			    stream_offset(src), stream_error(src));
+			warnx("%s (rejected)", stream_error(src));
+			n = vstate_bad(vs, p, plen, stream_error(src));
 		} else if (n == STREAM_EOF) {
 			break;
 		} else {
-			warnx("%s: %s", stream_name(src), stream_error(src));
+			warnx("%s", stream_error(src));
 			status = EX_DATAERR;
 			break;
 		}
@@ -170,8 +167,7 @@ main(int argc, char *argv[])
 	return status;
 fail:
 	if (sink.failed != NULL)
-		errx(EX_IOERR, "%s: %s", stream_name(sink.failed),
-		    stream_error(sink.failed));
+		errx(EX_IOERR, "%s", stream_error(sink.failed));
 	err(EX_OSERR, "validate");
 }
 

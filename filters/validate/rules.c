@@ -835,8 +835,7 @@ vstate_frame(struct vstate *vs, struct record *r)
 }
 
 int
-vstate_bad(struct vstate *vs, const char *p, size_t n, const char *name,
-    uint64_t offset, const char *why)
+vstate_bad(struct vstate *vs, const char *p, size_t n, const char *why)
 {
 	struct record *o = vs->out;
 	struct device *d;
@@ -856,8 +855,7 @@ vstate_bad(struct vstate *vs, const char *p, size_t n, const char *name,
 	v = val_str("validate", 8);
 	record_meta_set(o, "stage", &v);
 	len = snprintf(vs->reason, sizeof(vs->reason),
-	    "undecodable frame at byte %llu of %s: %s",
-	    (unsigned long long)offset, name, why);
+	    "undecodable frame: %s", why);
 	reason = vs->reason;
 	if (record_add_str(o, "reason", reason, (size_t)len <
 	    sizeof(vs->reason) ? (size_t)len : sizeof(vs->reason) - 1) == -1 ||

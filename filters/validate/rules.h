@@ -57,11 +57,12 @@ void		 vstate_free(struct vstate **);	/* NULL-safe, nulls *vp */
  */
 int		 vstate_frame(struct vstate *, struct record *r);
 /*
- * An undecodable frame: its bytes p[0..n) (NULL if unknown), where it was
- * (name, byte offset) and why.  Emitted as a reject frame with "raw".
+ * An undecodable frame: its bytes p[0..n) (NULL if unknown) and why it
+ * could not be decoded (a sentence naming the stream and the byte, as
+ * stream_error() gives it).  Emitted as a reject frame with "raw".
  */
 int		 vstate_bad(struct vstate *, const char *p, size_t n,
-		    const char *name, uint64_t offset, const char *why);
+		    const char *why);
 /* End of input: fill what still waits with last values, emit it all. */
 int		 vstate_finish(struct vstate *);
 

@@ -28,7 +28,8 @@ def _unquote(w):
 
 def parse_report(text, prog='validate'):
     """{'total': {...}, 'rules': {(rule, channel): {...}},
-    'devices': {name: {...}}} from the accounting lines on stderr."""
+    'devices': {name: {...}}} from the last accounting report on stderr
+    (the summary of rejects that may follow it repeats rule lines)."""
     rep = {'total': None, 'rules': {}, 'devices': {}}
     for line in text.splitlines():
         if not line.startswith(prog + ': '):
@@ -44,8 +45,11 @@ def parse_report(text, prog='validate'):
         elif 'device' in kv:
             name = kv.pop('device')
             rep['devices'][name] = {k: int(v) for k, v in kv.items()}
-        elif 'in' in kv and 'out' in kv and rep['total'] is None:
-            rep['total'] = {k: int(v) for k, v in kv.items()}
+        elif 'in' in kv and 'out' in kv:
+            # a new report (SIGUSR1 prints some before the last): keep the
+            # last one only
+            rep = {'total': {k: int(v) for k, v in kv.items()},
+                   'rules': {}, 'devices': {}}
     return rep
 
 

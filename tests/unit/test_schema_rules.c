@@ -418,8 +418,8 @@ test_bad_frame(void **state)
 
 	(void)state;
 	vs = vstate_new(s, collect, &g);
-	assert_int_equal(vstate_bad(vs, "\xc1\x01", 2, "in.mp", 42,
-	    "never used byte"), 0);
+	assert_int_equal(vstate_bad(vs, "\xc1\x01", 2,
+	    "in.mp: byte 42: never used byte"), 0);
 	check_equation(vs);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.what[0], EMIT_REJECT);
@@ -432,8 +432,8 @@ test_bad_frame(void **state)
 	i = record_find(g.r[0], "reason", 6, NULL);
 	v = &g.r[0]->body[i].v;
 	snprintf(buf, sizeof(buf), "%.*s", (int)v->len, v->p);
-	assert_string_equal(buf, "undecodable frame at byte 42 of in.mp: "
-	    "never used byte");
+	assert_string_equal(buf, "undecodable frame: in.mp: byte 42: never "
+	    "used byte");
 	vstate_free(&vs);
 	schema_free(&s);
 	got_free(&g);
