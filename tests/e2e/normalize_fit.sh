@@ -81,6 +81,16 @@ for x, y in zip(a, b):
 assert n == 20631, n
 ' "$T/fd.zscore" "$T/fd.mp" "$T/fd.c3"
 
+# the same through bin/ingest, as on a device: the numpy checks hold too
+cols=unit,cycle,setting1,setting2,setting3,$(seq -s, -f s%g 1 21)
+$BIN/ingest -q -c "$cols" -d space -r 1 "$txt" > "$T/fd.ing.mp"
+check "cmapss via ingest: frames made" test -s "$T/fd.ing.mp"
+$BIN/normalize -q -f -p "$T/fd.ing" < "$T/fd.ing.mp" 2> "$T/ing.err"
+check "cmapss via ingest: --fit matches numpy" \
+	$PY tests/py/normalize_check.py fit "$T/fd.ing" cmapss "$txt"
+check "cmapss via ingest: the same file as from the Python-made frames" \
+	cmp "$T/fd.ing" "$T/fd.zscore"
+
 # ---- CWRU: ten slices, one column each ---------------------------------------
 for f in "$TESTDATA"/cwru/*.csv.gz; do
 	b=$(basename "$f" .csv.gz)
