@@ -177,7 +177,9 @@ ingest_progress(struct ingest *g, int force)
 	fprintf(stderr, "\r%s: %llu rows, %.0f rows/s", PROG,
 	    (unsigned long long)*g->n_in, rate);
 	if (g->total_bytes > 0) {
-		done = g->done_bytes + g->csv.nread - (g->csv.end - g->csv.pos);
+		done = g->done_bytes;
+		if (g->csv.buf != NULL)		/* a file is open */
+			done += g->csv.nread - (g->csv.end - g->csv.pos);
 		fprintf(stderr, ", %.0f%%", 100.0 * (double)done /
 		    (double)g->total_bytes);
 	}

@@ -194,8 +194,16 @@ def expected(opts):
     ('reject', src, line, rule, field) for every row, in order."""
     tz = None
     if opts.tz:
-        import zoneinfo
-        tz = zoneinfo.ZoneInfo(opts.tz)
+        m = re.match(r'([+-])([0-9]{2}):?([0-9]{2})?\Z', opts.tz)
+        if opts.tz.upper() in ('UTC', 'Z'):
+            tz = datetime.timezone.utc
+        elif m:
+            off = datetime.timedelta(hours=int(m.group(2)),
+                                     minutes=int(m.group(3) or 0))
+            tz = datetime.timezone(-off if m.group(1) == '-' else off)
+        else:
+            import zoneinfo
+            tz = zoneinfo.ZoneInfo(opts.tz)
     unit = UNITS[opts.time_unit]
     rate = Fraction(opts.rate) if opts.rate else None
     base = 0

@@ -1,0 +1,165 @@
+#!/bin/sh
+# ingest's command line: --help and the man page, usage errors (64), missing
+# input (66) and output (73), standard input, several files, epoch units,
+# zones, --time-format, --clock, --speed (same frames as without), -q, the
+# progress line on a terminal, flushing a live pipe before input ends,
+# SIGUSR1 and SIGINT.
+. tests/lib.sh
+
+I=$BIN/ingest
+NAB=$TESTDATA/nab/ambient_temperature_system_failure.csv
+O=tests/py/ingest_oracle.py
+
+# ---- help and usage ----------------------------------------------------------
+$I --help > "$T/help" 2> "$T/err"
+check "--help: exit 0" test $? -eq 0
+check "--help: usage on stdout, nothing on stderr" \
+	sh -c "grep -q '^usage: ingest ' '$T/help' && ! test -s '$T/err'"
+check "--help names every long option of the man page" sh -c '
+	for o in $(grep -o "^\.It Fl Fl [a-z-]*" filters/ingest/ingest.1 |
+	    sed "s/.It Fl Fl //"); do
+		grep -q -- "--$o" "$1" || { echo "missing --$o"; exit 1; }
+	done' sh "$T/help"
+check "man page: every option of --help is documented" sh -c '
+	for o in $(grep -o -- "--[a-z][a-z-]*" "$1" | sort -u); do
+		grep -q "Fl Fl ${o#--}" filters/ingest/ingest.1 ||
+		    { echo "undocumented $o"; exit 1; }
+	done' sh "$T/help"
+
+for args in "-x" "--rate 0" "--rate abc" "-t time --rate 5" \
+    "--device a --device-column b" "--time-from-name" "--start 0" \
+    "-i - $NAB" "-i - --rate 5" "--speed -1" "--speed nan" "--time-unit h" \
+    "--tz Nowhere/Zone" "--max-line 10" "--empty x" "--delimiter ab" \
+    "--time-format x" "--columns a,,b" "--rate 5 --clock" \
+    "--max-devices 0"; do
+	# shellcheck disable=SC2086
+	$I $args < /dev/null > "$T/out" 2> "$T/err"
+	st=$?
+	check "misuse '$args': exit 64, message on stderr, nothing out" \
+		sh -c "test $st -eq 64 && test -s '$T/err' && ! test -s '$T/out'"
+done
+$I "$(unpack cwru/cwru_12k_DE_0hp_B007_118.csv.gz)" > "$T/out" 2> "$T/err"
+st=$?
+check "no time column: exit 64, says what to give" sh -c \
+	"test $st -eq 64 && grep -q 'no time column.*--rate' '$T/err'"
+$I "$T/nothing.csv" > "$T/out" 2> "$T/err"
+check "missing file: exit 66" test $? -eq 66
+$I -o "$T/no/such/dir/x.mp" "$NAB" > "$T/out" 2> "$T/err"
+check "output cannot be created: exit 73" test $? -eq 73
+$I --device-column dev "$NAB" > "$T/out" 2> "$T/err"
+st=$?
+check "a named column missing: exit 65, named" sh -c \
+	"test $st -eq 65 && grep -q 'no column \"dev\"' '$T/err'"
+
+# ---- standard input, several files, default device ---------------------------
+$I < "$NAB" > "$T/stdin.mp" 2> "$T/stdin.err"
+check "stdin: device 'stdin', src '-', every row" $PY -c '
+import sys, msgpack
+fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+assert len(fr) == 7267, len(fr)
+assert all(f[0][1]["dev"] == "stdin" and f[0][1]["src"] == "-" for f in fr)
+assert [f[0][1]["seq"] for f in fr] == list(range(7267))
+' "$T/stdin.mp"
+head -100 "$NAB" > "$T/a.csv"
+printf 'value,timestamp\n1.5,2020-01-01 00:00:00\n' > "$T/b.csv"
+$I "$T/a.csv" "$T/b.csv" > "$T/ab.mp" 2> "$T/ab.err"
+check "two files, columns in another order: oracle" $PY $O \
+	--frames "$T/ab.mp" --stderr "$T/ab.err" "$T/a.csv" "$T/b.csv"
+
+# ---- times: epoch units, zones, formats --------------------------------------
+printf 'ts,v\n1700000000123,1\n1700000000999,2\n-5,3\n1700000001000.5,4\n' > "$T/ms.csv"
+$I -t ts --time-unit ms "$T/ms.csv" > "$T/ms.mp" 2> "$T/ms.err"
+check "--time-unit ms: oracle" $PY $O --frames "$T/ms.mp" --stderr "$T/ms.err" \
+	-t ts --time-unit ms "$T/ms.csv"
+printf 'time,v\n1700000000123456789,1\n' > "$T/ns.csv"
+$I --time-unit ns "$T/ns.csv" > "$T/ns.mp" 2> "$T/ns.err"
+check "--time-unit ns: oracle" $PY $O --frames "$T/ns.mp" --stderr "$T/ns.err" \
+	--time-unit ns "$T/ns.csv"
+printf 'date,v\n2021-03-28 01:59:59,1\n2021-03-28 02:30:00,2\n2021-03-28 03:00:00,3\n2021-10-31 02:30:00,4\n2021-10-31 03:00:00,5\n2021-06-01T12:00:00Z,6\n' > "$T/dst.csv"
+for z in Europe/Berlin America/New_York +05:30 UTC; do
+	$I --tz $z "$T/dst.csv" > "$T/dst.mp" 2> "$T/dst.err"
+	check "--tz $z, gaps and overlaps: oracle (zoneinfo, fold=0)" $PY $O \
+		--frames "$T/dst.mp" --stderr "$T/dst.err" --tz $z "$T/dst.csv"
+done
+printf 'time,v\n2021-01-01T00:00:00Z,1\n1700000000,2\n' > "$T/mixed.csv"
+for f in auto iso epoch; do
+	$I --time-format $f "$T/mixed.csv" > "$T/mixed.mp" 2> "$T/mixed.err"
+	check "--time-format $f: oracle" $PY $O --frames "$T/mixed.mp" \
+		--stderr "$T/mixed.err" --time-format $f "$T/mixed.csv"
+done
+$I --clock --skip timestamp "$T/a.csv" > "$T/clock.mp" 2> "$T/clock.err"
+check "--clock: wall times, never going back" $PY -c '
+import sys, msgpack, struct
+fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+ts = [struct.unpack(">II", f[0][0].data) for f in fr]
+assert len(ts) == 99 and ts == sorted(ts) and ts[0][0] > 1600000000, ts[:3]
+assert list(fr[0][1]) == ["value"]
+' "$T/clock.mp"
+
+# ---- --speed: paced, the same frames --------------------------------------------
+$I "$NAB" > "$T/fast.mp" 2> /dev/null
+$I --speed 1e9 "$NAB" > "$T/paced.mp" 2> /dev/null
+check "--speed 1e9: the same bytes as unpaced" cmp "$T/fast.mp" "$T/paced.mp"
+
+# ---- -q and the progress line --------------------------------------------------
+$I -q "$TESTDATA/bad/csv_ragged.csv" > "$T/q.mp" 2> "$T/q.err"
+check "-q: nothing on stderr, even with rejects" sh -c "test $? -eq 0 && ! test -s '$T/q.err'"
+check "progress on a terminal: rows, rows/s, %; counters after it" $PY -c '
+import os, subprocess, sys
+m, s = os.openpty()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+out = b""
+while True:
+    try:
+        b = os.read(m, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+text = out.decode()
+assert p.returncode == 0, p.returncode
+assert "\ringest: 22695 rows, " in text and " rows/s, 100%" in text, repr(text)
+assert text.rstrip().endswith("ingest: in=22695 out=22695 rejected=0 blank=0"), repr(text)
+' "$I" "$TESTDATA/nab/machine_temperature_system_failure.csv"
+$I "$NAB" > /dev/null 2> "$T/np.err"
+check "no progress when stderr is not a terminal" sh -c \
+	"! grep -q 'rows/s' '$T/np.err'"
+
+# ---- a live pipe: each row goes out before the input ends; signals ----------------
+check "live pipe: a row comes out before input ends; SIGUSR1 reports; SIGINT ends cleanly" $PY -c '
+import os, select, signal, subprocess, sys, msgpack
+p = subprocess.Popen([sys.argv[1], "--device", "live"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+u = msgpack.Unpacker(raw=False)
+def frame():
+    while True:
+        for f in u:
+            return f
+        r, _, _ = select.select([p.stdout], [], [], 60)
+        assert r, "no frame within 60 s"
+        b = os.read(p.stdout.fileno(), 65536)
+        assert b, "ingest ended"
+        u.feed(b)
+p.stdin.write(b"time,v\n1700000000,1.5\n")
+p.stdin.flush()
+f = frame()
+assert f[1] == {"v": 1.5} and f[0][1]["line"] == 2, f
+p.stdin.write(b"1700000001,2.5\n")
+p.stdin.flush()
+assert frame()[1] == {"v": 2.5}
+p.send_signal(signal.SIGUSR1)
+p.stdin.write(b"1700000002,x\n")
+p.stdin.flush()
+f = frame()
+assert f[0][1]["kind"] == "reject" and f[0][1]["line"] == 4, f
+p.send_signal(signal.SIGINT)
+rc = p.wait(60)
+err = p.stderr.read().decode()
+assert rc == 0, (rc, err)
+assert "ingest: in=2 out=2 rejected=0 blank=0" in err, err
+assert err.rstrip().endswith("ingest: in=3 out=2 rejected=1 blank=0"), err
+' "$I"
+
+finish
