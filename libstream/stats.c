@@ -332,8 +332,8 @@ stats_quant_size(const struct stats_quant *q)
 int
 stats_quant_rank(struct stats_quant *q, uint64_t r, double *out)
 {
-	uint64_t rmin = 0;
-	size_t i;
+	uint64_t rmin = 0, rmax, e, best;
+	size_t i, bi;
 
 	if (r < 1 || r > q->n) {
 		errno = EDOM;
@@ -352,17 +352,32 @@ stats_quant_rank(struct stats_quant *q, uint64_t r, double *out)
 		return 0;
 	}
 	/*
-	 * The first tuple whose greatest rank passes r + n/k: the one before
-	 * it has greatest rank <= r + n/k and least rank > r - n/k (its
-	 * successor's least rank is its own plus g, and g + d <= 2n/k).  In
-	 * integers, rmax > r + n/k is k * rmax > k * r + n.
+	 * Each tuple's true rank lies in [rmin, rmin + d], so it is at most
+	 * max(r - rmin, rmin + d - r) from r: take the tuple for which that
+	 * is least.  Greenwald and Khanna's argument shows some tuple has it
+	 * <= n/k (the last one whose greatest rank is <= r + n/k has least
+	 * rank > r - n/k, since its successor's least rank is its own plus
+	 * g, and g + d <= 2n/k), so the least is too; and it is usually
+	 * well under the bound, where taking that last tuple sits on it.
+	 * Least ranks only grow along the list: stop once one passes r by
+	 * more than the best so far.
 	 */
+	best = UINT64_MAX;
+	bi = 0;
 	for (i = 0; i < q->nt; i++) {
 		rmin += q->t[i].g;
-		if ((rmin + q->t[i].d) * q->k > r * q->k + q->n)
+		rmax = rmin + q->t[i].d;
+		if (rmin > r && rmin - r >= best)
 			break;
+		e = r > rmin ? r - rmin : rmin - r;
+		if (rmax > r && rmax - r > e)
+			e = rmax - r;
+		if (e < best) {
+			best = e;
+			bi = i;
+		}
 	}
-	*out = q->t[i == 0 ? 0 : i - 1].v;
+	*out = q->t[bi].v;
 	return 0;
 }
 
