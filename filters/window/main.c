@@ -82,6 +82,7 @@ static _Noreturn void	 usage(int);
 static void		 option(int, char *);
 static void		 read_config(const char *);
 static void		 settle(void);
+static void		 free_held(void);
 static void		 report(const struct run *);
 static int		 reject_bad(struct stream *, const struct stream *);
 
@@ -232,6 +233,7 @@ main(int argc, char *argv[])
 	free(run.scratch);
 	free(cf.fsel);
 	free(cf.brg);
+	free_held();
 	return status;
 writefail:
 	if (!op.quiet)
@@ -313,14 +315,30 @@ bad:
 	usage(EX_USAGE);
 }
 
+/* Option strings live until exit: every copy is held here, and freed
+ * at the end (parts of them are pointed to by cf). */
+static char	**held;
+static size_t	  nheld;
+
 static char *
 dup_arg(const char *s)
 {
-	char *p;
+	char *p, **h;
 
-	if ((p = strdup(s)) == NULL)
+	if ((p = strdup(s)) == NULL ||
+	    (h = realloc(held, (nheld + 1) * sizeof *held)) == NULL)
 		err(EX_OSERR, NULL);
+	held = h;
+	held[nheld++] = p;
 	return p;
+}
+
+static void
+free_held(void)
+{
+	while (nheld > 0)
+		free(held[--nheld]);
+	free(held);
 }
 
 static void
