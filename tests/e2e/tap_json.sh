@@ -95,7 +95,7 @@ if [ -x "$BIN/ingest" ]; then
 import json, math, msgpack, struct, sys
 fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False,
                            ext_hook=lambda c, d: (c, d)))
-lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+lines = open(sys.argv[2], encoding="utf-8").read().split("\n")[:-1]
 assert len(fr) == len(lines) > 7000, (len(fr), len(lines))
 for f, l in zip(fr, lines):
     j = json.loads(l)

@@ -115,6 +115,48 @@ def pack(obj):
     return bytes(out)
 
 
+def skip(data, pos=0):
+    """End of the msgpack value at data[pos:] (python3-msgpack cannot
+    split every stream: it refuses ext type -1 that is not a timestamp)."""
+    c = data[pos]
+    be = lambda at, n: int.from_bytes(data[at:at + n], 'big')
+    if c <= 0x7f or c >= 0xe0 or c in (0xc0, 0xc2, 0xc3):
+        return pos + 1
+    if 0x80 <= c <= 0x8f or 0x90 <= c <= 0x9f or c in (0xdc, 0xdd, 0xde, 0xdf):
+        if c <= 0x9f:
+            n, p = c & 0x0f, pos + 1
+        else:
+            w = 2 if c in (0xdc, 0xde) else 4
+            n, p = be(pos + 1, w), pos + 1 + w
+        if c <= 0x8f or c in (0xde, 0xdf):
+            n *= 2
+        for _ in range(n):
+            p = skip(data, p)
+        return p
+    if 0xa0 <= c <= 0xbf:
+        return pos + 1 + (c & 0x1f)
+    fixed = {0xca: 5, 0xcb: 9, 0xcc: 2, 0xcd: 3, 0xce: 5, 0xcf: 9, 0xd0: 2,
+             0xd1: 3, 0xd2: 5, 0xd3: 9, 0xd4: 3, 0xd5: 4, 0xd6: 6, 0xd7: 10,
+             0xd8: 18}
+    if c in fixed:
+        return pos + fixed[c]
+    w = {0xc4: 1, 0xc5: 2, 0xc6: 4, 0xd9: 1, 0xda: 2, 0xdb: 4,
+         0xc7: 1, 0xc8: 2, 0xc9: 4}[c]
+    n = be(pos + 1, w)
+    return pos + 1 + w + n + (1 if c in (0xc7, 0xc8, 0xc9) else 0)
+
+
+def split(data):
+    """The frames of a byte stream, as bytes."""
+    out, pos = [], 0
+    while pos < len(data):
+        end = skip(data, pos)
+        assert end <= len(data), 'truncated frame at byte %d' % pos
+        out.append(data[pos:end])
+        pos = end
+    return out
+
+
 def iso(sec, nsec):
     days, rem = divmod(sec, 86400)
     # civil_from_days via the proleptic Gregorian calendar of datetime
