@@ -9,20 +9,36 @@
 
 #include "devtab.h"
 
+static inline uint64_t
+load(const char *s, size_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, s, n);
+	return w;
+}
+
+/* Whole-word loads only, never past s[n - 1]. */
 static uint64_t
 hash(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
+	for (; n > 8; s += 8, n -= 8) {
+		w = load(s, 8);
 		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
 		h ^= h >> 31;
 	}
-	for (w = 0; n > 0; n--)
-		w = w << 8 | (unsigned char)s[n - 1];
-	h = (h ^ w) * 0x94d049bb133111ebull;
-	return h ^ (h >> 29);
+	if (n >= 4)		/* 4..8 bytes: two overlapping words */
+		w = load(s, 4) | load(s + n - 4, 4) << 32;
+	else
+		for (w = 0; n > 0; n--)
+			w = w << 8 | (unsigned char)s[n - 1];
+	/* splitmix64's finalizer: every input bit reaches the low bits */
+	h ^= w;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
 }
 
 int
