@@ -286,7 +286,7 @@ next_line(struct lines *l, struct stream *dst, const char **p, size_t *n)
 			*p = l->b.p + l->pos;
 			*n = nl != NULL ? (size_t)(nl - *p) : l->b.len - l->pos;
 			l->pos += *n + (nl != NULL);
-			if (toolong)
+			if (toolong || *n > l->max)
 				*n = SIZE_MAX;
 			return 1;
 		}
