@@ -6,7 +6,7 @@
 #   tap --count < FILE       the frames ingest wrote, read from a file
 #   cat FILE | tap --count | cat    the same over pipes on both sides
 #                                   (the target: >= 3 M frames/s)
-# Each is the median wall time of $RUNS runs, output to /dev/null; the frame
+# Each is the median wall time of $PRUNS runs, output to /dev/null; the frame
 # count is tap's own accounting ("in=").
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
@@ -15,12 +15,12 @@ need "$BIN/ingest" "$BIN/tap" "$BBIN/rss" || exit 0
 bench_frames || finish
 fbytes=$(wc -c < "$BENCH_FRAMES")
 
-# run NAME CMD: $RUNS timed runs of the shell command CMD (bash, pipefail);
+# run NAME CMD: $PRUNS timed runs of the shell command CMD (bash, pipefail);
 # sets MED (median wall seconds), CMED (median CPU seconds of all the
 # processes) and N (frames tap counted); 1 if a run failed.
 run() {
 	_name=$1 _cmd=$2 _w="" _c="" _i=0
-	while [ "$_i" -lt "$RUNS" ]; do
+	while [ "$_i" -lt "$PRUNS" ]; do
 		_i=$((_i + 1))
 		timed "$OUT/$_name.err" bash -o pipefail -c "$_cmd" > /dev/null
 		_st=$?
@@ -41,13 +41,13 @@ run() {
 }
 
 if run ingest-tap "\"$BIN/ingest\" $INGEST_OPTS \"$BENCH_CSV\" | \"$BIN/tap\" --count"; then
-	fig "ingest | tap --count: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU, for $N frames)"
+	fig "ingest | tap --count: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s (median of $PRUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU, for $N frames)"
 fi
 if run tap-file "\"$BIN/tap\" --count < \"$BENCH_FRAMES\""; then
-	fig "tap --count < frames.mp: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s, $(fmt '%.0f' "$fbytes / $MED / 1e6") MB/s (median of $RUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; $(fmt '%.1f' "$fbytes / $N") B/frame)"
+	fig "tap --count < frames.mp: $(fmt '%.2f' "$N / $MED / 1e6") M frames/s, $(fmt '%.0f' "$fbytes / $MED / 1e6") MB/s (median of $PRUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; $(fmt '%.1f' "$fbytes / $N") B/frame)"
 fi
 if run tap-pipe "cat \"$BENCH_FRAMES\" | \"$BIN/tap\" --count | cat"; then
 	r=$(calc "$N / $MED / 1e6")
-	fig "cat | tap --count | cat: $(fmt '%.2f' "$r") M frames/s (median of $RUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; target >= 3 M: $(verdict "$r" '>=' 3))"
+	fig "cat | tap --count | cat: $(fmt '%.2f' "$r") M frames/s (median of $PRUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; target >= 3 M: $(verdict "$r" '>=' 3))"
 fi
 finish

@@ -2,7 +2,8 @@
 # run.sh -- make bench: run every benchmark and print its figures.
 #
 # First the generated CSV (bench/gencsv.c, cached in bench/out/ while its
-# size is right), then the scripts: ingest.sh, passthrough.sh, zmq.sh, then
+# size is right) and the same as frames (bench/out/frames.mp, from
+# bin/ingest), then the scripts: ingest.sh, passthrough.sh, zmq.sh, then
 # every other bench/*.sh in name order, then every stand-alone C bench
 # (build/rel/bench/NAME from bench/NAME.c that is not a helper below and has
 # no NAME.sh to drive it), run without arguments.  Figures are one per line
@@ -14,11 +15,15 @@ cd "$(dirname "$0")/.." || exit 1
 HELPERS="gencsv rss zmq_rtt"		# bench/*.c that the scripts drive
 FIRST="ingest passthrough zmq"
 
-export BIN BBIN OUT PY ROWS RUNS BENCH_CSV BENCH_FRAMES FIGS TMO INGEST_OPTS
+export BIN BBIN OUT PY ROWS RUNS PRUNS BENCH_CSV BENCH_FRAMES FIGS TMO INGEST_OPTS
 : > "$FIGS"
-fig "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $ROWS rows, medians of $RUNS runs"
+fig "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $ROWS rows, medians of $RUNS runs ($PRUNS for whole-file pipelines)"
 bench_csv || exit 1
 failed=""
+# one frames file for every script of this run (if bin/ingest is built)
+if [ -x "$BIN/ingest" ] && ! bench_frames; then
+	failed=" frames"
+fi
 t0=$(date +%s)
 
 # script NAME: run bench/NAME.sh

@@ -126,8 +126,8 @@ done
 # tap --count < frames.mp -o >ipc  ->  tap --count -i @ipc > /dev/null
 what="zmq tap -> tap"
 if need "$BIN/tap" "$BIN/ingest" "$BBIN/rss" && bench_frames; then
-	w="" i=0 ok=1
-	while [ "$i" -lt "$RUNS" ]; do
+	w="" c="" i=0 ok=1
+	while [ "$i" -lt "$PRUNS" ]; do
 		i=$((i + 1))
 		a=$(addr ipc hop)
 		# shellcheck disable=SC2016
@@ -143,7 +143,7 @@ if need "$BIN/tap" "$BIN/ingest" "$BBIN/rss" && bench_frames; then
 			[ -s "$OUT/zmq-recv.err" ] && tail -n 5 "$OUT/zmq-recv.err" | sed 's/^/    receiver: /'
 			ok=0; break
 		fi
-		w="$w $WALL"
+		w="$w $WALL" c="$c $CPU"
 		n=$(counter "$OUT/zmq-recv.err" tap in)
 		if [ "$n" != "$ROWS" ]; then
 			fail "zmq tap -> tap: the receiver counted ${n:-no} frames, expected $ROWS" "$OUT/zmq-recv.err"
@@ -152,9 +152,9 @@ if need "$BIN/tap" "$BIN/ingest" "$BBIN/rss" && bench_frames; then
 	done
 	if [ $ok = 1 ]; then
 		# shellcheck disable=SC2086
-		m=$(median $w)
+		m=$(median $w) cm=$(median $c)
 		r=$(calc "$ROWS / $m / 1e6")
-		fig "zmq throughput ipc, tap --count -> tap --count: $(fmt '%.2f' "$r") M frames/s (median of $RUNS: $(fmt '%.3f' "$m") s for $ROWS frames; target >= 1.5 M: $(verdict "$r" '>=' 1.5))"
+		fig "zmq throughput ipc, tap --count -> tap --count: $(fmt '%.2f' "$r") M frames/s (median of $PRUNS: $(fmt '%.3f' "$m") s wall, $(fmt '%.3f' "$cm") s CPU, for $ROWS frames; target >= 1.5 M: $(verdict "$r" '>=' 1.5))"
 	fi
 fi
 finish

@@ -106,7 +106,7 @@ check "zmq_rtt flood: every frame read" grep -q '^flood frames=20000 ' "$T/flood
 "$Z" ping bogus "@$b" > /dev/null 2>&1; check "zmq_rtt: bad endpoint is a usage error" [ $? -eq 64 ]
 
 # ---- the bench scripts on a tiny input ------------------------------------
-export OUT="$T/out" ROWS=3000 RUNS=1 ZMQ_N=100 ZMQ_FLOOD_N=5000 BIN BBIN PY
+export OUT="$T/out" ROWS=3000 RUNS=1 PRUNS=1 ZMQ_N=100 ZMQ_FLOOD_N=5000 BIN BBIN PY
 export FIGS="$T/out/figures.txt"
 if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	sh bench/ingest.sh > "$T/ingest.out" 2>&1
