@@ -292,6 +292,22 @@ split_fast(const char *line, size_t n, int delim, struct csv_field *f,
 			start = e + 1;
 		}
 	}
+	if (i < n && n >= 8) {
+		/* the last word again, without the bytes already seen */
+		memcpy(&w, line + n - 8, 8);
+		w >>= 8 * (8 - (n - i));
+		if (swar_zeros(w ^ q) & (~0ull >> 8 * (8 - (n - i))))
+			return -1;
+		for (m = swar_zeros(w ^ d) & (~0ull >> 8 * (8 - (n - i)));
+		    m != 0; m &= m - 1) {
+			e = i + ((size_t)__builtin_ctzll(m) >> 3);
+			if (nf < max)
+				put(line, start, e, delim, &f[nf]);
+			nf++;
+			start = e + 1;
+		}
+		i = n;
+	}
 	for (; i < n; i++) {
 		if (line[i] == '"')
 			return -1;
