@@ -402,6 +402,12 @@ main(int argc, char *argv[])
 			errx(EX_USAGE, "--start: \"%s\" is not a time", start);
 	}
 
+	for (i = 0; g.from_name && i < (argc > 0 ? argc : 1); i++)
+		if (when_name(&g, argc > 0 ? argv[i] : "-", &g.base_sec,
+		    &g.base_nsec) == -1)
+			errx(EX_USAGE, "%s: no date and time in the file name "
+			    "(--time-from-name)", argc > 0 ? argv[i] : "-");
+
 	if ((g.out = stream_open(g.out_uri, "w")) == NULL)
 		errx(EX_CANTCREAT, "%s: %s", g.out_uri, stream_open_error());
 	if (g.rej_uri != NULL && (g.rej = stream_open(g.rej_uri, "w")) ==

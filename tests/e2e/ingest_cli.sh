@@ -42,6 +42,10 @@ $I "$(unpack cwru/cwru_12k_DE_0hp_B007_118.csv.gz)" > "$T/out" 2> "$T/err"
 st=$?
 check "no time column: exit 64, says what to give" sh -c \
 	"test $st -eq 64 && grep -q 'no time column.*--rate' '$T/err'"
+$I --rate 10 --time-from-name "$NAB" < /dev/null > "$T/out" 2> "$T/err"
+st=$?
+check "--time-from-name on a name without a time: exit 64 before any frame" \
+	sh -c "test $st -eq 64 && grep -q 'no date and time in the file name' '$T/err' && ! test -s '$T/out'"
 $I "$T/nothing.csv" > "$T/out" 2> "$T/err"
 check "missing file: exit 66" test $? -eq 66
 $I -o "$T/no/such/dir/x.mp" "$NAB" > "$T/out" 2> "$T/err"
