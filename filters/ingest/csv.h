@@ -93,7 +93,7 @@ long	 csv_split(const char *line, size_t n, int delim, struct csv_field *f,
  */
 int	 csv_sniff(const char *line, size_t n);
 
-/* Nonzero if s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+/* Nonzero if s[0..n) is UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int	 utf8_valid(const char *s, size_t n);
 
 /* Copy a field's text to out (room for f->n bytes) with "" made ". Length. */

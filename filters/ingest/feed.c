@@ -78,6 +78,7 @@ reject(struct ingest *g, struct stream *in, const struct record *r,
 	struct timespec now;
 	char reason[512];
 	va_list ap;
+	int bad = 0;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
@@ -100,31 +101,37 @@ reject(struct ingest *g, struct stream *in, const struct record *r,
 		clock_gettime(CLOCK_REALTIME, &now);
 		record_set_time(x, now.tv_sec, (uint32_t)now.tv_nsec);
 	}
-	record_meta_set(x, "v", &(struct value){ .type = VAL_INT, .i = 1 });
-	record_set_kind(x, KIND_REJECT);
+	bad |= record_meta_set(x, "v", &(struct value){ .type = VAL_INT,
+	    .i = 1 }) == -1;
+	bad |= record_set_kind(x, KIND_REJECT) == -1;
 	if (r != NULL && r->dev != NULL)
-		record_set_dev(x, r->dev, r->dev_len);
+		bad |= record_set_dev(x, r->dev, r->dev_len) == -1;
 	if (r != NULL && (v = record_meta_get(r, "src")) != NULL)
-		record_meta_set(x, "src", v);
+		bad |= record_meta_set(x, "src", v) == -1;
 	if (r != NULL && (v = record_meta_get(r, "line")) != NULL)
-		record_meta_set(x, "line", v);
-	record_meta_set(x, "stage", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(PROG), .p = PROG });
-	record_add_str(x, "reason", reason, strlen(reason));
-	record_add_str(x, "rule", rule, strlen(rule));
+		bad |= record_meta_set(x, "line", v) == -1;
+	bad |= record_meta_set(x, "stage", &(struct value){ .type = VAL_STR,
+	    .len = (uint32_t)strlen(PROG), .p = PROG }) == -1;
+	bad |= record_add_str(x, "reason", reason, strlen(reason)) == -1;
+	bad |= record_add_str(x, "rule", rule, strlen(rule)) == -1;
 	if (f != NULL) {
-		record_add_str(x, "field", f->key, f->klen);
-		record_add(x, "value", 5, &f->v);
+		bad |= record_add_str(x, "field", f->key, f->klen) == -1;
+		bad |= record_add(x, "value", 5, &f->v) == -1;
 	}
 	if (r != NULL) {
 		buf_reset(orig);
 		if (frame_encode(orig, r) == -1)
 			err(EX_OSERR, NULL);
-		record_add(x, "frame", 5, &(struct value){ .type = VAL_RAW,
-		    .len = (uint32_t)orig->len, .p = orig->p });
+		bad |= record_add(x, "frame", 5, &(struct value){
+		    .type = VAL_RAW, .len = (uint32_t)orig->len,
+		    .p = orig->p }) == -1;
 	} else if (raw != NULL)
-		record_add(x, "raw", 3, &(struct value){ .type = VAL_BIN,
-		    .len = (uint32_t)rawlen, .p = raw });
+		bad |= record_add(x, "raw", 3, &(struct value){
+		    .type = VAL_BIN, .len = (uint32_t)rawlen,
+		    .p = raw }) == -1;
+	if (bad)
+		err(EX_OSERR, "reject");
+
 	if (stream_write(g->rej != NULL ? g->rej : g->out, x) == -1)
 		errx(EX_IOERR, "%s", stream_error(g->rej ? g->rej : g->out));
 	if (g->strict) {

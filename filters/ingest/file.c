@@ -28,7 +28,7 @@
 #define REJ_TEXT_MAX	(64u * 1024)	/* longest "text" in a reject */
 #define WARN_MAX	10		/* rejects shown on stderr */
 
-/* ---- output --------------------------------------------------------------- */
+/* ---- output ------------------------------------------------------------- */
 
 void
 ingest_drain(struct ingest *g)
@@ -81,6 +81,7 @@ ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 	char reason[512];
 	size_t tlen;
 	va_list ap;
+	int bad = 0;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
@@ -97,40 +98,45 @@ ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 
 	record_clear(r);
 	record_set_time(r, j->sec, j->nsec);
-	record_meta_set(r, "v", &(struct value){ .type = VAL_INT, .i = 1 });
-	record_set_kind(r, KIND_REJECT);
+	bad |= record_meta_set(r, "v", &(struct value){ .type = VAL_INT,
+	    .i = 1 }) == -1;
+	bad |= record_set_kind(r, KIND_REJECT) == -1;
 	if (j->dev != NULL)
-		record_set_dev(r, j->dev, j->devlen);
-	record_meta_set(r, "src", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(g->src), .p = g->src });
+		bad |= record_set_dev(r, j->dev, j->devlen) == -1;
+	bad |= record_meta_set(r, "src", &(struct value){ .type = VAL_STR,
+	    .len = (uint32_t)strlen(g->src), .p = g->src }) == -1;
 	if (j->line > 0)
-		record_meta_set(r, "line", &(struct value){ .type = VAL_INT,
-		    .i = (int64_t)j->line });
-	record_meta_set(r, "stage", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(PROG), .p = PROG });
-	record_add_str(r, "reason", reason, strlen(reason));
-	record_add_str(r, "rule", j->rule, strlen(j->rule));
+		bad |= record_meta_set(r, "line", &(struct value){
+		    .type = VAL_INT, .i = (int64_t)j->line }) == -1;
+	bad |= record_meta_set(r, "stage", &(struct value){ .type = VAL_STR,
+	    .len = (uint32_t)strlen(PROG), .p = PROG }) == -1;
+	bad |= record_add_str(r, "reason", reason, strlen(reason)) == -1;
+	bad |= record_add_str(r, "rule", j->rule, strlen(j->rule)) == -1;
 	if (j->field != NULL)
-		record_add_str(r, "field", j->field, strlen(j->field));
+		bad |= record_add_str(r, "field", j->field,
+		    strlen(j->field)) == -1;
 	if (j->value != NULL) {
 		v = text_value(j->value, utf8_cut(j->value, j->vlen,
 		    REJ_TEXT_MAX));
-		record_add(r, "value", 5, &v);
+		bad |= record_add(r, "value", 5, &v) == -1;
 	}
 	if (j->limit > 0)
-		record_add(r, "limit", 5, &(struct value){ .type = VAL_INT,
-		    .i = (int64_t)j->limit });
+		bad |= record_add(r, "limit", 5, &(struct value){
+		    .type = VAL_INT, .i = (int64_t)j->limit }) == -1;
 	if (j->text != NULL) {
 		tlen = utf8_cut(j->text, j->tlen, REJ_TEXT_MAX);
 		v = text_value(j->text, tlen);
 		if (v.type == VAL_STR)
-			record_add(r, "text", 4, &v);
+			bad |= record_add(r, "text", 4, &v) == -1;
 		else
-			record_add(r, "raw", 3, &v);
+			bad |= record_add(r, "raw", 3, &v) == -1;
 		if (tlen < j->tlen || j->truncated)
-			record_add(r, "truncated", 9, &(struct value){
-			    .type = VAL_BOOL, .i = 1 });
+			bad |= record_add(r, "truncated", 9, &(struct value){
+			    .type = VAL_BOOL, .i = 1 }) == -1;
 	}
+
+	if (bad)
+		err(EX_OSERR, "reject");
 
 	if (g->rej != NULL) {
 		if (stream_write(g->rej, r) == -1)
@@ -150,7 +156,7 @@ ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 	}
 }
 
-/* ---- progress and signals -------------------------------------------------- */
+/* ---- progress and signals ----------------------------------------------- */
 
 static double
 since(const struct timespec *a, const struct timespec *b)
@@ -224,7 +230,7 @@ blank(const char *p, size_t n)
 	return n == 0;
 }
 
-/* ---- pacing (--speed) ------------------------------------------------------- */
+/* ---- pacing (--speed) --------------------------------------------------- */
 
 static void
 pace(struct ingest *g, int64_t sec, uint32_t nsec)
@@ -264,7 +270,7 @@ pace(struct ingest *g, int64_t sec, uint32_t nsec)
 	}
 }
 
-/* ---- columns ---------------------------------------------------------------- */
+/* ---- columns ------------------------------------------------------------ */
 
 static void
 free_columns(struct ingest *g)
@@ -485,7 +491,7 @@ no_header(struct ingest *g, long nf)
 	set_columns(g, names, lens, (uint32_t)n);
 }
 
-/* ---- rows ------------------------------------------------------------------- */
+/* ---- rows --------------------------------------------------------------- */
 
 /* The field's text: unquoted into scratch at *off when it has "" pairs. */
 static const char *
@@ -698,7 +704,7 @@ row(struct ingest *g, char *p, size_t n)
 		pace(g, sec, nsec);
 }
 
-/* ---- a file ----------------------------------------------------------------- */
+/* ---- a file ------------------------------------------------------------- */
 
 void
 ingest_file(struct ingest *g, const char *name)
