@@ -117,7 +117,7 @@ stats_quant_free(struct stats_quant *q)
 {
 	free(q->buf);
 	free(q->t);
-	free(q->tmp);
+	free(q->keys);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -184,21 +184,17 @@ radix_sort(double *a, uint64_t *tmp, size_t n)
 		a[i] = double_of(src[i]);	/* src is k or tmp */
 }
 
-/* Sort the buffer, using the merge scratch for the keys. */
 static int
 sort_buf(struct stats_quant *q)
 {
-	size_t need;
-
 	if (q->sorted || q->nbuf < 2) {
 		q->sorted = 1;
 		return 0;
 	}
-	need = (q->nbuf * sizeof(uint64_t) + sizeof(*q->tmp) - 1) /
-	    sizeof(*q->tmp);
-	if (grow(&q->tmp, &q->tmpcap, need) == -1)
+	if (q->keys == NULL &&
+	    (q->keys = malloc(q->bufcap * sizeof(*q->keys))) == NULL)
 		return -1;
-	radix_sort(q->buf, (uint64_t *)(void *)q->tmp, q->nbuf);
+	radix_sort(q->buf, q->keys, q->nbuf);
 	q->sorted = 1;
 	return 0;
 }
@@ -257,41 +253,74 @@ grow(struct stats_tuple **p, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Merge the buffer (its values are already counted in n) into the summary. */
+/*
+ * Merge the sorted values x[0..m) into the summary, in place, from the
+ * largest down: each new value's successor is then the old tuple placed
+ * last, if any.  Then compress.
+ */
+static int
+merge(struct stats_quant *q, const double *x, size_t m)
+{
+	struct stats_tuple *t;
+	size_t i, j, o;
+	uint64_t succ = 0;	/* g + d of the successor; 0: none */
+
+	if (grow(&q->t, &q->tcap, q->nt + m) == -1)
+		return -1;
+	t = q->t;
+	i = q->nt;
+	j = m;
+	o = q->nt + m;
+	while (j > 0) {
+		if (i > 0 && t[i - 1].v > x[j - 1]) {
+			t[--o] = t[--i];
+			succ = t[o].g + t[o].d;
+		} else {		/* new values after equal old ones */
+			o--;
+			t[o].v = x[--j];
+			t[o].g = 1;
+			t[o].d = succ > 0 ? succ - 1 : 0;
+		}
+	}
+	/* t[0..i) are old tuples below every new value: where they were */
+	q->nt += m;
+	compress(q);
+	return 0;
+}
+
+/*
+ * Merge the buffer (its values are already counted in n) into the summary,
+ * MERGE_CHUNK values at a time, so that the tuple array never holds more
+ * than the summary plus one chunk.  Merging part of the buffer while n
+ * already counts all of it only widens the band early, which the invariant
+ * allows: every tuple's g + d stays within floor(2n/k) for the n it ends
+ * with.
+ */
+#define MERGE_CHUNK	512
+
 static int
 flush(struct stats_quant *q)
 {
-	struct stats_tuple *o, *swap;
-	size_t i = 0, j = 0, no = 0;
-	size_t swapcap;
+	size_t at, m;
 
 	if (q->nbuf == 0)
 		return 0;
-	if (sort_buf(q) == -1 ||
-	    grow(&q->tmp, &q->tmpcap, q->nt + q->nbuf) == -1)
+	if (sort_buf(q) == -1)
 		return -1;
-	o = q->tmp;
-	while (i < q->nt || j < q->nbuf) {
-		if (j < q->nbuf && (i == q->nt || q->buf[j] < q->t[i].v)) {
-			/* a new value before t[i] (after any equal ones) */
-			o[no].v = q->buf[j++];
-			o[no].g = 1;
-			o[no].d = i < q->nt ? q->t[i].g + q->t[i].d - 1 : 0;
-		} else
-			o[no] = q->t[i++];
-		no++;
+	for (at = 0; at < q->nbuf; at += m) {
+		m = q->nbuf - at < MERGE_CHUNK ? q->nbuf - at : MERGE_CHUNK;
+		if (merge(q, q->buf + at, m) == -1) {
+			/* keep the unmerged rest, at the front */
+			memmove(q->buf, q->buf + at,
+			    (q->nbuf - at) * sizeof(double));
+			q->nbuf -= at;
+			q->exact = 0;
+			return -1;
+		}
 	}
-	swap = q->t;
-	swapcap = q->tcap;
-	q->t = q->tmp;
-	q->tcap = q->tmpcap;
-	q->tmp = swap;
-	q->tmpcap = swapcap;
-	q->nt = no;
 	q->nbuf = 0;
 	q->sorted = 1;
 	q->exact = 0;
-	compress(q);
 	return 0;
 }
 
