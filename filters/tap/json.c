@@ -25,6 +25,7 @@
 #include <msgpack.h>
 
 #include "json.h"
+#include "numparse.h"
 
 enum role {
 	R_NONE,		/* any value */
@@ -104,14 +105,35 @@ utf8_valid(const unsigned char *s, size_t n)
 
 /* ---- numbers ---------------------------------------------------------- */
 
-/* v > 0 finite as prec significant digits: digits into dig, exponent. */
+/* The decimal digits of v into dst (NUL-terminated); their count. */
 static int
-digits_at(double v, int prec, char *dig, int *e10)
+utoa(char *dst, uint64_t v)
+{
+	char tmp[24];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+	return n;
+}
+
+/*
+ * v > 0 finite, correctly rounded to prec significant digits: the digits
+ * into dig, the exponent; *back: the text reads back as v.
+ */
+static int
+digits_at(double v, int prec, int single, char *dig, int *e10, int *back)
 {
 	char tmp[48], *q;
 	int nd = 0;
 
 	snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+	*back = single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v;
 	for (q = tmp; *q != 'e'; q++)
 		if (*q != '.')
 			dig[nd++] = *q;
@@ -162,7 +184,7 @@ bump(char *dig, int nd, int d)
 static int
 shortest(double v, int single, char *dig, int *e10)
 {
-	int prec, first, last, nd, m, pow2;
+	int prec, first, last, nd, m, pow2, back;
 	char alt[24];
 
 	pow2 = frexp(v, &m) == 0.5;
@@ -174,8 +196,8 @@ shortest(double v, int single, char *dig, int *e10)
 		last = 17;
 	}
 	for (prec = first; prec <= last; prec++) {
-		nd = digits_at(v, prec, dig, e10);
-		if (reads_back(dig, nd, *e10, v, single))
+		nd = digits_at(v, prec, single, dig, e10, &back);
+		if (back)
 			break;
 		if (pow2) {
 			memcpy(alt, dig, (size_t)nd + 1);
@@ -186,6 +208,42 @@ shortest(double v, int single, char *dig, int *e10)
 			}
 		}
 	}
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	dig[nd] = '\0';
+	return nd;
+}
+
+/*
+ * The common case of a decimal with few digits, such as sensors write:
+ * the fewest fraction digits p <= 8 for which v * 10^p rounds to an
+ * integer m below 10^15 with m / 10^p == v (IEEE division is correctly
+ * rounded, so that is the double strtod gives for "m e-p").  Fewest
+ * fraction digits is fewest digits, and with at most 15 digits the
+ * decimal that reads back is unique, so this is the shortest form; 0 if
+ * there is none.
+ */
+static int
+short_decimal(double v, char *dig, int *e10)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8 };
+	double m;
+	int p, nd;
+
+	if (v >= 1e15 || v < 1e-8)
+		return 0;
+	for (p = 0; p <= 8; p++) {
+		m = nearbyint(v * p10[p]);
+		if (m >= 1e15)
+			return 0;
+		if (m / p10[p] == v)
+			break;
+	}
+	if (p > 8)
+		return 0;
+	nd = utoa(dig, (uint64_t)m);
+	*e10 = nd - 1 - p;
 	while (nd > 1 && dig[nd - 1] == '0')
 		nd--;
 	dig[nd] = '\0';
@@ -209,7 +267,8 @@ json_fmt_double(char *dst, double v, int single)
 	}
 	if (v == 0)
 		return (size_t)(stpcpy(q, "0.0") - dst);
-	nd = shortest(v, single, dig, &e10);
+	if (single || (nd = short_decimal(v, dig, &e10)) == 0)
+		nd = shortest(v, single, dig, &e10);
 	decpt = e10 + 1;
 	if (e10 < -4 || e10 >= 16) {
 		*q++ = dig[0];
@@ -260,16 +319,31 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-static size_t
-iso_format(char *dst, size_t size, uint32_t sec, uint32_t nsec)
+static void
+put_digits(char *dst, uint32_t v, int n)
+{
+	while (n-- > 0) {
+		dst[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "2004-02-12T10:32:39.000000000Z" into dst[31] (NUL-terminated). */
+static void
+iso_format(char *dst, uint32_t sec, uint32_t nsec)
 {
 	time_t t = (time_t)sec;
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	return (size_t)snprintf(dst, size,
-	    "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu32 "Z", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	memcpy(dst, "0000-00-00T00:00:00.000000000Z", 31);
+	put_digits(dst, (uint32_t)tm.tm_year + 1900, 4);
+	put_digits(dst + 5, (uint32_t)tm.tm_mon + 1, 2);
+	put_digits(dst + 8, (uint32_t)tm.tm_mday, 2);
+	put_digits(dst + 11, (uint32_t)tm.tm_hour, 2);
+	put_digits(dst + 14, (uint32_t)tm.tm_min, 2);
+	put_digits(dst + 17, (uint32_t)tm.tm_sec, 2);
+	put_digits(dst + 20, nsec, 9);
 }
 
 static int
@@ -540,7 +614,10 @@ skip(struct pr *P, int depth)
 static void
 out(struct pr *P, const void *s, size_t n)
 {
-	if (buf_append(P->out, s, n) == -1)
+	if (P->out->cap - P->out->len >= n) {
+		memcpy(P->out->p + P->out->len, s, n);
+		P->out->len += n;
+	} else if (buf_append(P->out, s, n) == -1)
 		P->nomem = 1;
 }
 
@@ -610,10 +687,12 @@ outnum(struct pr *P, const struct hdr *h)
 
 	switch (h->type) {
 	case T_UINT:
-		n = (size_t)snprintf(tmp, sizeof(tmp), "%" PRIu64, h->u);
+		n = (size_t)utoa(tmp, h->u);
 		break;
 	case T_INT:
-		n = (size_t)snprintf(tmp, sizeof(tmp), "%" PRId64, h->i);
+		tmp[0] = '-';
+		n = h->i < 0 ? 1 + (size_t)utoa(tmp + 1, -(uint64_t)h->i) :
+		    (size_t)utoa(tmp, (uint64_t)h->i);
 		break;
 	default:
 		n = json_fmt_double(tmp, h->f, h->type == T_F32);
@@ -792,9 +871,9 @@ pvalue(struct pr *P, enum role role, int depth)
 		break;
 	case T_EXT:
 		if (is_eventtime(&h)) {
-			iso_format(tmp + 1, sizeof(tmp) - 2,
-			    (uint32_t)be(h.data, 4), (uint32_t)be(h.data + 4, 4));
 			tmp[0] = '"';
+			iso_format(tmp + 1, (uint32_t)be(h.data, 4),
+			    (uint32_t)be(h.data + 4, 4));
 			strcat(tmp, "\"");
 			if (role != R_TIME)
 				outs(P, "{\"$time\":");
@@ -1200,7 +1279,8 @@ number(struct ps *P)
 		return -1;
 	q = P->j->tmp.p;
 	if (!isint) {
-		d = strtod(q, NULL);
+		if (num_parse(q, P->j->tmp.len - 1, &d) == -1)
+			return perr(P, start, "not a number");
 		if (isinf(d))
 			return perr(P, start, "number out of the float64 range");
 		msgpack_pack_double(&P->pk, d);
@@ -1388,7 +1468,8 @@ tag_float(struct ps *P, int single)
 			return perr(P, start, "number out of the float32 range");
 		msgpack_pack_float(&P->pk, f32.f);
 	} else {
-		d = strtod(P->j->tmp.p, NULL);
+		if (num_parse(P->j->tmp.p, P->j->tmp.len - 1, &d) == -1)
+			return perr(P, start, "not a number");
 		if (isinf(d))
 			return perr(P, start, "number out of the float64 range");
 		msgpack_pack_double(&P->pk, d);
