@@ -32,19 +32,9 @@ assert n == 1500, n
 ' "$T/o$seed.jsonl"
 done
 
-# frames written by hand: tap -r, decoded by python3-msgpack
-cat > "$T/hand.jsonl" <<'J'
-# a comment, then a blank line
-
-[["2004-02-12T10:32:39Z", {"kind":"sample","dev":"b1","seq":0}], {"x": 1.5, "y": -2, "z": 0.1}]
-[["2004-02-12T10:32:39.5+01:00", {}], {"s": "\u00e9\ud83d\ude00\n\"", "n": null, "t": true}]
-[[1078914759, {"dev":"i"}], {"big": 18446744073709551615, "neg": -9223372036854775808}]
-[[1078914759.25, {}], {"nan": NaN, "inf": Infinity, "ninf": -Infinity, "nz": -0.0, "e": 1e308}]
-[["1970-01-01T00:00:00Z", {}], {"f": {"$f32": 0.1}, "b": {"$bin": "00FF10"}, "x": {"$ext": [-2, "0102"]}}]
-[["2106-02-07T06:28:15.999999999Z", {}], {"t": {"$time": "2004-02-12T10:32:39.123456789Z"}, "m": {"$map": [[1, "one"], ["$k", 2]]}}]
-[["2004-02-12T10:32:39Z", {}], {"h": {"$strhex": "ff00"}, "q": {"$str": "$time"}, "a": [[], {}, [1, [2.0]]]}]
-[1078914759, {"legacy": 1}]
-J
+# frames written by hand (testdata/tap/hand.jsonl): tap -r, decoded by
+# python3-msgpack
+cp "$TESTDATA/tap/hand.jsonl" "$T/hand.jsonl"
 $BIN/tap -q -r -i "$T/hand.jsonl" -o "$T/hand.mp"
 check "hand-written frames: tap -r exits 0" test $? -eq 0
 check "hand-written frames decode to the values written" $PY -c '
