@@ -85,6 +85,7 @@ struct ingest {
 	struct counters	 cnt;
 	int		 c_in, c_out, c_rej, c_blank;
 	uint64_t	*n_in, *n_out, *n_rej, *n_blank;
+	uint64_t	 no_blank;	/* n_blank with -i */
 	int		 status;	/* exit status */
 	int		 stop;		/* end reading: signal or --strict */
 

@@ -229,7 +229,8 @@ counters_init(struct ingest *g)
 	g->n_in = &g->cnt.n[g->c_in];
 	g->n_out = &g->cnt.n[g->c_out];
 	g->n_rej = &g->cnt.n[g->c_rej];
-	g->n_blank = g->in_uri == NULL ? &g->cnt.n[g->c_blank] : &g->idx;
+	/* frames have no blank lines: count them nowhere that is shown */
+	g->n_blank = g->in_uri == NULL ? &g->cnt.n[g->c_blank] : &g->no_blank;
 }
 
 int
