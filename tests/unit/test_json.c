@@ -576,6 +576,87 @@ test_round_trip(void **state)
 	buf_free(&mp);
 }
 
+/*
+ * Mutated inputs (bytes flipped, cut, repeated) never crash either side,
+ * and whatever prints reads back to a value that prints the same.
+ */
+static void
+test_mutations(void **state)
+{
+	static const char *seeds[] = {
+	    "92 92 d700402b5647075bcd15 82 a3646576 a162 a3736571 cd0100"
+	    " 83 a178 cb3ff8000000000000 a179 93 01 c40200ff d4ff01 a17a"
+	    " 81 a161 ca3dcccccd",
+	    "93 dc0002 c0c3 de0001 01 a2ff00 c70305616263 d0df"
+	    " 82 a22478 90 a16101",
+	};
+	static const char *jseeds[] = {
+	    "[[\"2004-02-12T10:32:39.5Z\",{\"a\":[1,-2,3.5e-7]}],"
+	    "{\"$map\":[[1,{\"$f32\":0.1}],[\"k\",\"\\u00e9\\n\"]]}]",
+	    "{\"$ext\":[-5,\"00ff\"]}",
+	    "[NaN,-Infinity,{\"$bin\":\"00\"},{\"$time\":\"1970-01-01T00:00:00Z\"}]",
+	};
+	char in[512];
+	struct buf mp = BUF_INIT, txt = BUF_INIT;
+	size_t n, k, len;
+	int i, r;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		if (i % 2 == 0) {
+			n = unhex(seeds[(i / 2) % 2], in);
+		} else {
+			len = strlen(jseeds[(i / 2) % 3]);
+			memcpy(in, jseeds[(i / 2) % 3], len);
+			n = len;
+		}
+		for (k = rnd() % 4; k > 0; k--) {
+			switch (rnd() % 3) {
+			case 0:
+				in[rnd() % n] ^= (char)(1 << (rnd() % 8));
+				break;
+			case 1:
+				n = 1 + rnd() % n;
+				break;
+			case 2:
+				in[rnd() % n] = in[rnd() % n];
+				break;
+			}
+		}
+		buf_reset(&mp);
+		buf_reset(&txt);
+		if (i % 2 == 0) {
+			assert_int_equal(buf_append(&mp, in, n), 0);
+			r = json_print(&J, &txt, mp.p, mp.len, i % 4 == 0, &len);
+			if (r == -1) {
+				assert_true(J.off <= n);
+				continue;
+			}
+		} else {
+			r = json_parse(&J, &mp, in, n, i % 4 == 1);
+			if (r == -1) {
+				assert_true(J.col >= 1 && J.col <= n + 1);
+				continue;
+			}
+			assert_int_equal(json_print(&J, &txt, mp.p, mp.len,
+			    i % 4 == 1, &len), 0);
+			assert_int_equal(len, mp.len);
+		}
+		/* text -> msgpack -> the same text */
+		buf_reset(&mp);
+		if (json_parse(&J, &mp, txt.p, txt.len, i % 4 < 2) == -1)
+			fail_msg("%.*s: col %zu: %s", (int)txt.len, txt.p,
+			    J.col, J.err);
+		buf_reset(&B);
+		assert_int_equal(json_print(&J, &B, mp.p, mp.len, i % 4 < 2,
+		    NULL), 0);
+		assert_int_equal(B.len, txt.len);
+		assert_memory_equal(B.p, txt.p, txt.len);
+	}
+	buf_free(&mp);
+	buf_free(&txt);
+}
+
 static int
 teardown(void **state)
 {
@@ -600,6 +681,7 @@ main(void)
 		cmocka_unit_test(test_parse_frame_time),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
