@@ -132,12 +132,13 @@ open_stream(const char *uri, const char *mode, const struct opts *o)
 }
 
 /*
- * Read frames from src until it ends.  Each good frame goes to emit();
- * a bad one is reported and counted.  Returns EX_OK or EX_DATAERR.
+ * Read frames from src until it ends.  Each good frame goes to emit(),
+ * which exits if it cannot write it; a bad one is reported and counted.
+ * Returns EX_OK or EX_DATAERR.
  */
 static int
 read_frames(struct stream *src, struct acct *a, const struct opts *o,
-    int (*emit)(const struct record *, void *), void *arg)
+    void (*emit)(const struct record *, void *), void *arg)
 {
 	struct record *r;
 	int st, status = EX_OK;
@@ -170,7 +171,7 @@ struct printer {
 	int		 flush;
 };
 
-static int
+static void
 print_one(const struct record *r, void *arg)
 {
 	struct printer *p = arg;
@@ -187,7 +188,6 @@ print_one(const struct record *r, void *arg)
 	if (fwrite(p->txt.p, 1, p->txt.len, p->f) != p->txt.len ||
 	    (p->flush && fflush(p->f) == EOF))
 		err(EX_IOERR, "%s", p->name);
-	return 0;
 }
 
 static int
@@ -223,7 +223,7 @@ run_print(const struct opts *o, struct acct *a)
 
 /* ---- count: the bare pass-through ------------------------------------ */
 
-static int
+static void
 write_one(const struct record *r, void *arg)
 {
 	struct stream *dst = arg;
@@ -231,7 +231,6 @@ write_one(const struct record *r, void *arg)
 	if (stream_write(dst, r) == -1)
 		errx(errno == EMSGSIZE ? EX_DATAERR : EX_IOERR, "%s",
 		    stream_error(dst));
-	return 0;
 }
 
 static int
