@@ -509,30 +509,43 @@ text(struct ingest *g, const struct csv_field *f, size_t *off, size_t *n)
 	return s;
 }
 
+/* Reject the row: what j does not say is taken from the row. */
+static void
+bad(struct ingest *g, struct rej *j, const char *p, size_t n,
+    const struct tmpl_dev *d, int64_t sec, uint32_t nsec, const char *why)
+{
+	j->line = g->csv.line;
+	j->text = p;
+	j->tlen = n;
+	j->dev = d != NULL ? d->name : NULL;
+	j->devlen = d != NULL ? d->len : 0;
+	j->sec = sec;
+	j->nsec = nsec;
+	ingest_reject(g, j, "%s", why);
+}
+
 static void
 row(struct ingest *g, char *p, size_t n)
 {
-	struct rej j = { 0 };
+	struct rej j;
 	const struct csv_field *f;
 	struct tmpl_dev *d = g->dev;
 	const char *s = NULL, *mv[META_MAX];
-	size_t bad, sl = 0, off = 0, mlen[META_MAX], mbytes = 0;
+	size_t bad_at, sl = 0, off = 0, mlen[META_MAX], mbytes = 0;
 	uint64_t idx = g->idx++;
 	int64_t sec = g->last_sec;
 	uint32_t nsec = g->last_nsec, i;
-	char *o;
+	char *o, why[256];
 	double x;
 	long nf;
 	int r;
 
 	(*g->n_in)++;
-	j.line = g->csv.line;
-	j.text = p;
-	j.tlen = n;
-	if (d != NULL) {
-		j.dev = d->name;
-		j.devlen = d->len;
-	}
+	/* not memset(): rep stos per row costs more than the rest of it */
+	j.rule = j.field = j.value = NULL;
+	j.vlen = 0;
+	j.limit = 0;
+	j.truncated = 0;
 	if (g->tsrc == T_RATE) {
 		if (when_step(g->base_sec, g->base_nsec, idx, g->rate_num,
 		    g->rate_den, &sec, &nsec) == -1)
@@ -544,10 +557,8 @@ row(struct ingest *g, char *p, size_t n)
 		sec = ts.tv_sec;
 		nsec = (uint32_t)ts.tv_nsec;
 	}
-	j.sec = sec;
-	j.nsec = nsec;
 
-	nf = csv_split(p, n, g->delim, g->f, g->ncol + 1, &bad);
+	nf = csv_split(p, n, g->delim, g->f, g->ncol + 1, &bad_at);
 	while (nf == -1) {
 		/* a quoted field goes on on the next line */
 		while ((r = csv_join(&g->csv, &p, &n)) == CSV_WAIT) {
@@ -558,33 +569,29 @@ row(struct ingest *g, char *p, size_t n)
 				break;
 			}
 		}
-		j.text = p;
-		j.tlen = n;
 		if (r == CSV_LONG) {
 			j.truncated = 1;
 			j.rule = "length";
-			ingest_reject(g, &j, "a quoted field runs over more "
-			    "than %zu bytes", g->max_line);
-			return;
+			snprintf(why, sizeof(why), "a quoted field runs over "
+			    "more than %zu bytes", g->max_line);
+			goto reject;
 		}
 		if (r != CSV_LINE)
 			break;
-		nf = csv_split(p, n, g->delim, g->f, g->ncol + 1, &bad);
+		nf = csv_split(p, n, g->delim, g->f, g->ncol + 1, &bad_at);
 	}
 	if (nf < 0) {
 		j.rule = "quote";
-		if (nf == -1)
-			ingest_reject(g, &j, "quote at byte %zu is not closed",
-			    bad + 1);
-		else
-			ingest_reject(g, &j, "text after a closing quote at "
-			    "byte %zu", bad + 1);
-		return;
+		snprintf(why, sizeof(why), nf == -1 ?
+		    "quote at byte %zu is not closed" :
+		    "text after a closing quote at byte %zu", bad_at + 1);
+		goto reject;
 	}
 	if ((uint32_t)nf != g->ncol) {
 		j.rule = "fields";
-		ingest_reject(g, &j, "%ld fields, expected %u", nf, g->ncol);
-		return;
+		snprintf(why, sizeof(why), "%ld fields, expected %u", nf,
+		    g->ncol);
+		goto reject;
 	}
 
 	if (g->tfield >= 0) {
@@ -595,13 +602,13 @@ row(struct ingest *g, char *p, size_t n)
 			j.field = g->cname[g->tfield];
 			j.value = s;
 			j.vlen = sl;
-			ingest_reject(g, &j, "column \"%s\": not a time%s",
-			    j.field, g->tz == NULL ? "" :
+			snprintf(why, sizeof(why), "column \"%s\": not a "
+			    "time%s", j.field, g->tz == NULL ? "" :
 			    " (or not in --tz's range)");
-			return;
+			sec = g->last_sec;
+			nsec = g->last_nsec;
+			goto reject;
 		}
-		j.sec = sec;
-		j.nsec = nsec;
 	}
 	if (sec < 0 || sec > TMPL_TIME_MAX) {
 		j.rule = "time";
@@ -610,38 +617,40 @@ row(struct ingest *g, char *p, size_t n)
 			j.value = s;
 			j.vlen = sl;
 		}
-		j.sec = j.nsec = 0;
-		ingest_reject(g, &j, "time outside 1970-01-01..2106-02-07");
-		return;
+		snprintf(why, sizeof(why), "time outside "
+		    "1970-01-01..2106-02-07");
+		sec = nsec = 0;
+		goto reject;
 	}
 
 	if (g->dfield >= 0) {
 		f = &g->f[g->dfield];
 		s = text(g, f, &off, &sl);
-		j.dev = NULL;
-		j.field = g->cname[g->dfield];
-		j.value = s;
-		j.vlen = sl;
-		j.rule = "device";
-		if ((d = devtab_find(&g->devs, s, sl)) != NULL)
-			;
-		else if (sl == 0) {
-			ingest_reject(g, &j, "empty device id");
-			return;
-		} else if (!utf8_valid(s, sl)) {
-			ingest_reject(g, &j, "device id is not UTF-8");
-			return;
-		} else if ((d = devtab_get(&g->devs, s, sl)) == NULL) {
-			if (errno != ENOSPC)
-				err(EX_OSERR, NULL);
-			j.limit = g->max_devices;
-			ingest_reject(g, &j, "more than %zu devices "
-			    "(--max-devices)", g->max_devices);
-			return;
+		if ((d = devtab_find(&g->devs, s, sl)) == NULL) {
+			j.rule = "device";
+			j.field = g->cname[g->dfield];
+			j.value = s;
+			j.vlen = sl;
+			if (sl == 0) {
+				snprintf(why, sizeof(why), "empty device id");
+				goto reject;
+			}
+			if (!utf8_valid(s, sl)) {
+				snprintf(why, sizeof(why), "device id is not "
+				    "UTF-8");
+				goto reject;
+			}
+			if ((d = devtab_get(&g->devs, s, sl)) == NULL) {
+				if (errno != ENOSPC)
+					err(EX_OSERR, NULL);
+				j.limit = g->max_devices;
+				snprintf(why, sizeof(why), "more than %zu "
+				    "devices (--max-devices)", g->max_devices);
+				goto reject;
+			}
+			j.rule = j.field = j.value = NULL;
+			j.vlen = 0;
 		}
-		j.dev = d->name;
-		j.devlen = d->len;
-		j.field = j.value = NULL;
 	}
 
 	for (i = 0; i < g->nmeta; i++) {
@@ -653,9 +662,9 @@ row(struct ingest *g, char *p, size_t n)
 			j.field = g->cname[g->mfield[i]];
 			j.value = mv[i];
 			j.vlen = mlen[i];
-			ingest_reject(g, &j, "column \"%s\" is not UTF-8",
+			snprintf(why, sizeof(why), "column \"%s\" is not UTF-8",
 			    j.field);
-			return;
+			goto reject;
 		}
 	}
 
@@ -663,12 +672,12 @@ row(struct ingest *g, char *p, size_t n)
 		ingest_drain(g);
 	if (g->ocap < tmpl_bound(&g->tmpl, d, mbytes)) {
 		j.rule = "length";
-		ingest_reject(g, &j, "frame would be larger than %u bytes",
-		    FRAME_MAX_DEFAULT);
-		return;
+		snprintf(why, sizeof(why), "frame would be larger than %u "
+		    "bytes", FRAME_MAX_DEFAULT);
+		goto reject;
 	}
 	o = tmpl_head(&g->tmpl, d, g->ob + g->olen, sec, nsec, d->seq,
-	    j.line);
+	    g->csv.line);
 	for (i = 0; i < g->nmeta; i++)
 		o = tmpl_meta(&g->tmpl, i, o, mv[i], mlen[i]);
 	o = tmpl_body(&g->tmpl, o);
@@ -682,13 +691,10 @@ row(struct ingest *g, char *p, size_t n)
 				j.field = g->cname[g->vfield[i]];
 				j.value = f->p;
 				j.vlen = f->n;
-				if (f->n == 0)
-					ingest_reject(g, &j, "column \"%s\" "
-					    "is empty", j.field);
-				else
-					ingest_reject(g, &j, "column \"%s\": "
-					    "not a number", j.field);
-				return;
+				snprintf(why, sizeof(why), f->n == 0 ?
+				    "column \"%s\" is empty" :
+				    "column \"%s\": not a number", j.field);
+				goto reject;
 			}
 		}
 		tmpl_set(&g->tmpl, o, i, x);
@@ -702,6 +708,10 @@ row(struct ingest *g, char *p, size_t n)
 		ingest_drain(g);
 	if (g->speed > 0)
 		pace(g, sec, nsec);
+	return;
+
+reject:
+	bad(g, &j, p, n, d, sec, nsec, why);
 }
 
 /* ---- a file ------------------------------------------------------------- */
