@@ -7,9 +7,7 @@
  * JSON reader (RFC 8259 plus Python's NaN and Infinity tokens) that packs
  * as it goes with msgpack-c's packer; an array's or map's count is known
  * only at its end, so its header is written into a 5-byte gap that is then
- * closed to the smallest form.  Both sides place the frame's time the same
- * way: the first element of the first element of the top array, or the
- * first element itself when that is not an array.
+ * closed to the smallest form.  Both place the frame's time alike.
  */
 #include <errno.h>
 #include <float.h>

@@ -94,6 +94,8 @@ for f, l in zip(fr, lines):
         w = j[1][k]
         assert (math.isnan(v) and math.isnan(w)) or w == v, (k, v, w)
 ' "$T/nab.mp" "$T/nab.jsonl"
+	else
+		fail "NAB frames: ingest wrote none"
 	fi
 fi
 finish
