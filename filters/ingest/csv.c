@@ -277,7 +277,8 @@ static long
 split_fast(const char *line, size_t n, int delim, struct csv_field *f,
     size_t max)
 {
-	uint64_t w, d = SWAR_ONES * (unsigned char)delim, q = SWAR_ONES * '"', m;
+	uint64_t w, m, q = SWAR_ONES * '"';
+	uint64_t d = SWAR_ONES * (unsigned char)delim;
 	size_t i, start = 0, nf = 0, e;
 
 	for (i = 0; i + 8 <= n; i += 8) {

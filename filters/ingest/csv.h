@@ -23,8 +23,8 @@ enum csv_status {
 	CSV_LINE = 1,		/* a line */
 	CSV_EOF = 0,		/* end of input */
 	CSV_ERR = -1,		/* read error: errno */
-	CSV_LONG = 2,		/* first bytes of a line longer than the buffer */
-	CSV_WAIT = 3		/* no input ready yet (pipes only): csv_wait() */
+	CSV_LONG = 2,	/* first bytes of a line longer than the buffer */
+	CSV_WAIT = 3	/* no input ready yet (pipes only): csv_wait() */
 };
 
 struct csv {

@@ -232,7 +232,7 @@ ingest_feed(struct ingest *g)
 				raw = NULL;
 				rawlen = 0;
 			}
-			/* the stream's error names the stream: once is enough */
+		/* the stream's error names the stream: once is enough */
 			why = stream_error(in);
 			nl = strlen(stream_name(in));
 			if (strncmp(why, stream_name(in), nl) == 0 &&

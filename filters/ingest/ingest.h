@@ -23,7 +23,7 @@
 
 #define PROG		"ingest"
 #define EX_STRICT	65	/* --strict: a row was rejected */
-#define OUT_CHUNK	(256u * 1024)	/* frames handed to the stream at once */
+#define OUT_CHUNK	(256u * 1024)	/* frames handed on at once */
 #define META_MAX	64	/* --meta columns */
 
 enum tsrc { T_AUTO, T_COLUMN, T_RATE, T_CLOCK };
