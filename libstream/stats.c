@@ -23,9 +23,22 @@ void
 stats_moments_init(struct stats_moments *m)
 {
 	m->n = 0;
-	m->shift = m->mean = m->m2 = 0;
+	m->shift = m->mean = m->m2 = m->sum = m->comp = 0;
 	m->min = INFINITY;
 	m->max = -INFINITY;
+}
+
+/* Neumaier's compensated s += y: the lost low part goes to *c. */
+static void
+ksum(double *s, double *c, double y)
+{
+	double t = *s + y;
+
+	if (fabs(*s) >= fabs(y))
+		*c += (*s - t) + y;
+	else
+		*c += (y - t) + *s;
+	*s = t;
 }
 
 void
@@ -40,6 +53,7 @@ stats_moments_add(struct stats_moments *m, double x)
 	d = y - m->mean;
 	m->mean += d / (double)m->n;
 	m->m2 += d * (y - m->mean);
+	ksum(&m->sum, &m->comp, x);
 	if (x < m->min)
 		m->min = x;
 	if (x > m->max)
@@ -64,6 +78,8 @@ stats_moments_merge(struct stats_moments *dst, const struct stats_moments *src)
 	d = mb - dst->mean;
 	dst->mean += d * (nb / n);
 	dst->m2 += src->m2 + d * d * (na * nb / n);
+	ksum(&dst->sum, &dst->comp, src->sum);
+	ksum(&dst->sum, &dst->comp, src->comp);
 	dst->n += src->n;
 	if (src->min < dst->min)
 		dst->min = src->min;
@@ -76,7 +92,7 @@ stats_mean(const struct stats_moments *m)
 {
 	if (m->n == 0)
 		return NAN;
-	return m->shift + m->mean;
+	return (m->sum + m->comp) / (double)m->n;
 }
 
 double

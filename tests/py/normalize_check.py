@@ -146,7 +146,7 @@ def check_fit(params, kind, data, method="zscore"):
         if mean != 0:
             worst["mean"] = max(worst.get("mean", 0),
                                 abs(e["mean"] - mean) / abs(mean))
-        if std != 0:
+        if not constant:
             worst["std"] = max(worst.get("std", 0),
                                abs(e["std"] - std) / std)
         if not rel_close(e["mean"], mean):
