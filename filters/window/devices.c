@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "enc.h"
 #include "window.h"
 
 const char *const xf_name[XF_COUNT] = {
@@ -47,6 +48,7 @@ struct dev {
 	char		*names;		/* owned: channel names, then keys */
 	const char	**keys;		/* owned: output names, in order */
 	unsigned	 nkeys;
+	struct fenc	 enc;		/* features frames, by template */
 	struct fwin	*w;
 
 	/* reorder buffer (lateness > 0) */
@@ -129,6 +131,7 @@ dev_free(struct dev **dp)
 	if (d == NULL)
 		return;
 	fwin_free(&d->w);
+	fenc_free(&d->enc);
 	free(d->heap);
 	free(d->hval);
 	free(d->hfree);
@@ -322,11 +325,134 @@ dev_new(struct run *run, const struct record *r, const char *id,
 	for (c = 0; c < n; c++)
 		d->nkeys += make_keys(cf, d, c, d->keys + d->nkeys, d->names,
 		    &off);
+	if (fenc_init(&d->enc, d->id, d->idlen, d->keys, d->nkeys) == -1)
+		err(EX_OSERR, NULL);
+	/* sums kept while sliding pay when a sample is in many windows;
+	 * with hops of a quarter window or more, passes at the end cost less */
 	d->w = fwin_new(n, need, cf->unit == U_COUNT && cf->size > 0 ?
-	    (size_t)cf->size : 1024, cf->max_samples);
+	    (size_t)cf->size : 1024, cf->max_samples, cf->type == W_SESSION ||
+	    cf->hop >= cf->size / 4);
 	if (d->w == NULL)
 		err(EX_OSERR, NULL);
 	return d;
+}
+
+/* A time as EventTime, or float seconds outside the years it holds. */
+static struct value
+time_value(int64_t t)
+{
+	int64_t sec = floordiv(t, NS);
+
+	if (sec < 0 || sec > 0xffffffffLL)
+		return val_f64((double)sec + (double)(t - sec * NS) * 1e-9);
+	return val_time(sec, (uint32_t)(t - sec * NS));
+}
+
+/* The features frame through a record and frame_encode(): for times the
+ * template does not take. */
+static int
+emit_record(struct run *run, struct dev *d, int64_t start, int64_t end,
+    int shrt, const double *vals)
+{
+	struct record *o = run->rec;
+	struct value v;
+	unsigned k;
+
+	record_clear(o);
+	record_set_time(o, floordiv(start, NS), (uint32_t)(start -
+	    floordiv(start, NS) * NS));
+	if (record_set_kind(o, KIND_FEATURES) == -1 ||
+	    record_set_dev(o, d->id, d->idlen) == -1 ||
+	    record_set_seq(o, d->seq) == -1)
+		err(EX_OSERR, NULL);
+	v = time_value(start);
+	if (record_meta_set(o, "start", &v) == -1)
+		err(EX_OSERR, NULL);
+	v = time_value(end);
+	if (record_meta_set(o, "end", &v) == -1)
+		err(EX_OSERR, NULL);
+	v = val_u64(d->w->len);
+	if (record_meta_set(o, "n", &v) == -1)
+		err(EX_OSERR, NULL);
+	v = val_bool(1);
+	if (shrt && record_meta_set(o, "short", &v) == -1)
+		err(EX_OSERR, NULL);
+	for (k = 0; k < d->nkeys; k++)
+		if (record_add_f64(o, d->keys[k], vals[k]) == -1)
+			err(EX_OSERR, NULL);
+	return stream_write(run->out, o);
+}
+
+/* Spectral features of channel c into vals at *k. */
+static void
+spectral(struct run *run, struct dev *d, unsigned c, double *vals,
+    unsigned *k)
+{
+	const struct conf *cf = run->cf;
+	struct fwin *w = d->w;
+	struct spec_conf sc;
+	struct spec_out so;
+	uint32_t x = d->xf[c];
+	unsigned i, l;
+	double fs;
+
+	if (run->scratch_len < w->len) {
+		free(run->scratch);
+		run->scratch_len = w->len;
+		if ((run->scratch = malloc(w->len * sizeof *run->scratch)) ==
+		    NULL)
+			err(EX_OSERR, NULL);
+	}
+	fwin_values(w, c, run->scratch);
+	fs = cf->rate;
+	if (fs <= 0.0) {
+		int64_t span = fwin_time(w, w->len - 1) - fwin_time(w, 0);
+
+		fs = span > 0 ? (double)(w->len - 1) * 1e9 / (double)span :
+		    NAN;
+	}
+	sc = *d->sc[c];
+	sc.want = 0;
+	if (x & ((1u << XF_DOM) | (1u << XF_CENTROID) | (1u << XF_ENTROPY) |
+	    (1u << XF_SKURT) | (1u << XF_SPOWER)))
+		sc.want |= SF_SPECTRUM;
+	if (x & (1u << XF_BANDS))
+		sc.want |= SF_BANDS;
+	if (x >> XF_ENVPOWER)
+		sc.want |= SF_ENVELOPE;
+	if (spec_compute(run->spec, &sc, run->scratch, w->len, fs, &so) == -1)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < XF_COUNT; i++) {
+		if (!(x & (1u << i)))
+			continue;
+		switch (i) {
+		case XF_DOM:
+			vals[(*k)++] = so.dom;
+			break;
+		case XF_CENTROID:
+			vals[(*k)++] = so.centroid;
+			break;
+		case XF_ENTROPY:
+			vals[(*k)++] = so.entropy;
+			break;
+		case XF_SKURT:
+			vals[(*k)++] = so.kurt;
+			break;
+		case XF_SPOWER:
+			vals[(*k)++] = so.power;
+			break;
+		case XF_BANDS:
+			for (l = 0; l < cf->sc.neq + cf->sc.nbands; l++)
+				vals[(*k)++] = so.band[l];
+			break;
+		case XF_ENVPOWER:
+			vals[(*k)++] = so.env_power;
+			break;
+		default:
+			vals[(*k)++] = so.share[i - XF_LINE0];
+			break;
+		}
+	}
 }
 
 /* The features frame of d's window as it is now: [start, end). */
@@ -334,13 +460,10 @@ static int
 emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 {
 	const struct conf *cf = run->cf;
-	struct record *o = run->rec;
 	struct fwin *w = d->w;
-	struct value v;
-	double tv[TF_COUNT], fs;
-	struct spec_out so;
-	unsigned c, i, l, k = 0;
-	int shrt = w->len < cf->min_n;
+	double tv[TF_COUNT], *vals;
+	unsigned c, i, k = 0;
+	int shrt = w->len < cf->min_n, rc;
 
 	if (w->len == 0)
 		return 0;
@@ -349,118 +472,38 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 		CNT(run, C_SHORT_DROPPED)++;
 		return 0;
 	}
-	record_clear(o);
-	record_set_time(o, floordiv(start, NS), (uint32_t)(start -
-	    floordiv(start, NS) * NS));
-	if (record_set_kind(o, KIND_FEATURES) == -1 ||
-	    record_set_dev(o, d->id, d->idlen) == -1 ||
-	    record_set_seq(o, d->seq) == -1)
-		err(EX_OSERR, NULL);
-	v = val_time(floordiv(start, NS), (uint32_t)(start -
-	    floordiv(start, NS) * NS));
-	if (record_meta_set(o, "start", &v) == -1)
-		err(EX_OSERR, NULL);
-	v = val_time(floordiv(end, NS), (uint32_t)(end - floordiv(end, NS) *
-	    NS));
-	if (record_meta_set(o, "end", &v) == -1)
-		err(EX_OSERR, NULL);
-	v = val_u64(w->len);
-	if (record_meta_set(o, "n", &v) == -1)
-		err(EX_OSERR, NULL);
-	if (shrt) {
-		v = val_bool(1);
-		if (record_meta_set(o, "short", &v) == -1)
+	if (run->nvals < d->nkeys) {
+		free(run->vals);
+		run->nvals = d->nkeys;
+		if ((run->vals = malloc(d->nkeys * sizeof *run->vals)) == NULL)
 			err(EX_OSERR, NULL);
 	}
+	vals = run->vals;
 	for (c = 0; c < d->nch; c++) {
 		if (d->tf[c] != 0) {
 			fwin_features(w, c, cf->excess, tv);
 			for (i = 0; i < TF_COUNT; i++)
-				if ((d->tf[c] & (1u << i)) &&
-				    record_add_f64(o, d->keys[k++], tv[i]) == -1)
-					err(EX_OSERR, NULL);
+				if (d->tf[c] & (1u << i))
+					vals[k++] = tv[i];
 		}
-		if (d->xf[c] == 0)
-			continue;
-		if (run->scratch_len < w->len) {
-			free(run->scratch);
-			run->scratch_len = w->len;
-			if ((run->scratch = malloc(w->len *
-			    sizeof *run->scratch)) == NULL)
-				err(EX_OSERR, NULL);
-		}
-		fwin_values(w, c, run->scratch);
-		fs = cf->rate;
-		if (fs <= 0.0) {
-			int64_t span = fwin_time(w, w->len - 1) -
-			    fwin_time(w, 0);
-
-			fs = span > 0 ? (double)(w->len - 1) * 1e9 /
-			    (double)span : NAN;
-		}
-		{
-			struct spec_conf sc = *d->sc[c];
-			uint32_t x = d->xf[c];
-
-			sc.want = 0;
-			if (x & ((1u << XF_DOM) | (1u << XF_CENTROID) |
-			    (1u << XF_ENTROPY) | (1u << XF_SKURT) |
-			    (1u << XF_SPOWER)))
-				sc.want |= SF_SPECTRUM;
-			if (x & (1u << XF_BANDS))
-				sc.want |= SF_BANDS;
-			if (x >> XF_ENVPOWER)
-				sc.want |= SF_ENVELOPE;
-			if (spec_compute(run->spec, &sc, run->scratch, w->len,
-			    fs, &so) == -1)
-				err(EX_OSERR, NULL);
-		}
-		for (i = 0; i < XF_COUNT; i++) {
-			double val[1];
-			unsigned nb;
-
-			if (!(d->xf[c] & (1u << i)))
-				continue;
-			switch (i) {
-			case XF_DOM:
-				val[0] = so.dom;
-				break;
-			case XF_CENTROID:
-				val[0] = so.centroid;
-				break;
-			case XF_ENTROPY:
-				val[0] = so.entropy;
-				break;
-			case XF_SKURT:
-				val[0] = so.kurt;
-				break;
-			case XF_SPOWER:
-				val[0] = so.power;
-				break;
-			case XF_BANDS:
-				nb = cf->sc.neq + cf->sc.nbands;
-				for (l = 0; l < nb; l++)
-					if (record_add_f64(o, d->keys[k++],
-					    so.band[l]) == -1)
-						err(EX_OSERR, NULL);
-				continue;
-			case XF_ENVPOWER:
-				val[0] = so.env_power;
-				break;
-			default:
-				val[0] = so.share[i - XF_LINE0];
-				break;
-			}
-			if (record_add_f64(o, d->keys[k++], val[0]) == -1)
-				err(EX_OSERR, NULL);
-		}
+		if (d->xf[c] != 0)
+			spectral(run, d, c, vals, &k);
 	}
+	buf_reset(&run->obuf);
+	rc = fenc_frame(&run->obuf, &d->enc, start, end, d->seq, w->len,
+	    shrt, vals);
+	if (rc == -1)
+		err(EX_OSERR, NULL);
+	if (rc == 0)
+		rc = stream_write_raw(run->out, run->obuf.p, run->obuf.len);
+	else
+		rc = emit_record(run, d, start, end, shrt, vals);
 	d->seq++;
 	if (shrt)
 		CNT(run, C_SHORT)++;
 	CNT(run, C_FEATURES)++;
 	CNT(run, C_OUT)++;
-	if (stream_write(run->out, o) == -1) {
+	if (rc == -1) {
 		run->failed = run->out;
 		return -1;
 	}

@@ -68,6 +68,7 @@ struct fwin {
 	int64_t		 t0;		/* time shift for the slope, ns */
 	struct ksum	 u, uu;		/* sum of u, u^2 */
 	unsigned	 nch, need;	/* need: union over channels */
+	int		 lazy;		/* no sums: features by passes */
 	uint64_t	 pops;		/* rows removed since the last recompute */
 	struct fchan	*ch;
 };
@@ -75,10 +76,13 @@ struct fwin {
 /*
  * Caller owns: free with fwin_free().  need[c] says what channel c keeps
  * (NEED_*); capmax bounds the rows held (>= 1); cap0 is the capacity to
- * start with.  NULL on ENOMEM.
+ * start with.  lazy: keep only the ring, and compute the features of a
+ * window by two passes over it when asked (cheaper when each sample is in
+ * few windows: tumbling, sessions, hops of a quarter window or more).
+ * NULL on ENOMEM.
  */
 struct fwin	*fwin_new(unsigned nch, const unsigned *need, size_t cap0,
-		     size_t capmax);
+		     size_t capmax, int lazy);
 void		 fwin_free(struct fwin **);	/* NULL-safe, nulls *wp */
 /*
  * Append a row: t ns, x[nch] (finite values; borrowed).  0, or -1 with

@@ -231,6 +231,8 @@ main(int argc, char *argv[])
 	record_free(&run.rec);
 	spec_free(&run.spec);
 	free(run.scratch);
+	free(run.vals);
+	buf_free(&run.obuf);
 	free(cf.fsel);
 	free(cf.brg);
 	free_held();

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "counters.h"
 #include "features.h"
 #include "record.h"
@@ -91,6 +92,9 @@ struct run {
 	struct spec	*spec;
 	double		*scratch;	/* one channel of a window */
 	size_t		 scratch_len;
+	double		*vals;		/* one frame's features */
+	size_t		 nvals;
+	struct buf	 obuf;		/* one frame, encoded */
 	struct stream	*failed;	/* the stream a write failed on */
 };
 

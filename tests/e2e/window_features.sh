@@ -4,7 +4,8 @@
 # (4 channels), NAB machine temperature (time windows on the clock, with the
 # file's backwards step rejected as late), NAB office temperature (gaps) --
 # and two hop-1 runs against a recompute from scratch: 108,000 CWRU samples
-# and 100,000 samples of 70 C with 0.01 C noise, drift and a step.
+# and 100,000 samples of 70 C with 0.01 C noise, drift and a step (the same
+# with hops of 200, where window sums by passes instead of sliding).
 # Tolerances (issue 4) are in window_check.py.
 . tests/lib.sh
 
@@ -115,5 +116,12 @@ if "$W" -q -s 600 -H 1 < "$T/temp.in" > "$T/temp.out"; then
 	    $CHK rolling "$T/temp.in" "$T/temp.out" 600
 else
 	fail "window hop 1 temperature"
+fi
+# hops of a third of the window: features by passes over the ring (lazy)
+if "$W" -q -s 600 -H 200 < "$T/temp.in" > "$T/temp3.out"; then
+	check "hop 200 of 600, 70 C +- 0.01 C: every window" \
+	    $CHK windows "$T/temp.in" "$T/temp3.out" --frames 498
+else
+	fail "window hop 200 temperature"
 fi
 finish

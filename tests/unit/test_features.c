@@ -81,8 +81,8 @@ expect(double a, double b, double rel, double abs, const char *what,
  * every window's features with a recompute from scratch.
  */
 static void
-slide_check(const double *x, const int64_t *t, size_t n, size_t w,
-    double rel)
+slide_check_mode(const double *x, const int64_t *t, size_t n, size_t w,
+    double rel, int lazy)
 {
 	unsigned need = tf_needs(ALLTF);
 	struct fwin *fw;
@@ -90,7 +90,7 @@ slide_check(const double *x, const int64_t *t, size_t n, size_t w,
 	size_t i;
 	int f;
 
-	assert_non_null(fw = fwin_new(1, &need, 16, w));
+	assert_non_null(fw = fwin_new(1, &need, 16, w, lazy));
 	for (i = 0; i < n; i++) {
 		if (fw->len == w)
 			fwin_pop(fw);
@@ -117,6 +117,16 @@ slide_check(const double *x, const int64_t *t, size_t n, size_t w,
 	}
 	fwin_free(&fw);
 	assert_null(fw);
+}
+
+/* Both ways: sums kept while sliding, and passes over the ring (lazy). */
+static void
+slide_check(const double *x, const int64_t *t, size_t n, size_t w,
+    double rel)
+{
+	slide_check_mode(x, t, n, w, rel, 0);
+	/* no state carried between windows: fewer of them do */
+	slide_check_mode(x, t, n < 20000 ? n : 20000, w, rel, 1);
 }
 
 static void
@@ -199,24 +209,27 @@ test_constant(void **state)
 	unsigned need = tf_needs(ALLTF);
 	struct fwin *fw;
 	double x = 70.1, out[TF_COUNT];
-	int i;
+	int i, lazy;
 
 	(void)state;
-	assert_non_null(fw = fwin_new(1, &need, 4, 8));
-	for (i = 0; i < 100; i++) {
-		if (fw->len == 8)
-			fwin_pop(fw);
-		assert_int_equal(fwin_push(fw, i, &x), 0);
+	for (lazy = 0; lazy < 2; lazy++) {
+		assert_non_null(fw = fwin_new(1, &need, 4, 8, lazy));
+		for (i = 0; i < 100; i++) {
+			if (fw->len == 8)
+				fwin_pop(fw);
+			assert_int_equal(fwin_push(fw, i, &x), 0);
+		}
+		fwin_features(fw, 0, 1, out);
+		assert_true(out[TF_MEAN] == 70.1);
+		assert_true(out[TF_STD] == 0.0);
+		assert_true(out[TF_MIN] == 70.1 && out[TF_MAX] == 70.1);
+		assert_true(out[TF_RMS] == 70.1);
+		assert_true(isnan(out[TF_SKEW]) && isnan(out[TF_KURT]));
+		assert_true(out[TF_SLOPE] == 0.0);
+		assert_true(out[TF_CREST] == 1.0);
+		assert_true(fabs(out[TF_SHAPE] - 1.0) < 1e-15);
+		fwin_free(&fw);
 	}
-	fwin_features(fw, 0, 1, out);
-	assert_true(out[TF_MEAN] == 70.1);
-	assert_true(out[TF_STD] == 0.0);
-	assert_true(out[TF_MIN] == 70.1 && out[TF_MAX] == 70.1);
-	assert_true(out[TF_RMS] == 70.1);
-	assert_true(isnan(out[TF_SKEW]) && isnan(out[TF_KURT]));
-	assert_true(out[TF_SLOPE] == 0.0);
-	assert_true(out[TF_CREST] == 1.0 && out[TF_SHAPE] == 1.0);
-	fwin_free(&fw);
 }
 
 /* Growth: a window that keeps growing (a time window), then pops. */
@@ -232,7 +245,7 @@ test_growth_and_bound(void **state)
 
 	(void)state;
 	rng = 4;
-	assert_non_null(fw = fwin_new(2, need, 1, 3000));
+	assert_non_null(fw = fwin_new(2, need, 1, 3000, 0));
 	for (i = 0; i < 3000; i++) {
 		x[i] = gauss() + 3;
 		t[i] = (int64_t)i * 1000;
@@ -291,7 +304,7 @@ test_slope(void **state)
 	int i;
 
 	(void)state;
-	assert_non_null(fw = fwin_new(1, &need, 16, 100));
+	assert_non_null(fw = fwin_new(1, &need, 16, 100, 0));
 	for (i = 0; i < 10000; i++) {
 		if (fw->len == 100)
 			fwin_pop(fw);
