@@ -112,6 +112,10 @@ dump "$T/broken.out" | sed "s|($P)|(PARAMS)|" > "$T/broken.json"
 check "broken input: the 12 frames before it written" cmp "$T/broken.json" "$D/mixed.out"
 check "broken input: accounting still printed and balanced" test "$(counts "$T/err")" = "12 7 5 0"
 
+# the accounting line on SIGUSR1, while running
+check "SIGUSR1: the accounting line while running, and again at exit" \
+	$PY tests/py/normalize_usr1.py "$BIN/normalize" "$P"
+
 # an output that cannot be written: status 74
 if [ -w /dev/full ]; then
 	$BIN/normalize -q -p "$P" < "$T/in.mp" > /dev/full 2> "$T/err"
