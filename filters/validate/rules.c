@@ -66,6 +66,13 @@ struct flatwin {
 
 /* A channel of one device. */
 struct slot {
+	/* what the hot path reads, in one place: the key (its first 16
+	 * bytes: longer keys are compared through def) and the rules */
+	uint32_t	 nlen;
+	uint8_t		 simple;	/* rule->simple */
+	char		 key[16];
+	const struct chanrule *rule;	/* NULL: unknown channel */
+	double		 lo, hi;	/* rule's range */
 	struct chandef	*def;
 	double		 last;		/* last accepted value */
 	int64_t		 last_t;	/* its time (ns) */
@@ -95,9 +102,7 @@ struct holdq {
 };
 
 struct device {
-	char		*name;
 	uint32_t	 nlen, hash;
-	struct device	*next;		/* hash chain */
 	int64_t		 last_t;	/* last accepted frame */
 	uint64_t	 last_line;	/* ... its source line, 0: unknown */
 	uint8_t		 has_last;
@@ -109,6 +114,13 @@ struct device {
 	uint32_t	 npend;		/* holes, all channels */
 	struct holdq	*q;
 	struct vcount	 c;
+	char		 name[];	/* nlen bytes and a NUL */
+};
+
+/* Devices are found by open addressing: hash and length in the table. */
+struct dent {
+	uint32_t	 hash, nlen;
+	struct device	*d;
 };
 
 /* Per body field: what take() does. */
@@ -149,7 +161,7 @@ struct vstate {
 	struct chandef		**req;		/* required channels */
 	uint32_t		 nreq;
 
-	struct device		**dtab;		/* devices, hashed */
+	struct dent		*dtab;		/* devices, hashed */
 	uint32_t		 dmask;
 	struct device		**devs;		/* in order of appearance */
 	uint64_t		 ndev;
@@ -170,6 +182,7 @@ struct vstate {
 	uint8_t			*shas;
 	uint32_t		 scap;
 	int			 gap;		/* a gap ends at this frame */
+	uint32_t		 line_hint;	/* meta "line" was there */
 	int64_t			 gapdt;
 
 	/* the verdict of a reject */
@@ -192,14 +205,72 @@ static int	 reject(struct vstate *, struct device *,
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint32_t
-fnv(const char *p, size_t n)
+/*
+ * Names (device ids, channel keys) are short and compared on every frame:
+ * compare and hash them 8 bytes at a time, inline, rather than through
+ * memcmp() and a byte loop.
+ */
+static inline uint64_t
+ld8(const char *p)
 {
-	uint32_t h = 2166136261u;
+	uint64_t x;
 
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint32_t
+ld4(const char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return x;
+}
+
+/* a[0..n) == b[0..n): whole words, the last one overlapping. */
+static inline int
+name_eq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (ld8(a + i) != ld8(b + i))
+				return 0;
+		return ld8(a + n - 8) == ld8(b + n - 8);
+	}
+	if (n >= 4)
+		return ld4(a) == ld4(b) && ld4(a + n - 4) == ld4(b + n - 4);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static inline uint32_t
+name_hash(const char *p, size_t n)
+{
+	const uint64_t k = 0xff51afd7ed558ccdULL;
+	uint64_t h = (n + 1) * 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			h = (h ^ ld8(p + i)) * k;
+		h = (h ^ ld8(p + n - 8)) * k;
+	} else if (n >= 4) {
+		h = (h ^ (ld4(p) | (uint64_t)ld4(p + n - 4) << 32)) * k;
+	} else {
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)p[i]) * k;
+	}
+	/* murmur3's finalizer: every input bit reaches the low bits, which
+	 * pick the bucket */
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 /*
@@ -292,12 +363,28 @@ fmt_time(char *buf, size_t size, int64_t ns)
 	return buf;
 }
 
+/*
+ * The source line in meta, 0 if none.  *hint is where "line" was last time:
+ * a stream keeps its meta layout, so this is one comparison per frame.
+ */
 static uint64_t
-meta_line(const struct record *r)
+meta_line(const struct record *r, uint32_t *hint)
 {
-	const struct value *v;
+	const struct value *v = NULL;
+	uint32_t i;
 
-	if ((v = record_meta_get(r, "line")) == NULL)
+	if (*hint < r->nmeta && r->meta[*hint].klen == 4 &&
+	    name_eq(r->meta[*hint].key, "line", 4))
+		v = &r->meta[*hint].v;
+	else
+		for (i = 0; i < r->nmeta; i++)
+			if (r->meta[i].klen == 4 &&
+			    name_eq(r->meta[i].key, "line", 4)) {
+				v = &r->meta[i].v;
+				*hint = i;
+				break;
+			}
+	if (v == NULL)
 		return 0;
 	if (v->type == VAL_INT && v->i > 0)
 		return (uint64_t)v->i;
@@ -312,11 +399,11 @@ static struct chandef *
 intern(struct vstate *vs, const char *name, uint32_t nlen)
 {
 	struct chandef *c, **tab;
-	uint32_t h = fnv(name, nlen), i, m;
+	uint32_t h = name_hash(name, nlen), i, m;
 
 	for (c = vs->ctab[h & vs->cmask]; c != NULL; c = c->next)
 		if (c->hash == h && c->nlen == nlen &&
-		    memcmp(c->name, name, nlen) == 0)
+		    name_eq(c->name, name, nlen))
 			return c;
 	if (vs->ncdef + 1 > (vs->cmask + 1) / 2) {	/* rehash */
 		m = vs->cmask * 2 + 1;
@@ -355,48 +442,55 @@ intern(struct vstate *vs, const char *name, uint32_t nlen)
 static struct device *
 device_get(struct vstate *vs, const char *name, uint32_t nlen)
 {
-	struct device *d, **tab;
-	uint32_t h, i;
-	uint64_t m;
+	struct device *d, **devs;
+	struct dent *e, *tab;
+	uint32_t h, i, j, m;
 
 	d = vs->lastdev;
-	if (d != NULL && d->nlen == nlen && memcmp(d->name, name, nlen) == 0)
+	if (d != NULL && d->nlen == nlen && name_eq(d->name, name, nlen))
 		return d;
-	h = fnv(name, nlen);
-	for (d = vs->dtab[h & vs->dmask]; d != NULL; d = d->next)
-		if (d->hash == h && d->nlen == nlen &&
-		    memcmp(d->name, name, nlen) == 0)
-			return vs->lastdev = d;
-	if (vs->ndev + 1 > ((uint64_t)vs->dmask + 1) / 2) {
-		m = (uint64_t)vs->dmask * 2 + 1;
-		if (m > UINT32_MAX || (tab = calloc(m + 1, sizeof(*tab))) ==
-		    NULL)
+	h = name_hash(name, nlen);
+	for (i = h & vs->dmask;; i = (i + 1) & vs->dmask) {
+		e = &vs->dtab[i];
+		if (e->d == NULL)
+			break;
+		if (e->hash == h && e->nlen == nlen &&
+		    name_eq(e->d->name, name, nlen))
+			return vs->lastdev = e->d;
+	}
+	if (vs->ndev + 1 > ((uint64_t)vs->dmask + 1) / 2) {	/* rehash */
+		if (vs->dmask >= UINT32_MAX / 4)
 			return NULL;
-		for (i = 0; i < vs->ndev; i++) {
-			d = vs->devs[i];
-			d->next = tab[d->hash & m];
-			tab[d->hash & m] = d;
+		m = vs->dmask * 2 + 1;
+		if ((tab = calloc((size_t)m + 1, sizeof(*tab))) == NULL)
+			return NULL;
+		for (j = 0; j < vs->ndev; j++) {
+			d = vs->devs[j];
+			for (i = d->hash & m; tab[i].d != NULL; i = (i + 1) & m)
+				;
+			tab[i].hash = d->hash;
+			tab[i].nlen = d->nlen;
+			tab[i].d = d;
 		}
 		free(vs->dtab);
 		vs->dtab = tab;
-		vs->dmask = (uint32_t)m;
-		if ((tab = realloc(vs->devs, (m + 1) / 2 * sizeof(*tab))) ==
-		    NULL)
+		vs->dmask = m;
+		if ((devs = realloc(vs->devs, ((size_t)m + 1) / 2 *
+		    sizeof(*devs))) == NULL)
 			return NULL;
-		vs->devs = tab;
+		vs->devs = devs;
+		for (i = h & m; tab[i].d != NULL; i = (i + 1) & m)
+			;
+		e = &tab[i];
 	}
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = calloc(1, sizeof(*d) + nlen + 1)) == NULL)
 		return NULL;
-	if ((d->name = malloc(nlen + 1)) == NULL) {
-		free(d);
-		return NULL;
-	}
 	memcpy(d->name, name, nlen);
-	d->name[nlen] = '\0';
 	d->nlen = nlen;
 	d->hash = h;
-	d->next = vs->dtab[h & vs->dmask];
-	vs->dtab[h & vs->dmask] = d;
+	e->hash = h;
+	e->nlen = nlen;
+	e->d = d;
 	vs->devs[vs->ndev++] = d;
 	return vs->lastdev = d;
 }
@@ -424,6 +518,14 @@ slot_add(struct vstate *vs, struct device *d, struct chandef *def)
 	s = &d->slot[d->nslot];
 	memset(s, 0, sizeof(*s));
 	s->def = def;
+	s->nlen = def->nlen;
+	memcpy(s->key, def->name, def->nlen < sizeof(s->key) ? def->nlen :
+	    sizeof(s->key));
+	if ((s->rule = def->rule) != NULL) {
+		s->simple = def->rule->simple;
+		s->lo = def->rule->lo;
+		s->hi = def->rule->hi;
+	}
 	if (def->rule != NULL && def->rule->on[RULE_FLAT].act != ACT_NONE) {
 		n = def->rule->flatn;
 		if ((s->win = calloc(1, sizeof(*s->win) + n *
@@ -448,9 +550,10 @@ slot_at(struct vstate *vs, struct device *d, uint32_t i, const struct field *f)
 	int k;
 
 	if (i < d->nlay) {
-		def = d->slot[d->lay[i]].def;
-		if (def->nlen == f->klen && memcmp(def->name, f->key,
-		    f->klen) == 0)
+		const struct slot *s = &d->slot[d->lay[i]];
+
+		if (s->nlen == f->klen && name_eq(f->klen <= sizeof(s->key) ?
+		    s->key : s->def->name, f->key, f->klen))
 			return (int)d->lay[i];
 	}
 	if ((def = intern(vs, f->key, f->klen)) == NULL)
@@ -776,7 +879,6 @@ vstate_free(struct vstate **vp)
 		}
 		free(d->slot);
 		free(d->lay);
-		free(d->name);
 		free(d);
 	}
 	for (j = 0; j < vs->ncdef; j++) {
@@ -822,7 +924,7 @@ vstate_frame(struct vstate *vs, struct record *r)
 		return take(vs, d, r, t);
 	case V_REJECT:
 		if (count(vs, vs->vdef, vs->vrule, OUT_REJECTED, 1,
-		    meta_line(r)) == -1)
+		    meta_line(r, &vs->line_hint)) == -1)
 			return -1;
 		return reject(vs, d, r);
 	case V_DROP:
@@ -923,8 +1025,11 @@ vstate_device_bytes(const struct vstate *vs)
 
 	for (i = 0; i < vs->ndev; i++) {
 		d = vs->devs[i];
+		/* the struct with its name, its slots and layout, two table
+		 * entries (load under 1/2) and its place in devs */
 		n += sizeof(*d) + d->nlen + 1 + d->slotcap * sizeof(*d->slot) +
-		    d->laycap * sizeof(*d->lay) + 2 * sizeof(void *);
+		    d->laycap * sizeof(*d->lay) + 2 * sizeof(struct dent) +
+		    sizeof(void *);
 		for (j = 0; j < d->nslot; j++)
 			if (d->slot[j].win != NULL)
 				n += sizeof(struct flatwin) +
@@ -1013,6 +1118,10 @@ vstate_report(const struct vstate *vs, FILE *f, const char *prog)
 	    (unsigned long long)vs->c.events,
 	    (unsigned long long)vs->held);
 	report_rules(vs, f, prog, 0);
+	if (vs->ndev > 0)
+		fprintf(f, "%s: devices=%llu state-bytes=%zu per-device=%zu\n",
+		    prog, (unsigned long long)vs->ndev, vstate_device_bytes(vs),
+		    vstate_device_bytes(vs) / vs->ndev);
 	for (i = 0; i < vs->ndev; i++) {
 		d = vs->devs[i];
 		fprintf(f, "%s:", prog);
@@ -1316,7 +1425,8 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	}
 
 	/* channels */
-	if (grow(&vs->fop, &vs->fopcap, r->nbody, sizeof(*vs->fop)) == -1)
+	if (r->nbody > vs->fopcap &&
+	    grow(&vs->fop, &vs->fopcap, r->nbody, sizeof(*vs->fop)) == -1)
 		return V_ERROR;
 	for (i = 0; i < r->nbody; i++) {
 		f = &r->body[i];
@@ -1330,10 +1440,10 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 		def = sl->def;
 		if (sl->seen != d->nframe) {
 			sl->seen = d->nframe;
-			if (def->rule != NULL && def->rule->required)
+			if (sl->rule != NULL && sl->rule->required)
 				nreq++;
 		}
-		if ((c = def->rule) == NULL) {
+		if ((c = sl->rule) == NULL) {
 			act = s->on[RULE_UNKNOWN].act;
 			if (act == ACT_DROP) {
 				o->op = OP_DEL;
@@ -1356,7 +1466,9 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 				return v;
 			continue;
 		}
-		if (value_f64(&f->v, &x) == -1) {
+		if (f->v.type == VAL_F64)	/* the usual case, inline */
+			x = f->v.f;
+		else if (value_f64(&f->v, &x) == -1) {
 			act = c->on[RULE_TYPE].act;
 			if (act == ACT_NONE)
 				act = ACT_REJECT;	/* a number it is */
@@ -1370,6 +1482,12 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 				    "is not a number", def->name);
 			if (v != V_ACCEPT)
 				return v;
+			continue;
+		}
+		if (sl->simple && isfinite(x) && x >= sl->lo && x <= sl->hi) {
+			o->update = 1;		/* good: the fast path */
+			o->x = x;
+			o->run = sl->has_last && x == sl->last ? sl->run + 1 : 1;
 			continue;
 		}
 		if ((v = check_number(vs, o, sl, c, x, t)) != V_ACCEPT)
@@ -1573,6 +1691,39 @@ hits_text(struct vstate *vs, const struct value *old, int fixed)
 	}
 }
 
+/*
+ * The frame is accepted: its values become the channels' state (good
+ * values end the holes waiting for them first), its time the device's.
+ */
+static inline __attribute__((always_inline)) void
+commit(struct vstate *vs, struct device *d, const struct record *r,
+    uint32_t nb, int64_t t)
+{
+	struct fop *o;
+	struct slot *sl;
+	uint32_t i;
+
+	for (i = 0; i < nb; i++) {
+		o = &vs->fop[i];
+		if (!o->update)
+			continue;
+		sl = &d->slot[o->slot];
+		if (sl->npend > 0)
+			q_resolve(d, o->slot, o->x, t);
+		sl->last = o->x;
+		sl->last_t = t;
+		sl->has_last = 1;
+		sl->run = o->run;
+		if (sl->win != NULL)
+			flat_commit(sl->win, sl->def->rule->flatn, o);
+	}
+	d->last_t = t;
+	d->last_line = meta_line(r, &vs->line_hint);
+	d->has_last = 1;
+	if (d->npend > 0)
+		q_age(d);
+}
+
 static int
 take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 {
@@ -1584,7 +1735,17 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	size_t flen, off;
 	uint32_t i, nholes = 0, ndel = 0, k;
 	int mark[2] = { 0, 0 }, nb;
-	uint64_t line;
+
+	/* the usual case: no rule broke, nothing to edit or add */
+	nb = (int)r->nbody;
+	if (vs->nhit == 0 && vs->nadd == 0 && !vs->gap) {
+		commit(vs, d, r, (uint32_t)nb, t);
+		if (d->q == NULL || d->q->n == 0)
+			return emit(vs, d, EMIT_OUT, r);
+		if (q_push(vs, d, r, EMIT_OUT) == NULL)
+			return -1;
+		return q_flush(vs, d);
+	}
 
 	/* count what the rules did, now that it happens */
 	for (i = 0; i < vs->nhit; i++) {
@@ -1596,7 +1757,6 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	}
 
 	/* values this frame brings, for gap fills */
-	nb = (int)r->nbody;
 	if (vs->gap && s->on[RULE_GAP].act == ACT_FILL) {
 		if (d->nslot > 0)
 			memset(vs->shas, 0, d->nslot);
@@ -1659,27 +1819,7 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 			return -1;
 	}
 
-	/* commit: channels (good values end holes first), then device */
-	for (i = 0; i < (uint32_t)nb; i++) {
-		o = &vs->fop[i];
-		if (!o->update)
-			continue;
-		sl = &d->slot[o->slot];
-		if (sl->npend > 0)
-			q_resolve(d, o->slot, o->x, t);
-		sl->last = o->x;
-		sl->last_t = t;
-		sl->has_last = 1;
-		sl->run = o->run;
-		if (sl->win != NULL)
-			flat_commit(sl->win, sl->def->rule->flatn, o);
-	}
-	line = meta_line(r);
-	d->last_t = t;
-	d->last_line = line;
-	d->has_last = 1;
-	if (d->npend > 0)
-		q_age(d);
+	commit(vs, d, r, (uint32_t)nb, t);
 
 	/* unknown channels go; holes are counted past them */
 	if (ndel > 0)

@@ -689,6 +689,11 @@ finish(struct parser *p)
 
 		if (c->type == TYPE_STRING)
 			continue;
+		c->simple = c->type == TYPE_NUMBER &&
+		    c->on[RULE_STEP].act == ACT_NONE &&
+		    c->on[RULE_SLOPE].act == ACT_NONE &&
+		    c->on[RULE_STUCK].act == ACT_NONE &&
+		    c->on[RULE_FLAT].act == ACT_NONE;
 		/* NaN and Inf never pass unless the schema says so */
 		if (c->on[RULE_NAN].act == ACT_NONE)
 			c->on[RULE_NAN].act = ACT_REJECT;

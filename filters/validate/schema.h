@@ -57,6 +57,8 @@ struct chanrule {
 	uint32_t	 flatn;		/* variance over flatn readings */
 	double		 flatvar;	/* ... under this floor */
 	struct action	 on[RULE_COUNT];	/* channel rules only */
+	uint8_t		 simple;	/* no rule but range, nan, inf:
+					   a finite value in range passes */
 };
 
 struct schema {
