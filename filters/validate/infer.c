@@ -1,15 +1,10 @@
 /*
- * infer -- validate --infer-schema: a starting schema from known-good data.
- *
- * Nobody writes the rules for 24 channels from nothing, so this reads a
- * stream that is known to be good and writes what it saw, as rules and as
- * comments beside them: channels and how often they came, type, range
- * (widened by --margin), largest step and longest run of one value per
- * device, and the sample interval (median over every device, by the stats
- * module's quantile sketch) with the tolerance that covers 98% of the
- * intervals.  Values are written rounded outward, so that every value seen
- * passes the schema it produces; a channel never negative in the data gets
- * no negative lower bound.
+ * infer -- validate --infer-schema: a starting schema from known-good data,
+ * since nobody writes rules for 24 channels from nothing.  It writes what it
+ * saw as rules and as comments beside them: channels, type, range widened
+ * by --margin (rounded outward; never negative for a channel that never
+ * was), largest step and longest run per device, and the median interval
+ * (the stats module's sketch) with the tolerance covering 98% of them.
  */
 #include <err.h>
 #include <errno.h>

@@ -1,13 +1,10 @@
 /*
- * validate -- check sample frames against a schema; reject, drop, clamp,
- * fill or flag what breaks it, and report gaps.
- *
- * Frames in (stdin or -i URI), frames out (stdout or -o URI), reject frames
- * to the dead-letter stream named by --reject (without it they are counted
- * and summed up on stderr).  The schema (docs/schema.md) is a text file a
- * person writes, or a starting one that --infer-schema writes from a stream
- * of known-good data.  Every frame is accounted for: at exit, and on
- * SIGUSR1, stderr gets in = out + rejected + dropped per rule and device.
+ * validate -- check sample frames against a schema (docs/schema.md);
+ * reject, drop, clamp, fill or flag what breaks it, and report gaps.
+ * Frames in (-i), frames out (-o), reject frames to --reject (without it,
+ * counted and summed up on stderr).  --infer-schema writes a starting
+ * schema from known-good data.  Every frame is accounted for: at exit and
+ * on SIGUSR1, in = out + rejected + dropped per rule and per device.
  */
 #include <err.h>
 #include <errno.h>

@@ -1,18 +1,11 @@
 /*
  * rules -- apply a schema to frames, keeping a little state per device.
- *
- * Each frame is judged in two steps.  check() reads the frame and the
- * device's state and decides, changing nothing: the first rule whose action
- * is reject or drop settles the frame's fate; other broken rules are noted
- * (flag, clamp, fill, removal of an unknown channel) with the value each
- * channel will have.  Only a frame that is accepted then changes anything:
- * take() edits the frame, emits gap events or added frames, commits the
- * channel state, and sends the frame on -- or holds it while a value waits
- * for the next good one (fill linear).  So a rejected frame never moves the
- * state: time order, steps and runs are judged against accepted frames only.
- *
- * Lookups are O(1) on a steady stream: the last device is cached, and each
- * device remembers which channel slot sat at each body position last time.
+ * check() judges a frame against the device's last accepted frame and its
+ * channels' state, changing nothing: the first reject or drop settles it,
+ * other broken rules are noted.  Only an accepted frame changes anything:
+ * take() edits it, emits gap events or added frames, commits the state and
+ * sends it on, or holds it while a value waits for a linear fill.  Lookups
+ * are O(1) on a steady stream: each device remembers its body layout.
  */
 #include <errno.h>
 #include <math.h>
@@ -1662,17 +1655,22 @@ gap_fill(struct vstate *vs, struct device *d, const struct record *r,
 	return count(vs, NULL, RULE_GAP, OUT_FILLED, k, 0);
 }
 
-/* Append "rule[:channel]" entries of hits matching want to vs->text. */
-static void
+/*
+ * Append to vs->text the marks already in old (a meta string, may be NULL)
+ * and "rule[:channel]" for each hit that flagged (fixed == 0) or changed
+ * (fixed == 1) the frame, comma-separated.  0, or -1 on ENOMEM.
+ */
+static int
 hits_text(struct vstate *vs, const struct value *old, int fixed)
 {
+	struct buf *b = &vs->text;
 	struct hit *h;
 	const char *rn;
 	uint32_t i;
-	int first = 1;
+	int first = 1, rc = 0;
 
 	if (old != NULL && old->type == VAL_STR && old->len > 0) {
-		buf_append(&vs->text, old->p, old->len);
+		rc |= buf_append(b, old->p, old->len);
 		first = 0;
 	}
 	for (i = 0; i < vs->nhit; i++) {
@@ -1680,15 +1678,16 @@ hits_text(struct vstate *vs, const struct value *old, int fixed)
 		if ((h->out == OUT_FLAGGED) == fixed || h->out == OUT_EVENTS)
 			continue;
 		if (!first)
-			buf_putc(&vs->text, ',');
+			rc |= buf_putc(b, ',');
 		first = 0;
 		rn = rule_name(h->rule);
-		buf_append(&vs->text, rn, strlen(rn));
+		rc |= buf_append(b, rn, strlen(rn));
 		if (h->def != NULL) {
-			buf_putc(&vs->text, ':');
-			buf_append(&vs->text, h->def->name, h->def->nlen);
+			rc |= buf_putc(b, ':');
+			rc |= buf_append(b, h->def->name, h->def->nlen);
 		}
 	}
+	return rc == 0 ? 0 : -1;
 }
 
 /*
@@ -1789,10 +1788,12 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	}
 	if (mark[0] || mark[1]) {
 		buf_reset(&vs->text);
-		hits_text(vs, mark[0] ? record_meta_get(r, "flags") : NULL, 0);
+		if (hits_text(vs, mark[0] ? record_meta_get(r, "flags") : NULL,
+		    0) == -1)
+			return -1;
 		flen = vs->text.len;
-		hits_text(vs, mark[1] ? record_meta_get(r, "fixed") : NULL, 1);
-		if (buf_putc(&vs->text, '\0') == -1)
+		if (hits_text(vs, mark[1] ? record_meta_get(r, "fixed") : NULL,
+		    1) == -1 || buf_putc(&vs->text, '\0') == -1)
 			return -1;
 		if (mark[0]) {
 			v = val_str(vs->text.p, flen);

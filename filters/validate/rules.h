@@ -1,20 +1,10 @@
 /*
  * rules -- apply a schema to a stream of frames, device by device.
- *
- * vstate_frame() judges one frame against the last frame accepted from its
- * device and the channel state kept for that device (last value, run of
- * equal values, a window for the variance floor), then hands every frame
- * that leaves -- the sample itself, gap events, frames added by a gap fill,
- * reject frames -- to an emit callback, in stream order per device.  A frame
- * with a value that waits for a linear fill is held (copied) until the next
- * good value of its channel arrives or the lookahead bound runs out; frames
- * of that device that arrive meanwhile wait behind it.
- *
- * Accounting (docs/schema.md "Accounting"): every frame read is counted in;
- * the emit wrapper counts out, rejected, filled (frames added) and events
- * when the callback has taken the frame, and drops are counted where they
- * are decided.  So in = out + rejected + dropped + held, held being 0 after
- * vstate_finish().
+ * vstate_frame() judges a frame and hands everything that leaves (the
+ * sample, gap events, added frames, reject frames) to an emit callback, in
+ * order per device.  Counting: in where frames arrive, out/rejected/filled/
+ * events where the callback took them, dropped where decided; so in = out
+ * + rejected + dropped + held, held being 0 after vstate_finish().
  */
 #ifndef VALIDATE_RULES_H
 #define VALIDATE_RULES_H
