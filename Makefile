@@ -39,7 +39,7 @@ LIBOBJ_$(1)	 = $$(LIBSRC:%.c=build/$(1)/%.o)
 BINS_$(1)	 = $$(FILTERS:%=$(3)/%)
 UNITS_$(1)	 = $$(UNITSRC:tests/unit/%.c=build/$(1)/tests/%)
 
-build/$(1)/%.o: %.c $$(wildcard libstream/*.h) | build/$(1)/.dir
+build/$(1)/%.o: %.c $$(wildcard libstream/*.h filters/*/*.h) | build/$(1)/.dir
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(STD) $$(OPT) $$(WARN) $(2) -Ilibstream $$(PKGCFLAGS) $$(CPPFLAGS) $$(CFLAGS) -c -o $$@ $$<
 
@@ -49,7 +49,7 @@ $$(LIBA_$(1)): $$(LIBOBJ_$(1))
 
 # a unit test: the test file plus the filter sources it names in a
 # "// link: filters/x/y.c ..." line
-build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h) | build/$(1)/.dir
+build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h filters/*/*.[ch]) | build/$(1)/.dir
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(STD) $$(OPT) $$(WARN) -Wno-missing-prototypes $(2) -Ilibstream -Ifilters $$(PKGCFLAGS) $$(CPPFLAGS) $$(CFLAGS) \
 		-o $$@ $$< $$(shell sed -n 's|^// link: ||p' $$<) $$(LIBA_$(1)) \
@@ -59,7 +59,7 @@ $(1): $$(LIBA_$(1)) $$(BINS_$(1)) $$(UNITS_$(1))
 endef
 
 # $(1) variant, $(2) extra CFLAGS, $(3) bin dir, $(4) filter: every .c in its folder
-define filter
+define program
 $(3)/$(4): $$(patsubst %.c,build/$(1)/%.o,$$(wildcard filters/$(4)/*.c)) $$(LIBA_$(1)) | $(3)/.dir
 	$$(CC) $(2) -Wl,--as-needed -o $$@ $$(filter %.o,$$^) $$(LIBA_$(1)) \
 		$$(shell $$(PKG) --libs $$(BASEPKG) $$(PKGS_$(4))) -lm $$(LDFLAGS)
@@ -67,8 +67,8 @@ endef
 
 $(eval $(call variant,rel,,bin))
 $(eval $(call variant,san,$(SANFL),build/san/bin))
-$(foreach f,$(FILTERS),$(eval $(call filter,rel,,bin,$(f))))
-$(foreach f,$(FILTERS),$(eval $(call filter,san,$(SANFL),build/san/bin,$(f))))
+$(foreach f,$(FILTERS),$(eval $(call program,rel,,bin,$(f))))
+$(foreach f,$(FILTERS),$(eval $(call program,san,$(SANFL),build/san/bin,$(f))))
 
 %/.dir:
 	@mkdir -p $(dir $@) && touch $@
@@ -78,13 +78,13 @@ deps:
 	@sh .ci/deps
 
 test: deps
-	@$(MAKE) --no-print-directory rel san bench-bins
+	@$(MAKE) --no-print-directory -j2 rel san bench-bins
 	@sh tests/run.sh
 
 check: test
 
 BENCHBINS := $(BENCHSRC:bench/%.c=build/rel/bench/%)
-build/rel/bench/%: bench/%.c $(LIBA_rel) | build/rel/.dir
+build/rel/bench/%: bench/%.c $(LIBA_rel) $(wildcard libstream/*.h filters/*/*.[ch]) | build/rel/.dir
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -g $(WARN) -Wno-missing-prototypes -Ilibstream -Ifilters $(PKGCFLAGS) $(CPPFLAGS) $(CFLAGS) \
 		-o $@ $< $(shell sed -n 's|^// link: ||p' $<) $(LIBA_rel) \

@@ -495,39 +495,49 @@ stream_read(struct stream *s, struct record **rp)
 
 /* ---- writing ------------------------------------------------------------- */
 
-int
-stream_flush(struct stream *s)
+/* Send p[0..n) as one message or write() it all; *done: bytes gone. */
+static int
+send_bytes(struct stream *s, const char *p, size_t n, size_t *done)
 {
-	ssize_t n;
-	size_t off = 0;
+	ssize_t w;
 
-	if (!s->writer || s->out.len == 0)
-		return 0;
+	*done = 0;
 	if (s->type == S_ZMQ) {
-		while (zmq_send(s->sock, s->out.p, s->out.len, 0) == -1) {
+		while (zmq_send(s->sock, p, n, 0) == -1) {
 			if (errno == EINTR)
 				continue;
 			seterr(s, "%s: send: %s", s->uri, zmq_strerror(errno));
 			return -1;
 		}
-		s->bytes += s->out.len;
-		buf_reset(&s->out);
+		*done = n;
+		s->bytes += n;
 		return 0;
 	}
-	while (off < s->out.len) {
-		n = write(s->fd, s->out.p + off, s->out.len - off);
-		if (n == -1) {
+	while (*done < n) {
+		w = write(s->fd, p + *done, n - *done);
+		if (w == -1) {
 			if (errno == EINTR)
 				continue;
 			seterr(s, "%s: write: %s", s->uri, strerror(errno));
-			buf_consume(&s->out, off);
 			return -1;
 		}
-		off += (size_t)n;
+		*done += (size_t)w;
+		s->bytes += (uint64_t)w;
 	}
-	s->bytes += s->out.len;
-	buf_reset(&s->out);
 	return 0;
+}
+
+int
+stream_flush(struct stream *s)
+{
+	size_t done;
+	int ret;
+
+	if (!s->writer || s->out.len == 0)
+		return 0;
+	ret = send_bytes(s, s->out.p, s->out.len, &done);
+	buf_consume(&s->out, done);
+	return ret;
 }
 
 int
@@ -607,6 +617,37 @@ stream_write_raw(struct stream *s, const void *p, size_t n)
 		return -1;
 	}
 	s->frames += count;
+	if (s->out.len >= OUT_FLUSH)
+		return stream_flush(s);
+	return 0;
+}
+
+int
+stream_write_frames(struct stream *s, const void *p, size_t n,
+    uint64_t nframes)
+{
+	size_t done;
+
+	if (!s->writer) {
+		seterr(s, "%s: not open for writing", s->uri);
+		errno = EBADF;
+		return -1;
+	}
+	s->frames += nframes;
+	if (s->out.len == 0 && n >= OUT_FLUSH) {
+		/* the caller's bytes go out as they are, no copy */
+		if (send_bytes(s, p, n, &done) == -1) {
+			if (buf_append(&s->out, (const char *)p + done,
+			    n - done) == -1)
+				seterr(s, "%s: out of memory", s->uri);
+			return -1;
+		}
+		return 0;
+	}
+	if (buf_append(&s->out, p, n) == -1) {
+		seterr(s, "%s: out of memory", s->uri);
+		return -1;
+	}
 	if (s->out.len >= OUT_FLUSH)
 		return stream_flush(s);
 	return 0;

@@ -53,8 +53,16 @@ const char	*stream_open_error(void);
 int		 stream_read(struct stream *, struct record **rp);
 /* Encode r (borrowed) and queue it.  0, or -1 (stream_error()). */
 int		 stream_write(struct stream *, const struct record *r);
-/* Queue n bytes that are one or more whole frames, already encoded. */
+/* Queue n bytes that are one or more whole frames, already encoded; they
+ * are checked with frame_scan() first (a bad chunk is refused whole). */
 int		 stream_write_raw(struct stream *, const void *p, size_t n);
+/*
+ * The same for a producer whose encoder is tested to emit whole frames
+ * (ingest's template): no check; nframes is what the caller counts.  A large
+ * chunk is written straight from p when nothing is queued before it.
+ */
+int		 stream_write_frames(struct stream *, const void *p, size_t n,
+		     uint64_t nframes);
 int		 stream_flush(struct stream *);
 /* Flush every open writer of this process. 0, or -1 if any failed. */
 int		 stream_flush_all(void);

@@ -169,6 +169,41 @@ test_max_frame(void **state)
 	r = NULL;
 }
 
+/* Pre-encoded frames: small chunks are queued, a large one goes straight
+ * out; a chunk that is not whole frames is refused by stream_write_raw. */
+static void
+test_write_frames(void **state)
+{
+	char path[64];
+	struct stream *w;
+	struct record *r = record_new();
+	struct buf b = BUF_INIT;
+	size_t first;
+	unsigned i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/frames.mp", dir);
+	make_frame(r, 0);
+	assert_int_equal(frame_encode(&b, r), 0);
+	first = b.len;
+	for (i = 1; i < 20000; i++) {
+		make_frame(r, i);
+		assert_int_equal(frame_encode(&b, r), 0);
+	}
+	w = stream_open(path, "w");
+	assert_int_equal(stream_write_frames(w, b.p, first, 1), 0);
+	assert_int_equal(stream_flush(w), 0);
+	assert_int_equal(stream_write_frames(w, b.p + first, b.len - first,
+	    19999), 0);			/* > 64 KiB, nothing queued: direct */
+	assert_int_equal(stream_frames(w), 20000);
+	assert_int_equal(stream_write_raw(w, b.p, first - 1), -1);
+	assert_non_null(strstr(stream_error(w), "not whole frames"));
+	assert_int_equal(stream_close(&w), 0);
+	read_n(path, 20000);
+	record_free(&r);
+	buf_free(&b);
+}
+
 static void
 test_uri_errors(void **state)
 {
@@ -251,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_bad_and_truncated),
 		cmocka_unit_test(test_max_frame),
+		cmocka_unit_test(test_write_frames),
 		cmocka_unit_test(test_uri_errors),
 		cmocka_unit_test(test_zmq),
 	};
