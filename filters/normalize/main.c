@@ -113,7 +113,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *in = "-", *out = "-", *rejuri = NULL, *params = NULL;
-	struct stream *src = NULL, *dst = NULL, *rej = NULL, *rs;
+	struct stream *src = NULL, *dst = NULL, *rej = NULL, *rs, *failed;
 	struct scaler *sc = NULL;
 	struct sel *sel = NULL, *sk[2], *ks;
 	struct record *r;
@@ -122,7 +122,6 @@ main(int argc, char *argv[])
 	size_t nnames = 0, nsel = 0, nk[2], ns;
 	int ch, n, fit = 0, inverse = 0, method = -1, miss = MISS_REJECT;
 	int status = EX_OK, bad, o_given = 0;
-	const char *why;
 
 	while ((ch = getopt_long(argc, argv, "c:fhi:m:o:p:qu", opts,
 	    NULL)) != -1) {
@@ -233,8 +232,10 @@ main(int argc, char *argv[])
 		}
 		cnt.n[cidx[C_IN]]++;
 		if (n == STREAM_BAD) {
-			if (reject_bad(rs, src) == -1)
+			if (reject_bad(rs, src) == -1) {
+				failed = rs;
 				goto writefail;
+			}
 			cnt.n[cidx[C_REJ]]++;
 			continue;
 		}
@@ -249,16 +250,20 @@ main(int argc, char *argv[])
 				cnt.n[cidx[C_DROP]]++;
 				continue;
 			}
-			if (reject_missing(rs, r, ks, ns, bad, params) == -1)
+			if (reject_missing(rs, r, ks, ns, bad, params) == -1) {
+				failed = rs;
 				goto writefail;
+			}
 			cnt.n[cidx[C_REJ]]++;
 			continue;
 		}
 		if (scale_frame(ks, ns, r, inverse, &flag) > 0)
 			cnt.n[cidx[C_UNSCALED]]++;
 pass:
-		if (stream_write(dst, r) == -1)
+		if (stream_write(dst, r) == -1) {
+			failed = dst;
 			goto writefail;
+		}
 		cnt.n[cidx[C_OUT]]++;
 	}
 
@@ -276,9 +281,8 @@ pass:
 	scaler_free(&sc);
 	return status;
 writefail:
-	why = stream_error(rs == rej && rej != NULL ? rej : dst);
 	report();
-	errx(EX_IOERR, "%s", why);
+	errx(EX_IOERR, "%s", stream_error(failed));
 }
 
 /* "a,b,c" into a NULL-terminated array pointing into s (modified). */
