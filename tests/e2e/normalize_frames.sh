@@ -120,6 +120,9 @@ check "SIGUSR1: the accounting line while running, and again at exit" \
 if [ -w /dev/full ]; then
 	$BIN/normalize -q -p "$P" < "$T/in.mp" > /dev/full 2> "$T/err"
 	check "output /dev/full: exit status 74" test $? -eq 74
+	$BIN/normalize -q --reject /dev/full -p "$P" < "$T/in.mp" > "$T/out2" 2> "$T/err"
+	check "--reject /dev/full: exit status 74, the file named" \
+		sh -c "test $? -eq 74 && grep -q '/dev/full' '$T/err'"
 fi
 
 finish
