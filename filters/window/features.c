@@ -7,7 +7,7 @@
  * of the values less a shift K, and two monotonic deques for min and max.
  * Adding or removing a row costs O(1) per channel; an exact recompute from
  * the ring (O(window)) happens only when the mean has drifted more than two
- * standard deviations away from K, or after 64 window turnovers.
+ * standard deviations away from K, or after 1024 window turnovers.
  */
 #include <errno.h>
 #include <math.h>
@@ -532,18 +532,25 @@ chan_finite(const struct fchan *ch)
 }
 
 /* Central moments M2..M4 (sums, not divided by n) from power sums about
- * K; mu = S1 / n. */
-static void
-central(const double *S, double n, double *mu, double *M2, double *M3,
-    double *M4)
+ * K; mu = S1 / n.  Only those up to order 'upto' are computed. */
+static inline void
+central(const double *S, double n, int upto, double *mu, double *M2,
+    double *M3, double *M4)
 {
 	double m = S[0] / n;
 
 	*mu = m;
-	*M2 = S[1] - m * S[0];
-	*M3 = S[2] - 3.0 * m * S[1] + 2.0 * m * m * S[0];
-	*M4 = S[3] - 4.0 * m * S[2] + 6.0 * m * m * S[1] -
-	    3.0 * m * m * m * S[0];
+	*M2 = upto >= 2 ? S[1] - m * S[0] : 0.0;
+	*M3 = upto >= 3 ? S[2] - 3.0 * m * S[1] + 2.0 * m * m * S[0] : 0.0;
+	*M4 = upto >= 4 ? S[3] - 4.0 * m * S[2] + 6.0 * m * m * S[1] -
+	    3.0 * m * m * m * S[0] : 0.0;
+}
+
+static int
+order(unsigned need)
+{
+	return need & NEED_P4 ? 4 : need & NEED_P3 ? 3 : need & NEED_P2 ? 2 :
+	    1;
 }
 
 /* Every feature from the moments; what need lacks the inputs for is NaN
@@ -653,7 +660,7 @@ scan(const struct fwin *w, const struct fchan *ch, int excess, double *out)
 			sue += u * e;
 		}
 	}
-	central(S, n, &mu, &M2, &M3, &M4);
+	central(S, n, order(need), &mu, &M2, &M3, &M4);
 	if (need & NEED_SLOPE)
 		slope = sue / su2 * 1e9;	/* u in ns */
 	finish(need, n, m0 + mu, M2 / n, M3 / n, M4 / n, mn, mx, sa, sq,
@@ -678,7 +685,7 @@ fwin_features(struct fwin *w, unsigned c, int excess, double *out)
 		scan(w, ch, excess, out);
 		return;
 	}
-	if (w->pops > 64 * (uint64_t)w->len + 1024 || !chan_finite(ch)) {
+	if (w->pops > 1024 * (uint64_t)w->len + 65536 || !chan_finite(ch)) {
 		unsigned k;
 
 		if (w->need & NEED_SLOPE)
@@ -701,7 +708,7 @@ fwin_features(struct fwin *w, unsigned c, int excess, double *out)
 	}
 	for (i = 0; i < 4; i++)
 		S[i] = ks_val(&ch->p[i]);
-	central(S, n, &mu, &M2, &M3, &M4);
+	central(S, n, order(need), &mu, &M2, &M3, &M4);
 	if (need & NEED_MINMAX) {
 		mn = ch->x[ch->dmin[ch->hmin] & w->mask];
 		mx = ch->x[ch->dmax[ch->hmax] & w->mask];
