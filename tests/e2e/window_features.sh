@@ -81,13 +81,13 @@ fi
 
 $GEN nab "$TESTDATA/nab/machine_temperature_system_failure.csv" m \
     > "$T/nab.in"
-if "$W" -s 1h -a clock -f time < "$T/nab.in" \
+if "$W" -s 1h -a clock -f time,spectral -b 4 < "$T/nab.in" \
     > "$T/nab.out" 2> "$T/err"; then
 	accounting "NAB machine temperature"
 	grep -q "late=11 " "$T/err" && ok "NAB: 11 samples behind the step back are late" ||
 	    fail "NAB late" "$(cat "$T/err")"
 	check "NAB machine temperature: hourly clock windows" $CHK windows \
-	    "$T/nab.in" "$T/nab.out"
+	    "$T/nab.in" "$T/nab.out" --bands 4
 else
 	fail "window NAB"
 fi

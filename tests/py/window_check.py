@@ -18,8 +18,11 @@ Tolerances (issue 4): time-domain features 1e-9 relative, with an absolute
 floor of 1e-12 times the window's rms (1e-12 for the dimensionless ones,
 1e-12 rms per second of window for the slope); spectral features 1e-5
 relative or 1e-7 of the window's total power (spec_power) for powers, 1e-7
-absolute for the envelope shares (fractions of the envelope power).  The
-largest error seen, as a fraction of its tolerance, is printed per feature.
+absolute for the envelope shares (fractions of the envelope power),
+spec_kurtosis 1e-5 relative to m4/m2^2 (Pearson's value: the excess form is
+near 0), dom_freq the same bin or one whose power ties the largest within
+the tolerance.  The largest error seen, as a fraction of its tolerance, is
+printed per feature.
 """
 import argparse
 import math
