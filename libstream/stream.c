@@ -52,6 +52,8 @@ struct stream {
 	unsigned	 eos_need, eos_seen;
 	const char	*bad_p;
 	size_t		 bad_n;
+	const char	*last_p;	/* the frame of the last STREAM_OK */
+	size_t		 last_n;
 	struct record	*rec;
 	msgpack_zone	*zone;		/* msgpack-c path */
 	struct buf	 scratch;
@@ -413,8 +415,11 @@ next_frame(struct stream *s)
 				s->mpos += len;
 			else
 				s->pos += len;
-			if (r == FRAME_OK)
+			if (r == FRAME_OK) {
+				s->last_p = p;
+				s->last_n = len;
 				return 1;
+			}
 			s->bad_p = p;
 			s->bad_n = len;
 			goto bad;
@@ -477,6 +482,7 @@ stream_read(struct stream *s, struct record **rp)
 	}
 	s->bad_p = NULL;
 	s->bad_n = 0;
+	s->last_p = NULL;
 	for (;;) {
 		if (interrupted)
 			return STREAM_EOF;
@@ -746,6 +752,16 @@ uint64_t
 stream_msgno(const struct stream *s)
 {
 	return s->type == S_ZMQ ? s->msgno : 0;
+}
+
+int
+stream_frame_bytes(const struct stream *s, const char **p, size_t *n)
+{
+	if (s->last_p == NULL)
+		return -1;
+	*p = s->last_p;
+	*n = s->last_n;
+	return 0;
 }
 
 int

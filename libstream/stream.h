@@ -76,6 +76,12 @@ const char	*stream_name(const struct stream *);	/* the uri */
 uint64_t	 stream_offset(const struct stream *);
 /* ZeroMQ: number of the message the last frame came in (from 1); else 0. */
 uint64_t	 stream_msgno(const struct stream *);
+/* The bytes of the frame the last STREAM_OK returned, as received: a filter
+ * that leaves a frame unchanged may forward them with stream_write_frames()
+ * instead of encoding the record again.  Valid as the record is.  0, or -1
+ * if the last read returned no frame. */
+int		 stream_frame_bytes(const struct stream *, const char **p,
+		     size_t *n);
 /* Bytes of the frame that the last STREAM_BAD was about, if known. */
 int		 stream_bad_frame(const struct stream *, const char **p,
 		     size_t *n);

@@ -114,8 +114,13 @@ test_bad_and_truncated(void **state)
 	record_free(&r);
 
 	s = stream_open(path, "r");
+	assert_int_equal(stream_frame_bytes(s, &p, &n), -1);
 	assert_int_equal(stream_read(s, &r), STREAM_OK);
+	assert_int_equal(stream_frame_bytes(s, &p, &n), 0);
+	assert_int_equal(n, b.len - 4 - 3 - (b.len - 4 - 3) / 2);
+	assert_memory_equal(p, b.p, n);
 	assert_int_equal(stream_read(s, &r), STREAM_BAD);
+	assert_int_equal(stream_frame_bytes(s, &p, &n), -1);
 	assert_non_null(strstr(stream_error(s), "2-element array"));
 	assert_int_equal(stream_bad_frame(s, &p, &n), 0);
 	assert_int_equal(n, 4);
