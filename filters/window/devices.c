@@ -495,7 +495,8 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	if (rc == -1)
 		err(EX_OSERR, NULL);
 	if (rc == 0)
-		rc = stream_write_raw(run->out, run->obuf.p, run->obuf.len);
+		rc = stream_write_frames(run->out, run->obuf.p, run->obuf.len,
+		    1);
 	else
 		rc = emit_record(run, d, start, end, shrt, vals);
 	d->seq++;

@@ -206,7 +206,13 @@ main(int argc, char *argv[])
 			continue;
 		}
 		if (r->kind != KIND_SAMPLE) {
-			if (stream_write(dst, r) == -1) {
+			const char *fp;
+			size_t fn;
+
+			/* unchanged: its own bytes go on */
+			if ((stream_frame_bytes(src, &fp, &fn) == 0 ?
+			    stream_write_frames(dst, fp, fn, 1) :
+			    stream_write(dst, r)) == -1) {
 				run.failed = dst;
 				goto writefail;
 			}
