@@ -78,8 +78,9 @@ struct ingest {
 
 	/* output */
 	struct stream	*out, *rej;
-	char		*ob;		/* sample frames not yet handed on */
+	char		*ob;		/* frames not yet handed on */
 	size_t		 olen, ocap;
+	uint64_t	 onframes;	/* frames in ob */
 	struct record	*rr;		/* reject being built */
 	struct buf	 rbuf;		/* its encoding */
 	struct counters	 cnt;
