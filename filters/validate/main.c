@@ -37,8 +37,10 @@ static const struct option opts[] = {
 };
 
 struct sink {
+	struct stream	*src;		/* frames read */
 	struct stream	*out, *rej;	/* rej: NULL without --reject */
 	struct stream	*failed;	/* the stream a write failed on */
+	const struct vstate *vs;
 };
 
 _Noreturn static void	usage(int);
@@ -54,7 +56,7 @@ main(int argc, char *argv[])
 	struct record *r;
 	struct schema *schema;
 	struct vstate *vs;
-	struct sink sink = { NULL, NULL, NULL };
+	struct sink sink = { NULL, NULL, NULL, NULL, NULL };
 	char errbuf[1024];
 	const char *p;
 	size_t plen;
@@ -124,6 +126,8 @@ main(int argc, char *argv[])
 		    stream_open_error() : strerror(errno));
 	if ((vs = vstate_new(schema, emit, &sink)) == NULL)
 		err(EX_OSERR, "vstate_new");
+	sink.src = src;
+	sink.vs = vs;
 	stream_catch_signals();
 
 	for (;;) {
@@ -202,10 +206,19 @@ emit(void *arg, enum emit what, const struct record *r)
 {
 	struct sink *s = arg;
 	struct stream *st = what == EMIT_REJECT ? s->rej : s->out;
+	const char *p;
+	size_t n;
+	int ret;
 
 	if (st == NULL)		/* no --reject: counted only */
 		return 0;
-	if (stream_write(st, r) == -1) {
+	/* a frame left as it came: its bytes, not encoded again */
+	if (what == EMIT_OUT && vstate_asis(s->vs) &&
+	    stream_frame_bytes(s->src, &p, &n) == 0)
+		ret = stream_write_frames(st, p, n, 1);
+	else
+		ret = stream_write(st, r);
+	if (ret == -1) {
 		s->failed = st;
 		return -1;
 	}

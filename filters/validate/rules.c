@@ -163,6 +163,7 @@ struct vstate {
 	struct rcount		 dcnt[RULE_COUNT];	/* device rules */
 	struct vcount		 c;
 	uint64_t		 held;
+	int			 asis;	/* emitting the frame read, unchanged */
 
 	/* scratch for one frame */
 	struct fop		*fop;
@@ -810,6 +811,21 @@ put(struct vstate *vs, struct device *d, const struct record *r,
 	return emit(vs, d, what, r);
 }
 
+/* Send on r, the frame given to vstate_frame(), unchanged: the caller may
+ * forward the bytes it read instead of encoding r (vstate_asis()). */
+static int
+emit_asis(struct vstate *vs, struct device *d, const struct record *r)
+{
+	int ret;
+
+	if (d->q != NULL && d->q->n > 0)
+		return q_push(vs, d, r, EMIT_OUT) == NULL ? -1 : 0;
+	vs->asis = 1;
+	ret = emit(vs, d, EMIT_OUT, r);
+	vs->asis = 0;
+	return ret;
+}
+
 /* ---- public ------------------------------------------------------------ */
 
 struct vstate *
@@ -910,7 +926,7 @@ vstate_frame(struct vstate *vs, struct record *r)
 	d->c.in++;
 	d->nframe++;
 	if (r->kind != KIND_SAMPLE)	/* not ours: pass on as it is */
-		return put(vs, d, r, EMIT_OUT);
+		return emit_asis(vs, d, r);
 	t = rtime(r);
 	switch (v = check(vs, d, r, t)) {
 	case V_ACCEPT:
@@ -1000,6 +1016,12 @@ uint64_t
 vstate_held(const struct vstate *vs)
 {
 	return vs->held;
+}
+
+int
+vstate_asis(const struct vstate *vs)
+{
+	return vs->asis;
 }
 
 uint64_t
@@ -1740,7 +1762,7 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	if (vs->nhit == 0 && vs->nadd == 0 && !vs->gap) {
 		commit(vs, d, r, (uint32_t)nb, t);
 		if (d->q == NULL || d->q->n == 0)
-			return emit(vs, d, EMIT_OUT, r);
+			return emit_asis(vs, d, r);
 		if (q_push(vs, d, r, EMIT_OUT) == NULL)
 			return -1;
 		return q_flush(vs, d);

@@ -56,6 +56,13 @@ int		 vstate_bad(struct vstate *, const char *p, size_t n,
 /* End of input: fill what still waits with last values, emit it all. */
 int		 vstate_finish(struct vstate *);
 
+/*
+ * Called from the emit callback: nonzero when r is the very frame given to
+ * vstate_frame(), unchanged (no rule edited or marked it), so that the
+ * caller may forward the bytes it read it from instead of encoding r.
+ */
+int		 vstate_asis(const struct vstate *);
+
 /* Totals (borrowed; live). */
 const struct vcount *vstate_count(const struct vstate *);
 uint64_t	 vstate_held(const struct vstate *);
