@@ -537,7 +537,7 @@ static inline void
 central(const double *S, double n, int upto, double *mu, double *M2,
     double *M3, double *M4)
 {
-	double m = S[0] / n;
+	double m = S[0] * (1.0 / n);
 
 	*mu = m;
 	*M2 = upto >= 2 ? S[1] - m * S[0] : 0.0;
@@ -672,7 +672,7 @@ fwin_features(struct fwin *w, unsigned c, int excess, double *out)
 {
 	struct fchan *ch = &w->ch[c];
 	double n = (double)w->len, S[4], mu, M2, M3, M4, slope = NAN;
-	double mn = NAN, mx = NAN, su, suu;
+	double mn = NAN, mx = NAN, su, suu, inv;
 	unsigned need = ch->need;
 	int i;
 
@@ -719,7 +719,8 @@ fwin_features(struct fwin *w, unsigned c, int excess, double *out)
 		slope = (ks_val(&ch->xu) - S[0] * su / n) /
 		    (suu - su * su / n);
 	}
-	finish(need, n, ch->k + mu, M2 / n, M3 / n, M4 / n, mn, mx,
+	inv = 1.0 / n;
+	finish(need, n, ch->k + mu, M2 * inv, M3 * inv, M4 * inv, mn, mx,
 	    ks_val(&ch->a), ks_val(&ch->q), slope, excess, out);
 }
 
