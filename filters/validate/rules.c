@@ -8,6 +8,7 @@
  * are O(1) on a steady stream: each device remembers its body layout.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,6 +104,8 @@ struct device {
 	uint32_t	 nslot, slotcap;
 	uint32_t	*lay;		/* body position -> slot */
 	uint32_t	 nlay, laycap;
+	uint32_t	 fastn;		/* 0, or the body length of a layout
+					 * that fast_frame() may take */
 	uint64_t	 nframe;
 	uint32_t	 npend;		/* holes, all channels */
 	struct holdq	*q;
@@ -164,6 +167,7 @@ struct vstate {
 	struct vcount		 c;
 	uint64_t		 held;
 	int			 asis;	/* emitting the frame read, unchanged */
+	int64_t			 fgap, frlo, frhi;	/* fast_frame()'s dt */
 
 	/* scratch for one frame */
 	struct fop		*fop;
@@ -176,6 +180,8 @@ struct vstate {
 	uint8_t			*shas;
 	uint32_t		 scap;
 	int			 gap;		/* a gap ends at this frame */
+	int			 allsimple;	/* each field a distinct simple
+						 * channel, good value */
 	uint32_t		 line_hint;	/* meta "line" was there */
 	int64_t			 gapdt;
 
@@ -190,6 +196,8 @@ struct vstate {
 	struct buf		 text;		/* flags, fixed */
 };
 
+static inline int fast_frame(struct vstate *, struct device *,
+		    const struct record *, int64_t);
 static int	 check(struct vstate *, struct device *, struct record *,
 		    int64_t);
 static int	 take(struct vstate *, struct device *, struct record *,
@@ -228,12 +236,14 @@ name_eq(const char *a, const char *b, size_t n)
 {
 	size_t i;
 
-	if (n >= 8) {
+	if (n > 16) {
 		for (i = 0; i + 8 < n; i += 8)
 			if (ld8(a + i) != ld8(b + i))
 				return 0;
 		return ld8(a + n - 8) == ld8(b + n - 8);
 	}
+	if (n >= 8)		/* most channel names: two words */
+		return ld8(a) == ld8(b) && ld8(a + n - 8) == ld8(b + n - 8);
 	if (n >= 4)
 		return ld4(a) == ld4(b) && ld4(a + n - 4) == ld4(b + n - 4);
 	for (i = 0; i < n; i++)
@@ -361,7 +371,7 @@ fmt_time(char *buf, size_t size, int64_t ns)
  * The source line in meta, 0 if none.  *hint is where "line" was last time:
  * a stream keeps its meta layout, so this is one comparison per frame.
  */
-static uint64_t
+static inline uint64_t
 meta_line(const struct record *r, uint32_t *hint)
 {
 	const struct value *v = NULL;
@@ -433,12 +443,17 @@ intern(struct vstate *vs, const char *name, uint32_t nlen)
 	return c;
 }
 
-static struct device *
+static struct device	*device_add(struct vstate *, const char *, uint32_t,
+			    uint32_t, struct dent *);
+
+/* The device named name[0..nlen), added if new; NULL on ENOMEM.  Inline:
+ * it runs once a frame, and a device seen before is the usual case. */
+static inline __attribute__((always_inline)) struct device *
 device_get(struct vstate *vs, const char *name, uint32_t nlen)
 {
-	struct device *d, **devs;
-	struct dent *e, *tab;
-	uint32_t h, i, j, m;
+	struct device *d;
+	struct dent *e;
+	uint32_t h, i;
 
 	d = vs->lastdev;
 	if (d != NULL && d->nlen == nlen && name_eq(d->name, name, nlen))
@@ -452,6 +467,17 @@ device_get(struct vstate *vs, const char *name, uint32_t nlen)
 		    name_eq(e->d->name, name, nlen))
 			return vs->lastdev = e->d;
 	}
+	return device_add(vs, name, nlen, h, e);
+}
+
+/* A new device, hash h, to go in the free table entry e. */
+static struct device *
+device_add(struct vstate *vs, const char *name, uint32_t nlen, uint32_t h,
+    struct dent *e)
+{
+	struct device *d, **devs;
+	struct dent *tab;
+	uint32_t i, j, m;
 	if (vs->ndev + 1 > ((uint64_t)vs->dmask + 1) / 2) {	/* rehash */
 		if (vs->dmask >= UINT32_MAX / 4)
 			return NULL;
@@ -517,8 +543,9 @@ slot_add(struct vstate *vs, struct device *d, struct chandef *def)
 	    sizeof(s->key));
 	if ((s->rule = def->rule) != NULL) {
 		s->simple = def->rule->simple;
-		s->lo = def->rule->lo;
-		s->hi = def->rule->hi;
+		/* finite bounds: one test passes a finite value in range */
+		s->lo = def->rule->lo < -DBL_MAX ? -DBL_MAX : def->rule->lo;
+		s->hi = def->rule->hi > DBL_MAX ? DBL_MAX : def->rule->hi;
 	}
 	if (def->rule != NULL && def->rule->on[RULE_FLAT].act != ACT_NONE) {
 		n = def->rule->flatn;
@@ -842,6 +869,11 @@ vstate_new(const struct schema *s, vemit_fn fn, void *arg)
 	vs->arg = arg;
 	vs->cmask = 63;
 	vs->dmask = 63;
+	vs->fgap = s->on[RULE_GAP].act != ACT_NONE ? s->gap_ns : INT64_MAX;
+	vs->frlo = s->on[RULE_RATE].act != ACT_NONE ? s->rate_ns - s->tol_ns :
+	    INT64_MIN;
+	vs->frhi = s->on[RULE_RATE].act != ACT_NONE ? s->rate_ns + s->tol_ns :
+	    INT64_MAX;
 	if ((vs->ctab = calloc(64, sizeof(*vs->ctab))) == NULL ||
 	    (vs->dtab = calloc(64, sizeof(*vs->dtab))) == NULL ||
 	    (vs->devs = calloc(32, sizeof(*vs->devs))) == NULL ||
@@ -928,6 +960,8 @@ vstate_frame(struct vstate *vs, struct record *r)
 	if (r->kind != KIND_SAMPLE)	/* not ours: pass on as it is */
 		return emit_asis(vs, d, r);
 	t = rtime(r);
+	if (fast_frame(vs, d, r, t))
+		return emit_asis(vs, d, r);
 	switch (v = check(vs, d, r, t)) {
 	case V_ACCEPT:
 		return take(vs, d, r, t);
@@ -1373,6 +1407,52 @@ check_number(struct vstate *vs, struct fop *o, struct slot *s,
 	return V_ACCEPT;
 }
 
+/*
+ * The frame has the layout of the device's last frame, whose every field
+ * was a distinct channel with no rule but range, NaN and Inf, and was
+ * accepted as it came (d->fastn set by take()): if the time moves on within
+ * the device rules and every value is a finite number in range, no rule
+ * breaks and check() would change nothing.  Commit it here and return 1;
+ * else change nothing and return 0 (the frame goes the long way).
+ */
+static inline int
+fast_frame(struct vstate *vs, struct device *d, const struct record *r,
+    int64_t t)
+{
+	const struct field *f;
+	struct slot *sl;
+	uint32_t i, n = r->nbody;
+	int64_t dt;
+	double x;
+
+	if (n != d->fastn || d->npend > 0 || t <= d->last_t)
+		return 0;
+	dt = t - d->last_t;
+	if (dt > vs->fgap || dt < vs->frlo || dt > vs->frhi)
+		return 0;
+	for (i = 0; i < n; i++) {
+		f = &r->body[i];
+		sl = &d->slot[d->lay[i]];
+		if (sl->nlen != f->klen || f->v.type != VAL_F64 ||
+		    !name_eq(f->klen <= sizeof(sl->key) ? sl->key :
+		    sl->def->name, f->key, f->klen))
+			return 0;
+		x = f->v.f;
+		if (!(x >= sl->lo && x <= sl->hi))
+			return 0;
+	}
+	for (i = 0; i < n; i++) {
+		sl = &d->slot[d->lay[i]];
+		x = r->body[i].v.f;
+		sl->run = x == sl->last ? sl->run + 1 : 1;
+		sl->last = x;
+		sl->last_t = t;
+	}
+	d->last_t = t;
+	d->last_line = meta_line(r, &vs->line_hint);
+	return 1;
+}
+
 static int
 check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 {
@@ -1383,13 +1463,15 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	struct slot *sl;
 	struct fop *o;
 	char tb[2][48];
-	uint32_t i, nreq = 0;
+	uint32_t i, nreq = 0, nsimple = 0;
 	double x;
 	int k, v, act;
 
 	vs->nhit = 0;
 	vs->nadd = 0;
 	vs->gap = 0;
+	vs->allsimple = 1;
+	d->fastn = 0;
 
 	/* device: time against the last accepted frame */
 	if (d->has_last) {
@@ -1457,7 +1539,8 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 			sl->seen = d->nframe;
 			if (sl->rule != NULL && sl->rule->required)
 				nreq++;
-		}
+		} else
+			vs->allsimple = 0;	/* a channel twice */
 		if ((c = sl->rule) == NULL) {
 			act = s->on[RULE_UNKNOWN].act;
 			if (act == ACT_DROP) {
@@ -1499,15 +1582,18 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 				return v;
 			continue;
 		}
-		if (sl->simple && isfinite(x) && x >= sl->lo && x <= sl->hi) {
+		if (sl->simple && x >= sl->lo && x <= sl->hi) {
 			o->update = 1;		/* good: the fast path */
 			o->x = x;
 			o->run = sl->has_last && x == sl->last ? sl->run + 1 : 1;
+			nsimple++;
 			continue;
 		}
 		if ((v = check_number(vs, o, sl, c, x, t)) != V_ACCEPT)
 			return v;
 	}
+	if (nsimple != r->nbody)
+		vs->allsimple = 0;
 
 	/* required channels that are missing */
 	if (nreq < vs->nreq) {
@@ -1761,6 +1847,8 @@ take(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 	nb = (int)r->nbody;
 	if (vs->nhit == 0 && vs->nadd == 0 && !vs->gap) {
 		commit(vs, d, r, (uint32_t)nb, t);
+		if (vs->allsimple && d->npend == 0 && nb > 0)
+			d->fastn = (uint32_t)nb;	/* see fast_frame() */
 		if (d->q == NULL || d->q->n == 0)
 			return emit_asis(vs, d, r);
 		if (q_push(vs, d, r, EMIT_OUT) == NULL)
