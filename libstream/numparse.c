@@ -880,8 +880,9 @@ parse_strtod(const char *s, size_t n, double *out)
 	return rc;
 }
 
-int
-num_parse(const char *s, size_t n, double *out)
+/* Any text: the full grammar, more than 19 digits, exponents, specials. */
+static int
+parse_general(const char *s, size_t n, double *out)
 {
 	const char *p = s, *end = s + n, *start;
 	uint64_t m = 0;
@@ -890,8 +891,6 @@ num_parse(const char *s, size_t n, double *out)
 	unsigned d;
 	double v;
 
-	if (n == 0)
-		return -1;
 	if (*p == '+' || *p == '-') {
 		neg = *p == '-';
 		p++;
@@ -997,3 +996,135 @@ num_parse_i64(const char *s, size_t n, int64_t *out)
 		*out = (int64_t)u;
 	return 0;
 }
+
+/*
+ * The short common case: [+-]digits[.digits] with at most 19 digits, in at
+ * most 24 bytes after the sign.  Eight bytes at a time: find the point,
+ * squeeze it out, convert the digits in one SWAR step, with as few
+ * data-dependent branches as possible (the sign and the lengths of sensor
+ * values are random).  Anything else (exponents, specials, junk, long
+ * mantissas) is parse_general()'s.  The mantissa and exponent are the
+ * ones parse_general() finds (leading zeros add nothing to m), so the
+ * result is the same double.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+
+/* p[0..n), 0 < n <= 8, in a word, first byte lowest, zero bytes past n. */
+static inline uint64_t
+load_le(const char *p, size_t n)
+{
+	uint32_t a, b;
+	uint16_t c, d;
+
+	if (n >= 4) {
+		/* two loads, overlapping unless n == 8: shared bytes are equal */
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		return a | (uint64_t)b << (8 * (n - 4));
+	}
+	if (n >= 2) {
+		memcpy(&c, p, 2);
+		memcpy(&d, p + n - 2, 2);
+		return c | (uint64_t)d << (8 * (n - 2));
+	}
+	return (unsigned char)*p;
+}
+
+/* 0x80 in each byte of x (text ^ '0' in each byte) that is not a digit. */
+static inline uint64_t
+nondigits(uint64_t x)
+{
+	return (((x & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | x) &
+	    0x8080808080808080ull;
+}
+
+/* Eight digit values 0..9 (first lowest) to their number. */
+static inline uint64_t
+digits8(uint64_t x)
+{
+	x = x * 10 + (x >> 8);
+	return ((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
+	    ((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >>
+	    32;
+}
+
+static const uint64_t pow10_u64[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
+
+int
+num_parse(const char *s, size_t n, double *out)
+{
+	const char *p = s, *end = s + n;
+	uint64_t m = 0, x, bad, low, bits;
+	size_t wl;
+	int neg, i, j, k, nd = 0, nfrac = 0, dot = 0;
+	double v;
+
+	if (n == 0)
+		return -1;
+	/* no branch on the sign: it is as random as the data */
+	neg = *p == '-';
+	p += neg | (*p == '+');
+	if (p == end || end - p > 24)
+		return parse_general(s, n, out);
+	do {
+		/* eight bytes (fewer at the end: zero bytes, not digits) */
+		wl = end - p < 8 ? (size_t)(end - p) : 8;
+		x = load_le(p, wl) ^ 0x3030303030303030ull;
+		bad = nondigits(x);
+		i = bad != 0 ? __builtin_ctzll(bad) >> 3 : 8;
+		k = i;			/* digits in this word */
+		if (i < (int)wl) {
+			/* the point, once, and then digits to the word's end */
+			if (dot || (uint8_t)(x >> (8 * i)) != ('.' ^ '0'))
+				return parse_general(s, n, out);
+			dot = 1;
+			bad &= bad - 1;
+			j = bad != 0 ? __builtin_ctzll(bad) >> 3 : 8;
+			if (j != (int)wl)
+				return parse_general(s, n, out);
+			nfrac = j - i - 1;
+			k = j - 1;
+			/* squeeze the point out */
+			low = (1ull << (8 * i)) - 1;
+			x = (x & low) | ((x >> 8) & ~low);
+		} else if (dot)
+			nfrac += k;
+		if (k > 0) {
+			if (nd + k > 19)
+				return parse_general(s, n, out);
+			/* the k digits on top, leading zeros below */
+			m = m * pow10_u64[k] + digits8(x << (8 * (8 - k)));
+			nd += k;
+		}
+		p += wl;
+	} while (p < end);
+	if (nd == 0)
+		return parse_general(s, n, out);
+	if (m == 0) {
+		v = 0.0;
+	} else if (CLINGER && m <= (1ull << 53)) {
+		v = (double)m;
+		if (nfrac > 0)
+			v /= pow10_exact[nfrac];
+	} else if (eisel_lemire(m, -nfrac, 0, &v) == 0)
+		return parse_strtod(s, n, out);
+	/* the sign without a branch: v is +0 or positive */
+	memcpy(&bits, &v, sizeof(bits));
+	bits |= (uint64_t)neg << 63;
+	memcpy(out, &bits, sizeof(bits));
+	return 0;
+}
+
+#else
+
+int
+num_parse(const char *s, size_t n, double *out)
+{
+	if (n == 0)
+		return -1;
+	return parse_general(s, n, out);
+}
+
+#endif
