@@ -67,21 +67,33 @@ tmpl_bound(const struct tmpl *t, const struct tmpl_dev *d, size_t mbytes)
 	return t->bound + d->hlen + mbytes + 5 * (size_t)t->nmeta;
 }
 
+/* v big-endian at o: one byte swap and one store on little-endian hosts. */
 static inline char *
 tmpl_be32(char *o, uint32_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);
+	memcpy(o, &v, 4);
+#else
 	o[0] = (char)(v >> 24);
 	o[1] = (char)(v >> 16);
 	o[2] = (char)(v >> 8);
 	o[3] = (char)v;
+#endif
 	return o + 4;
 }
 
 static inline char *
 tmpl_be64(char *o, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+	memcpy(o, &v, 8);
+	return o + 8;
+#else
 	tmpl_be32(o, (uint32_t)(v >> 32));
 	return tmpl_be32(o + 4, (uint32_t)v);
+#endif
 }
 
 /* v as msgpack's smallest unsigned integer. */
@@ -136,8 +148,7 @@ tmpl_head(const struct tmpl *t, const struct tmpl_dev *d, char *o,
     int64_t sec, uint32_t nsec, uint64_t seq, uint64_t line)
 {
 	memcpy(o, "\x92\x92\xd7\x00", 4);
-	o = tmpl_be32(o + 4, (uint32_t)sec);
-	o = tmpl_be32(o, nsec);
+	o = tmpl_be64(o + 4, (uint64_t)sec << 32 | nsec);
 	memcpy(o, d->head, d->hlen);
 	o = tmpl_uint(o + d->hlen, seq);
 	memcpy(o, t->mid.p, t->mid.len);
