@@ -538,9 +538,10 @@ close_open(struct run *run, struct dev *d)
 {
 	const struct conf *cf = run->cf;
 	struct fwin *w = d->w;
-	int rc = 0;
+	int rc = 0, wrote = 0;
 
 	if (w->len > 0 && d->nnew > 0) {
+		wrote = 1;
 		if (cf->type == W_SLIDE && cf->unit == U_TIME)
 			rc = emit(run, d, wstart(cf, d, d->k),
 			    wstart(cf, d, d->k) + cf->size);
@@ -551,8 +552,9 @@ close_open(struct run *run, struct dev *d)
 	fwin_clear(w);
 	d->nnew = 0;
 	d->idx = 0;
+	/* clock windows: never one written twice */
 	if (cf->type == W_SLIDE && cf->unit == U_TIME && d->started)
-		d->kmin = d->k + 1;
+		d->kmin = d->k + wrote;
 	d->started = 0;
 	d->k = 0;
 	return rc;

@@ -118,6 +118,14 @@ F a 1 [107 117) n=2 x.mean=4.5
 F a 2 [125 135) n=1 x.mean=6
 EOF
 
+expect "a gap in a clock window: its later samples are in none" \
+    "-s 10s -a clock -g 3s -f mean" a:100:1 a:101:2 a:102:3 a:107:4 \
+    a:108:5 a:125:6 <<'EOF'
+F a 0 [100 110) n=3 x.mean=2
+F a 1 [120 130) n=1 x.mean=6
+EOF
+counters "clock gap: accounting" in=6 used=4 skipped=2 gaps=2
+
 LATE="a:0:0 a:2:20 a:1:10 a:3:30 a:0.5:5 a:5:50 a:4:40 a:6:60"
 # shellcheck disable=SC2086
 expect "lateness 2 s: reordered, one too late" "-s 3 -l 2s -f mean" \
