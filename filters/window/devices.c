@@ -481,7 +481,7 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	vals = run->vals;
 	for (c = 0; c < d->nch; c++) {
 		if (d->tf[c] != 0) {
-			fwin_features(w, c, cf->excess, tv);
+			fwin_features(w, c, cf->excess, d->tf[c], tv);
 			for (i = 0; i < TF_COUNT; i++)
 				if (d->tf[c] & (1u << i))
 					vals[k++] = tv[i];

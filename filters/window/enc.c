@@ -10,15 +10,16 @@
 
 #define NS	1000000000LL
 
-static unsigned char *
+static inline unsigned char *
 be(unsigned char *o, uint64_t v, int n)
 {
-	while (n-- > 0)
-		*o++ = (unsigned char)(v >> (8 * n));
-	return o;
+	uint64_t b = __builtin_bswap64(v << (8 * (8 - n)));
+
+	memcpy(o, &b, (size_t)n);
+	return o + n;
 }
 
-static unsigned char *
+static inline unsigned char *
 put_uint(unsigned char *o, uint64_t u)
 {
 	if (u < 128) {
@@ -41,7 +42,7 @@ put_uint(unsigned char *o, uint64_t u)
 	return be(o, u, 8);
 }
 
-static unsigned char *
+static inline unsigned char *
 put_str(unsigned char *o, const char *s, size_t n)
 {
 	if (n < 32)
@@ -75,7 +76,7 @@ put_map(unsigned char *o, uint32_t n)
 	return be(o, n, 4);
 }
 
-static unsigned char *
+static inline unsigned char *
 put_time(unsigned char *o, int64_t t)
 {
 	*o++ = 0xd7;

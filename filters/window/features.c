@@ -556,12 +556,14 @@ order(unsigned need)
 /* Every feature from the moments; what need lacks the inputs for is NaN
  * (and costs nothing). */
 static void
-finish(unsigned need, double n, double mean, double m2, double m3,
-    double m4, double mn, double mx, double sabs, double ssqrt,
+finish(unsigned need, uint32_t want, double n, double mean, double m2,
+    double m3, double m4, double mn, double mx, double sabs, double ssqrt,
     double slope, int excess, double *out)
 {
 	double rms = NAN, peak = NAN, mabs = NAN, msq;
 	unsigned has;
+
+#define WANT(f)	(want & (1u << (f)))
 
 	if (m2 < 0.0)
 		m2 = 0.0;
@@ -575,9 +577,9 @@ finish(unsigned need, double n, double mean, double m2, double m3,
 		out[TF_STD] = sqrt(m2);
 		out[TF_RMS] = rms;
 	}
-	if (need & NEED_P3)
+	if ((need & NEED_P3) && WANT(TF_SKEW))
 		out[TF_SKEW] = m3 / (m2 * sqrt(m2));
-	if (need & NEED_P4)
+	if ((need & NEED_P4) && WANT(TF_KURT))
 		out[TF_KURT] = m4 / (m2 * m2) - (excess ? 3.0 : 0.0);
 	if (need & NEED_MINMAX) {
 		peak = fmax(fabs(mn), fabs(mx));
@@ -589,17 +591,22 @@ finish(unsigned need, double n, double mean, double m2, double m3,
 	if (need & NEED_ABS)
 		mabs = sabs / n;
 	has = need & (NEED_P2 | NEED_MINMAX | NEED_ABS | NEED_SQRT);
-	if ((has & (NEED_P2 | NEED_MINMAX)) == (NEED_P2 | NEED_MINMAX))
+	if ((has & (NEED_P2 | NEED_MINMAX)) == (NEED_P2 | NEED_MINMAX) &&
+	    WANT(TF_CREST))
 		out[TF_CREST] = peak / rms;
-	if ((has & (NEED_P2 | NEED_ABS)) == (NEED_P2 | NEED_ABS))
+	if ((has & (NEED_P2 | NEED_ABS)) == (NEED_P2 | NEED_ABS) &&
+	    WANT(TF_SHAPE))
 		out[TF_SHAPE] = rms / mabs;
-	if ((has & (NEED_MINMAX | NEED_ABS)) == (NEED_MINMAX | NEED_ABS))
+	if ((has & (NEED_MINMAX | NEED_ABS)) == (NEED_MINMAX | NEED_ABS) &&
+	    WANT(TF_IMPULSE))
 		out[TF_IMPULSE] = peak / mabs;
-	if ((has & (NEED_MINMAX | NEED_SQRT)) == (NEED_MINMAX | NEED_SQRT)) {
+	if ((has & (NEED_MINMAX | NEED_SQRT)) == (NEED_MINMAX | NEED_SQRT) &&
+	    WANT(TF_CLEARANCE)) {
 		msq = ssqrt / n;
 		out[TF_CLEARANCE] = peak / (msq * msq);
 	}
 	out[TF_SLOPE] = slope;
+#undef WANT
 }
 
 /*
@@ -610,7 +617,8 @@ finish(unsigned need, double n, double mean, double m2, double m3,
  * 0.01 C noise keeps its digits here too.
  */
 static void
-scan(const struct fwin *w, const struct fchan *ch, int excess, double *out)
+scan(const struct fwin *w, const struct fchan *ch, int excess, uint32_t want,
+    double *out)
 {
 	unsigned need = ch->need;
 	double n = (double)w->len, m0 = 0.0, S[4] = { 0, 0, 0, 0 };
@@ -663,12 +671,13 @@ scan(const struct fwin *w, const struct fchan *ch, int excess, double *out)
 	central(S, n, order(need), &mu, &M2, &M3, &M4);
 	if (need & NEED_SLOPE)
 		slope = sue / su2 * 1e9;	/* u in ns */
-	finish(need, n, m0 + mu, M2 / n, M3 / n, M4 / n, mn, mx, sa, sq,
-	    slope, excess, out);
+	finish(need, want, n, m0 + mu, M2 / n, M3 / n, M4 / n, mn, mx, sa,
+	    sq, slope, excess, out);
 }
 
 void
-fwin_features(struct fwin *w, unsigned c, int excess, double *out)
+fwin_features(struct fwin *w, unsigned c, int excess, uint32_t want,
+    double *out)
 {
 	struct fchan *ch = &w->ch[c];
 	double n = (double)w->len, S[4], mu, M2, M3, M4, slope = NAN;
@@ -682,7 +691,7 @@ fwin_features(struct fwin *w, unsigned c, int excess, double *out)
 		return;
 	}
 	if (w->lazy) {
-		scan(w, ch, excess, out);
+		scan(w, ch, excess, want, out);
 		return;
 	}
 	if (w->pops > 1024 * (uint64_t)w->len + 65536 || !chan_finite(ch)) {
@@ -720,7 +729,8 @@ fwin_features(struct fwin *w, unsigned c, int excess, double *out)
 		    (suu - su * su / n);
 	}
 	inv = 1.0 / n;
-	finish(need, n, ch->k + mu, M2 * inv, M3 * inv, M4 * inv, mn, mx,
+	finish(need, want, n, ch->k + mu, M2 * inv, M3 * inv, M4 * inv, mn,
+	    mx,
 	    ks_val(&ch->a), ks_val(&ch->q), slope, excess, out);
 }
 
@@ -763,7 +773,8 @@ tf_exact(const double *x, const int64_t *t, size_t n, int excess,
 		}
 		slope = (double)(sxu / su);
 	}
-	finish(~0u, (double)n, (double)m, (double)(m2 / n), (double)(m3 / n),
+	finish(~0u, ~0u, (double)n, (double)m, (double)(m2 / n),
+	    (double)(m3 / n),
 	    (double)(m4 / n), mn, mx, (double)sa, (double)sq, slope, excess,
 	    out);
 }

@@ -96,13 +96,14 @@ int64_t		 fwin_time(const struct fwin *, size_t i);
 /* Copy channel c's values, oldest first, into dst[len]. */
 void		 fwin_values(const struct fwin *, unsigned c, double *dst);
 /*
- * Time-domain features of channel c into out[TF_COUNT]; features whose
- * state the channel does not keep are NaN, and so is every feature of an
- * empty window.  excess: kurtosis - 3 (scipy's default) or Pearson's.
- * May recompute the sums exactly (see the top of this file).
+ * Time-domain features of channel c into out[TF_COUNT]: those of want (bit
+ * i = enum tf i) that the channel keeps the state for; the others may be
+ * NaN.  Every feature of an empty window is NaN.  excess: kurtosis - 3
+ * (scipy's default) or Pearson's.  May recompute the sums exactly (see the
+ * top of this file).
  */
 void		 fwin_features(struct fwin *, unsigned c, int excess,
-		     double *out);
+		     uint32_t want, double *out);
 /* The same from scratch, by two passes over x[n] (the reference). */
 void		 tf_exact(const double *x, const int64_t *t, size_t n,
 		     int excess, double *out);

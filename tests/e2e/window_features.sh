@@ -111,7 +111,8 @@ else
 	fail "window hop 1"
 fi
 $GEN temp 100000 7 > "$T/temp.in"
-if "$W" -q -s 600 -H 1 < "$T/temp.in" > "$T/temp.out"; then
+if "$W" -q -s 600 -H 1 -f mean,std,rms,kurtosis,slope < "$T/temp.in" \
+    > "$T/temp.out"; then
 	check "hop 1, 70 C +- 0.01 C: every window vs from scratch" \
 	    $CHK rolling "$T/temp.in" "$T/temp.out" 600
 else

@@ -97,7 +97,7 @@ slide_check_mode(const double *x, const int64_t *t, size_t n, size_t w,
 		assert_int_equal(fwin_push(fw, t[i], &x[i]), 0);
 		if (fw->len < 2 && i > 0)
 			continue;
-		fwin_features(fw, 0, 1, got);
+		fwin_features(fw, 0, 1, ALLTF, got);
 		tf_exact(x + i + 1 - fw->len, t + i + 1 - fw->len, fw->len,
 		    1, want);
 		for (f = 0; f < TF_COUNT; f++) {
@@ -219,7 +219,7 @@ test_constant(void **state)
 				fwin_pop(fw);
 			assert_int_equal(fwin_push(fw, i, &x), 0);
 		}
-		fwin_features(fw, 0, 1, out);
+		fwin_features(fw, 0, 1, ALLTF, out);
 		assert_true(out[TF_MEAN] == 70.1);
 		assert_true(out[TF_STD] == 0.0);
 		assert_true(out[TF_MIN] == 70.1 && out[TF_MAX] == 70.1);
@@ -253,12 +253,12 @@ test_growth_and_bound(void **state)
 		y[1] = -x[i];
 		assert_int_equal(fwin_push(fw, t[i], y), 0);
 		if (i % 7 == 0) {
-			fwin_features(fw, 0, 0, got);
+			fwin_features(fw, 0, 0, ALLTF, got);
 			tf_exact(x, t, i + 1, 0, want);
 			for (k = 0; k < TF_COUNT; k++)
 				expect(got[k], want[k], 1e-9, 1e-12, tf_name[k],
 				    (long)i);
-			fwin_features(fw, 1, 0, got);
+			fwin_features(fw, 1, 0, ALLTF, got);
 			expect(got[TF_MEAN], -want[TF_MEAN], 1e-9, 1e-12,
 			    "mean of channel 1", (long)i);
 			assert_true(isnan(got[TF_STD]) && isnan(got[TF_MAX]));
@@ -274,17 +274,17 @@ test_growth_and_bound(void **state)
 		fwin_pop(fw);
 	fwin_values(fw, 0, vals);
 	assert_memory_equal(vals, x + 1000, 2000 * sizeof *vals);
-	fwin_features(fw, 0, 0, got);
+	fwin_features(fw, 0, 0, ALLTF, got);
 	tf_exact(x + 1000, t + 1000, 2000, 0, want);
 	for (k = 0; k < TF_COUNT; k++)
 		expect(got[k], want[k], 1e-9, 1e-12, tf_name[k], 3000);
 	fwin_clear(fw);
 	assert_int_equal(fw->len, 0);
-	fwin_features(fw, 0, 0, got);
+	fwin_features(fw, 0, 0, ALLTF, got);
 	assert_true(isnan(got[TF_MEAN]));
 	y[0] = 5;
 	assert_int_equal(fwin_push(fw, 7, y), 0);
-	fwin_features(fw, 0, 0, got);
+	fwin_features(fw, 0, 0, ALLTF, got);
 	assert_true(got[TF_MEAN] == 5 && got[TF_MIN] == 5 &&
 	    got[TF_P2P] == 0);
 	fwin_free(&fw);
@@ -312,7 +312,7 @@ test_slope(void **state)
 		assert_int_equal(fwin_push(fw, t0 + (int64_t)i * 250000000,
 		    &v), 0);
 	}
-	fwin_features(fw, 0, 1, out);
+	fwin_features(fw, 0, 1, ALLTF, out);
 	expect(out[TF_SLOPE], 0.5, 1e-9, 0, "slope", 0);
 	fwin_free(&fw);
 }
