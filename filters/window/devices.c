@@ -28,6 +28,14 @@ const char *const xf_name[XF_COUNT] = {
 	"bands", "env_power", "env_bpfo", "env_bpfi", "env_bsf", "env_ftf"
 };
 
+/* A channel of a device: its name and what is computed of it. */
+struct dchan {
+	const char	*name;		/* in dev->names */
+	uint32_t	 len, hint;	/* hint: record_find()'s */
+	uint32_t	 tf, xf;	/* features: bit i = enum tf / xf i */
+	const struct spec_conf *sc;	/* bands, envelope, bearing lines */
+};
+
 /* A sample waiting in the reorder buffer; its values are at vals[slot]. */
 struct hent {
 	int64_t		 t;
@@ -41,10 +49,7 @@ struct dev {
 	char		*id;		/* owned, NUL-terminated */
 	uint32_t	 idlen, hash;
 	unsigned	 nch;
-	const char	*ch[CH_MAX];	/* channel names (in names) */
-	uint32_t	 chlen[CH_MAX], hint[CH_MAX];
-	uint32_t	 tf[CH_MAX], xf[CH_MAX];
-	const struct spec_conf *sc[CH_MAX];
+	struct dchan	*c;		/* owned: nch channels */
 	char		*names;		/* owned: channel names, then keys */
 	const char	**keys;		/* owned: output names, in order */
 	unsigned	 nkeys;
@@ -137,6 +142,7 @@ dev_free(struct dev **dp)
 	free(d->hfree);
 	free(d->keys);
 	free(d->names);
+	free(d->c);
 	free(d->id);
 	free(d);
 	*dp = NULL;
@@ -220,10 +226,10 @@ make_keys(const struct conf *cf, const struct dev *d, unsigned c,
 	unsigned n = 0, i, k;
 
 	for (i = 0; i < TF_COUNT; i++)
-		if (d->tf[c] & (1u << i))
+		if (d->c[c].tf & (1u << i))
 			nm[n++] = tf_name[i];
 	for (i = 0; i < XF_COUNT; i++) {
-		if (!(d->xf[c] & (1u << i)))
+		if (!(d->c[c].xf & (1u << i)))
 			continue;
 		if (i != XF_BANDS) {
 			nm[n++] = xf_name[i];
@@ -235,11 +241,11 @@ make_keys(const struct conf *cf, const struct dev *d, unsigned c,
 	for (i = 0; i < n; i++) {
 		if (buf != NULL) {
 			keys[i] = buf + *off;
-			memcpy(buf + *off, d->ch[c], d->chlen[c]);
-			buf[*off + d->chlen[c]] = '.';
-			strcpy(buf + *off + d->chlen[c] + 1, nm[i]);
+			memcpy(buf + *off, d->c[c].name, d->c[c].len);
+			buf[*off + d->c[c].len] = '.';
+			strcpy(buf + *off + d->c[c].len + 1, nm[i]);
 		}
-		*off += d->chlen[c] + 1 + strlen(nm[i]) + 1;
+		*off += d->c[c].len + 1 + strlen(nm[i]) + 1;
 	}
 	return n;
 }
@@ -289,7 +295,8 @@ dev_new(struct run *run, const struct record *r, const char *id,
 		}
 	}
 	if ((d = calloc(1, sizeof *d)) == NULL ||
-	    (d->id = malloc(idlen + 1)) == NULL)
+	    (d->id = malloc(idlen + 1)) == NULL ||
+	    (d->c = calloc(n, sizeof *d->c)) == NULL)
 		err(EX_OSERR, NULL);
 	memcpy(d->id, id, idlen);
 	d->id[idlen] = '\0';
@@ -299,16 +306,16 @@ dev_new(struct run *run, const struct record *r, const char *id,
 	for (c = 0; c < n; c++) {
 		const struct fsel *fs = fsel_for(cf, nm[c], nl[c]);
 
-		d->chlen[c] = nl[c];
-		d->tf[c] = fs->tf;
-		d->xf[c] = fs->xf;
-		d->sc[c] = sc_for(cf, nm[c], nl[c]);
+		d->c[c].len = nl[c];
+		d->c[c].tf = fs->tf;
+		d->c[c].xf = fs->xf;
+		d->c[c].sc = sc_for(cf, nm[c], nl[c]);
 		need[c] = tf_needs(fs->tf);
 		off += nl[c] + 1;
 	}
 	/* names first, then keys: size the keys with a dry run */
 	for (c = 0; c < n; c++) {
-		d->ch[c] = nm[c];	/* borrowed until copied below */
+		d->c[c].name = nm[c];	/* borrowed until copied below */
 		nk += make_keys(cf, d, c, NULL, NULL, &off);
 	}
 	if ((d->names = malloc(off)) == NULL ||
@@ -318,7 +325,7 @@ dev_new(struct run *run, const struct record *r, const char *id,
 	for (c = 0; c < n; c++) {
 		memcpy(p, nm[c], nl[c]);
 		p[nl[c]] = '\0';
-		d->ch[c] = p;
+		d->c[c].name = p;
 		p += nl[c] + 1;
 	}
 	off = (size_t)(p - d->names);
@@ -330,7 +337,7 @@ dev_new(struct run *run, const struct record *r, const char *id,
 	/* sums kept while sliding pay when a sample is in many windows;
 	 * with hops of a quarter window or more, passes at the end cost less */
 	d->w = fwin_new(n, need, cf->unit == U_COUNT && cf->size > 0 ?
-	    (size_t)cf->size : 1024, cf->max_samples, cf->type == W_SESSION ||
+	    (size_t)cf->size : 16, cf->max_samples, cf->type == W_SESSION ||
 	    cf->hop >= cf->size / 4);
 	if (d->w == NULL)
 		err(EX_OSERR, NULL);
@@ -392,7 +399,7 @@ spectral(struct run *run, struct dev *d, unsigned c, double *vals,
 	struct fwin *w = d->w;
 	struct spec_conf sc;
 	struct spec_out so;
-	uint32_t x = d->xf[c];
+	uint32_t x = d->c[c].xf;
 	unsigned i, l;
 	double fs;
 
@@ -411,7 +418,7 @@ spectral(struct run *run, struct dev *d, unsigned c, double *vals,
 		fs = span > 0 ? (double)(w->len - 1) * 1e9 / (double)span :
 		    NAN;
 	}
-	sc = *d->sc[c];
+	sc = *d->c[c].sc;
 	sc.want = 0;
 	if (x & ((1u << XF_DOM) | (1u << XF_CENTROID) | (1u << XF_ENTROPY) |
 	    (1u << XF_SKURT) | (1u << XF_SPOWER)))
@@ -480,13 +487,13 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	}
 	vals = run->vals;
 	for (c = 0; c < d->nch; c++) {
-		if (d->tf[c] != 0) {
-			fwin_features(w, c, cf->excess, d->tf[c], tv);
+		if (d->c[c].tf != 0) {
+			fwin_features(w, c, cf->excess, d->c[c].tf, tv);
 			for (i = 0; i < TF_COUNT; i++)
-				if (d->tf[c] & (1u << i))
+				if (d->c[c].tf & (1u << i))
 					vals[k++] = tv[i];
 		}
-		if (d->xf[c] != 0)
+		if (d->c[c].xf != 0)
 			spectral(run, d, c, vals, &k);
 	}
 	buf_reset(&run->obuf);
@@ -615,7 +622,7 @@ reject_full(struct run *run, struct dev *d, int64_t t, const double *x,
 		for (c = 0; c < d->nch; c++) {
 			struct value v = val_f64(x[c]);
 
-			if (record_add(rb, d->ch[c], d->chlen[c], &v) == -1)
+			if (record_add(rb, d->c[c].name, d->c[c].len, &v) == -1)
 				err(EX_OSERR, NULL);
 		}
 		r = rb;
@@ -936,31 +943,31 @@ devtab_sample(struct devtab *t, struct run *run, const struct record *r)
 	for (c = 0; c < d->nch; c++) {
 		const struct value *v;
 
-		if ((i = record_find(r, d->ch[c], d->chlen[c],
-		    &d->hint[c])) < 0) {
+		if ((i = record_find(r, d->c[c].name, d->c[c].len,
+		    &d->c[c].hint)) < 0) {
 			snprintf(b, sizeof b, "channel %s is missing; device "
 			    "%s's windows have %u channel%s (set by %s)",
-			    d->ch[c], d->id, d->nch, d->nch == 1 ? "" : "s",
+			    d->c[c].name, d->id, d->nch, d->nch == 1 ? "" : "s",
 			    cf->nchannels ? "-c" : "its first sample frame");
-			return reject_sample(run, r, "fields", d->ch[c],
-			    d->chlen[c], NULL, NULL, b);
+			return reject_sample(run, r, "fields", d->c[c].name,
+			    d->c[c].len, NULL, NULL, b);
 		}
 		v = &r->body[i].v;
 		if (v->type != VAL_F64 && v->type != VAL_F32 &&
 		    v->type != VAL_INT && v->type != VAL_UINT) {
 			snprintf(b, sizeof b, "channel %s is not a number",
-			    d->ch[c]);
-			return reject_sample(run, r, "number", d->ch[c],
-			    d->chlen[c], v, NULL, b);
+			    d->c[c].name);
+			return reject_sample(run, r, "number", d->c[c].name,
+			    d->c[c].len, v, NULL, b);
 		}
 		value_f64(v, &x[c]);
 		if (!isfinite(x[c])) {
 			snprintf(b, sizeof b, "channel %s is %s: window "
 			    "features need finite numbers (validate can drop "
-			    "or replace them)", d->ch[c], isnan(x[c]) ? "NaN" :
-			    "infinite");
-			return reject_sample(run, r, "number", d->ch[c],
-			    d->chlen[c], v, NULL, b);
+			    "or replace them)", d->c[c].name,
+			    isnan(x[c]) ? "NaN" : "infinite");
+			return reject_sample(run, r, "number", d->c[c].name,
+			    d->c[c].len, v, NULL, b);
 		}
 	}
 	if (d->hlen > 0 && d->hlen == cf->max_samples) {

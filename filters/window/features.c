@@ -1022,7 +1022,7 @@ spectrum_features(const struct plan *p, const struct spec_conf *cf,
 {
 	size_t nf = p->nfft, nb = nf / 2 + 1, k, kmax = 1;
 	double tot = 0.0, fc = 0.0, h = 0.0, m2 = 0.0, m4 = 0.0;
-	double df = fs / (double)nf;	/* moments only: band edges use freq() */
+	double df = fs / (double)nf;	/* moments; band edges: freq() */
 
 	for (k = 0; k < nb; k++) {
 		tot += p->P[k];

@@ -51,7 +51,7 @@ struct fchan {
 	struct ksum	 a, q;		/* sum of |x|, of sqrt|x| */
 	struct ksum	 xu;		/* sum of d * u, u = (t - t0) s */
 	uint64_t	*dmin, *dmax;	/* deques of sequence numbers */
-	size_t		 hmin, nmin, hmax, nmax;	/* their heads, lengths */
+	size_t		 hmin, nmin, hmax, nmax;	/* heads, lengths */
 	unsigned	 need;		/* NEED_* */
 };
 
@@ -69,7 +69,7 @@ struct fwin {
 	struct ksum	 u, uu;		/* sum of u, u^2 */
 	unsigned	 nch, need;	/* need: union over channels */
 	int		 lazy;		/* no sums: features by passes */
-	uint64_t	 pops;		/* rows removed since the last recompute */
+	uint64_t	 pops;		/* rows removed since a recompute */
 	struct fchan	*ch;
 };
 
@@ -89,7 +89,7 @@ void		 fwin_free(struct fwin **);	/* NULL-safe, nulls *wp */
  * errno ENOBUFS (capmax rows held) or ENOMEM.
  */
 int		 fwin_push(struct fwin *, int64_t t, const double *x);
-void		 fwin_pop(struct fwin *);	/* drop the oldest row; len > 0 */
+void		 fwin_pop(struct fwin *);	/* drop the oldest; len > 0 */
 void		 fwin_clear(struct fwin *);	/* keep the memory */
 /* Time of row i (0 = oldest); i < len. */
 int64_t		 fwin_time(const struct fwin *, size_t i);
@@ -132,7 +132,7 @@ enum wfn {
 };
 extern const char *const wfn_name[WFN_COUNT];
 
-#define SF_SPECTRUM	0x1u	/* dominant, centroid, entropy, kurtosis, power */
+#define SF_SPECTRUM	0x1u	/* dom, centroid, entropy, kurtosis, power */
 #define SF_BANDS	0x2u
 #define SF_ENVELOPE	0x4u	/* envelope power and line shares */
 
@@ -146,7 +146,7 @@ struct spec_conf {
 	unsigned	 neq;		/* N equal bands over [0, fs/2] */
 	unsigned	 nbands;	/* bands in Hz: [lo, hi) */
 	double		 lo[SPEC_MAXBANDS], hi[SPEC_MAXBANDS];
-	double		 env_lo, env_hi;	/* envelope band, Hz, inclusive */
+	double		 env_lo, env_hi;	/* envelope band, Hz, closed */
 	double		 env_tol;	/* +- Hz around each harmonic */
 	unsigned	 harmonics;
 	unsigned	 nlines;
@@ -159,7 +159,7 @@ struct spec_out {
 	double	 entropy;	/* normalised to [0, 1] */
 	double	 kurt;		/* of the spectrum over frequency */
 	double	 power;		/* sum of the one-sided power spectrum */
-	double	 band[2 * SPEC_MAXBANDS];	/* neq equal bands, then nbands */
+	double	 band[2 * SPEC_MAXBANDS];	/* neq equal, then nbands */
 	double	 env_power;	/* envelope power in [env_lo, env_hi] */
 	double	 share[SPEC_MAXLINES];	/* line energy / env_power */
 };

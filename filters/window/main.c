@@ -662,8 +662,8 @@ parse_features(void)
 		}
 		while ((p = strsep(&s, ",")) != NULL)
 			if (!feature_bit(p, &f.tf, &f.xf, op.bands != NULL)) {
-				warnx("-f %s: %s is not a feature (see window(1)"
-				    ")", op.fspec[i], p);
+				warnx("-f %s: %s is not a feature (see "
+				    "window(1))", op.fspec[i], p);
 				usage(EX_USAGE);
 			}
 		if ((f.xf & (1u << XF_BANDS)) && op.bands == NULL) {
@@ -929,8 +929,8 @@ settle(void)
 		for (j = 0; j < i; j++)
 			if ((cf.brg[j].channel == NULL) ==
 			    (cf.brg[i].channel == NULL) &&
-			    (cf.brg[i].channel == NULL ||
-			    strcmp(cf.brg[i].channel, cf.brg[j].channel) == 0)) {
+			    (cf.brg[i].channel == NULL || strcmp(
+			    cf.brg[i].channel, cf.brg[j].channel) == 0)) {
 				warnx("-B %s: a second bearing for %s",
 				    op.bspec[i], cf.brg[i].channel ?
 				    cf.brg[i].channel : "every channel");

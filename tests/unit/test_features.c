@@ -342,7 +342,8 @@ test_bearing(void **state)
 	expect(o[LINE_BPFI], 5.4152, 0, 5e-5, "BPFI", 0);
 	expect(o[LINE_BPFO], 3.5848, 0, 5e-5, "BPFO", 0);
 	expect(o[LINE_FTF], 0.39828, 0, 5e-5, "FTF", 0);
-	expect(2 * o[LINE_BSF], 4.7135, 0, 1e-4, "2 BSF", 0);	/* CWRU rounds */
+	/* CWRU rounds its figure */
+	expect(2 * o[LINE_BSF], 4.7135, 0, 1e-4, "2 BSF", 0);
 	bearing_orders(&ims, o);
 	expect(o[LINE_BPFO] * 2000 / 60.0, 236.4, 0, 0.05, "IMS BPFO", 0);
 }
