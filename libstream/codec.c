@@ -365,44 +365,50 @@ read_value(struct cur *c, struct value *v)
 	return 0;
 }
 
+/* Set r's time from a decoded value; -1 with *why if it is not a time. */
 static int
-read_time(struct record *r, struct cur *c, const char **why)
+set_time(struct record *r, const struct value *v, int ext, const char **why)
 {
-	struct value v;
-
-	if (read_value(c, &v) == -1)
-		BAD("time: truncated or malformed");
-	switch (v.type) {
+	switch (v->type) {
 	case VAL_TIME:
-		r->sec = v.i;
-		r->nsec = v.len;
+		r->sec = v->i;
+		r->nsec = v->len;
 		r->ttype = TIME_EVENT;
 		return 0;
 	case VAL_INT:
-		r->sec = v.i;
+		r->sec = v->i;
 		r->nsec = 0;
 		r->ttype = TIME_INT;
 		return 0;
 	case VAL_F64:
 	case VAL_F32:
-		if (!isfinite(v.f) || fabs(v.f) > 9.2e15)
+		if (!isfinite(v->f) || fabs(v->f) > 9.2e15)
 			BAD("time is not a finite number of seconds");
-		r->tf = v.f;
-		r->sec = (int64_t)floor(v.f);
-		r->nsec = (uint32_t)((v.f - floor(v.f)) * 1e9);
+		r->tf = v->f;
+		r->sec = (int64_t)floor(v->f);
+		r->nsec = (uint32_t)((v->f - floor(v->f)) * 1e9);
 		if (r->nsec >= 1000000000u)
 			r->nsec = 999999999u;
 		r->ttype = TIME_FLOAT;
 		return 0;
-	case VAL_RAW:
-		if (c->p - (const unsigned char *)v.p >= 3 &&
-		    (((const unsigned char *)v.p)[0] == 0xd7 ||
-		    ((const unsigned char *)v.p)[0] == 0xc7))
+	default:
+		if (ext)
 			BAD("time: EventTime nanoseconds out of range or ext type not 0");
 		BAD("time is not an EventTime, integer or float");
-	default:
-		BAD("time is not an EventTime, integer or float");
 	}
+}
+
+static int
+read_time(struct record *r, struct cur *c, const char **why)
+{
+	const unsigned char *start = c->p;
+	struct value v;
+
+	if (read_value(c, &v) == -1)
+		BAD("time: truncated or malformed");
+	return set_time(r, &v, v.type == VAL_RAW && (start[0] == 0xd7 ||
+	    start[0] == 0xc7 || start[0] == 0xc8 || start[0] == 0xc9 ||
+	    (start[0] >= 0xd4 && start[0] <= 0xd8)), why);
 }
 
 static int
@@ -583,34 +589,7 @@ obj_time(struct record *r, const msgpack_object *o, msgpack_zone *z,
 
 	if (obj_value(o, &v, z, scratch) == -1)
 		BAD("out of memory");
-	switch (v.type) {
-	case VAL_TIME:
-		r->sec = v.i;
-		r->nsec = v.len;
-		r->ttype = TIME_EVENT;
-		return 0;
-	case VAL_INT:
-		r->sec = v.i;
-		r->ttype = TIME_INT;
-		return 0;
-	case VAL_F64:
-	case VAL_F32:
-		if (!isfinite(v.f) || fabs(v.f) > 9.2e15)
-			BAD("time is not a finite number of seconds");
-		r->tf = v.f;
-		r->sec = (int64_t)floor(v.f);
-		r->nsec = (uint32_t)((v.f - floor(v.f)) * 1e9);
-		if (r->nsec >= 1000000000u)
-			r->nsec = 999999999u;
-		r->ttype = TIME_FLOAT;
-		return 0;
-	case VAL_RAW:
-		if (o->type == MSGPACK_OBJECT_EXT)
-			BAD("time: EventTime nanoseconds out of range or ext type not 0");
-		BAD("time is not an EventTime, integer or float");
-	default:
-		BAD("time is not an EventTime, integer or float");
-	}
+	return set_time(r, &v, o->type == MSGPACK_OBJECT_EXT, why);
 }
 
 static int
