@@ -24,6 +24,7 @@
 #include "codec.h"
 #include "counters.h"
 #include "record.h"
+#include "reject.h"
 #include "scaler.h"
 #include "stream.h"
 #include "fit.h"
@@ -648,44 +649,13 @@ reject(struct stream *s, const struct record *r, const struct value *rawb,
 {
 	static struct record *rj;
 	static struct buf enc;
-	static const char *const copy[] = { "src", "line" };
-	const struct value *mv;
-	struct value raw;
-	size_t i;
+	struct reject why = { "normalize", rule, field, flen, val, NULL,
+	    reason };
 
 	if (rj == NULL && (rj = record_new()) == NULL)
 		err(EX_OSERR, NULL);
-	record_clear(rj);
-	buf_reset(&enc);
-	if (r != NULL) {
-		record_set_time(rj, r->sec, r->nsec);
-		if (frame_encode(&enc, r) == -1)
-			err(EX_OSERR, NULL);
-	}
-	if (record_set_kind(rj, KIND_REJECT) == -1)
-		err(EX_OSERR, NULL);
-	if (r != NULL && r->dev != NULL &&
-	    record_set_dev(rj, r->dev, r->dev_len) == -1)
-		err(EX_OSERR, NULL);
-	for (i = 0; r != NULL && i < sizeof(copy) / sizeof(copy[0]); i++)
-		if ((mv = record_meta_get(r, copy[i])) != NULL &&
-		    record_meta_set(rj, copy[i], mv) == -1)
-			err(EX_OSERR, NULL);
-	raw = val_str("normalize", 9);
-	if (record_meta_set(rj, "stage", &raw) == -1 ||
-	    record_add_str(rj, "reason", reason, strlen(reason)) == -1 ||
-	    record_add_str(rj, "rule", rule, strlen(rule)) == -1 ||
-	    (field != NULL &&
-	    record_add_str(rj, "field", field, flen) == -1) ||
-	    (val != NULL && record_add(rj, "value", 5, val) == -1))
-		err(EX_OSERR, NULL);
-	if (r != NULL) {
-		raw.type = VAL_RAW;
-		raw.p = enc.p;
-		raw.len = (uint32_t)enc.len;
-		if (record_add(rj, "frame", 5, &raw) == -1)
-			err(EX_OSERR, NULL);
-	} else if (rawb != NULL && record_add(rj, "raw", 3, rawb) == -1)
+	if (reject_build(rj, &enc, r, rawb ? rawb->p : NULL,
+	    rawb ? rawb->len : 0, &why) == -1)
 		err(EX_OSERR, NULL);
 	return stream_write(s, rj);
 }
