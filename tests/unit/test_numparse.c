@@ -19,6 +19,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testrand.h"
+
 #include "numparse.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -32,18 +34,9 @@
 #define SCALE	1
 #endif
 
-static uint64_t seed = 0x5eed1234abcdULL, rng;
+static uint64_t seed = 0x5eed1234abcdULL;
 static long mismatches;
 
-static uint64_t
-next(void)
-{
-	uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 static unsigned
 below(unsigned n)

@@ -19,40 +19,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testrand.h"
+
 #include "stats.h"
 
 #define BIG	1000000
 
-static uint64_t rng;
 
-static uint64_t
-next(void)
-{
-	uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-/* uniform in [0, 1) */
-static double
-unif(void)
-{
-	return (double)(next() >> 11) * 0x1p-53;
-}
-
-/* roughly normal: sum of 12 uniforms - 6 */
-static double
-gauss(void)
-{
-	double s = 0;
-	int i;
-
-	for (i = 0; i < 12; i++)
-		s += unif();
-	return s - 6;
-}
 
 /* |a - b| <= rel * max(|a|, |b|) (or both zero / both NaN) */
 static void
