@@ -49,7 +49,7 @@ $$(LIBA_$(1)): $$(LIBOBJ_$(1))
 
 # a unit test: the test file plus the filter sources it names in a
 # "// link: filters/x/y.c ..." line
-build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h filters/*/*.[ch]) | build/$(1)/.dir
+build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h filters/*/*.[ch] tests/unit/*.h) | build/$(1)/.dir
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(STD) $$(OPT) $$(WARN) -Wno-missing-prototypes $(2) -Ilibstream -Ifilters $$(PKGCFLAGS) $$(CPPFLAGS) $$(CFLAGS) \
 		-o $$@ $$< $$(shell sed -n 's|^// link: ||p' $$<) $$(LIBA_$(1)) \
