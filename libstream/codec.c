@@ -306,6 +306,33 @@ read_value(struct cur *c, struct value *v)
 		v->type = VAL_STR;
 		return read_str(c, &v->p, &v->len);
 	}
+	/* unsigned ints (seq, line) and EventTime, before the general path */
+	if (b == 0xcd && avail >= 3) {
+		v->type = VAL_INT;
+		v->i = (int64_t)be(s + 1, 2);
+		c->p += 3;
+		return 0;
+	}
+	if (b == 0xce && avail >= 5) {
+		v->type = VAL_INT;
+		v->i = (int64_t)be(s + 1, 4);
+		c->p += 5;
+		return 0;
+	}
+	if (b == 0xcc && avail >= 2) {
+		v->type = VAL_INT;
+		v->i = s[1];
+		c->p += 2;
+		return 0;
+	}
+	if (b == 0xd7 && avail >= 10 && s[1] == 0 &&
+	    be(s + 6, 4) < 1000000000u) {
+		v->type = VAL_TIME;
+		v->i = (int64_t)be(s + 2, 4);
+		v->len = (uint32_t)be(s + 6, 4);
+		c->p += 10;
+		return 0;
+	}
 	if (header(s, avail, &hdr, &payload, &items) != 0 ||
 	    hdr + payload > avail)
 		return -1;
@@ -861,10 +888,12 @@ copy_short(unsigned char *o, const char *s, uint32_t n)
 		memcpy(&y, s + n - 4, 4);
 		memcpy(o, &x, 4);
 		memcpy(o + n - 4, &y, 4);
-	} else if (n < 4) {
-		while (n-- > 0)
-			*o++ = (unsigned char)*s++;
-	} else
+	} else if (n > 0 && n < 4) {
+		/* 1..3 bytes: first, middle, last cover them without a loop */
+		o[0] = (unsigned char)s[0];
+		o[n / 2] = (unsigned char)s[n / 2];
+		o[n - 1] = (unsigned char)s[n - 1];
+	} else if (n >= 16)
 		memcpy(o, s, n);
 }
 

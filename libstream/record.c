@@ -202,38 +202,6 @@ meta_reparse(struct record *r)
 }
 
 void
-meta_note(struct record *r, const struct field *f)
-{
-	switch (f->klen) {
-	case 1:
-		if (f->key[0] == 'v' && f->v.type == VAL_INT)
-			r->version = f->v.i;
-		break;
-	case 3:
-		if (memcmp(f->key, "dev", 3) == 0 && f->v.type == VAL_STR) {
-			r->dev = f->v.p;
-			r->dev_len = f->v.len;
-		} else if (memcmp(f->key, "seq", 3) == 0) {
-			if (f->v.type == VAL_INT && f->v.i >= 0) {
-				r->seq = (uint64_t)f->v.i;
-				r->has_seq = 1;
-			} else if (f->v.type == VAL_UINT) {
-				r->seq = f->v.u;
-				r->has_seq = 1;
-			}
-		}
-		break;
-	case 4:
-		if (memcmp(f->key, "kind", 4) == 0 && f->v.type == VAL_STR) {
-			r->kind_str = f->v.p;
-			r->kind_len = f->v.len;
-			r->kind = kind_from_str(f->v.p, f->v.len);
-		}
-		break;
-	}
-}
-
-void
 record_set_time(struct record *r, int64_t sec, uint32_t nsec)
 {
 	r->sec = sec;
