@@ -32,7 +32,7 @@ csv_open(struct csv *c, int fd, size_t bufsize)
 		c->regular = 1;
 		c->size = (uint64_t)st.st_size;
 	}
-	if ((c->buf = malloc(c->cap)) == NULL)
+	if ((c->buf = calloc(1, c->cap + CSV_PAD)) == NULL)
 		return -1;
 	return 0;
 }

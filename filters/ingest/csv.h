@@ -18,6 +18,7 @@
 
 #define CSV_WS		0	/* delimiter: runs of spaces and tabs */
 #define CSV_BUFSIZE	(1u << 20)	/* default buffer: the longest line */
+#define CSV_PAD		32	/* readable zero bytes after the buffer (numfast.h) */
 
 enum csv_status {
 	CSV_LINE = 1,		/* a line */
@@ -50,7 +51,9 @@ struct csv_field {
 
 /*
  * Read fd (borrowed; the caller closes it) through a buffer of bufsize
- * bytes (0: CSV_BUFSIZE).  0, or -1 with errno (ENOMEM).
+ * bytes (0: CSV_BUFSIZE), followed by CSV_PAD more readable bytes, so that
+ * a field of a line may be read in whole words past its end.  0, or -1
+ * with errno (ENOMEM).
  */
 int	 csv_open(struct csv *, int fd, size_t bufsize);
 void	 csv_close(struct csv *);	/* frees the buffer, not the fd */

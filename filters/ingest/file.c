@@ -23,6 +23,7 @@
 
 #include "codec.h"
 #include "ingest.h"
+#include "numfast.h"
 #include "numparse.h"
 
 #define REJ_TEXT_MAX	(64u * 1024)	/* longest "text" in a reject */
@@ -696,7 +697,7 @@ row(struct ingest *g, char *p, size_t n)
 	o = tmpl_body(&g->tmpl, o);
 	for (i = 0; i < g->nval; i++) {
 		f = &g->f[g->vfield[i]];
-		if (num_parse(f->p, f->n, &x) == -1) {
+		if (num_fast(f->p, f->n, &x) == -1) {
 			if (f->n == 0 && g->empty == E_NAN) {
 				x = NAN;
 			} else {

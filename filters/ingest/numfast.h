@@ -1,0 +1,145 @@
+/*
+ * numfast -- the usual sensor value, [-]digits[.digits] in at most 16 bytes
+ * after the sign with at most 15 digits, parsed inline without a call or a
+ * loop; anything else goes to num_parse().  At most 15 digits means the
+ * mantissa is below 2^53, so Clinger's path (one exact division by an exact
+ * power of ten) gives the correctly rounded double, the one num_parse() and
+ * strtod() give.  Reads 16 bytes after the sign whatever the field's
+ * length: the field must lie in a buffer with CSV_PAD bytes after its end
+ * (csv.h), which the line reader's buffer has.
+ */
+#ifndef NUMFAST_H
+#define NUMFAST_H
+
+#include <float.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "numparse.h"
+#include "swar.h"
+
+#if SWAR && defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && \
+    defined(__SIZEOF_INT128__)
+#define NUMFAST	1
+
+__extension__ typedef unsigned __int128 numfast_u128;
+
+static const double numfast_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16
+};
+
+/* 0x80 in each byte of x (text ^ '0' in each byte) that is not a digit. */
+static inline uint64_t
+numfast_nondigits(uint64_t x)
+{
+	return (((x & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | x) &
+	    0x8080808080808080ull;
+}
+
+/* Eight digit values 0..9 (first, most significant, lowest) to a number. */
+static inline uint64_t
+numfast_digits8(uint64_t x)
+{
+	x = x * 10 + (x >> 8);
+	return ((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
+	    ((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >>
+	    32;
+}
+
+/* num_fast() for 9..16 bytes after the sign: lo, hi are the bytes ^ '0'. */
+static inline int
+num_fast16(const char *s, size_t n, size_t l, uint64_t lo, uint64_t hi,
+    double *out)
+{
+	numfast_u128 x, b, low;
+	size_t nd, nfrac, d;
+	uint64_t m;
+
+	hi &= ~0ull >> (8 * (16 - l));
+	x = (numfast_u128)hi << 64 | lo;
+	b = (numfast_u128)numfast_nondigits(hi) << 64 | numfast_nondigits(lo);
+	if (b == 0) {
+		if (l > 15)
+			return num_parse(s, n, out);
+		nd = l;
+		nfrac = 0;
+	} else {
+		/* one non-digit, a point */
+		if ((b & (b - 1)) != 0)
+			return num_parse(s, n, out);
+		d = (uint64_t)b != 0 ? (size_t)__builtin_ctzll((uint64_t)b) >> 3 :
+		    8 + ((size_t)__builtin_ctzll((uint64_t)(b >> 64)) >> 3);
+		if ((uint8_t)(x >> (8 * d)) != ('.' ^ '0'))
+			return num_parse(s, n, out);
+		low = ((numfast_u128)1 << (8 * d)) - 1;
+		x = (x & low) | ((x >> 8) & ~low);
+		nd = l - 1;
+		nfrac = l - 1 - d;
+	}
+	/* right-align the nd digits in 16: leading zeros */
+	x <<= 8 * (16 - nd);
+	m = numfast_digits8((uint64_t)x) * 100000000u +
+	    numfast_digits8((uint64_t)(x >> 64));
+	*out = (double)m / numfast_pow10[nfrac];
+	return 0;
+}
+
+/*
+ * As num_parse(s, n, out), for s in a buffer that is readable up to 17
+ * bytes past s (s[0] is read even when n is 0).
+ */
+static inline int
+num_fast(const char *s, size_t n, double *out)
+{
+	const uint64_t zeros = 0x3030303030303030ull;
+	uint64_t x, hi, b, low, bits;
+	size_t neg, l, d;
+	double v;
+
+	neg = s[0] == '-';
+	l = n - neg;
+	if (l - 1 >= 16)	/* empty, a lone "-", or too long */
+		return num_parse(s, n, out);
+	memcpy(&x, s + neg, 8);
+	x ^= zeros;
+	if (l > 8) {
+		memcpy(&hi, s + neg + 8, 8);
+		if (num_fast16(s, n, l, x, hi ^ zeros, &v) == -1)
+			return -1;
+	} else {
+		/* right-aligned in the word: the bytes shifted in are leading zeros */
+		x <<= 8 * (8 - l);
+		if ((b = numfast_nondigits(x)) == 0) {
+			v = (double)numfast_digits8(x);
+		} else {
+			/* one non-digit, a point, and a digit besides */
+			if ((b & (b - 1)) != 0 || l == 1)
+				return num_parse(s, n, out);
+			d = (size_t)__builtin_ctzll(b) >> 3;
+			if ((uint8_t)(x >> (8 * d)) != ('.' ^ '0'))
+				return num_parse(s, n, out);
+			/* the point out, the digits before it one byte up */
+			low = (1ull << (8 * d)) - 1;
+			x = (x & low) << 8 | (x & (~low << 8));
+			v = (double)numfast_digits8(x) / numfast_pow10[7 - d];
+		}
+	}
+	memcpy(&bits, &v, sizeof(bits));
+	bits |= (uint64_t)neg << 63;
+	memcpy(out, &bits, sizeof(bits));
+	return 0;
+}
+
+#else
+#define NUMFAST	0
+
+static inline int
+num_fast(const char *s, size_t n, double *out)
+{
+	return num_parse(s, n, out);
+}
+
+#endif
+
+#endif
