@@ -18,11 +18,8 @@
 #include "numparse.h"
 #include "swar.h"
 
-#if SWAR && defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && \
-    defined(__SIZEOF_INT128__)
+#if SWAR && defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
 #define NUMFAST	1
-
-__extension__ typedef unsigned __int128 numfast_u128;
 
 static const double numfast_pow10[] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -47,40 +44,52 @@ numfast_digits8(uint64_t x)
 	    32;
 }
 
+static const uint64_t numfast_pow10u[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000
+};
+
 /* num_fast() for 9..16 bytes after the sign: lo, hi are the bytes ^ '0'. */
 static inline int
 num_fast16(const char *s, size_t n, size_t l, uint64_t lo, uint64_t hi,
     double *out)
 {
-	numfast_u128 x, b, low;
+	uint64_t bl, bh, low, m;
 	size_t nd, nfrac, d;
-	uint64_t m;
 
 	hi &= ~0ull >> (8 * (16 - l));
-	x = (numfast_u128)hi << 64 | lo;
-	b = (numfast_u128)numfast_nondigits(hi) << 64 | numfast_nondigits(lo);
-	if (b == 0) {
+	bl = numfast_nondigits(lo);
+	bh = numfast_nondigits(hi);
+	if ((bl | bh) == 0) {
 		if (l > 15)
 			return num_parse(s, n, out);
-		nd = l;
 		nfrac = 0;
-	} else {
-		/* one non-digit, a point */
-		if ((b & (b - 1)) != 0)
+		nd = l;
+	} else if (bl != 0) {
+		/* the point in the first word: squeeze it out, pull hi down */
+		if ((bl & (bl - 1)) != 0 || bh != 0)
 			return num_parse(s, n, out);
-		d = (uint64_t)b != 0 ? (size_t)__builtin_ctzll((uint64_t)b) >> 3 :
-		    8 + ((size_t)__builtin_ctzll((uint64_t)(b >> 64)) >> 3);
-		if ((uint8_t)(x >> (8 * d)) != ('.' ^ '0'))
+		d = (size_t)__builtin_ctzll(bl) >> 3;
+		if ((uint8_t)(lo >> (8 * d)) != ('.' ^ '0'))
 			return num_parse(s, n, out);
-		low = ((numfast_u128)1 << (8 * d)) - 1;
-		x = (x & low) | ((x >> 8) & ~low);
-		nd = l - 1;
+		low = (1ull << (8 * d)) - 1;
+		lo = (lo & low) | ((lo >> 8) & ~low) | hi << 56;
+		hi >>= 8;
 		nfrac = l - 1 - d;
+		nd = l - 1;
+	} else {
+		if ((bh & (bh - 1)) != 0)
+			return num_parse(s, n, out);
+		d = (size_t)__builtin_ctzll(bh) >> 3;
+		if ((uint8_t)(hi >> (8 * d)) != ('.' ^ '0'))
+			return num_parse(s, n, out);
+		low = (1ull << (8 * d)) - 1;
+		hi = (hi & low) | ((hi >> 8) & ~low);
+		nfrac = l - 9 - d;
+		nd = l - 1;
 	}
-	/* right-align the nd digits in 16: leading zeros */
-	x <<= 8 * (16 - nd);
-	m = numfast_digits8((uint64_t)x) * 100000000u +
-	    numfast_digits8((uint64_t)(x >> 64));
+	/* lo: the first 8 digits; hi: the other nd - 8 (0..7), right-aligned */
+	m = numfast_digits8(lo) * numfast_pow10u[nd - 8] +
+	    numfast_digits8((hi << (8 * (15 - nd))) << 8);
 	*out = (double)m / numfast_pow10[nfrac];
 	return 0;
 }
