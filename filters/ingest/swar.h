@@ -26,13 +26,11 @@ swar_zeros(uint64_t x)
 	return ~(((x & lo7) + lo7) | x | lo7);
 }
 
-/* If s[0..8) are all ASCII digits, their value in *v and 1; else 0. */
+/* If the bytes of w (first = lowest) are all ASCII digits, their value in *v
+ * and 1; else 0. */
 static inline int
-swar_digits8(const char *s, uint64_t *v)
+swar_digits8w(uint64_t w, uint64_t *v)
 {
-	uint64_t w;
-
-	memcpy(&w, s, 8);
 	if (((w & 0xf0f0f0f0f0f0f0f0ull) |
 	    (((w + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) !=
 	    0x3333333333333333ull)
@@ -42,6 +40,16 @@ swar_digits8(const char *s, uint64_t *v)
 	*v = ((w & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
 	    ((w >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >> 32;
 	return 1;
+}
+
+/* If s[0..8) are all ASCII digits, their value in *v and 1; else 0. */
+static inline int
+swar_digits8(const char *s, uint64_t *v)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return swar_digits8w(w, v);
 }
 
 #endif

@@ -25,6 +25,34 @@ local(const struct ingest *g, int64_t *sec)
 static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000,
     1000000, 10000000, 100000000, 1000000000 };
 
+/*
+ * Seconds as ten digits, a point and 0-5 more ("1700000000.003"), in two
+ * words and no loop: the second word is read ending at s[n] (never past
+ * it) and shifted down to start at s[8]; the point is squeezed out and the
+ * digits after the last are '0', so that swar_digits8() reads the last two
+ * integer digits and the fraction as one 8-digit number.  0 / -1.
+ */
+static inline int
+epoch_s16(const char *s, size_t n, int64_t *sec, uint32_t *nsec)
+{
+	uint64_t hi, lo, w, fill;
+
+	if (!swar_digits8(s, &hi))
+		return -1;
+	memcpy(&w, s + n - 8, 8);
+	w >>= 8 * (16 - n);
+	if ((w >> 16 & 0xff) != '.')
+		return -1;
+	w = (w & 0xffff) | (w >> 8 & 0x00ffffffffff0000ull);
+	fill = ~0ull << 8 * (n - 9);
+	w = (w & ~fill) | (fill & (SWAR_ONES * '0'));
+	if (!swar_digits8w(w, &lo))
+		return -1;
+	*sec = (int64_t)(hi * 100 + lo / 1000000);
+	*nsec = (uint32_t)(lo % 1000000 * 1000);
+	return 0;
+}
+
 int
 when_epoch_fast(const char *s, size_t n, int unit, int64_t *sec,
     uint32_t *nsec)
@@ -33,6 +61,8 @@ when_epoch_fast(const char *s, size_t n, int unit, int64_t *sec,
 	size_t i = 0, fd = 0;
 	unsigned d;
 
+	if (SWAR && unit == 0 && n - 11 <= 5 && epoch_s16(s, n, sec, nsec) == 0)
+		return 0;
 	while (SWAR && i + 8 <= n && swar_digits8(s + i, &w)) {
 		v = v * 100000000 + w;
 		i += 8;
@@ -71,6 +101,9 @@ when_parse(const struct ingest *g, const char *s, size_t n, int64_t *sec,
 	    1000000000 };
 	int zoned;
 
+	if (SWAR && g->unit == 0 && n - 11 <= 5 && g->tformat == TF_EPOCH &&
+	    epoch_s16(s, n, sec, nsec) == 0)
+		return 0;
 	if (g->tformat != TF_EPOCH && n >= 10 &&
 	    (s[4] == '-' || s[4] == '/')) {
 		if (time_parse_iso(s, n, sec, nsec, &zoned) == -1)
