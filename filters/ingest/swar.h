@@ -26,6 +26,15 @@ swar_zeros(uint64_t x)
 	return ~(((x & lo7) + lo7) | x | lo7);
 }
 
+/* 0x80 in each byte that is zero in x or in y, 0 elsewhere (exact). */
+static inline uint64_t
+swar_zeros2(uint64_t x, uint64_t y)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
+
+	return ~(((((x & lo7) + lo7) | x) & (((y & lo7) + lo7) | y)) | lo7);
+}
+
 /* If the bytes of w (first = lowest) are all ASCII digits, their value in *v
  * and 1; else 0. */
 static inline int
