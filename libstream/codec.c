@@ -438,38 +438,125 @@ read_time(struct record *r, struct cur *c, const char **why)
 	    (start[0] >= 0xd4 && start[0] <= 0xd8)), why);
 }
 
-static int
-read_map(struct cur *c, struct field **fp, uint32_t *cap, uint32_t *np,
-    const char *what, const char **why)
-{
-	struct field *f;
-	uint32_t n, i;
+/*
+ * One key and its value.  The common field takes no bounds check a byte:
+ * with at least FIELD_FAST bytes left, a fixstr key (at most 32 bytes with
+ * its header) leaves at least 16 for the value's header, enough for every
+ * scalar; a string value's length is still checked.  Anything else goes
+ * through read_str() and read_value().  Returns 0, 1 if the key is not a
+ * string, -1 if the value is truncated or malformed.
+ */
+#define FIELD_FAST	48
 
-	if (container(c, &n) != 'm')
-		BAD(what[0] == 'm' ? "meta is not a map" : "body is not a map");
-	if (n > (uint32_t)(c->e - c->p) / 2)
-		BAD("map length runs past the end of the frame");
-	if (fields_grow(fp, cap, n) == -1)
-		BAD("out of memory");
-	for (i = 0; i < n; i++) {
-		f = &(*fp)[i];
+static inline int
+read_field(struct cur *c, struct field *f)
+{
+	const unsigned char *p = c->p;
+	unsigned char b;
+	uint32_t n;
+
+	if (c->e - p < FIELD_FAST || (p[0] & 0xe0) != 0xa0) {
 		if (read_str(c, &f->key, &f->klen) == -1)
-			BAD(what[0] == 'm' ? "meta key is not a string" :
-			    "body key is not a string");
-		if (read_value(c, &f->v) == -1)
-			BAD("value truncated or malformed");
+			return 1;
+		return read_value(c, &f->v);
 	}
-	*np = n;
+	n = p[0] & 0x1f;
+	f->key = (const char *)p + 1;
+	f->klen = n;
+	p += 1 + n;
+	b = p[0];
+	f->v.len = 0;
+	if (b == 0xcb) {
+		union { uint64_t u; double f; } x = { .u = be(p + 1, 8) };
+
+		f->v.type = VAL_F64;
+		f->v.f = x.f;
+		c->p = p + 9;
+		return 0;
+	}
+	if (b <= 0x7f) {
+		f->v.type = VAL_INT;
+		f->v.i = b;
+		c->p = p + 1;
+		return 0;
+	}
+	if ((b & 0xe0) == 0xa0) {
+		n = b & 0x1f;
+		if (n >= (size_t)(c->e - p))
+			return -1;
+		f->v.type = VAL_STR;
+		f->v.p = (const char *)p + 1;
+		f->v.len = n;
+		c->p = p + 1 + n;
+		return 0;
+	}
+	if (b >= 0xcc && b <= 0xce) {
+		f->v.type = VAL_INT;
+		f->v.i = b == 0xcc ? p[1] : b == 0xcd ? (int64_t)be(p + 1, 2) :
+		    (int64_t)be(p + 1, 4);
+		c->p = p + 1 + (1u << (b - 0xcc));
+		return 0;
+	}
+	c->p = p;
+	return read_value(c, &f->v);
+}
+
+/* A map's header, checked against the bytes left, and room for its fields. */
+static int
+map_start(struct cur *c, struct field **fp, uint32_t *cap, uint32_t *n,
+    int meta, const char **why)
+{
+	if (c->p < c->e && (*c->p & 0xf0) == 0x80)	/* fixmap */
+		*n = *c->p++ & 0x0f;
+	else if (container(c, n) != 'm')
+		BAD(meta ? "meta is not a map" : "body is not a map");
+	if (*n > (uint32_t)(c->e - c->p) / 2)
+		BAD("map length runs past the end of the frame");
+	if (*n > *cap && fields_grow(fp, cap, *n) == -1)
+		BAD("out of memory");
+	return 0;
+}
+
+#define FIELD_BAD(rc, meta) \
+	BAD((rc) == 1 ? ((meta) ? "meta key is not a string" : \
+	    "body key is not a string") : "value truncated or malformed")
+
+/* Meta fields, each noted in r's members as it is read. */
+static int
+read_meta(struct record *r, struct cur *c, const char **why)
+{
+	uint32_t n, i;
+	int rc;
+
+	if (map_start(c, &r->meta, &r->meta_cap, &n, 1, why) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((rc = read_field(c, &r->meta[i])) != 0)
+			FIELD_BAD(rc, 1);
+		meta_note(r, &r->meta[i]);
+	}
+	r->nmeta = n;
+	return 0;
+}
+
+static int
+read_body(struct record *r, struct cur *c, const char **why)
+{
+	uint32_t n, i;
+	int rc;
+
+	if (map_start(c, &r->body, &r->body_cap, &n, 0, why) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((rc = read_field(c, &r->body[i])) != 0)
+			FIELD_BAD(rc, 0);
+	r->nbody = n;
 	return 0;
 }
 
 static int
 finish(struct record *r, const char **why)
 {
-	uint32_t i;
-
-	for (i = 0; i < r->nmeta; i++)
-		meta_note(r, &r->meta[i]);
 	if (r->version > PROTO_VERSION)
 		BAD("frame version is newer than this reader's (1)");
 	if (r->version < 1)
@@ -485,6 +572,17 @@ decode(struct record *r, struct cur *c, const char **why)
 	uint32_t cnt, hcnt;
 
 	record_clear(r);
+	/* the usual start, [[EventTime, : 92 92 d7 00 sec nsec */
+	if (c->e - c->p >= 12 && memcmp(c->p, "\x92\x92\xd7\x00", 4) == 0 &&
+	    (r->nsec = (uint32_t)be(c->p + 8, 4)) < 1000000000u) {
+		r->sec = (int64_t)be(c->p + 4, 4);
+		r->ttype = TIME_EVENT;
+		c->p += 12;
+		if (read_meta(r, c, why) == -1)
+			return -1;
+		goto body;
+	}
+	r->nsec = 0;
 	if (container(c, &cnt) != 'a' || cnt != 2)
 		BAD("frame is not a 2-element array [[time, meta], body]");
 	if (c->p < c->e && (*c->p & 0xf0) == 0x90) {
@@ -492,8 +590,7 @@ decode(struct record *r, struct cur *c, const char **why)
 			BAD("frame header is not a 2-element array [time, meta]");
 		if (read_time(r, c, why) == -1)
 			return -1;
-		if (read_map(c, &r->meta, &r->meta_cap, &r->nmeta, "meta",
-		    why) == -1)
+		if (read_meta(r, c, why) == -1)
 			return -1;
 	} else {
 		/* Fluent Bit's older [time, body] */
@@ -501,7 +598,8 @@ decode(struct record *r, struct cur *c, const char **why)
 			return -1;
 		r->legacy = 1;
 	}
-	if (read_map(c, &r->body, &r->body_cap, &r->nbody, "body", why) == -1)
+body:
+	if (read_body(r, c, why) == -1)
 		return -1;
 	return finish(r, why);
 }
@@ -652,6 +750,7 @@ frame_decode_msgpackc(struct record *r, const char *p, size_t n,
 	msgpack_object o;
 	const msgpack_object *h;
 	size_t off = 0;
+	uint32_t i;
 	int ret;
 
 	record_clear(r);
@@ -680,6 +779,8 @@ frame_decode_msgpackc(struct record *r, const char *p, size_t n,
 	if (obj_map(&o.via.array.ptr[1], &r->body, &r->body_cap, &r->nbody,
 	    "body", z, scratch, why) == -1)
 		return -1;
+	for (i = 0; i < r->nmeta; i++)
+		meta_note(r, &r->meta[i]);
 	return finish(r, why);
 }
 
@@ -1024,30 +1125,39 @@ put_value(unsigned char *o, const struct value *v)
 	return o;
 }
 
-static size_t
+/* Bytes the fields can take at most: 15 a field for the key's and the
+ * value's headers and a scalar value, plus the key and string bytes. */
+static inline size_t
 fields_bound(const struct field *f, uint32_t n)
 {
-	size_t sz = 5;
+	size_t sz = 5 + (size_t)n * 15;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		sz += 5 + (size_t)f[i].klen + 10;
-		if (f[i].v.type == VAL_STR || f[i].v.type == VAL_BIN ||
-		    f[i].v.type == VAL_RAW)
+		sz += f[i].klen;
+		if ((unsigned)(f[i].v.type - VAL_STR) <= VAL_RAW - VAL_STR)
 			sz += f[i].v.len;
 	}
 	return sz;
 }
 
-static unsigned char *
+/* The common value types first, without the jump table. */
+static inline unsigned char *
 put_map(unsigned char *o, const struct field *f, uint32_t n)
 {
-	uint32_t i;
+	const struct field *end = f + n;
 
 	o = put_container(o, n, 0x80, 0xde);
-	for (i = 0; i < n; i++) {
-		o = put_str(o, f[i].key, f[i].klen);
-		o = put_value(o, &f[i].v);
+	for (; f < end; f++) {
+		o = put_str(o, f->key, f->klen);
+		if (f->v.type == VAL_F64)
+			o = put_f64(o, f->v.f);
+		else if (f->v.type == VAL_STR)
+			o = put_str(o, f->v.p, f->v.len);
+		else if (f->v.type == VAL_INT && (uint64_t)f->v.i < 128)
+			*o++ = (unsigned char)f->v.i;
+		else
+			o = put_value(o, &f->v);
 	}
 	return o;
 }

@@ -40,7 +40,10 @@ meta_note(struct record *r, const struct field *f)
 		if (memcmp(f->key, "kind", 4) == 0 && f->v.type == VAL_STR) {
 			r->kind_str = f->v.p;
 			r->kind_len = f->v.len;
-			r->kind = kind_from_str(f->v.p, f->v.len);
+			/* most frames are samples: no call for them */
+			r->kind = f->v.len == 6 &&
+			    memcmp(f->v.p, "sample", 6) == 0 ? KIND_SAMPLE :
+			    kind_from_str(f->v.p, f->v.len);
 		}
 		break;
 	}
