@@ -5,7 +5,10 @@
 #   ingest | tap --count     the CSV all the way to re-encoded frames
 #   tap --count < FILE       the frames ingest wrote, read from a file
 #   cat FILE | tap --count | cat    the same over pipes on both sides
-#                                   (the target: >= 3 M frames/s)
+#                                   (the target: >= 3 M frames/s); tap
+#                                   grows its pipes to 256 KiB
+#   the same with PDM_PIPE_SIZE=0   the kernel's 64 KiB pipes, to show
+#                                   what growing them is worth
 # Each is the median wall time of $PRUNS runs, output to /dev/null; the frame
 # count is tap's own accounting ("in=").
 cd "$(dirname "$0")/.." || exit 1
@@ -49,5 +52,8 @@ fi
 if run tap-pipe "cat \"$BENCH_FRAMES\" | \"$BIN/tap\" --count | cat"; then
 	r=$(calc "$N / $MED / 1e6")
 	fig "cat | tap --count | cat: $(fmt '%.2f' "$r") M frames/s (median of $PRUNS: $(fmt '%.3f' "$MED") s wall, $(fmt '%.3f' "$CMED") s CPU; target >= 3 M: $(verdict "$r" '>=' 3))"
+fi
+if run tap-pipe64k "cat \"$BENCH_FRAMES\" | PDM_PIPE_SIZE=0 \"$BIN/tap\" --count | cat"; then
+	fig "the same with 64 KiB pipes (PDM_PIPE_SIZE=0): $(fmt '%.2f' "$N / $MED / 1e6") M frames/s (median of $PRUNS: $(fmt '%.3f' "$MED") s wall)"
 fi
 finish

@@ -9,6 +9,9 @@
  * blocks for input it flushes them all, so frames never wait in a buffer
  * while the process sleeps.  Errors are kept in the stream as text.
  */
+#define _GNU_SOURCE		/* F_GETPIPE_SZ, F_SETPIPE_SZ */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +30,7 @@
 #define IN_CHUNK	(256u * 1024)	/* read() size */
 #define OUT_FLUSH	(64u * 1024)	/* write() when this much is queued */
 #define LINGER_MS	10000		/* how long close waits to deliver */
+#define PIPE_BYTES	(256 * 1024)	/* pipe capacity asked for, see below */
 
 enum { S_FD, S_ZMQ };
 
@@ -192,6 +196,35 @@ open_zmq(struct stream *s, int type, int bind, const char *addr)
 	return 0;
 }
 
+/*
+ * A pipe holds 64 KiB by default, one write() batch: the writer then waits
+ * for the reader to take all of it before it can go on, and the two take
+ * turns instead of running at once on two cores.  Four batches' room lets
+ * them overlap (bench/passthrough.sh shows both).  PDM_PIPE_SIZE sets the
+ * size in bytes, 0 leaves the pipe alone.  The kernel allocates the pages
+ * only when they fill, never shrinks a pipe here, and may refuse (above
+ * /proc/sys/fs/pipe-max-size for an unprivileged user): best effort.
+ */
+static void
+pipe_grow(int fd)
+{
+	struct stat st;
+	const char *env;
+	char *end;
+	long want = PIPE_BYTES;
+
+	if ((env = getenv("PDM_PIPE_SIZE")) != NULL && *env != '\0') {
+		errno = 0;
+		want = strtol(env, &end, 10);
+		if (errno != 0 || *end != '\0' || want < 0 || want > 1L << 30)
+			return;
+	}
+	if (want == 0 || fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode))
+		return;
+	if (fcntl(fd, F_GETPIPE_SZ) < want)
+		(void)fcntl(fd, F_SETPIPE_SZ, (int)want);
+}
+
 struct stream *
 stream_open(const char *uri, const char *mode)
 {
@@ -241,6 +274,8 @@ stream_open(const char *uri, const char *mode)
 		}
 		s->own_fd = 1;
 	}
+	if (s->type == S_FD)
+		pipe_grow(s->fd);
 	if (s->writer) {
 		s->next = writers;
 		writers = s;

@@ -116,14 +116,14 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	done
 	sh bench/passthrough.sh > "$T/pass.out" 2>&1
 	check "bench/passthrough.sh" [ $? -eq 0 ]
-	for f in "ingest | tap --count: " "tap --count < frames.mp: " "cat | tap --count | cat: "; do
+	for f in "ingest | tap --count: " "tap --count < frames.mp: " "cat | tap --count | cat: " "the same with 64 KiB pipes"; do
 		check "bench/passthrough.sh prints \"$f\"" grep -q "^$f" "$T/pass.out"
 	done
 	sh bench/zmq.sh > "$T/zmq.out" 2>&1
 	check "bench/zmq.sh" [ $? -eq 0 ]
 	check "bench/zmq.sh: 8 figures" [ "$(grep -c '^zmq ' "$T/zmq.out")" -eq 8 ]
 	check "no ERROR line" [ "$(grep -c '^ERROR' "$T/ingest.out" "$T/pass.out" "$T/zmq.out" | awk -F: '{ s += $2 } END { print s }')" -eq 0 ]
-	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 15 ]
+	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 16 ]
 	sed 's/^/# /' "$FIGS"
 
 	INGEST_OPTS=--no-such-option sh bench/ingest.sh > "$T/bad.out" 2>&1
