@@ -971,32 +971,34 @@ put_container(unsigned char *o, uint32_t n, unsigned char fix,
 	return put_be(o, n, 4);
 }
 
-/* Copy a short string with fixed-size (inlined) moves, never reading
- * outside s[0..n); longer ones go to memcpy. */
+/* Copy a string with fixed-size moves chosen by one jump on its length
+ * (keys and device ids are short), never reading outside s[0..n); longer
+ * ones go to memcpy. */
+#define CP(k)	memcpy(o, s, (k))
+#define CP2(k, j) \
+	do { memcpy(o, s, (k)); memcpy(o + n - (j), s + n - (j), (j)); } while (0)
+
 static inline void
 copy_short(unsigned char *o, const char *s, uint32_t n)
 {
-	uint64_t a, b;
-	uint32_t x, y;
-
-	if (n >= 8 && n <= 16) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(o, &a, 8);
-		memcpy(o + n - 8, &b, 8);
-	} else if (n >= 4 && n < 8) {
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		memcpy(o, &x, 4);
-		memcpy(o + n - 4, &y, 4);
-	} else if (n > 0 && n < 4) {
-		/* 1..3 bytes: first, middle, last cover them without a loop */
-		o[0] = (unsigned char)s[0];
-		o[n / 2] = (unsigned char)s[n / 2];
-		o[n - 1] = (unsigned char)s[n - 1];
-	} else if (n >= 16)
+	switch (n) {
+	case 0: break;
+	case 1: CP(1); break;
+	case 2: CP(2); break;
+	case 3: CP2(2, 1); break;
+	case 4: CP(4); break;
+	case 5: case 6: case 7: CP2(4, 4); break;
+	case 8: CP(8); break;
+	case 9: case 10: case 11: case 12: case 13: case 14: case 15: case 16:
+		CP2(8, 8);
+		break;
+	default:
 		memcpy(o, s, n);
+	}
 }
+
+#undef CP
+#undef CP2
 
 static inline unsigned char *
 put_str(unsigned char *o, const char *s, uint32_t n)

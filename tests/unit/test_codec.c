@@ -423,6 +423,40 @@ test_mutations_sensor(void **state)
 	record_free(&r);
 }
 
+/* Keys and strings of every length from 0 to 300 (each of the copy's
+ * cases, fixstr, str8, str16): the same bytes as msgpack-c's packer. */
+static void
+test_encode_lengths(void **state)
+{
+	struct record *r = record_new();
+	struct buf e1 = BUF_INIT, e2 = BUF_INIT;
+	struct value v;
+	char text[301];
+	uint32_t n, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	for (n = 0; n < sizeof(text); n++) {
+		record_clear(r);
+		record_set_time(r, 1700000000, 1);
+		assert_int_equal(record_set_dev(r, text, n), 0);
+		v = val_str(text + 1, n ? n - 1 : 0);
+		assert_int_equal(record_add(r, text, n, &v), 0);
+		v = val_f64(1.0);
+		assert_int_equal(record_add(r, text + 2, n / 3, &v), 0);
+		buf_reset(&e1);
+		buf_reset(&e2);
+		assert_int_equal(frame_encode(&e1, r), 0);
+		assert_int_equal(frame_encode_msgpackc(&e2, r), 0);
+		assert_int_equal(e1.len, e2.len);
+		assert_memory_equal(e1.p, e2.p, e1.len);
+	}
+	buf_free(&e1);
+	buf_free(&e2);
+	record_free(&r);
+}
+
 /*
  * Every prefix of a frame is "more to come", never a frame: each copied
  * into a buffer of its exact size, so that ASan sees a read one byte past
@@ -516,6 +550,7 @@ main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_mutations_sensor),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_encode_lengths),
 		cmocka_unit_test(test_record_api),
 	};
 
