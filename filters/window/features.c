@@ -1,6 +1,6 @@
 /*
  * features -- sliding time-domain moments and whole-window spectral
- * features (see features.h for the contract, docs/features.md for the
+ * features (see feature.h for the contract, docs/features.md for the
  * formulas and the numerical argument).
  *
  * The sliding state per channel is a ring of values, compensated power sums
@@ -16,7 +16,7 @@
 
 #include <kiss_fftr.h>
 
-#include "features.h"
+#include "feature.h"
 
 const char *const tf_name[TF_COUNT] = {
 	"mean", "std", "min", "max", "rms", "peak", "p2p", "skew",

@@ -16,7 +16,7 @@
 
 #include "buf.h"
 #include "counters.h"
-#include "features.h"
+#include "feature.h"
 #include "record.h"
 #include "stream.h"
 

@@ -22,7 +22,7 @@
 
 #include "testrand.h"
 
-#include "window/features.h"
+#include "window/feature.h"
 
 // link: filters/window/features.c
 // pkgs: kissfft-float

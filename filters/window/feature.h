@@ -1,5 +1,5 @@
 /*
- * features -- what window computes over a window of samples: time-domain
+ * feature -- what window computes over a window of samples: time-domain
  * statistics kept incrementally while the window slides (O(1) per sample
  * added or removed), and spectral features of a whole window through
  * kissfft.  Every formula is in docs/features.md.
@@ -11,8 +11,8 @@
  * a 70 C channel with 0.01 C noise keeps all its digits.  Nothing here
  * prints or exits; every allocation is released by the matching _free().
  */
-#ifndef FEATURES_H
-#define FEATURES_H
+#ifndef FEATURE_H
+#define FEATURE_H
 
 #include <stddef.h>
 #include <stdint.h>
