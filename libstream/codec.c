@@ -521,36 +521,28 @@ map_start(struct cur *c, struct field **fp, uint32_t *cap, uint32_t *n,
 	BAD((rc) == 1 ? ((meta) ? "meta key is not a string" : \
 	    "body key is not a string") : "value truncated or malformed")
 
-/* Meta fields, each noted in r's members as it is read. */
-static int
-read_meta(struct record *r, struct cur *c, const char **why)
+/* The meta or the body map; meta fields are noted in r's members as they
+ * are read.  Inlined at each call, where meta is a constant. */
+static inline __attribute__((always_inline)) int
+read_fields(struct record *r, struct cur *c, int meta, const char **why)
 {
+	struct field **fp = meta ? &r->meta : &r->body;
 	uint32_t n, i;
 	int rc;
 
-	if (map_start(c, &r->meta, &r->meta_cap, &n, 1, why) == -1)
+	if (map_start(c, fp, meta ? &r->meta_cap : &r->body_cap, &n, meta,
+	    why) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((rc = read_field(c, &r->meta[i])) != 0)
-			FIELD_BAD(rc, 1);
-		meta_note(r, &r->meta[i]);
+		if ((rc = read_field(c, &(*fp)[i])) != 0)
+			FIELD_BAD(rc, meta);
+		if (meta)
+			meta_note(r, &(*fp)[i]);
 	}
-	r->nmeta = n;
-	return 0;
-}
-
-static int
-read_body(struct record *r, struct cur *c, const char **why)
-{
-	uint32_t n, i;
-	int rc;
-
-	if (map_start(c, &r->body, &r->body_cap, &n, 0, why) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((rc = read_field(c, &r->body[i])) != 0)
-			FIELD_BAD(rc, 0);
-	r->nbody = n;
+	if (meta)
+		r->nmeta = n;
+	else
+		r->nbody = n;
 	return 0;
 }
 
@@ -578,7 +570,7 @@ decode(struct record *r, struct cur *c, const char **why)
 		r->sec = (int64_t)be(c->p + 4, 4);
 		r->ttype = TIME_EVENT;
 		c->p += 12;
-		if (read_meta(r, c, why) == -1)
+		if (read_fields(r, c, 1, why) == -1)
 			return -1;
 		goto body;
 	}
@@ -590,7 +582,7 @@ decode(struct record *r, struct cur *c, const char **why)
 			BAD("frame header is not a 2-element array [time, meta]");
 		if (read_time(r, c, why) == -1)
 			return -1;
-		if (read_meta(r, c, why) == -1)
+		if (read_fields(r, c, 1, why) == -1)
 			return -1;
 	} else {
 		/* Fluent Bit's older [time, body] */
@@ -599,7 +591,7 @@ decode(struct record *r, struct cur *c, const char **why)
 		r->legacy = 1;
 	}
 body:
-	if (read_body(r, c, why) == -1)
+	if (read_fields(r, c, 0, why) == -1)
 		return -1;
 	return finish(r, why);
 }
