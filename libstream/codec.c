@@ -123,18 +123,21 @@ header(const unsigned char *s, size_t avail, size_t *hdr, uint64_t *payload,
 	return -1;
 }
 
-int
-frame_scan(const char *p, size_t n, size_t max, size_t *len, const char **why)
+/* frame_scan() of a value that sits at nesting level depth0 of its frame
+ * (0 for the frame itself), so that the depth limit counts from the frame. */
+static int
+scan(const char *p, size_t n, size_t max, int depth0, size_t *len,
+    const char **why)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	uint64_t rem[FRAME_MAX_DEPTH + 1], payload, items;
 	size_t off = 0, hdr, lim = n < max ? n : max;
-	int d = 0, h;
+	int d = depth0, h;
 
-	rem[0] = 1;
+	rem[d] = 1;
 	for (;;) {
 		while (rem[d] == 0)
-			if (--d < 0) {
+			if (--d < depth0) {
 				*len = off;
 				return SCAN_OK;
 			}
@@ -161,15 +164,18 @@ frame_scan(const char *p, size_t n, size_t max, size_t *len, const char **why)
 		}
 		if (hdr + payload > n - off)
 			goto short_input;
-		off += hdr + payload;
-		if (items > 0) {
+		/* an empty array or map is a level too (msgpack-c counts it) */
+		if (items > 0 || (s[off] >= 0x80 && s[off] <= 0x9f) ||
+		    (s[off] >= 0xdc && s[off] <= 0xdf)) {
 			if (d == FRAME_MAX_DEPTH) {
 				*len = off;
 				*why = "nesting deeper than 32 levels";
 				return SCAN_BAD;
 			}
-			rem[++d] = items;
+			if (items > 0)
+				rem[++d] = items;
 		}
+		off += hdr + payload;
 	}
 short_input:
 	if (off >= max) {
@@ -181,10 +187,17 @@ short_input:
 	return SCAN_MORE;
 }
 
+int
+frame_scan(const char *p, size_t n, size_t max, size_t *len, const char **why)
+{
+	return scan(p, n, max, 0, len, why);
+}
+
 /* ---- fast decoder -------------------------------------------------------- */
 
 struct cur {
 	const unsigned char	*p, *e;
+	int			 depth;	/* nesting level of the next value */
 };
 
 #define BAD(msg)	do { *why = (msg); return -1; } while (0)
@@ -196,8 +209,8 @@ skip(struct cur *c)
 	const char *why;
 	size_t len;
 
-	if (frame_scan((const char *)c->p, (size_t)(c->e - c->p),
-	    FRAME_MAX_DEFAULT, &len, &why) != SCAN_OK)
+	if (scan((const char *)c->p, (size_t)(c->e - c->p), FRAME_MAX_DEFAULT,
+	    c->depth, &len, &why) != SCAN_OK)
 		return -1;
 	c->p += len;
 	return 0;
@@ -369,8 +382,9 @@ read_value(struct cur *c, struct value *v)
 		v->p = (const char *)s + hdr;
 		v->len = (uint32_t)payload;
 		break;
-	case 0xd7: case 0xc7:
-		/* EventTime: ext type 0 with 8 bytes and nsec < 1e9 */
+	case 0xd7: case 0xc7: case 0xc8: case 0xc9:
+		/* EventTime: ext type 0 with 8 bytes and nsec < 1e9, in any
+		 * of the ext forms (fixext 8 is the usual one) */
 		if (payload == 8 && (int8_t)s[hdr - 1] == 0 &&
 		    be(s + hdr + 4, 4) < 1000000000u) {
 			v->type = VAL_TIME;
@@ -533,6 +547,8 @@ read_fields(struct record *r, struct cur *c, int meta, const char **why)
 	if (map_start(c, fp, meta ? &r->meta_cap : &r->body_cap, &n, meta,
 	    why) == -1)
 		return -1;
+	/* values sit in: the frame, its header (meta only), the map */
+	c->depth = meta ? 3 : 2;
 	for (i = 0; i < n; i++) {
 		if ((rc = read_field(c, &(*fp)[i])) != 0)
 			FIELD_BAD(rc, meta);
@@ -580,12 +596,14 @@ decode(struct record *r, struct cur *c, const char **why)
 	if (c->p < c->e && (*c->p & 0xf0) == 0x90) {
 		if (container(c, &hcnt) != 'a' || hcnt != 2)
 			BAD("frame header is not a 2-element array [time, meta]");
+		c->depth = 2;
 		if (read_time(r, c, why) == -1)
 			return -1;
 		if (read_fields(r, c, 1, why) == -1)
 			return -1;
 	} else {
 		/* Fluent Bit's older [time, body] */
+		c->depth = 1;
 		if (read_time(r, c, why) == -1)
 			return -1;
 		r->legacy = 1;
@@ -601,7 +619,7 @@ frame_decode_next(struct record *r, const char *p, size_t n, size_t max,
     size_t *len, const char **why)
 {
 	struct cur c = { (const unsigned char *)p, (const unsigned char *)p +
-	    (n < max ? n : max) };
+	    (n < max ? n : max), 0 };
 	const char *dwhy = NULL;
 	int s;
 
@@ -622,7 +640,8 @@ frame_decode_next(struct record *r, const char *p, size_t n, size_t max,
 int
 frame_decode(struct record *r, const char *p, size_t n, const char **why)
 {
-	struct cur c = { (const unsigned char *)p, (const unsigned char *)p + n };
+	struct cur c = { (const unsigned char *)p, (const unsigned char *)p + n,
+	    0 };
 
 	if (decode(r, &c, why) == -1)
 		return -1;
@@ -665,11 +684,13 @@ obj_value(const msgpack_object *o, struct value *v, msgpack_zone *z,
 		v->f = o->via.f64;
 		return 0;
 	case MSGPACK_OBJECT_STR:
-		*v = val_str(o->via.str.ptr, o->via.str.size);
+		/* msgpack-c gives NULL for "", which means "absent" here */
+		*v = val_str(o->via.str.size ? o->via.str.ptr : "",
+		    o->via.str.size);
 		return 0;
 	case MSGPACK_OBJECT_BIN:
 		v->type = VAL_BIN;
-		v->p = o->via.bin.ptr;
+		v->p = o->via.bin.size ? o->via.bin.ptr : "";
 		v->len = o->via.bin.size;
 		return 0;
 	case MSGPACK_OBJECT_EXT:
@@ -726,7 +747,7 @@ obj_map(const msgpack_object *o, struct field **fp, uint32_t *cap,
 		if (kv->key.type != MSGPACK_OBJECT_STR)
 			BAD(what[0] == 'm' ? "meta key is not a string" :
 			    "body key is not a string");
-		(*fp)[i].key = kv->key.via.str.ptr;
+		(*fp)[i].key = kv->key.via.str.size ? kv->key.via.str.ptr : "";
 		(*fp)[i].klen = kv->key.via.str.size;
 		if (obj_value(&kv->val, &(*fp)[i].v, z, scratch) == -1)
 			BAD("out of memory");
@@ -1139,10 +1160,12 @@ fields_bound(const struct field *f, uint32_t n)
 static inline unsigned char *
 put_map(unsigned char *o, const struct field *f, uint32_t n)
 {
-	const struct field *end = f + n;
+	const struct field *end;
 
 	o = put_container(o, n, 0x80, 0xde);
-	for (; f < end; f++) {
+	if (n == 0)		/* f may be NULL: no f + 0 */
+		return o;
+	for (end = f + n; f < end; f++) {
 		o = put_str(o, f->key, f->klen);
 		if (f->v.type == VAL_F64)
 			o = put_f64(o, f->v.f);

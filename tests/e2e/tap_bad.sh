@@ -36,7 +36,7 @@ frame_array32_4gib.mp|65|0|1|byte 0: container length exceeds the maximum frame 
 frame_map32_4gib.mp|65|1|1|byte 32: container length exceeds the maximum frame size
 frame_bin32_4gib.mp|65|0|1|byte 16: frame larger than the maximum frame size
 frame_ext32_4gib.mp|65|0|1|byte 0: frame larger than the maximum frame size
-frame_deep.mp|65|0|1|byte 33: nesting deeper than 32 levels
+frame_deep.mp|65|0|1|byte 32: nesting deeper than 32 levels
 frame_c1.mp|65|1|1|byte 32: invalid msgpack byte 0xc1
 frame_not_array.mp|65|1|1|byte 0: frame is not a 2-element array [[time, meta], body]
 frame_array3.mp|65|1|1|byte 0: frame is not a 2-element array [[time, meta], body]
