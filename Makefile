@@ -4,6 +4,7 @@
 #   make test       install missing packages, build, run all tests (also under ASan+UBSan)
 #   make demo       replay bundled recordings through the pipeline
 #   make bench      run the benchmarks and print their figures
+#   make fuzz       fuzz the codec with libFuzzer (clang; FUZZ_SECONDS=60)
 #
 # One filter = one folder filters/NAME/ (*.c + NAME.1) -> bin/NAME.
 # libstream/*.c -> build/<variant>/libstream.a.  tests/unit/test_*.c -> one
@@ -100,8 +101,25 @@ demo: deps
 	@$(MAKE) --no-print-directory rel
 	@sh pipelines/demo.sh
 
+# The codec fuzzer: the fast decoder against msgpack-c on every input
+# (tests/fuzz/codec_check.h).  New inputs go to build/fuzz/corpus; the
+# committed seed corpus testdata/fuzz/codec/ is replayed by make test.
+# A failing input is written to build/fuzz/crash-*.  Minimise the corpus
+# into testdata with: build/fuzz/fuzz_codec -merge=1 testdata/fuzz/codec build/fuzz/corpus
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+build/fuzz/fuzz_codec: tests/fuzz/fuzz_codec.c tests/fuzz/codec_check.h tests/unit/recsame.h $(LIBSRC) $(wildcard libstream/*.h)
+	@mkdir -p build/fuzz/corpus
+	$(FUZZ_CC) $(STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Ilibstream -Itests/unit $(PKGCFLAGS) -o $@ $< $(LIBSRC) \
+		$(shell $(PKG) --libs $(BASEPKG)) -lm
+
+fuzz: build/fuzz/fuzz_codec
+	build/fuzz/fuzz_codec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=build/fuzz/ \
+		build/fuzz/corpus testdata/fuzz/codec
+
 clean:
 	rm -rf build bin
 
-.PHONY: all rel san deps test check bench bench-bins demo clean
+.PHONY: all rel san deps test check bench bench-bins demo fuzz clean
 .SECONDARY:
