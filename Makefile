@@ -4,7 +4,7 @@
 #   make test       install missing packages, build, run all tests (also under ASan+UBSan)
 #   make demo       replay bundled recordings through the pipeline
 #   make bench      run the benchmarks and print their figures
-#   make fuzz       fuzz the codec with libFuzzer (clang; FUZZ_SECONDS=60)
+#   make fuzz       fuzz the codec and tap's JSON with libFuzzer (clang; FUZZ_SECONDS=60 each)
 #
 # One filter = one folder filters/NAME/ (*.c + NAME.1) -> bin/NAME.
 # libstream/*.c -> build/<variant>/libstream.a.  tests/unit/test_*.c -> one
@@ -50,7 +50,7 @@ $$(LIBA_$(1)): $$(LIBOBJ_$(1))
 
 # a unit test: the test file plus the filter sources it names in a
 # "// link: filters/x/y.c ..." line
-build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h filters/*/*.[ch] tests/unit/*.h) | build/$(1)/.dir
+build/$(1)/tests/%: tests/unit/%.c $$(LIBA_$(1)) $$(wildcard libstream/*.h filters/*/*.[ch] tests/unit/*.h tests/fuzz/*.h) | build/$(1)/.dir
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(STD) $$(OPT) $$(WARN) -Wno-missing-prototypes $(2) -Ilibstream -Ifilters $$(PKGCFLAGS) $$(CPPFLAGS) $$(CFLAGS) \
 		-o $$@ $$< $$(shell sed -n 's|^// link: ||p' $$<) $$(LIBA_$(1)) \
@@ -101,22 +101,28 @@ demo: deps
 	@$(MAKE) --no-print-directory rel
 	@sh pipelines/demo.sh
 
-# The codec fuzzer: the fast decoder against msgpack-c on every input
-# (tests/fuzz/codec_check.h).  New inputs go to build/fuzz/corpus; the
-# committed seed corpus testdata/fuzz/codec/ is replayed by make test.
-# A failing input is written to build/fuzz/crash-*.  Minimise the corpus
-# into testdata with: build/fuzz/fuzz_codec -merge=1 testdata/fuzz/codec build/fuzz/corpus
+# The fuzzers, tests/fuzz/fuzz_NAME.c (plus the filter sources named in a
+# "// link:" line): fuzz_codec, the fast decoder against msgpack-c on every
+# input (codec_check.h); fuzz_json, tap's JSON mapping both ways
+# (json_check.h).  New inputs go to build/fuzz/NAME/; the committed corpora
+# testdata/fuzz/NAME/ are replayed by make test (test_NAME_corpus).  A
+# failing input is written to build/fuzz/crash-*.  Merge what was found
+# into testdata with: build/fuzz/fuzz_NAME -merge=1 testdata/fuzz/NAME build/fuzz/NAME
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
-build/fuzz/fuzz_codec: tests/fuzz/fuzz_codec.c tests/fuzz/codec_check.h tests/unit/recsame.h $(LIBSRC) $(wildcard libstream/*.h)
-	@mkdir -p build/fuzz/corpus
+FUZZERS		:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/*.h filters/*/*.[ch]) $(LIBSRC) $(wildcard libstream/*.h)
+	@mkdir -p build/fuzz/$*
 	$(FUZZ_CC) $(STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Ilibstream -Itests/unit $(PKGCFLAGS) -o $@ $< $(LIBSRC) \
+		-Ilibstream -Ifilters $(PKGCFLAGS) -o $@ $< $(shell sed -n 's|^// link: ||p' $<) $(LIBSRC) \
 		$(shell $(PKG) --libs $(BASEPKG)) -lm
 
-fuzz: build/fuzz/fuzz_codec
-	build/fuzz/fuzz_codec -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=build/fuzz/ \
-		build/fuzz/corpus testdata/fuzz/codec
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+		echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		    -artifact_prefix=build/fuzz/ build/fuzz/$$f testdata/fuzz/$$f || exit 1; \
+	done
 
 clean:
 	rm -rf build bin

@@ -16,19 +16,11 @@
 #ifndef CODEC_CHECK_H
 #define CODEC_CHECK_H
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../unit/recsame.h"
+#include "check.h"
 
-#define CODEC_CHECK(c) \
-	do { \
-		if (!(c)) { \
-			fprintf(stderr, "codec_check: %s:%d: %s\n", __FILE__, \
-			    __LINE__, #c); \
-			abort(); \
-		} \
-	} while (0)
 
 static void
 codec_check(const unsigned char *data, size_t size)
@@ -45,32 +37,32 @@ codec_check(const unsigned char *data, size_t size)
 		a = record_new();
 		b = record_new();
 		z = msgpack_zone_new(4096);
-		CODEC_CHECK(a != NULL && b != NULL && z != NULL);
+		FUZZ_CHECK(a != NULL && b != NULL && z != NULL);
 	}
 	p = malloc(size ? size : 1);
-	CODEC_CHECK(p != NULL);
+	FUZZ_CHECK(p != NULL);
 	memcpy(p, data, size);
 	sr = frame_scan(p, size, FRAME_MAX_DEFAULT, &len, &why);
 	nr = frame_decode_next(a, p, size, FRAME_MAX_DEFAULT, &nlen, &why);
 	if (sr != SCAN_OK) {
-		CODEC_CHECK(nr == (sr == SCAN_MORE ? FRAME_MORE : FRAME_BAD));
+		FUZZ_CHECK(nr == (sr == SCAN_MORE ? FRAME_MORE : FRAME_BAD));
 		free(p);
 		return;
 	}
-	CODEC_CHECK(nlen == len);
+	FUZZ_CHECK(nlen == len);
 	ra = frame_decode(a, p, len, &why);
 	rb = frame_decode_msgpackc(b, p, len, z, &scratch, &why);
-	CODEC_CHECK(ra == rb);
-	CODEC_CHECK(nr == (ra == 0 ? FRAME_OK : FRAME_SKIP));
+	FUZZ_CHECK(ra == rb);
+	FUZZ_CHECK(nr == (ra == 0 ? FRAME_OK : FRAME_SKIP));
 	if (ra == 0) {
-		CODEC_CHECK(record_same(a, b));
+		FUZZ_CHECK(record_same(a, b));
 		buf_reset(&e1);
 		buf_reset(&e2);
-		CODEC_CHECK(frame_encode(&e1, a) == 0);
-		CODEC_CHECK(frame_encode_msgpackc(&e2, a) == 0);
-		CODEC_CHECK(e1.len == e2.len && memcmp(e1.p, e2.p, e1.len) == 0);
-		CODEC_CHECK(frame_decode(b, e1.p, e1.len, &why) == 0);
-		CODEC_CHECK(record_same(a, b));
+		FUZZ_CHECK(frame_encode(&e1, a) == 0);
+		FUZZ_CHECK(frame_encode_msgpackc(&e2, a) == 0);
+		FUZZ_CHECK(e1.len == e2.len && memcmp(e1.p, e2.p, e1.len) == 0);
+		FUZZ_CHECK(frame_decode(b, e1.p, e1.len, &why) == 0);
+		FUZZ_CHECK(record_same(a, b));
 	}
 	free(p);
 }
