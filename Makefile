@@ -4,7 +4,7 @@
 #   make test       install missing packages, build, run all tests (also under ASan+UBSan)
 #   make demo       replay bundled recordings through the pipeline
 #   make bench      run the benchmarks and print their figures
-#   make fuzz       fuzz the codec and tap's JSON with libFuzzer (clang; FUZZ_SECONDS=60 each)
+#   make fuzz       fuzz the codec, tap's JSON and the number parsers (clang; FUZZ_SECONDS=60 each)
 #
 # One filter = one folder filters/NAME/ (*.c + NAME.1) -> bin/NAME.
 # libstream/*.c -> build/<variant>/libstream.a.  tests/unit/test_*.c -> one
@@ -104,7 +104,7 @@ demo: deps
 # The fuzzers, tests/fuzz/fuzz_NAME.c (plus the filter sources named in a
 # "// link:" line): fuzz_codec, the fast decoder against msgpack-c on every
 # input (codec_check.h); fuzz_json, tap's JSON mapping both ways
-# (json_check.h).  New inputs go to build/fuzz/NAME/; the committed corpora
+# (json_check.h); fuzz_num, the number parsers against strtod (num_check.h).  New inputs go to build/fuzz/NAME/; the committed corpora
 # testdata/fuzz/NAME/ are replayed by make test (test_NAME_corpus).  A
 # failing input is written to build/fuzz/crash-*.  Merge what was found
 # into testdata with: build/fuzz/fuzz_NAME -merge=1 testdata/fuzz/NAME build/fuzz/NAME

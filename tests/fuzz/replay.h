@@ -33,7 +33,8 @@ replay(const char *dir, const char *prefix,
 		if (de->d_name[0] == '.' ||
 		    strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) < sizeof(path));
 		assert_non_null(f = fopen(path, "rb"));
 		buf_reset(&in);
 		for (;;) {
