@@ -112,6 +112,8 @@ FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZERS		:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/*.h filters/*/*.[ch]) $(LIBSRC) $(wildcard libstream/*.h)
+	@command -v $(FUZZ_CC) > /dev/null || { echo "make fuzz: needs $(FUZZ_CC) and libFuzzer" \
+	    "(Debian 12: apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 	@mkdir -p build/fuzz/$*
 	$(FUZZ_CC) $(STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Ilibstream -Ifilters $(PKGCFLAGS) -o $@ $< $(shell sed -n 's|^// link: ||p' $<) $(LIBSRC) \
