@@ -46,6 +46,23 @@ be(const unsigned char *p, int n)
 }
 
 /*
+ * The bits to write for a float32 value: those it was read with (v->len)
+ * when it is a NaN, so that a signalling NaN and its payload pass through
+ * unchanged (converting it to double and back would quiet it), else the
+ * double narrowed.  A value set through the API has len 0.
+ */
+static inline uint32_t
+f32_bits(const struct value *v)
+{
+	union { float f; uint32_t u; } x = { .f = (float)v->f };
+
+	if (isnan(v->f) && (v->len & 0x7f800000u) == 0x7f800000u &&
+	    (v->len & 0x007fffffu) != 0)
+		return v->len;
+	return x.u;
+}
+
+/*
  * Classify the header at s[0..avail): *hdr = header bytes, *payload =
  * bytes that follow it (str/bin/ext), *items = child values (array, 2 per
  * map entry).  Returns 0, 1 if more bytes are needed for the header, -1 for
@@ -376,6 +393,7 @@ read_value(struct cur *c, struct value *v)
 		f32.u = (uint32_t)be(s + 1, 4);
 		v->type = VAL_F32;
 		v->f = f32.f;
+		v->len = f32.u;		/* widening quiets a signalling NaN */
 		break;
 	case 0xc4: case 0xc5: case 0xc6:
 		v->type = VAL_BIN;
@@ -826,6 +844,8 @@ pack_time(msgpack_packer *pk, int64_t sec, uint32_t nsec)
 static void
 pack_value(msgpack_packer *pk, const struct value *v)
 {
+	union { uint32_t u; float f; } f32;
+
 	switch (v->type) {
 	case VAL_NIL:
 		msgpack_pack_nil(pk);
@@ -846,7 +866,8 @@ pack_value(msgpack_packer *pk, const struct value *v)
 		msgpack_pack_double(pk, v->f);
 		break;
 	case VAL_F32:
-		msgpack_pack_float(pk, (float)v->f);
+		f32.u = f32_bits(v);
+		msgpack_pack_float(pk, f32.f);
 		break;
 	case VAL_STR:
 		msgpack_pack_str(pk, v->len);
@@ -1097,8 +1118,6 @@ put_time(unsigned char *o, int64_t sec, uint32_t nsec)
 static unsigned char *
 put_value(unsigned char *o, const struct value *v)
 {
-	union { float f; uint32_t u; } f32;
-
 	switch (v->type) {
 	case VAL_F64:
 		return put_f64(o, v->f);
@@ -1115,9 +1134,8 @@ put_value(unsigned char *o, const struct value *v)
 	case VAL_UINT:
 		return put_uint(o, v->u);
 	case VAL_F32:
-		f32.f = (float)v->f;
 		*o++ = 0xca;
-		return put_be(o, f32.u, 4);
+		return put_be(o, f32_bits(v), 4);
 	case VAL_BIN:
 		if (v->len <= 0xff) {
 			*o++ = 0xc4;

@@ -33,7 +33,9 @@ enum val_type {
 
 struct value {
 	uint8_t		 type;		/* enum val_type */
-	uint32_t	 len;		/* STR, BIN, RAW: bytes at p; TIME: nsec */
+	uint32_t	 len;		/* STR, BIN, RAW: bytes at p; TIME: nsec;
+					   F32 read from a frame: its bits
+					   (f32_bits()) */
 	union {
 		int64_t		 i;	/* INT, BOOL (0/1), TIME (seconds) */
 		uint64_t	 u;	/* UINT: only values > INT64_MAX */

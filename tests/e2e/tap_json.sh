@@ -98,4 +98,21 @@ for f, l in zip(fr, lines):
 		fail "NAB frames: ingest wrote none"
 	fi
 fi
+
+# float32 NaNs keep their bits through tap, tap -r and tap --count:
+# signalling ones with payloads (written by python3-msgpack's struct-level
+# bytes, so no float conversion of ours is involved) and the quiet one
+"$PY" -c '
+import struct, sys
+body = b"".join(b"\xa1" + k + b"\xca" + struct.pack(">I", u) for k, u in
+    ((b"a", 0xffbe4000), (b"b", 0x7f800001), (b"c", 0x7fc00000),
+     (b"d", 0x3dcccccd)))
+sys.stdout.buffer.write(b"\x92\x92\xd7\x00" + struct.pack(">II", 1, 0) +
+    b"\x80\x84" + body)' > "$T/f32.mp"
+"$BIN/tap" -q < "$T/f32.mp" > "$T/f32.jsonl"
+check "float32 NaN bits printed" grep -q '"a":{"\$f32":"ffbe4000"},"b":{"\$f32":"7f800001"},"c":{"\$f32":NaN}' "$T/f32.jsonl"
+"$BIN/tap" -r -q < "$T/f32.jsonl" > "$T/f32.back"
+check "float32 NaN bits through tap and tap -r" cmp -s "$T/f32.mp" "$T/f32.back"
+"$BIN/tap" -c -q < "$T/f32.mp" > "$T/f32.count"
+check "float32 NaN bits through tap --count" cmp -s "$T/f32.mp" "$T/f32.count"
 finish

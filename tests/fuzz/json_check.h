@@ -13,6 +13,7 @@
 #ifndef JSON_CHECK_H
 #define JSON_CHECK_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,13 +50,55 @@ json_check_text(struct json *j, const char *s, size_t n, int frame)
 	FUZZ_CHECK(json_same(&t1, &t2));
 }
 
-/* msgpack -> text -> msgpack: msgpack-c's canonical bytes of the value. */
+/*
+ * a and b hold the same value, where a float NaN equals any NaN of the same
+ * width: msgpack-c widens a float32 to double on unpacking, which quiets a
+ * signalling NaN, so its re-packed "canonical" bytes may differ from a
+ * mapping that keeps the NaN's bits (tap's does).
+ */
+static int
+json_obj_same(const msgpack_object *a, const msgpack_object *b)
+{
+	uint32_t i;
+
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		return (isnan(a->via.f64) && isnan(b->via.f64)) ||
+		    memcmp(&a->via.f64, &b->via.f64, sizeof(double)) == 0;
+	case MSGPACK_OBJECT_ARRAY:
+		if (a->via.array.size != b->via.array.size)
+			return 0;
+		for (i = 0; i < a->via.array.size; i++)
+			if (!json_obj_same(&a->via.array.ptr[i],
+			    &b->via.array.ptr[i]))
+				return 0;
+		return 1;
+	case MSGPACK_OBJECT_MAP:
+		if (a->via.map.size != b->via.map.size)
+			return 0;
+		for (i = 0; i < a->via.map.size; i++)
+			if (!json_obj_same(&a->via.map.ptr[i].key,
+			    &b->via.map.ptr[i].key) ||
+			    !json_obj_same(&a->via.map.ptr[i].val,
+			    &b->via.map.ptr[i].val))
+				return 0;
+		return 1;
+	default:
+		return msgpack_object_equal(*a, *b);
+	}
+}
+
+/* msgpack -> text -> msgpack: msgpack-c's canonical bytes of the value, or
+ * bytes of the same length holding the same value but for NaN bits. */
 static void
 json_check_msgpack(struct json *j, const char *p, size_t n, int frame)
 {
 	static struct buf t1, m1, canon, t2;
 	static msgpack_zone *z;
-	msgpack_object o;
+	msgpack_object o, o1;
 	msgpack_packer pk;
 	size_t len, used, off = 0;
 	const char *why;
@@ -76,7 +119,13 @@ json_check_msgpack(struct json *j, const char *p, size_t n, int frame)
 	buf_reset(&canon);
 	frame_packer_init(&pk, &canon);
 	FUZZ_CHECK(msgpack_pack_object(&pk, o) == 0);
-	FUZZ_CHECK(json_same(&m1, &canon));
+	if (!json_same(&m1, &canon)) {
+		FUZZ_CHECK(m1.len == canon.len);
+		off = 0;
+		FUZZ_CHECK(msgpack_unpack(m1.p, m1.len, &off, z, &o1) ==
+		    MSGPACK_UNPACK_SUCCESS);
+		FUZZ_CHECK(json_obj_same(&o1, &o));
+	}
 	buf_reset(&t2);
 	FUZZ_CHECK(json_print(j, &t2, m1.p, m1.len, frame, NULL) == 0);
 	FUZZ_CHECK(json_same(&t1, &t2));

@@ -368,6 +368,44 @@ test_encode_lengths(void **state)
 	record_free(&r);
 }
 
+/* Float32 values pass decode and encode bit for bit, signalling NaNs with
+ * their payload too (widening to double would quiet them); a value set
+ * through the API (len 0) is narrowed from its double. */
+static void
+test_f32_bits(void **state)
+{
+	static const char frame[] =
+	    "\x92\x92\xd7\x00\x00\x00\x00\x01\x00\x00\x00\x00\x80\x84"
+	    "\xa1" "a" "\xca\xff\xbe\x40\x00"	/* -sNaN, payload */
+	    "\xa1" "b" "\xca\x7f\x80\x00\x01"	/* sNaN, payload 1 */
+	    "\xa1" "c" "\xca\x7f\xc0\x00\x00"	/* the quiet NaN */
+	    "\xa1" "d" "\xca\x3d\xcc\xcc\xcd";	/* 0.1f */
+	struct record *r = record_new();
+	struct buf out = BUF_INIT, want = BUF_INIT;
+	struct value v;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(frame_decode(r, frame, sizeof(frame) - 1, &why), 0);
+	assert_int_equal(buf_append(&want, frame, sizeof(frame) - 1), 0);
+	encoders_agree(r, &want);
+	/* the value changed to a number: the bits go */
+	r->body[0].v.f = 0.5;
+	assert_int_equal(frame_encode(&out, r), 0);
+	assert_memory_equal(out.p + 16, "\xca\x3f\x00\x00\x00", 5);
+	/* set through the API: narrowed, NaN the quiet one */
+	v.type = VAL_F32;
+	v.len = 0;
+	v.f = NAN;
+	assert_int_equal(record_set(r, "b", &v), 0);
+	buf_reset(&out);
+	assert_int_equal(frame_encode(&out, r), 0);
+	assert_memory_equal(out.p + 21, "\xa1" "b" "\xca\x7f\xc0\x00\x00", 7);
+	buf_free(&out);
+	buf_free(&want);
+	record_free(&r);
+}
+
 /*
  * Every prefix of a frame is "more to come", never a frame: each copied
  * into a buffer of its exact size, so that ASan sees a read one byte past
@@ -462,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_mutations_sensor),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_encode_lengths),
+		cmocka_unit_test(test_f32_bits),
 		cmocka_unit_test(test_record_api),
 	};
 
