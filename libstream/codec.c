@@ -181,9 +181,10 @@ scan(const char *p, size_t n, size_t max, int depth0, size_t *len,
 		}
 		if (hdr + payload > n - off)
 			goto short_input;
-		/* an empty array or map is a level too (msgpack-c counts it) */
-		if (items > 0 || (s[off] >= 0x80 && s[off] <= 0x9f) ||
-		    (s[off] >= 0xdc && s[off] <= 0xdf)) {
+		/* an empty array or map is a level too (msgpack-c counts it):
+		 * fixmap, fixarray, array 16/32, map 16/32 */
+		if (items > 0 || (s[off] & 0xe0) == 0x80 ||
+		    (s[off] & 0xfc) == 0xdc) {
 			if (d == FRAME_MAX_DEPTH) {
 				*len = off;
 				*why = "nesting deeper than 32 levels";
@@ -600,15 +601,14 @@ decode(struct record *r, struct cur *c, const char **why)
 	record_clear(r);
 	/* the usual start, [[EventTime, : 92 92 d7 00 sec nsec */
 	if (c->e - c->p >= 12 && memcmp(c->p, "\x92\x92\xd7\x00", 4) == 0 &&
-	    (r->nsec = (uint32_t)be(c->p + 8, 4)) < 1000000000u) {
+	    be(c->p + 8, 4) < 1000000000u) {
 		r->sec = (int64_t)be(c->p + 4, 4);
-		r->ttype = TIME_EVENT;
+		r->nsec = (uint32_t)be(c->p + 8, 4);
 		c->p += 12;
 		if (read_fields(r, c, 1, why) == -1)
 			return -1;
 		goto body;
 	}
-	r->nsec = 0;
 	if (container(c, &cnt) != 'a' || cnt != 2)
 		BAD("frame is not a 2-element array [[time, meta], body]");
 	if (c->p < c->e && (*c->p & 0xf0) == 0x90) {
