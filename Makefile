@@ -104,10 +104,12 @@ demo: deps
 # The fuzzers, tests/fuzz/fuzz_NAME.c (plus the filter sources named in a
 # "// link:" line): fuzz_codec, the fast decoder against msgpack-c on every
 # input (codec_check.h); fuzz_json, tap's JSON mapping both ways
-# (json_check.h); fuzz_num, the number parsers against strtod (num_check.h).  New inputs go to build/fuzz/NAME/; the committed corpora
-# testdata/fuzz/NAME/ are replayed by make test (test_NAME_corpus).  A
-# failing input is written to build/fuzz/crash-*.  Merge what was found
-# into testdata with: build/fuzz/fuzz_NAME -merge=1 testdata/fuzz/NAME build/fuzz/NAME
+# (json_check.h); fuzz_num, the number parsers against strtod
+# (num_check.h).  New inputs go to build/fuzz/NAME/; the committed corpora
+# testdata/fuzz/NAME/ are replayed by make test (tests/unit/test_corpus.c).
+# A failing input is written to build/fuzz/crash-*.  Merge what was found
+# into testdata with:
+#   build/fuzz/fuzz_NAME -merge=1 testdata/fuzz/NAME build/fuzz/NAME
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZERS		:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -100,8 +100,8 @@ for f, l in zip(fr, lines):
 fi
 
 # float32 NaNs keep their bits through tap, tap -r and tap --count:
-# signalling ones with payloads (written by python3-msgpack's struct-level
-# bytes, so no float conversion of ours is involved) and the quiet one
+# signalling ones with payloads and the quiet one, the frame's bytes written
+# with Python's struct module, so that no float conversion is involved
 "$PY" -c '
 import struct, sys
 body = b"".join(b"\xa1" + k + b"\xca" + struct.pack(">I", u) for k, u in

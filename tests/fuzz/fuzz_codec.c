@@ -2,7 +2,7 @@
  * fuzz_codec -- libFuzzer target: every input through codec_check(), the
  * fast decoder against msgpack-c (codec_check.h).  Built and run by
  * `make fuzz` (clang; FUZZ_SECONDS, default 60), seeded with
- * testdata/fuzz/codec/, which tests/unit/test_codec_corpus.c replays in
+ * testdata/fuzz/codec/, which tests/unit/test_corpus.c replays in
  * every `make test`.
  */
 #include <stddef.h>

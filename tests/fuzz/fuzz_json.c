@@ -1,7 +1,7 @@
 /*
  * fuzz_json -- libFuzzer target: every input through json_check(), tap's
  * JSON mapping both ways (json_check.h).  Built and run by `make fuzz`,
- * seeded with testdata/fuzz/json/, which tests/unit/test_json_corpus.c
+ * seeded with testdata/fuzz/json/, which tests/unit/test_corpus.c
  * replays in every `make test`.
  */
 // link: filters/tap/json.c

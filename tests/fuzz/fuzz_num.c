@@ -2,7 +2,7 @@
  * fuzz_num -- libFuzzer target: every input through num_check(), the
  * number parsers against each other and strtod()/strtoll() (num_check.h).
  * Built and run by `make fuzz`, seeded with testdata/fuzz/num/, which
- * tests/unit/test_num_corpus.c replays in every `make test`.
+ * tests/unit/test_corpus.c replays in every `make test`.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,19 +1,20 @@
 /*
  * json_check -- one input through tap's JSON mapping both ways, as the
- * fuzzer (fuzz_json.c) and the corpus replay (test_json_corpus.c) run it.
+ * fuzzer (fuzz_json.c) and the corpus replay (tests/unit/test_corpus.c) run it.
  *
  * As JSON text (whole input, and as a frame): if json_parse() takes it,
  * printing the msgpack it made and parsing that print again gives the same
  * bytes, and printing those gives the same text (the mapping is exact).
  * As msgpack (the first value, if frame_scan() takes it): if json_print()
  * prints it, parsing the print gives the value in canonical form, the bytes
- * msgpack-c packs for it, and printing that gives the same text again.
+ * msgpack-c packs for it (or bytes of the same length holding the same
+ * value but for NaN bits, see json_obj_same()), and printing that gives the
+ * same text again.
  * Any disagreement prints what differed and aborts.  Header-only.
  */
 #ifndef JSON_CHECK_H
 #define JSON_CHECK_H
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,8 @@
 
 #include "codec.h"
 #include "tap/json.h"
+#include "../unit/recsame.h"
 #include "check.h"
-
 
 static int
 json_same(const struct buf *a, const struct buf *b)
@@ -66,8 +67,7 @@ json_obj_same(const msgpack_object *a, const msgpack_object *b)
 	switch (a->type) {
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
-		return (isnan(a->via.f64) && isnan(b->via.f64)) ||
-		    memcmp(&a->via.f64, &b->via.f64, sizeof(double)) == 0;
+		return dbl_same(a->via.f64, b->via.f64);
 	case MSGPACK_OBJECT_ARRAY:
 		if (a->via.array.size != b->via.array.size)
 			return 0;

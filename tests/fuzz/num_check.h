@@ -1,6 +1,6 @@
 /*
  * num_check -- one input through the number parsers, as the fuzzer
- * (fuzz_num.c) and the corpus replay (test_num_corpus.c) run it:
+ * (fuzz_num.c) and the corpus replay (tests/unit/test_corpus.c) run it:
  *
  *   num_fast() (ingest's inline path, filters/ingest/numfast.h) says what
  *   num_parse() says, bit for bit;
