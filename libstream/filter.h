@@ -1,0 +1,207 @@
+/*
+ * filter -- what every program's main() shares: its streams (input, output,
+ * dead letters), its counters and their equation, signals, the accounting
+ * line and the --metrics file.  Helpers, not a framework: main() still reads
+ * top to bottom, options -> open -> loop -> close (docs/libstream.md
+ * "Writing a filter" is the smallest complete one).
+ *
+ *	struct filter f;
+ *	filter_init(&f, "name");
+ *	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "x:", opts,
+ *	    NULL)) != -1)
+ *		switch (filter_option(&f, ch, optarg)) {
+ *		case 1: continue;			// one of ours, taken
+ *		case -1: errx(EX_USAGE, "%s", filter_error(&f));
+ *		}  ... the program's own letters ...
+ *	if ((st = filter_open(&f)) != EX_OK)
+ *		errx(st, "%s", filter_error(&f));
+ *	while (filter_read(&f, &r) == FILTER_FRAME)
+ *		if (r->kind != KIND_SAMPLE ? filter_pass(&f, r) :
+ *		    filter_emit(&f, transform(r)) == -1)
+ *			break;
+ *	return filter_close(&f);
+ *
+ * The behaviour every program shares (docs/filters.md is the table):
+ * - rejects go inline, into the output, unless --reject URI sends them
+ *   elsewhere; a frame that does not decode becomes a reject frame built by
+ *   reject_build() (rule "decode"), counted in `in` and `rejected`;
+ * - SIGINT/SIGTERM: reading stops, what was read is finished and flushed,
+ *   the accounting line says "(interrupted)", exit status 0 if it balances;
+ * - SIGUSR1: the accounting line now, even with -q (someone asked);
+ * - counts: `in` where a frame is read, `out`/`rejected` where a write was
+ *   accepted, `dropped` where a frame is let go on purpose; frames a failed
+ *   output never delivered are counted `unwritten` and taken out of `out`;
+ * - exit statuses are sysexits(3): 64 usage, 65 data (input unreadable from
+ *   some byte on), 66 input cannot be opened, 69 endpoint unavailable (bind or
+ *   connect refused), 70 the accounting does not balance (a bug), 73 output
+ *   cannot be created, 74 I/O error while writing (a reader that went away
+ *   included: "broken pipe").
+ *
+ * Ownership: struct filter lives in the caller (on main()'s stack); its
+ * streams, record and buffers are owned by it until filter_close().  Nothing
+ * here prints, except filter_close() and filter_report() which print the
+ * accounting line on stderr, the one thing a program must always say.
+ */
+#ifndef FILTER_H
+#define FILTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "counters.h"
+#include "record.h"
+#include "reject.h"
+#include "stream.h"
+
+enum {
+	FILTER_OPT_REJECT = 0x1000,
+	FILTER_OPT_METRICS,
+	FILTER_OPT_METRICS_EVERY,
+	FILTER_OPT_MAX_FRAME,
+	FILTER_OPT_OWN			/* programs number their own from here */
+};
+
+/* The options every filter takes: splice into the getopt_long() table. */
+#define FILTER_LONGOPTS							\
+	{ "input",		required_argument, NULL, 'i' },		\
+	{ "output",		required_argument, NULL, 'o' },		\
+	{ "quiet",		no_argument,	   NULL, 'q' },		\
+	{ "reject",		required_argument, NULL, FILTER_OPT_REJECT }, \
+	{ "metrics",		required_argument, NULL, FILTER_OPT_METRICS }, \
+	{ "metrics-every",	required_argument, NULL,		\
+	    FILTER_OPT_METRICS_EVERY },					\
+	{ "max-frame",		required_argument, NULL, FILTER_OPT_MAX_FRAME }
+#define FILTER_SHORTOPTS	"i:o:q"
+/* Their lines for usage(), in the layout every program's --help uses. */
+#define FILTER_USAGE							\
+	"  -i, --input URI       frames in (default -)\n"		\
+	"  -o, --output URI      frames out (default -)\n"		\
+	"  -q, --quiet           no accounting line at exit\n"		\
+	"      --reject URI      reject frames there (default: inline, in "	\
+	"the output)\n"							\
+	"      --metrics FILE    counters in Prometheus text format, "	\
+	"rewritten\n"							\
+	"                        atomically every --metrics-every seconds "	\
+	"(default 10)\n"						\
+	"                        and at exit\n"				\
+	"      --max-frame N     largest frame read or written, bytes "	\
+	"(default 1 MiB)\n"						\
+	"URIs: -, a path, [push|pull|pub|sub](@|>)(tcp|ipc)://...\n"	\
+	"SIGUSR1 prints the accounting so far; SIGINT/SIGTERM stop reading "	\
+	"and flush.\n"
+
+enum filter_read_status {
+	FILTER_FRAME = 1,	/* *rp is a frame, counted in `in` */
+	FILTER_END = 0,		/* end of input, or interrupted by a signal */
+	FILTER_FAIL = -1	/* fatal: filter_close() says why and exits so */
+};
+
+struct filter {
+	const char	*prog;		/* borrowed: static string */
+	/* options (filter_option() sets them; a program may too) */
+	const char	*in_uri, *out_uri, *rej_uri, *metrics_path;
+	int		 quiet;
+	double		 metrics_every;	/* seconds */
+	size_t		 max_frame;	/* 0: the library's default */
+	int		 want_out;	/* 0: program has no frame output */
+
+	/* open streams; rej == out when rejects go inline */
+	struct stream	*in, *out, *rej;
+
+	/* counters: the four every filter has, then the program's own */
+	struct counters	 c;
+	int		 ci_in, ci_out, ci_rejected, ci_dropped, ci_unwritten;
+	char		 equation[256];
+
+	/* state */
+	int		 status;	/* first failure's exit status */
+	int		 interrupted;
+	uint64_t	 queued_out, queued_rej;	/* frames handed to the
+							   streams */
+	uint64_t	 tick;
+	double		 metrics_next;
+	struct record	*rj;		/* reject being built */
+	struct buf	 scratch;
+	char		 err[512];
+};
+
+/* Counter by index, for the program's hot loop. */
+#define FILTER_COUNT(f, i)	((f)->c.n[(i)])
+
+/*
+ * Set f up for program prog (borrowed): default options (-i - -o -),
+ * counters in, out, rejected, dropped, unwritten and the one-to-one equation
+ * "in = out + rejected + dropped + unwritten".  Cannot fail.
+ */
+void	 filter_init(struct filter *f, const char *prog);
+
+/*
+ * One of the common options (FILTER_LONGOPTS, FILTER_SHORTOPTS): 1 taken,
+ * 0 not one of ours, -1 a bad value (filter_error() names the option).
+ */
+int	 filter_option(struct filter *f, int ch, const char *arg);
+
+/* A counter of the program's own (name: static string); its index. */
+int	 filter_counter(struct filter *f, const char *name);
+
+/*
+ * The program's equation over counter names, e.g.
+ * "in = windows_in + passed + rejected + dropped".  Checked by
+ * filter_close().  0, or -1 if it names an unknown counter or does not parse.
+ */
+int	 filter_equation(struct filter *f, const char *eq);
+
+/*
+ * Open input, output and reject streams, catch signals.  EX_OK, or a
+ * sysexits status with filter_error() saying why (the endpoint named once).
+ * Nothing is printed.
+ */
+int	 filter_open(struct filter *f);
+
+/*
+ * The next frame.  Answers SIGUSR1 (filter_report()), writes the metrics
+ * file when due, turns an undecodable frame into a reject frame (counted in
+ * `in` and `rejected`) and reads on.  *rp is borrowed until the next call.
+ */
+int	 filter_read(struct filter *f, struct record **rp);
+
+/* Nonzero if another frame can be read without blocking (for batching). */
+int	 filter_pending(const struct filter *f);
+
+/*
+ * Outputs.  Each counts its frame after the stream accepted it; -1 on a
+ * write error (f->status set to EX_IOERR and filter_error() says which
+ * endpoint and why): stop reading and go to filter_close().
+ *   filter_pass:   the frame just read, unchanged: its original bytes.
+ *   filter_emit:   r encoded (borrowed for the call).
+ *   filter_emit_frames: n bytes holding nframes whole frames, encoded by the
+ *                  program's own tested encoder.
+ *   filter_reject: a reject frame for r (NULL: the frame just read) with
+ *                  why (why->stage is filled in), to the reject stream.
+ *   filter_drop:   let r go on purpose (counted; nothing written).
+ */
+int	 filter_pass(struct filter *f, const struct record *r);
+int	 filter_emit(struct filter *f, const struct record *r);
+int	 filter_emit_frames(struct filter *f, const void *p, size_t n,
+	     uint64_t nframes);
+int	 filter_reject(struct filter *f, const struct record *r,
+	     const struct reject *why);
+void	 filter_drop(struct filter *f);
+
+/* Print the accounting line on stderr now ("prog: in=.. out=.."). */
+void	 filter_report(const struct filter *f);
+
+/* Why the last call failed (owned by f). */
+const char	*filter_error(const struct filter *f);
+
+/*
+ * Flush and close every stream, count frames a failed output never
+ * delivered as `unwritten`, print the accounting line (unless -q; marked
+ * "(interrupted)" after a signal), write the metrics file a last time, check
+ * the equation, print the first error if any.  Returns the exit status:
+ * f->status, or EX_SOFTWARE if the equation does not hold.
+ */
+int	 filter_close(struct filter *f);
+
+#endif
