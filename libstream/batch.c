@@ -33,13 +33,17 @@ time_before(int64_t as, uint32_t ans, int64_t bs, uint32_t bns)
 }
 
 int
-batch_add(struct batch_builder *b, const char *p, size_t n,
-    const struct record *r)
+batch_add(struct batch_builder *b, const char *p, size_t n, int64_t sec,
+    uint32_t nsec, const char *dev, size_t dlen)
 {
-	const char *d = r->dev ? r->dev : "";
-	size_t dlen = r->dev ? r->dev_len : 0, off;
+	const char *d = dev ? dev : "";
+	size_t off;
 	uint32_t i;
 
+	if (dev == NULL)
+		dlen = 0;
+	else if (memchr(d, '\0', dlen) != NULL)
+		dlen = strlen(d);	/* a NUL in a dev: names end there */
 	/* the device list: a few devices per uploader, so a linear scan */
 	for (i = 0, off = 0; i < b->ndevs; i++) {
 		size_t l = strlen(b->devs.p + off);
@@ -52,8 +56,6 @@ batch_add(struct batch_builder *b, const char *p, size_t n,
 			errno = E2BIG;
 			return -1;
 		}
-		if (memchr(d, '\0', dlen) != NULL)
-			dlen = strlen(d);	/* a NUL in a dev: cut there */
 		if (buf_reserve(&b->devs, dlen + 1) == -1)
 			return -1;
 		memcpy(b->devs.p + b->devs.len, d, dlen);
@@ -64,17 +66,17 @@ batch_add(struct batch_builder *b, const char *p, size_t n,
 	if (buf_append(&b->frames, p, n) == -1)
 		return -1;
 	if (b->count == 0) {
-		b->from_s = b->to_s = r->sec;
-		b->from_ns = b->to_ns = r->nsec;
+		b->from_s = b->to_s = sec;
+		b->from_ns = b->to_ns = nsec;
 		b->opened = mono();
 	} else {
-		if (time_before(r->sec, r->nsec, b->from_s, b->from_ns)) {
-			b->from_s = r->sec;
-			b->from_ns = r->nsec;
+		if (time_before(sec, nsec, b->from_s, b->from_ns)) {
+			b->from_s = sec;
+			b->from_ns = nsec;
 		}
-		if (time_before(b->to_s, b->to_ns, r->sec, r->nsec)) {
-			b->to_s = r->sec;
-			b->to_ns = r->nsec;
+		if (time_before(b->to_s, b->to_ns, sec, nsec)) {
+			b->to_s = sec;
+			b->to_ns = nsec;
 		}
 	}
 	b->count++;

@@ -40,12 +40,12 @@ struct batch_builder {
 #define BATCH_BUILDER_INIT	{ BUF_INIT, 0, 0, 0, 0, 0, BUF_INIT, 0, 0 }
 
 /*
- * Append frame bytes p[0..n) whose decoded record is r (for time and dev;
- * borrowed for the call).  0, or -1 on ENOMEM, or E2BIG when r's device
- * would be the BATCH_DEVS_MAX+1-th (seal first, then add).
+ * Append frame bytes p[0..n) of time sec.nsec and device dev[0..dlen)
+ * (dev NULL: none; both borrowed for the call).  0, or -1 on ENOMEM, or
+ * E2BIG when dev would be the BATCH_DEVS_MAX+1-th (seal first, then add).
  */
 int	 batch_add(struct batch_builder *, const char *p, size_t n,
-	     const struct record *r);
+	     int64_t sec, uint32_t nsec, const char *dev, size_t dlen);
 /*
  * Seal: append to out (not reset) the header then the frames, with a fresh
  * random id (copied to id), and empty the builder.  0, -1 on ENOMEM.

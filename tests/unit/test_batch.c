@@ -50,7 +50,7 @@ build(struct buf *out, uint8_t id[BATCH_ID_LEN], struct buf *frames)
 
 	for (i = 0; i < 10; i++) {
 		frame(r, &f, d[i % 3], t[i], (uint64_t)i);
-		assert_int_equal(batch_add(&b, f.p, f.len, r), 0);
+		assert_int_equal(batch_add(&b, f.p, f.len, r->sec, r->nsec, r->dev, r->dev_len), 0);
 		if (frames)
 			buf_append(frames, f.p, f.len);
 	}
