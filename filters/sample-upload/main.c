@@ -53,6 +53,7 @@ struct up {
 	unsigned		 window;
 
 	int			 done, fatal, down, warned;
+	int			 verbose;
 	double			 deadline, down_since, reconnect_at;
 	unsigned		 fails, reconnects;
 	uint64_t		 rng;
@@ -92,6 +93,7 @@ static const struct option opts[] = {
 	{ "spool",	 required_argument, NULL, 's' },
 	{ "spool-max",	 required_argument, NULL, OPT_SPOOL_MAX },
 	{ "uplink",	 required_argument, NULL, 'u' },
+	{ "verbose",	 no_argument,	    NULL, 'v' },
 	{ "window",	 required_argument, NULL, OPT_WINDOW },
 	{ NULL, 0, NULL, 0 }
 };
@@ -102,7 +104,7 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: sample-upload [-q] [--every N] [--reservoir K/SECONDS] "
+	    "usage: sample-upload [-qv] [--every N] [--reservoir K/SECONDS] "
 	    "[--around TYPE:N:M]\n"
 	    "                     [--band LO:HI] [--kind LIST] [--seed N] "
 	    "[--batch-count N]\n"
@@ -150,6 +152,9 @@ usage(int status)
 	    "      --drain S         at end of input, wait up to S seconds "
 	    "for acks (default 10)\n"
 	    "  -h, --help            this help\n"
+	    "  -v, --verbose         a line on stderr for each batch spooled, "
+	    "acknowledged,\n"
+	    "                        dropped\n"
 	    FILTER_USAGE);
 	exit(status);
 }
@@ -228,6 +233,19 @@ fatal(struct up *u, const char *msg)
 	pthread_cond_broadcast(&u->room);
 }
 
+/* -v: one line a batch event, written at once (stderr is unbuffered) */
+static void
+say(const struct up *u, const char *what, const uint8_t id[BATCH_ID_LEN],
+    uint64_t frames)
+{
+	char hex[BATCH_HEX_LEN + 1];
+
+	(void)u;
+	batch_hex(id, hex);
+	fprintf(stderr, "sample-upload: %s batch %s: %llu frames\n", what,
+	    hex, (unsigned long long)frames);
+}
+
 /* Frames of a batch that will never be delivered. */
 static void
 lose(struct up *u, uint64_t frames, uint64_t bytes)
@@ -269,7 +287,9 @@ seal(struct up *u, int who, int may_wait)
 			return 0;
 		}
 		if (!u->full_wait) {
-			u->sp->e[0].sent = 0;
+			if (u->verbose)
+				say(u, "dropped (spool full)", u->sp->e[0].id,
+				    u->sp->e[0].frames);
 			lose(u, u->sp->e[0].frames, u->sp->e[0].bytes);
 			if (spool_remove(u->sp, 0, err, sizeof(err)) == -1)
 				warnx("%s", err);
@@ -295,6 +315,8 @@ seal(struct up *u, int who, int may_wait)
 	}
 	u->spooled += frames;
 	u->batches++;
+	if (u->verbose)
+		say(u, "spooled", id, frames);
 	return 0;
 }
 
@@ -339,6 +361,9 @@ take_ack(struct up *u, const uint8_t id[BATCH_ID_LEN], enum ack_status st,
 		    mono() - u->down_since);
 	u->down = u->warned = 0;
 	if (st != ACK_REFUSED) {
+		if (u->verbose)
+			say(u, st == ACK_STORED ? "acknowledged (stored)" :
+			    "acknowledged (duplicate)", id, u->sp->e[i].frames);
 		u->acked += u->sp->e[i].frames;
 		u->acked_batches++;
 		if (spool_remove(u->sp, (size_t)i, err, sizeof(err)) == -1)
@@ -558,7 +583,7 @@ main(int argc, char *argv[])
 	u.drain = 10;
 	u.window = 4;
 	filter_init(&f, "sample-upload");
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hs:u:", opts,
+	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hs:u:v", opts,
 	    NULL)) != -1) {
 		switch (filter_option(&f, ch, optarg)) {
 		case 1:
@@ -574,6 +599,9 @@ main(int argc, char *argv[])
 			break;
 		case 'u':
 			uplink_uri = optarg;
+			break;
+		case 'v':
+			u.verbose = 1;
 			break;
 		case OPT_AROUND:
 			if (sample_parse_around(optarg, &sc) == -1)

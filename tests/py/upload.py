@@ -6,13 +6,22 @@ usage: upload.py gen OUT.mp N DEVS [events]
            starting 5 minutes before a UTC midnight (so a data set splits
            by day); with "events", a drift event of d1 after every 1000th
            frame
-       upload.py check DATASET FRAMES.mp EVERY DEVS [SPOOL...]
+       upload.py check DATASET FRAMES.mp EVERY FROM [SPOOL...]
            the data set holds every EVERY-th sample frame of each device
-           (its 1st, EVERY+1th, ...) exactly once, byte for byte as in
-           FRAMES.mp, under DEV/YYYY-MM-DD of its own dev and day; each
-           batch marker's count is the frames stored under its id; frames
-           still in the SPOOL directories (batch files) count as not yet
-           delivered, and are the only ones that may be missing
+           (its 1st, EVERY+1th, ...) from frame FROM of FRAMES.mp on
+           exactly once, byte for byte, under DEV/YYYY-MM-DD of its own dev
+           and day, and before FROM only such frames, each at most once;
+           each batch marker's count is the frames stored under its id;
+           frames still in the SPOOL directories (batch files) count as not
+           yet delivered, and are the only ones that may be missing
+       upload.py feed FRAMES.mp START CHUNK RATE OUTK
+           write the frames of FRAMES.mp from index START to stdout, CHUNK
+           frames a write() (atomic on a pipe while under 4 KiB), at RATE
+           frames/s; when the reader goes away, or at the end, write to
+           OUTK the index of the first frame not written
+       upload.py audit DATASET LOG...
+           the batches sample-upload -v logged as spooled are exactly the
+           batches the data set holds, each with the frame count logged
        upload.py batches DIR
            every *.batch file in DIR checks: SHA-256 (hashlib) of the
            frames after the header, their count and bytes; prints the count
@@ -108,14 +117,14 @@ def spooled(dirs):
     return held
 
 
-def check(dataset, frames, every, devs, spools):
-    want = {}
-    for obj, raw in frames_of(open(frames, 'rb').read()):
+def check(dataset, frames, every, start, spools):
+    want, may = {}, {}
+    for i, (obj, raw) in enumerate(frames_of(open(frames, 'rb').read())):
         m = obj[0][1]
         if m.get('kind', 'sample') != 'sample':
             continue
         if m['seq'] % every == 0:
-            want[(m['dev'], m['seq'])] = raw
+            (want if i >= start else may)[(m['dev'], m['seq'])] = raw
     got, per_batch, errors = {}, {}, []
     for p in glob.glob(os.path.join(dataset, '*', '*', '*.mp')):
         dd, day, name = p.split(os.sep)[-3:]
@@ -147,19 +156,19 @@ def check(dataset, frames, every, devs, spools):
             errors.append('batch %s stored without its marker' % bid)
     held = spooled(spools)
     missing = [k for k in want if k not in got]
-    extra = [k for k in got if k not in want]
+    extra = [k for k in got if k not in want and k not in may]
     unexplained = [k for k in missing if k not in held]
     for k in extra:
         errors.append('%r stored, not sampled' % (k,))
     for k in got:
-        if k in want and got[k] != want[k]:
+        if got[k] != want.get(k, may.get(k)):
             errors.append('%r: bytes differ' % (k,))
     for k in unexplained[:10]:
         errors.append('%r sampled, neither stored nor in a spool' % (k,))
     for e in errors[:20]:
         print(e)
     print('sampled=%d stored=%d missing=%d (in spool %d) batches=%d '
-          'errors=%d' % (len(want), len(got), len(missing),
+          'errors=%d' % (len(want) + len(may), len(got), len(missing),
                          len(missing) - len(unexplained), len(markers),
                          len(errors)))
     return 1 if errors else 0
@@ -228,6 +237,46 @@ def chi2(dataset, k, period, devs, per):
     return 0 if pv >= 0.001 and total > 0 else 1
 
 
+def feed(frames, start, chunk, rate, outk):
+    fs = frames_of(open(frames, 'rb').read())
+    i, t0 = start, time.monotonic()
+    try:
+        while i < len(fs):
+            os.write(1, b''.join(raw for _, raw in fs[i:i + chunk]))
+            i = min(i + chunk, len(fs))
+            lag = t0 + (i - start) / rate - time.monotonic()
+            if lag > 0:
+                time.sleep(lag)
+    except BrokenPipeError:
+        pass
+    open(outk, 'w').write('%d\n' % i)
+
+
+def audit(dataset, logs):
+    spooled, errors = {}, []
+    for log in logs:
+        for line in open(log, encoding='utf-8', errors='replace'):
+            w = line.split()
+            if len(w) >= 6 and w[1] == 'spooled' and w[2] == 'batch':
+                spooled[w[3].rstrip(':')] = int(w[4])
+    held = {}
+    for mk in glob.glob(os.path.join(dataset, '.batches', '*')):
+        held[os.path.basename(mk)] = frames_of(open(mk, 'rb').read())[0][0][1]['count']
+    for b, n in spooled.items():
+        if b not in held:
+            errors.append('batch %s spooled, not in the data set' % b)
+        elif held[b] != n:
+            errors.append('batch %s: %d frames spooled, %d held' % (b, n, held[b]))
+    for b in held:
+        if b not in spooled:
+            errors.append('batch %s held, never spooled' % b)
+    for e in errors[:20]:
+        print(e)
+    print('spooled=%d held=%d frames=%d errors=%d' % (
+        len(spooled), len(held), sum(held.values()), len(errors)))
+    return 1 if errors else 0
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == 'gen':
@@ -237,6 +286,12 @@ def main():
     if cmd == 'check':
         return check(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                      int(sys.argv[5]), sys.argv[6:])
+    if cmd == 'feed':
+        feed(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+             float(sys.argv[5]), sys.argv[6])
+        return 0
+    if cmd == 'audit':
+        return audit(sys.argv[2], sys.argv[3:])
     if cmd == 'batches':
         return batches(sys.argv[2])
     if cmd == 'window':
