@@ -68,9 +68,11 @@ parse(struct uplink *u, const char *uri, int side, char *err, size_t errlen)
 	size_t n = strlen(name);
 
 	if (strncmp(uri, "dir:", 4) == 0) {
-		if (uri[4] == '\0')
+		if (uri[4] == '\0') {
+			errno = EINVAL;
 			return fail(err, errlen, "%s: no directory after dir:%s",
 			    uri, "");
+		}
 		u->type = U_DIR;
 		return (u->path = strdup(uri + 4)) == NULL ? -1 : 0;
 	}
@@ -80,9 +82,11 @@ parse(struct uplink *u, const char *uri, int side, char *err, size_t errlen)
 	if (*p == '@' || *p == '>')
 		u->bind = *p++ == '@';
 	if (strncmp(p, "tcp://", 6) != 0 && strncmp(p, "ipc://", 6) != 0 &&
-	    strncmp(p, "inproc://", 9) != 0)
+	    strncmp(p, "inproc://", 9) != 0) {
+		errno = EINVAL;
 		return fail(err, errlen, "%s: expected dir:PATH or "
 		    "[%s](@|>)tcp:// or ipc://", uri, name);
+	}
 	u->type = U_ZMQ;
 	return (u->addr = strdup(p)) == NULL ? -1 : 0;
 }
@@ -106,9 +110,11 @@ zopen(struct uplink *u, int side, char *err, size_t errlen)
 	if (side == ZMQ_DEALER)
 		zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
 	if ((u->bind ? zmq_bind(u->sock, u->addr) :
-	    zmq_connect(u->sock, u->addr)) == -1)
-		return fail(err, errlen, "%s: %s", u->uri,
-		    zmq_strerror(errno));
+	    zmq_connect(u->sock, u->addr)) == -1) {
+		fail(err, errlen, "%s: %s", u->uri, zmq_strerror(errno));
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -118,6 +124,7 @@ open_side(const char *uri, int side, char *err, size_t errlen)
 	struct uplink *u;
 	struct stat st;
 	char sub[4096];
+	int r, e;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
 	    (u->uri = strdup(uri)) == NULL) {
@@ -128,9 +135,13 @@ open_side(const char *uri, int side, char *err, size_t errlen)
 	if (parse(u, uri, side, err, errlen) == -1)
 		goto fail;
 	if (u->type == U_DIR) {
-		if (stat(u->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		if ((r = stat(u->path, &st)) == 0 && !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			r = -1;
+		}
+		if (r == -1) {
 			snprintf(err, errlen, "%s: %s", u->path,
-			    errno ? strerror(errno) : "not a directory");
+			    strerror(errno));
 			goto fail;
 		}
 		snprintf(sub, sizeof(sub), "%s/bad", u->path);
@@ -147,7 +158,9 @@ open_side(const char *uri, int side, char *err, size_t errlen)
 		goto fail;
 	return u;
 fail:
+	e = errno;
 	uplink_close(&u);
+	errno = e;
 	return NULL;
 }
 

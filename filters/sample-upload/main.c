@@ -713,8 +713,8 @@ main(int argc, char *argv[])
 	FILTER_COUNT(&f, ci[C_RESUMED]) = resumed;
 	u.set_aside = set_aside;
 	if ((u.ul = uplink_open(uplink_uri, err, sizeof(err))) == NULL)
-		errx(errno == ENOENT || errno == ENOTDIR ? EX_CANTCREAT :
-		    EX_UNAVAILABLE, "%s", err);
+		errx(errno == EINVAL ? EX_USAGE : errno == ENOENT ||
+		    errno == ENOTDIR ? EX_CANTCREAT : EX_UNAVAILABLE, "%s", err);
 	if ((sm = sampler_new(&sc)) == NULL || (ev = record_new()) == NULL)
 		errx(EX_OSERR, "out of memory");
 	if ((status = filter_open(&f)) != EX_OK)
