@@ -27,11 +27,16 @@ usage: upload.py gen OUT.mp N DEVS [events]
            frames after the header, their count and bytes; prints the count
        upload.py window FRAMES.mp OUT.mp N M
            the oracle of --around drift:N:M over the frames of gen ... events
-       upload.py chi2 DATASET K PERIOD DEVS FRAMES
-           the reservoir's picks are uniform: DEVS devices, each FRAMES
-           frames per interval of PERIOD s, K picked per device and
-           interval; chi-square of the position counts (scipy), prints the
+       upload.py genres OUT.mp DEVS PER INTERVALS PERIOD
+           DEVS devices, PER frames each in each of INTERVALS intervals of
+           PERIOD seconds, interleaved
+       upload.py chi2 SPOOL K PER
+           the reservoir's picks in the spool's batch files: K per device
+           and interval, distinct, from that interval; their positions in
+           the interval (seq % PER) uniform: chi-square (scipy), prints the
            p-value and exits 1 if p < 0.001
+       upload.py spoolframes SPOOL OUT.mp
+           the frames of the spool's batches, oldest batch first
 """
 import glob
 import hashlib
@@ -223,18 +228,43 @@ def window(frames, out, nb, ma):
     print(len(chosen))
 
 
-def chi2(dataset, k, period, devs, per):
+def genres(out, devs, per, intervals, period):
+    with open(out, 'wb') as f:
+        for iv in range(intervals):
+            for k in range(per):
+                for d in range(devs):
+                    ns = int((iv * period + k * period / per) * 1e9)
+                    fr = [[etime(MIDNIGHT + ns // 10**9, ns % 10**9),
+                           {'kind': 'sample', 'dev': 'r%d' % d,
+                            'seq': iv * per + k}], {'x': float(k)}]
+                    f.write(msgpack.packb(fr, use_bin_type=True))
+
+
+def spool_frames(spool):
+    out = []
+    for p in sorted(glob.glob(os.path.join(spool, '*.batch'))):
+        out.extend(frames_of(open(p, 'rb').read())[1:])
+    return out
+
+
+def chi2(spool, k, per):
     from scipy import stats
     counts = [0] * per
-    for p in glob.glob(os.path.join(dataset, '*', '*', '*.mp')):
-        for obj, _ in frames_of(open(p, 'rb').read()):
-            counts[obj[0][1]['seq'] % per] += 1
+    groups, errors = {}, 0
+    for obj, _ in spool_frames(spool):
+        m = obj[0][1]
+        groups.setdefault((m['dev'], m['seq'] // per), set()).add(m['seq'])
+        counts[m['seq'] % per] += 1
+    for g, seqs in groups.items():
+        if len(seqs) != k:
+            print('%r: %d picks' % (g, len(seqs)))
+            errors += 1
     total = sum(counts)
-    exp = total / per
     c2, pv = stats.chisquare(counts)
-    print('picks=%d expected/position=%.1f chi2=%.1f df=%d p=%.4f' % (
-        total, exp, c2, per - 1, pv))
-    return 0 if pv >= 0.001 and total > 0 else 1
+    print('reservoirs=%d picks=%d expected/position=%.1f chi2=%.1f df=%d '
+          'p=%.4f' % (len(groups), total, total / per, c2, per - 1, pv))
+    return 0 if pv >= 0.001 and total == k * len(groups) and not errors \
+        else 1
 
 
 def feed(frames, start, chunk, rate, outk):
@@ -297,9 +327,16 @@ def main():
     if cmd == 'window':
         window(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
         return 0
+    if cmd == 'genres':
+        genres(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               int(sys.argv[5]), float(sys.argv[6]))
+        return 0
     if cmd == 'chi2':
-        return chi2(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
-                    int(sys.argv[5]), int(sys.argv[6]))
+        return chi2(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    if cmd == 'spoolframes':
+        open(sys.argv[3], 'wb').write(
+            b''.join(raw for _, raw in spool_frames(sys.argv[2])))
+        return 0
     print(__doc__, file=sys.stderr)
     return 64
 
