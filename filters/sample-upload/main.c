@@ -55,7 +55,8 @@ struct up {
 	int			 done, fatal, down, warned;
 	int			 verbose;
 	double			 deadline, down_since, reconnect_at;
-	unsigned		 fails, reconnects;
+	double			 link_at;	/* no send before */
+	unsigned		 fails, reconnects, link_tries;
 	uint64_t		 rng;
 	char			 err[1024];
 
@@ -207,9 +208,9 @@ bad:
 
 /* Backoff for the nth try: doubling from base to max, times [0.5, 1). */
 static double
-backoff(struct up *u, unsigned n)
+backoff(struct up *u, double base, unsigned n)
 {
-	double d = u->retry_base * ldexp(1.0, n > 30 ? 30 : (int)n - 1);
+	double d = base * ldexp(1.0, n > 30 ? 30 : (int)n - 1);
 
 	if (d > u->retry_max)
 		d = u->retry_max;
@@ -393,15 +394,17 @@ send_due(struct up *u, double now)
 	unsigned inflight = 0;
 	size_t i;
 	long j;
-	int r, again;
+	int r;
 
+	if (now < u->link_at)
+		return;
 	for (i = 0; i < u->sp->n; i++)
 		if (u->sp->e[i].sent && now < u->sp->e[i].next_try)
 			inflight++;
 	for (i = 0; i < u->sp->n && inflight < u->window; i++) {
 		struct spool_ent *e = &u->sp->e[i];
 
-		if (e->sent && now < e->next_try)
+		if (now < e->next_try)
 			continue;
 		if (spool_load(u->sp, i, &u->load, err, sizeof(err)) == -1) {
 			warnx("%s: set aside", err);
@@ -413,7 +416,6 @@ send_due(struct up *u, double now)
 			continue;
 		}
 		memcpy(id, e->id, BATCH_ID_LEN);
-		again = e->sent;
 		pthread_mutex_unlock(&u->mu);
 		r = uplink_send(u->ul, id, u->load.p, u->load.len, err,
 		    sizeof(err));
@@ -421,15 +423,11 @@ send_due(struct up *u, double now)
 		if ((j = spool_find(u->sp, id)) < 0)
 			return;		/* dropped meanwhile: look again */
 		e = &u->sp->e[j];
-		e->tries++;
-		e->sent = 1;
-		e->next_try = now + backoff(u, e->tries);
-		if (again) {
-			u->resent++;
-			u->fails++;
-		}
 		if (r == -1) {
-			/* a connection takes a moment: say so after 2 s */
+			/* not sent: the link is down.  Sending waits on the
+			 * link's own schedule, from 0.1 s doubling with jitter;
+			 * a connection takes a moment, so say so after 2 s */
+			u->link_at = now + backoff(u, 0.1, ++u->link_tries);
 			if (!u->down) {
 				u->down = 1;
 				u->down_since = now;
@@ -440,6 +438,14 @@ send_due(struct up *u, double now)
 			u->fails++;
 			return;
 		}
+		u->link_tries = 0;
+		e->tries++;
+		e->next_try = now + backoff(u, u->retry_base, e->tries);
+		if (e->sent) {
+			u->resent++;
+			u->fails++;
+		}
+		e->sent = 1;
 		inflight++;
 	}
 }
@@ -470,7 +476,8 @@ uplink_thread(void *arg)
 		if (u->fails >= 3 && now >= u->reconnect_at) {
 			u->reconnects++;
 			u->reconnected++;
-			u->reconnect_at = now + backoff(u, u->reconnects);
+			u->reconnect_at = now + backoff(u, u->retry_base,
+			    u->reconnects);
 			u->fails = 0;
 			if (uplink_reconnect(u->ul, err, sizeof(err)) == -1) {
 				fatal(u, err);

@@ -2,8 +2,9 @@
 # sample-upload -> collect over ZeroMQ (DEALER/ROUTER) through everything a
 # device's link does: 100,000 frames of 4 devices fed at 20,000 frames/s,
 # sampled 1 in 10 into batches of 200; sample-upload killed with SIGKILL
-# mid-batch and restarted on the rest of the input; collect killed with
-# SIGKILL twice and restarted; the link cut (collect stopped with SIGSTOP
+# mid-batch (while collect is down, so that batches wait in its spool)
+# and restarted on the rest of the input; collect killed with SIGKILL
+# twice and restarted; the link cut (collect stopped with SIGSTOP
 # for $CUT seconds).  In the end (tests/py/upload.py, python3-msgpack):
 # collect holds every batch sample-upload's spool accepted (the -v log of
 # both runs), each once, with the frame count logged; no frame twice;
@@ -42,21 +43,31 @@ run_upload() {	# run_upload NAME FROM: sample-upload on frames FROM.. (bg)
 	spid=$!
 }
 
+# waitfor FILE PATTERN: until a line of FILE matches (60 s at most)
+waitfor() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 start_collect
 run_upload su1 0
-sleep 1
-kill -9 $cpid; wait $cpid 2>/dev/null		# collect killed (1)
+waitfor "$T/su1.err" "acknowledged (stored) batch"
 sleep 0.3
-start_collect
-sleep 0.4
+kill -9 $cpid; wait $cpid 2>/dev/null		# collect killed (1)
+sleep 0.4					# batches wait in the spool
 kill -9 $spid; wait $spid 2>/dev/null		# sample-upload killed
 wait $fpid
+start_collect
 k=$(cat "$T/su1.k")
 check "sample-upload killed mid-input (frame $k of 100000)" \
 	test "$k" -gt 0 -a "$k" -lt 100000
 check "the first run spooled batches" grep -q "spooled batch" "$T/su1.err"
 run_upload su2 "$k"
-sleep 0.7
+waitfor "$T/su2.err" "acknowledged (stored) batch"
+sleep 0.3
 kill -9 $cpid; wait $cpid 2>/dev/null		# collect killed (2)
 sleep 0.3
 start_collect
