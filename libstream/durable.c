@@ -160,7 +160,7 @@ durable_syncfs(const char *path, char *err, size_t errlen)
 int
 durable_mkdirs(const char *path, char *err, size_t errlen)
 {
-	char p[4096], *s;
+	char p[4096], *s, *slash, c;
 	size_t n = strlen(path);
 
 	if (n >= sizeof(p)) {
@@ -171,18 +171,19 @@ durable_mkdirs(const char *path, char *err, size_t errlen)
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
-		char c = *s;
+		c = *s;
 		*s = '\0';
 		if (mkdir(p, 0755) == 0) {
-			char *slash = strrchr(p, '/');
-			if (slash != NULL && slash != p) {
+			/* a new directory: its entry in the parent synced */
+			if ((slash = strrchr(p, '/')) == NULL) {
+				if (durable_sync_dir(".", err, errlen) == -1)
+					return -1;
+			} else if (slash != p) {
 				*slash = '\0';
 				if (durable_sync_dir(p, err, errlen) == -1)
 					return -1;
 				*slash = '/';
-			} else if (slash == NULL &&
-			    durable_sync_dir(".", err, errlen) == -1)
-				return -1;
+			}
 		} else if (errno != EEXIST)
 			return fail(err, errlen, "mkdir", p);
 		*s = c;

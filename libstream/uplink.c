@@ -96,6 +96,7 @@ zopen(struct uplink *u, int side, char *err, size_t errlen)
 {
 	int zero = 0, one = 1, ivl = 100, ivlmax = 5000, hb = 1000,
 	    hbto = 5000, hwm = 64;
+	int64_t maxmsg = ((int64_t)1 << 30) + (1 << 20);
 
 	if ((u->sock = zmq_socket(u->ctx, side)) == NULL)
 		return fail(err, errlen, "%s: zmq_socket: %s", u->uri,
@@ -109,6 +110,9 @@ zopen(struct uplink *u, int side, char *err, size_t errlen)
 	zmq_setsockopt(u->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
 	if (side == ZMQ_DEALER)
 		zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+	else	/* a batch is at most --batch-bytes (1 GiB) and a header */
+		zmq_setsockopt(u->sock, ZMQ_MAXMSGSIZE, &maxmsg,
+		    sizeof(maxmsg));
 	if ((u->bind ? zmq_bind(u->sock, u->addr) :
 	    zmq_connect(u->sock, u->addr)) == -1) {
 		fail(err, errlen, "%s: %s", u->uri, zmq_strerror(errno));

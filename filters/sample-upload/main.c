@@ -330,6 +330,10 @@ on_sample(void *arg, const char *p, size_t n, int64_t sec, uint32_t nsec,
 	int r = 0;
 
 	pthread_mutex_lock(&u->mu);
+	if (u->fatal) {		/* the uplink thread failed: stop */
+		pthread_mutex_unlock(&u->mu);
+		return -1;
+	}
 	u->sampled++;
 	if (batch_add(&u->bb, p, n, sec, nsec, dev, dlen) == -1) {
 		if (errno != E2BIG || seal(u, 0, 1) == -1 ||
