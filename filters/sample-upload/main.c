@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "batch.h"
+#include "conf.h"
 #include "filter.h"
 #include "uplink.h"
 #include "sample.h"
@@ -72,7 +73,9 @@ enum {
 	OPT_AROUND = FILTER_OPT_OWN, OPT_BAND, OPT_BATCH_AGE,
 	OPT_BATCH_BYTES, OPT_BATCH_COUNT, OPT_DRAIN, OPT_EVERY, OPT_FULL,
 	OPT_KIND, OPT_RESERVOIR, OPT_RETRY_BASE, OPT_RETRY_MAX, OPT_SEED,
-	OPT_SPOOL_MAX, OPT_WINDOW
+	OPT_SPOOL_MAX, OPT_WINDOW, OPT_MQTT_CA, OPT_MQTT_CERT,
+	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
+	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
 };
 
 static const struct option opts[] = {
@@ -82,11 +85,22 @@ static const struct option opts[] = {
 	{ "batch-age",	 required_argument, NULL, OPT_BATCH_AGE },
 	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
 	{ "batch-count", required_argument, NULL, OPT_BATCH_COUNT },
+	{ "config",	 required_argument, NULL, 'C' },
 	{ "drain",	 required_argument, NULL, OPT_DRAIN },
 	{ "every",	 required_argument, NULL, OPT_EVERY },
 	{ "full",	 required_argument, NULL, OPT_FULL },
 	{ "help",	 no_argument,	    NULL, 'h' },
 	{ "kind",	 required_argument, NULL, OPT_KIND },
+	{ "mqtt-ca",	 required_argument, NULL, OPT_MQTT_CA },
+	{ "mqtt-cert",	 required_argument, NULL, OPT_MQTT_CERT },
+	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
+	{ "mqtt-id",	 required_argument, NULL, OPT_MQTT_ID },
+	{ "mqtt-keepalive", required_argument, NULL, OPT_MQTT_KEEPALIVE },
+	{ "mqtt-key",	 required_argument, NULL, OPT_MQTT_KEY },
+	{ "mqtt-password", required_argument, NULL, OPT_MQTT_PASSWORD },
+	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
+	{ "mqtt-topic",	 required_argument, NULL, OPT_MQTT_TOPIC },
+	{ "mqtt-user",	 required_argument, NULL, OPT_MQTT_USER },
 	{ "reservoir",	 required_argument, NULL, OPT_RESERVOIR },
 	{ "retry-base",	 required_argument, NULL, OPT_RETRY_BASE },
 	{ "retry-max",	 required_argument, NULL, OPT_RETRY_MAX },
@@ -115,7 +129,8 @@ usage(int status)
 	    "[--retry-base SECONDS]\n"
 	    "                     [--retry-max SECONDS] [--drain SECONDS] "
 	    "[-i URI] [-o URI]\n"
-	    "                     -s DIR -u UPLINK\n");
+	    "                     [-C FILE] [--mqtt-OPTION VALUE ...] -s DIR "
+	    "-u UPLINK\n");
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
@@ -134,8 +149,9 @@ usage(int status)
 	    "random)\n"
 	    "Batches, spool, uplink:\n"
 	    "  -s, --spool DIR       the spool directory (created)\n"
-	    "  -u, --uplink URI      dir:PATH, or [dealer](@|>)tcp://host:port "
-	    "(or ipc://)\n"
+	    "  -u, --uplink URI      dir:PATH, [dealer](@|>)tcp://host:port "
+	    "(or ipc://),\n"
+	    "                        or mqtt[s]://host[:port] (a broker)\n"
 	    "      --batch-count N   seal a batch at N frames (default 1000)\n"
 	    "      --batch-bytes SIZE  ... or at SIZE bytes (default 1M)\n"
 	    "      --batch-age S     ... or S seconds after its first frame "
@@ -152,6 +168,21 @@ usage(int status)
 	    "(default 60)\n"
 	    "      --drain S         at end of input, wait up to S seconds "
 	    "for acks (default 10)\n"
+	    "MQTT (docs/upload.md):\n"
+	    "      --mqtt-id ID      {id} in topics and client id (default: "
+	    "the host name)\n"
+	    "      --mqtt-topic T    publish batches to T (default "
+	    "pdm/batch/{id})\n"
+	    "      --mqtt-reply-topic T  acks from T (default pdm/ack/{id})\n"
+	    "      --mqtt-client-id C  (default pdm-sample-upload-{id})\n"
+	    "      --mqtt-ca FILE, --mqtt-cert FILE, --mqtt-key FILE  TLS "
+	    "(mqtts://)\n"
+	    "      --mqtt-user U, --mqtt-password P, --mqtt-keepalive S "
+	    "(default 10)\n"
+	    "  -C, --config FILE     options from FILE, one a line: NAME VALUE "
+	    "(the command\n"
+	    "                        line wins); keep secrets there, not in "
+	    "argv\n"
 	    "  -h, --help            this help\n"
 	    "  -v, --verbose         a line on stderr for each batch spooled, "
 	    "acknowledged,\n"
@@ -569,22 +600,172 @@ report_loss(struct filter *f, const int *ci, struct up *u, struct record *ev)
 	return filter_emit(f, ev);
 }
 
+/* Everything the options set. */
+struct args {
+	struct filter		*f;
+	struct sample_conf	*sc;
+	struct up		*u;
+	struct uplink_conf	*uc;
+	const char		*spool_dir, *uplink_uri;
+	size_t			 spool_max;
+	int			 have_seed, policies;
+};
+
+/* One option, from the command line or the -C file. */
+static void
+take(void *arg, int ch, const char *optarg)
+{
+	struct args *a = arg;
+	struct sample_conf *sc = a->sc;
+	struct up *u = a->u;
+
+	switch (filter_option(a->f, ch, optarg)) {
+	case 1:
+		return;
+	case -1:
+		errx(EX_USAGE, "%s", filter_error(a->f));
+	}
+	switch (ch) {
+	case 'h':
+		usage(EX_OK);
+	case 's':
+		a->spool_dir = optarg;
+		break;
+	case 'u':
+		a->uplink_uri = optarg;
+		break;
+	case 'v':
+		u->verbose = 1;
+		break;
+	case OPT_MQTT_CA:
+		a->uc->ca = optarg;
+		break;
+	case OPT_MQTT_CERT:
+		a->uc->cert = optarg;
+		break;
+	case OPT_MQTT_CLIENT_ID:
+		a->uc->client_id = optarg;
+		break;
+	case OPT_MQTT_ID:
+		a->uc->id = optarg;
+		break;
+	case OPT_MQTT_KEEPALIVE:
+		a->uc->keepalive = (int)num_arg("--mqtt-keepalive", optarg, 5,
+		    3600);
+		break;
+	case OPT_MQTT_KEY:
+		a->uc->key = optarg;
+		break;
+	case OPT_MQTT_PASSWORD:
+		a->uc->password = optarg;
+		break;
+	case OPT_MQTT_REPLY:
+		a->uc->reply_topic = optarg;
+		break;
+	case OPT_MQTT_TOPIC:
+		a->uc->topic = optarg;
+		break;
+	case OPT_MQTT_USER:
+		a->uc->user = optarg;
+		break;
+	case OPT_AROUND:
+		if (sample_parse_around(optarg, sc) == -1)
+			errx(EX_USAGE, "--around: '%s' is not TYPE:N:M "
+			    "(at most %d of them)", optarg,
+			    SAMPLE_AROUND_MAX);
+		a->policies++;
+		break;
+	case OPT_BAND:
+		if (sample_parse_band(optarg, sc) == -1)
+			errx(EX_USAGE, "--band: '%s' is not LO:HI with "
+			    "LO <= HI", optarg);
+		a->policies++;
+		break;
+	case OPT_BATCH_AGE:
+		u->batch_age = num_arg("--batch-age", optarg, 0.001,
+		    86400);
+		break;
+	case OPT_BATCH_BYTES:
+		u->batch_bytes = size_arg("--batch-bytes", optarg, 1,
+		    (size_t)1 << 30);
+		break;
+	case OPT_BATCH_COUNT:
+		u->batch_count = size_arg("--batch-count", optarg, 1,
+		    100000000);
+		break;
+	case OPT_DRAIN:
+		u->drain = num_arg("--drain", optarg, 0, 1e9);
+		break;
+	case OPT_EVERY:
+		sc->every = size_arg("--every", optarg, 1, SIZE_MAX);
+		a->policies++;
+		break;
+	case OPT_FULL:
+		if (strcmp(optarg, "drop") == 0)
+			u->full_wait = 0;
+		else if (strcmp(optarg, "wait") == 0)
+			u->full_wait = 1;
+		else
+			errx(EX_USAGE, "--full: '%s' is not drop or "
+			    "wait", optarg);
+		break;
+	case OPT_KIND:
+		if (sample_parse_kinds(optarg, sc) == -1)
+			errx(EX_USAGE, "--kind: '%s' is not a list of "
+			    "kinds (sample, features, prediction, "
+			    "event, reject)", optarg);
+		a->policies++;
+		break;
+	case OPT_RESERVOIR:
+		if (sample_parse_reservoir(optarg, sc) == -1)
+			errx(EX_USAGE, "--reservoir: '%s' is not "
+			    "K/SECONDS (K from 1 to 1000000)", optarg);
+		a->policies++;
+		break;
+	case OPT_RETRY_BASE:
+		u->retry_base = num_arg("--retry-base", optarg, 0.001,
+		    3600);
+		break;
+	case OPT_RETRY_MAX:
+		u->retry_max = num_arg("--retry-max", optarg, 0.001,
+		    86400);
+		break;
+	case OPT_SEED:
+		sc->seed = size_arg("--seed", optarg, 0, SIZE_MAX);
+		a->have_seed = 1;
+		break;
+	case OPT_SPOOL_MAX:
+		a->spool_max = size_arg("--spool-max", optarg, 4096,
+		    SIZE_MAX);
+		break;
+	case OPT_WINDOW:
+		u->window = (unsigned)size_arg("--window", optarg, 1,
+		    1024);
+		break;
+	default:
+		usage(EX_USAGE);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sample_conf sc;
+	struct uplink_conf uc;
+	struct args a;
 	struct filter f;
 	struct up u;
 	struct sampler *sm;
 	struct record *r, *ev;
 	pthread_t th;
-	const char *spool_dir = NULL, *uplink_uri = NULL, *p;
+	const char *spool_dir, *uplink_uri, *p, *conf;
 	char err[1024];
 	uint64_t set_aside = 0, resumed = 0, left = 0, n64;
-	size_t n, spool_max = 64u << 20, i;
-	int ch, ci[C_N], status, have_seed = 0, policies = 0, bad = 0;
+	size_t n, spool_max, i;
+	int ch, ci[C_N], status, have_seed, policies, bad = 0;
 
 	memset(&sc, 0, sizeof(sc));
+	memset(&uc, 0, sizeof(uc));
 	memset(&u, 0, sizeof(u));
 	u.batch_count = 1000;
 	u.batch_bytes = 1u << 20;
@@ -594,104 +775,28 @@ main(int argc, char *argv[])
 	u.drain = 10;
 	u.window = 4;
 	filter_init(&f, "sample-upload");
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hs:u:v", opts,
-	    NULL)) != -1) {
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
-			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
-		switch (ch) {
-		case 'h':
-			usage(EX_OK);
-		case 's':
-			spool_dir = optarg;
-			break;
-		case 'u':
-			uplink_uri = optarg;
-			break;
-		case 'v':
-			u.verbose = 1;
-			break;
-		case OPT_AROUND:
-			if (sample_parse_around(optarg, &sc) == -1)
-				errx(EX_USAGE, "--around: '%s' is not TYPE:N:M "
-				    "(at most %d of them)", optarg,
-				    SAMPLE_AROUND_MAX);
-			policies++;
-			break;
-		case OPT_BAND:
-			if (sample_parse_band(optarg, &sc) == -1)
-				errx(EX_USAGE, "--band: '%s' is not LO:HI with "
-				    "LO <= HI", optarg);
-			policies++;
-			break;
-		case OPT_BATCH_AGE:
-			u.batch_age = num_arg("--batch-age", optarg, 0.001,
-			    86400);
-			break;
-		case OPT_BATCH_BYTES:
-			u.batch_bytes = size_arg("--batch-bytes", optarg, 1,
-			    (size_t)1 << 30);
-			break;
-		case OPT_BATCH_COUNT:
-			u.batch_count = size_arg("--batch-count", optarg, 1,
-			    100000000);
-			break;
-		case OPT_DRAIN:
-			u.drain = num_arg("--drain", optarg, 0, 1e9);
-			break;
-		case OPT_EVERY:
-			sc.every = size_arg("--every", optarg, 1, SIZE_MAX);
-			policies++;
-			break;
-		case OPT_FULL:
-			if (strcmp(optarg, "drop") == 0)
-				u.full_wait = 0;
-			else if (strcmp(optarg, "wait") == 0)
-				u.full_wait = 1;
-			else
-				errx(EX_USAGE, "--full: '%s' is not drop or "
-				    "wait", optarg);
-			break;
-		case OPT_KIND:
-			if (sample_parse_kinds(optarg, &sc) == -1)
-				errx(EX_USAGE, "--kind: '%s' is not a list of "
-				    "kinds (sample, features, prediction, "
-				    "event, reject)", optarg);
-			policies++;
-			break;
-		case OPT_RESERVOIR:
-			if (sample_parse_reservoir(optarg, &sc) == -1)
-				errx(EX_USAGE, "--reservoir: '%s' is not "
-				    "K/SECONDS (K from 1 to 1000000)", optarg);
-			policies++;
-			break;
-		case OPT_RETRY_BASE:
-			u.retry_base = num_arg("--retry-base", optarg, 0.001,
-			    3600);
-			break;
-		case OPT_RETRY_MAX:
-			u.retry_max = num_arg("--retry-max", optarg, 0.001,
-			    86400);
-			break;
-		case OPT_SEED:
-			sc.seed = size_arg("--seed", optarg, 0, SIZE_MAX);
-			have_seed = 1;
-			break;
-		case OPT_SPOOL_MAX:
-			spool_max = size_arg("--spool-max", optarg, 4096,
-			    SIZE_MAX);
-			break;
-		case OPT_WINDOW:
-			u.window = (unsigned)size_arg("--window", optarg, 1,
-			    1024);
-			break;
-		default:
-			usage(EX_USAGE);
-		}
+	memset(&a, 0, sizeof(a));
+	a.f = &f;
+	a.sc = &sc;
+	a.u = &u;
+	a.uc = &uc;
+	a.spool_max = 64u << 20;
+	if ((conf = conf_path(argc, argv)) != NULL &&
+	    (ch = conf_load(conf, opts, take, &a, err, sizeof(err))) != 0) {
+		if (ch == -1)
+			errx(EX_USAGE, "%s", err);
+		warnx("%s: readable by other users: keep passwords where only "
+		    "this program's user can read them", conf);
 	}
+	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "C:hs:u:v",
+	    opts, NULL)) != -1)
+		if (ch != 'C')
+			take(&a, ch, optarg);
+	spool_dir = a.spool_dir;
+	uplink_uri = a.uplink_uri;
+	spool_max = a.spool_max;
+	have_seed = a.have_seed;
+	policies = a.policies;
 	if (optind != argc)
 		usage(EX_USAGE);
 	if (spool_dir == NULL || uplink_uri == NULL) {
@@ -723,7 +828,7 @@ main(int argc, char *argv[])
 		resumed += u.sp->e[i].frames;
 	FILTER_COUNT(&f, ci[C_RESUMED]) = resumed;
 	u.set_aside = set_aside;
-	if ((u.ul = uplink_open(uplink_uri, err, sizeof(err))) == NULL)
+	if ((u.ul = uplink_open(uplink_uri, &uc, err, sizeof(err))) == NULL)
 		errx(errno == EINVAL ? EX_USAGE : errno == ENOENT ||
 		    errno == ENOTDIR ? EX_CANTCREAT : EX_UNAVAILABLE, "%s", err);
 	if ((sm = sampler_new(&sc)) == NULL || (ev = record_new()) == NULL)
