@@ -13,6 +13,29 @@
 
 #include "conf.h"
 
+/* Every value handed out, kept reachable for the program's life. */
+static char	**kept;
+static size_t	  nkept, capkept;
+
+static char *
+keep(const char *val)
+{
+	char **p, *v;
+	size_t cap;
+
+	if (nkept == capkept) {
+		cap = capkept ? 2 * capkept : 16;
+		if ((p = realloc(kept, cap * sizeof(*p))) == NULL)
+			return NULL;
+		kept = p;
+		capkept = cap;
+	}
+	if ((v = strdup(val)) == NULL)
+		return NULL;
+	kept[nkept++] = v;
+	return v;
+}
+
 int
 conf_load(const char *path, const struct option *opts, conf_apply_fn fn,
     void *arg, char *err, size_t errlen)
@@ -67,7 +90,7 @@ conf_load(const char *path, const struct option *opts, conf_apply_fn fn,
 			goto bad;
 		}
 		v = NULL;
-		if (o->has_arg != no_argument && (v = strdup(val)) == NULL) {
+		if (o->has_arg != no_argument && (v = keep(val)) == NULL) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			goto bad;
 		}

@@ -96,12 +96,38 @@ schedule(struct mqtt *q)
 	    9007199254740992.0);
 }
 
+/* The connection went down (rc: libmosquitto's code): say why, once. */
+static void
+lost(struct mqtt *q, int rc)
+{
+	if (q->why[0] != '\0')
+		;
+	else if (q->log[0] != '\0')
+		snprintf(q->why, sizeof(q->why), "%s: %s: %s", q->uri,
+		    q->connecting ? "refused while connecting" :
+		    "connection lost", q->log);
+	else if (q->connecting)
+		snprintf(q->why, sizeof(q->why), "%s: the broker closed the "
+		    "connection before accepting it%s", q->uri, q->tls ?
+		    " (TLS: a client certificate it does not accept? its log "
+		    "says why)" : "");
+	else
+		snprintf(q->why, sizeof(q->why), "%s: connection lost: %s",
+		    q->uri, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+		    mosquitto_strerror(rc));
+	if (q->connected || q->connecting)
+		schedule(q);
+	q->connected = q->connecting = 0;
+}
+
 static void
 on_log(struct mosquitto *m, void *arg, int level, const char *s)
 {
 	struct mqtt *q = arg;
 
 	(void)m;
+	if (getenv("PDM_MQTT_DEBUG"))
+		fprintf(stderr, "mqtt log %d: %s\n", level, s);
 	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
 		snprintf(q->log, sizeof(q->log), "%s", s);
 }
@@ -132,12 +158,13 @@ on_disconnect(struct mosquitto *m, void *arg, int rc)
 	struct mqtt *q = arg;
 
 	(void)m;
-	if (q->connected || q->connecting)
-		schedule(q);
-	q->connected = q->connecting = 0;
-	if (rc != 0 && q->why[0] == '\0')
-		snprintf(q->why, sizeof(q->why), "%s: connection lost%s%s",
-		    q->uri, q->log[0] ? ": " : "", q->log);
+	if (rc != 0)
+		lost(q, rc);
+	else {
+		if (q->connected || q->connecting)
+			schedule(q);
+		q->connected = q->connecting = 0;
+	}
 }
 
 static void
@@ -357,13 +384,25 @@ connect_now(struct mqtt *q)
 		q->connecting = 1;	/* the CONNACK decides */
 		return;
 	}
+	if (rc == MOSQ_ERR_ERRNO && q->tls && q->log[0] == '\0' &&
+	    (errno == EPROTO || errno == ECONNRESET || errno == EPIPE)) {
+		/* TLS done, the CONNECT refused by an alert not yet read */
+		q->connecting = 1;
+		lost(q, rc);
+		return;
+	}
 	if (rc == MOSQ_ERR_ERRNO)
 		snprintf(q->why, sizeof(q->why), "%s: %s", q->uri,
 		    strerror(errno));
 	else if (rc == MOSQ_ERR_TLS)
 		snprintf(q->why, sizeof(q->why), "%s: TLS handshake failed%s%s",
 		    q->uri, q->log[0] ? ": " : "", q->log);
-	else
+	else if (q->log[0] == '\0' && (rc == MOSQ_ERR_PROTOCOL ||
+	    rc == MOSQ_ERR_CONN_LOST)) {
+		q->connecting = 1;	/* closed while connecting: say so */
+		lost(q, rc);
+		return;
+	} else
 		snprintf(q->why, sizeof(q->why), "%s: %s%s%s", q->uri,
 		    mosquitto_strerror(rc), q->log[0] ? ": " : "", q->log);
 	schedule(q);
@@ -426,15 +465,8 @@ mqtt_recv(struct mqtt *q, int ms, struct buf *msg, char *err, size_t errlen)
 			}
 		}
 		rc = mosquitto_loop(q->m, (int)((until - now) * 1000), 1);
-		if (rc != MOSQ_ERR_SUCCESS && (q->connected || q->connecting)) {
-			if (q->why[0] == '\0')
-				snprintf(q->why, sizeof(q->why), "%s: %s%s%s",
-				    q->uri, rc == MOSQ_ERR_ERRNO ?
-				    strerror(errno) : mosquitto_strerror(rc),
-				    q->log[0] ? ": " : "", q->log);
-			q->connected = q->connecting = 0;
-			schedule(q);
-		}
+		if (rc != MOSQ_ERR_SUCCESS && (q->connected || q->connecting))
+			lost(q, rc);
 		now = mono();
 		if (now >= until)
 			return q->qlen ? pop(q, msg) : tell(q, err, errlen);
