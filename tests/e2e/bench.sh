@@ -128,8 +128,8 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	if [ -x "$BIN/sample-upload" ] && [ -x "$BIN/collect" ]; then
 		UPLOAD_CAP=500 sh bench/upload.sh > "$T/upload.out" 2>&1
 		check "bench/upload.sh" [ $? -eq 0 ]
-		check "bench/upload.sh: 4 figures" \
-			[ "$(grep -c '^sample-upload' "$T/upload.out")" -eq 4 ]
+		check "bench/upload.sh: 6 figures" \
+			[ "$(grep -c '^sample-upload' "$T/upload.out")" -eq 6 ]
 		sed 's/^/# /' "$T/upload.out"
 	fi
 

@@ -13,74 +13,14 @@
 # And: a wrong CA, an expired client certificate and a wrong password are
 # refused with a message that says so, and nothing is delivered.
 . tests/lib.sh
-command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] ||
-	{ fail "mosquitto is not installed (.ci/deps)"; finish; exit; }
-MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+. tests/mqtt.sh
+[ -x "$MOSQ" ] || { fail "mosquitto is not installed (.ci/deps)"; finish; exit; }
 
-# ---- certificates, as docs/upload.md shows ------------------------------
 C="$T/tls"
-mkdir -p "$C/newcerts"
-EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-ossl() { openssl "$@" > /dev/null 2>> "$C/openssl.log"; }
-ossl req -x509 $EC -keyout "$C/ca.key" -out "$C/ca.crt" -days 2 -subj /CN=pdm-test-ca
-ossl req -x509 $EC -keyout "$C/other.key" -out "$C/other.crt" -days 2 -subj /CN=another-ca
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$C/san.ext"
-for n in server dev collect old; do
-	ossl req $EC -keyout "$C/$n.key" -out "$C/$n.csr" -subj "/CN=$n"
-done
-ossl x509 -req -in "$C/server.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" \
-	-CAcreateserial -out "$C/server.crt" -days 2 -extfile "$C/san.ext"
-for n in dev collect; do
-	ossl x509 -req -in "$C/$n.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" \
-		-CAcreateserial -out "$C/$n.crt" -days 2
-done
-: > "$C/index.txt"
-echo 1000 > "$C/serial"
-cat > "$C/ca.cnf" <<EOF2
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-database = $C/index.txt
-new_certs_dir = $C/newcerts
-serial = $C/serial
-default_md = sha256
-policy = policy_any
-[ policy_any ]
-commonName = supplied
-EOF2
-ossl ca -batch -config "$C/ca.cnf" -cert "$C/ca.crt" -keyfile "$C/ca.key" \
-	-in "$C/old.csr" -out "$C/old.crt" -notext \
-	-startdate 20200101000000Z -enddate 20200102000000Z
-check "certificates made (openssl)" test -s "$C/server.crt" -a -s "$C/dev.crt" -a -s "$C/old.crt"
-mosquitto_passwd -b -c "$C/passwd" dev s3cret-dev > /dev/null 2>&1
-mosquitto_passwd -b "$C/passwd" collect s3cret-gw > /dev/null 2>&1
-
+check "certificates made (openssl)" mqtt_certs "$C"
 port=$($PY tests/py/tap_zmq.py port)
-mkdir -p "$T/mq"
-cat > "$T/mq.conf" <<EOF2
-per_listener_settings false
-listener $port 127.0.0.1
-cafile $C/ca.crt
-certfile $C/server.crt
-keyfile $C/server.key
-require_certificate true
-allow_anonymous false
-password_file $C/passwd
-persistence true
-persistence_location $T/mq/
-autosave_interval 1
-user $(id -un)
-EOF2
-nb=0
-start_broker() {
-	nb=$((nb + 1))
-	"$MOSQ" -c "$T/mq.conf" > "$T/mq$nb.log" 2>&1 &
-	bpid=$!
-	i=0
-	while ! grep -q "running" "$T/mq$nb.log" && [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-}
+mqtt_conf "$C" "$port"
+start_broker() { mqtt_start "$C"; }
 uri="mqtts://localhost:$port"
 # the secrets in files only this user reads
 umask 077
