@@ -249,8 +249,8 @@ main(int argc, char *argv[])
 	if (store_open(&st, root, err, sizeof(err)) == -1)
 		errx(EX_CANTCREAT, "%s", err);
 	if ((ul = uplink_listen(in, &uc, err, sizeof(err))) == NULL)
-		errx(errno == EINVAL ? EX_USAGE : strncmp(in, "dir:", 4) == 0 ?
-		    EX_NOINPUT : EX_UNAVAILABLE, "%s", err);
+		errx(errno == EINVAL ? EX_USAGE : errno == ENOENT ||
+		    errno == ENOTDIR ? EX_NOINPUT : EX_UNAVAILABLE, "%s", err);
 	if (metrics != NULL && metrics_write(metrics, "collect", &c, 1, err,
 	    sizeof(err)) == -1)
 		errx(EX_CANTCREAT, "%s", err);

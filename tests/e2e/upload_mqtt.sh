@@ -69,6 +69,21 @@ check "a -C file readable by others is warned about" sh -c "
 	    < /dev/null 2>&1 >/dev/null | grep -q 'su.conf: readable by other users'
 	st=\$?; chmod 600 '$T/su.conf'; exit \$st"
 
+$BIN/sample-upload -C "$T/su.conf" --every 10 -s "$T/sp-y" \
+	--mqtt-ca "$T/none.crt" < /dev/null > /dev/null 2> "$T/u.err"
+check "a CA file that is not there: exit 73, named" \
+	sh -c "test $? -eq 73 && grep -q 'none.crt' '$T/u.err'"
+$BIN/collect -C "$T/c.conf" -d "$T/dsy" --mqtt-key "$T/none.key" 2> "$T/u.err"
+check "collect: a key file that is not there: exit 66" test $? -eq 66
+printf 'no-such-option 1\n' > "$T/bad.conf"
+$BIN/sample-upload -C "$T/bad.conf" --every 10 -s "$T/sp-y" -u "$uri" \
+	< /dev/null > /dev/null 2> "$T/u.err"
+check "-C with an unknown option: exit 64, the file and line named" \
+	sh -c "test $? -eq 64 && grep -q 'bad.conf:1: no-such-option' '$T/u.err'"
+$BIN/sample-upload --every 10 -s "$T/sp-y" -u "mqtt://localhost:1/topic" \
+	< /dev/null > /dev/null 2> "$T/u.err"
+check "a topic in the uri: exit 64" test $? -eq 64
+
 # ---- the run ------------------------------------------------------------
 $PY tests/py/upload.py gen "$T/f.mp" 100000 4 || fail gen
 waitfor() {
