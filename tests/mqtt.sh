@@ -3,7 +3,8 @@
 # loopback port (docs/upload.md "MQTT" shows the same commands).
 #
 #   mqtt_certs DIR      ca.{crt,key}, server.{crt,key} (CN and SAN
-#                       localhost, 127.0.0.1), dev and collect client
+#                       localhost only: 127.0.0.1 is not its name), dev
+#                       and collect client
 #                       certificates, other.crt (a CA that signed nothing
 #                       here), old.{crt,key} (a client certificate that
 #                       expired in 2020), passwd (dev: s3cret-dev, collect:
@@ -20,7 +21,7 @@ mqtt_certs() {
 	_o() { openssl "$@" > /dev/null 2>> "$_c/openssl.log"; }
 	_o req -x509 $_ec -keyout "$_c/ca.key" -out "$_c/ca.crt" -days 2 -subj /CN=pdm-test-ca
 	_o req -x509 $_ec -keyout "$_c/other.key" -out "$_c/other.crt" -days 2 -subj /CN=another-ca
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$_c/san.ext"
+	printf 'subjectAltName=DNS:localhost\n' > "$_c/san.ext"
 	for _n in server dev collect old; do
 		_o req $_ec -keyout "$_c/$_n.key" -out "$_c/$_n.csr" -subj "/CN=$_n"
 	done

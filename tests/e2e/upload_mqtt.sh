@@ -10,8 +10,9 @@
 # on the rest of the input; collect killed once.  In the end collect holds
 # every batch the spool accepted, once, the counts as logged; no frame
 # twice; every frame the second run kept is there; the counts reconcile.
-# And: a wrong CA, an expired client certificate and a wrong password are
-# refused with a message that says so, and nothing is delivered.
+# And: a wrong CA, a broker name its certificate does not hold, an expired
+# client certificate and a wrong password are refused with a message that
+# says so, and nothing is delivered.
 . tests/lib.sh
 . tests/mqtt.sh
 [ -x "$MOSQ" ] || { fail "mosquitto is not installed (.ci/deps)"; finish; exit; }
@@ -54,7 +55,11 @@ refused() {	# refused NAME OPTIONS...: nothing delivered, the message
 }
 check "wrong CA: nothing delivered" refused ca --mqtt-ca "$C/other.crt"
 check "wrong CA: the message says certificate verify failed" \
-	grep -q "$uri: TLS handshake failed: .*certificate verify failed" "$T/ca.err"
+	grep -q "$uri: .*certificate verify failed" "$T/ca.err"
+check "a name the server certificate does not hold (127.0.0.1): nothing delivered" \
+	refused name -u "mqtts://127.0.0.1:$port"
+check "... the message says certificate verify failed" \
+	grep -q "mqtts://127.0.0.1:$port: .*certificate verify failed" "$T/name.err"
 check "expired client certificate: nothing delivered" \
 	refused old --mqtt-cert "$C/old.crt" --mqtt-key "$C/old.key"
 check "expired client certificate: the message says so" \
