@@ -57,7 +57,7 @@ run_upload su1 0
 waitfor "$T/su1.err" "acknowledged (stored) batch"
 sleep 0.3
 kill -9 $cpid; wait $cpid 2>/dev/null		# collect killed (1)
-sleep 0.4					# batches wait in the spool
+sleep 0.8					# batches wait in the spool (--batch-age 0.5)
 kill -9 $spid; wait $spid 2>/dev/null		# sample-upload killed
 wait $fpid
 start_collect
