@@ -952,7 +952,7 @@ container(struct ctx *c, const void *p, size_t n, struct raw *w)
 	if (!bundle_sniff(p, n))
 		return cerr(c, "not a bundle (a bundle is a msgpack map whose "
 		    "first key is pdm-bundle)");
-	switch (frame_scan(p, n, n, &len, &why)) {
+	switch (frame_scan(p, n, (size_t)BUNDLE_MAX_BYTES + 1, &len, &why)) {
 	case SCAN_OK:
 		break;
 	case SCAN_MORE:
@@ -1027,21 +1027,21 @@ verify(struct ctx *c, const struct raw *w, const uint8_t *pubkey)
 			    "(--pubkey)");
 		return 0;
 	}
+	if (w->key == NULL)
+		return cerr(c, "signed, but no key names the signer");
 	if (pubkey != NULL) {
-		if (crypto_sign_verify_detached(w->sig, w->body, w->bodylen,
-		    pubkey) == 0)
-			return 0;
-		if (w->key != NULL && memcmp(w->key, pubkey, 32) != 0) {
+		if (memcmp(w->key, pubkey, 32) != 0) {
 			bundle_hex(kx, w->key, 32);
 			bundle_hex(hx, pubkey, 32);
 			return cerr(c, "signed by another key (%.16s...), not "
 			    "the required %.16s...", kx, hx);
 		}
-		return cerr(c, "bad signature: it does not verify with the "
-		    "required key");
+		if (crypto_sign_verify_detached(w->sig, w->body, w->bodylen,
+		    pubkey) != 0)
+			return cerr(c, "bad signature: it does not verify with "
+			    "the required key");
+		return 0;
 	}
-	if (w->key == NULL)
-		return cerr(c, "signed, but no key to check the signature");
 	if (crypto_sign_verify_detached(w->sig, w->body, w->bodylen,
 	    w->key) != 0)
 		return cerr(c, "bad signature: it does not verify with the key "
