@@ -1183,6 +1183,13 @@ body(struct ctx *c, const uint8_t *p, size_t n, struct bundle *b)
 					    "a number");
 				b->has_threshold = 1;
 				b->threshold = v;
+			} else if (key_is(s, sl, "anomaly_below")) {
+				if (rd_nil(o))
+					continue;
+				if (!rd_num(o, &v))
+					return cerr(c, "outputs.anomaly_below: "
+					    "not a bool");
+				b->anomaly_below = v != 0;
 			} else if (key_is(s, sl, "score")) {
 				if (get_str(c, o, &b->score_name, 1,
 				    "outputs.score") == -1)
@@ -1500,7 +1507,7 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 	}
 
 	pk_str(pk, "outputs");
-	msgpack_pack_map(pk, 3);
+	msgpack_pack_map(pk, 4);
 	pk_str(pk, "labels");
 	if (b->nlabels == 0)
 		msgpack_pack_nil(pk);
@@ -1516,6 +1523,11 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 		msgpack_pack_nil(pk);
 	pk_str(pk, "score");
 	pk_str_or_nil(pk, b->score_name);
+	pk_str(pk, "anomaly_below");
+	if (b->anomaly_below)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
 
 	pk_str(pk, "metrics");
 	msgpack_pack_map(pk, b->nmetrics + (b->confusion != NULL));

@@ -96,6 +96,7 @@ sample_bundle(void)
 	assert_int_equal(bundle_set_labels(b, 2, labels), 0);
 	b->has_threshold = 1;
 	b->threshold = 0.5;
+	b->anomaly_below = 1;
 	assert_int_equal(bundle_set_str(&b->score_name, "p1"), 0);
 	assert_int_equal(bundle_set_metric(b, "accuracy", 0.96), 0);
 	assert_int_equal(bundle_set_metric(b, "f1_macro", 0.955), 0);
@@ -178,6 +179,7 @@ same(const struct bundle *a, const struct bundle *b)
 		assert_string_equal(a->labels[i], b->labels[i]);
 	assert_int_equal(a->has_threshold, b->has_threshold);
 	assert_true(a->threshold == b->threshold);
+	assert_int_equal(a->anomaly_below, b->anomaly_below);
 	assert_string_equal(a->score_name, b->score_name);
 	assert_int_equal(a->nmetrics, b->nmetrics);
 	for (i = 0; i < a->nmetrics; i++) {
