@@ -13,8 +13,8 @@
  * more frames are already queued on the input (filter_pending()); then up
  * to --batch of them are copied aside and scored in one go through BLAS.
  *
- * Hot swap: a loader thread looks at the bundle path every 50 ms (stat,
- * following the symlink a registry flips) and on SIGHUP; it loads, checks
+ * Hot swap: a loader thread looks at the bundle path every 50 ms (--poll;
+ * stat, following the symlink a registry flips) and on SIGHUP; it loads, checks
  * (digest, signature, shapes) and prepares the new model off the hot path.
  * The main thread takes it between two frames, after the current batch:
  * if the next frame to score has every feature it needs, it serves from
@@ -48,7 +48,8 @@
 #define BATCH_MAX	4096
 #define POLL_MS		50
 
-enum { OPT_BATCH = FILTER_OPT_OWN, OPT_KEEP, OPT_KIND, OPT_NAN, OPT_SHADOW };
+enum { OPT_BATCH = FILTER_OPT_OWN, OPT_KEEP, OPT_KIND, OPT_NAN, OPT_POLL,
+	OPT_SHADOW };
 enum { NAN_REJECT, NAN_MEAN };
 
 /* A model being served: the bundle, its compiled form, what infer needs
@@ -72,6 +73,7 @@ struct loader {
 	const uint8_t	*pubkey;
 	struct stat	 seen;		/* the file last loaded (or refused) */
 	size_t		 maxbatch;
+	long		 poll_ms;	/* 0: SIGHUP only */
 	atomic_int	 ready;		/* a result waits in the fields below */
 	atomic_int	 stop;
 	struct bundle	*b;
@@ -104,8 +106,9 @@ usage(int status)
 
 	fprintf(fp,
 	    "usage: infer [-q] [-k pubkey] [--batch n] [--keep] [--kind kind]\n"
-	    "             [--nan reject|mean] [--shadow bundle] [--reject uri]\n"
-	    "             [--metrics file] [-i uri] [-o uri] -m bundle\n");
+	    "             [--nan reject|mean] [--poll ms] [--shadow bundle]\n"
+	    "             [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
+	    "             -m bundle\n");
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
@@ -123,6 +126,9 @@ usage(int status)
 	    "      --nan ACTION      a NaN feature: reject the frame (default), "
 	    "or\n"
 	    "                        mean: use the training mean (counted)\n"
+	    "      --poll MS         look for a new bundle every MS ms (default "
+	    "50;\n"
+	    "                        0: only on SIGHUP)\n"
 	    "      --shadow FILE     score this bundle too, as shadow.* fields\n"
 	    "  -h, --help            this help\n"
 	    FILTER_USAGE
@@ -148,6 +154,7 @@ main(int argc, char *argv[])
 		{ "kind",	required_argument,	NULL, OPT_KIND },
 		{ "model",	required_argument,	NULL, 'm' },
 		{ "nan",	required_argument,	NULL, OPT_NAN },
+		{ "poll",	required_argument,	NULL, OPT_POLL },
 		{ "pubkey",	required_argument,	NULL, 'k' },
 		{ "shadow",	required_argument,	NULL, OPT_SHADOW },
 		{ NULL, 0, NULL, 0 }
@@ -162,6 +169,7 @@ main(int argc, char *argv[])
 	char errbuf[1024], *endp;
 	double *X = NULL, *Y = NULL, *XS = NULL, *YS = NULL;
 	size_t maxbatch = BATCH_DEFAULT, nb = 0, i;
+	long poll_ms = POLL_MS;
 	unsigned long ul;
 	int ch, st, kind = KIND_FEATURES, nanact = NAN_REJECT, keep = 0;
 	int ci_events, ci_missing, ci_nan, ci_filled, ci_swaps, ci_refused;
@@ -215,6 +223,14 @@ main(int argc, char *argv[])
 			else
 				errx(EX_USAGE, "--nan %s: not reject or mean",
 				    optarg);
+			break;
+		case OPT_POLL:
+			errno = 0;
+			ul = strtoul(optarg, &endp, 10);
+			if (errno || *endp || ul > 3600000)
+				errx(EX_USAGE, "--poll %s: not 0 to 3600000 ms",
+				    optarg);
+			poll_ms = (long)ul;
 			break;
 		case OPT_SHADOW:
 			spath = optarg;
@@ -276,6 +292,7 @@ main(int argc, char *argv[])
 	ld.path = mpath;
 	ld.pubkey = kpath ? pk : NULL;
 	ld.maxbatch = maxbatch;
+	ld.poll_ms = poll_ms;
 	stat(mpath, &ld.seen);
 	pthread_mutex_init(&ld.mu, NULL);
 	if ((errno = pthread_create(&ld.th, NULL, loader_main, &ld)) != 0)
@@ -730,7 +747,8 @@ static void *
 loader_main(void *arg)
 {
 	struct loader *ld = arg;
-	struct timespec ts = { 0, POLL_MS * 1000000L };
+	struct timespec ts = { 0, 10 * 1000000L };
+	long waited = 0;
 	struct stat now;
 	struct bundle *b;
 	struct model *m;
@@ -741,9 +759,13 @@ loader_main(void *arg)
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	while (!atomic_load(&ld->stop)) {
-		nanosleep(&ts, NULL);
+		nanosleep(&ts, NULL);	/* 10 ms: SIGHUP is seen within it */
+		waited += 10;
 		if (atomic_load_explicit(&ld->ready, memory_order_acquire))
 			continue;	/* the last one not yet taken */
+		if (!hup && (ld->poll_ms == 0 || waited < ld->poll_ms))
+			continue;
+		waited = 0;
 		if (!hup && (stat(ld->path, &now) == -1 ||
 		    same_file(&now, &ld->seen)))
 			continue;
