@@ -22,7 +22,7 @@ PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float openblas 2>/dev/nu
 
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
 PKGS_window	= kissfft-float
-PKGS_infer	= openblas
+PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
 LIBSRC	:= $(wildcard libstream/*.c)

@@ -9,9 +9,10 @@
  * feature, or holds NaN where --nan reject (the default) says so, is
  * rejected naming the features.
  *
- * Batching never adds latency: a frame is scored at once, row by row, unless
- * more frames are already queued on the input (filter_pending()); then up
- * to --batch of them are copied aside and scored in one go through BLAS.
+ * Batching never adds latency: a frame is scored at once unless more frames
+ * are already queued on the input (filter_pending()) and the model gains
+ * from BLAS (model.h: blas_min, measured when the model loads); then up to
+ * --batch of them are copied aside and scored in one go through BLAS.
  *
  * Hot swap: a loader thread looks at the bundle path every 50 ms (--poll;
  * stat, following the symlink a registry flips) and on SIGHUP; it loads, checks
@@ -48,7 +49,7 @@
 #define BATCH_MAX	4096
 #define POLL_MS		50
 
-enum { OPT_BATCH = FILTER_OPT_OWN, OPT_KEEP, OPT_KIND, OPT_NAN, OPT_POLL,
+enum { OPT_BATCH = FILTER_OPT_OWN, OPT_BLASMIN, OPT_KEEP, OPT_KIND, OPT_NAN, OPT_POLL,
 	OPT_SHADOW };
 enum { NAN_REJECT, NAN_MEAN };
 
@@ -73,6 +74,7 @@ struct loader {
 	const uint8_t	*pubkey;
 	struct stat	 seen;		/* the file last loaded (or refused) */
 	size_t		 maxbatch;
+	long		 blas_min;	/* -1: measured */
 	long		 poll_ms;	/* 0: SIGHUP only */
 	atomic_int	 ready;		/* a result waits in the fields below */
 	atomic_int	 stop;
@@ -105,8 +107,9 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: infer [-q] [-k pubkey] [--batch n] [--keep] [--kind kind]\n"
-	    "             [--nan reject|mean] [--poll ms] [--shadow bundle]\n"
+	    "usage: infer [-q] [-k pubkey] [--batch n] [--blas-min n] [--keep]\n"
+	    "             [--kind kind]"
+	    " [--nan reject|mean] [--poll ms] [--shadow bundle]\n"
 	    "             [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
 	    "             -m bundle\n");
 	if (status != EX_OK)
@@ -119,6 +122,9 @@ usage(int status)
 	    "  -k, --pubkey FILE     serve only bundles signed by this key\n"
 	    "      --batch N         score at most N queued frames at once "
 	    "(default 64)\n"
+	    "      --blas-min N      use BLAS from N rows on (0: never; "
+	    "default:\n"
+	    "                        measured on the model when it loads)\n"
 	    "      --keep            keep the input's fields in the prediction\n"
 	    "      --kind KIND       score frames of this kind: features "
 	    "(default)\n"
@@ -149,6 +155,7 @@ main(int argc, char *argv[])
 	static const struct option opts[] = {
 		FILTER_LONGOPTS,
 		{ "batch",	required_argument,	NULL, OPT_BATCH },
+		{ "blas-min",	required_argument,	NULL, OPT_BLASMIN },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "keep",	no_argument,		NULL, OPT_KEEP },
 		{ "kind",	required_argument,	NULL, OPT_KIND },
@@ -170,6 +177,7 @@ main(int argc, char *argv[])
 	double *X = NULL, *Y = NULL, *XS = NULL, *YS = NULL;
 	size_t maxbatch = BATCH_DEFAULT, nb = 0, i;
 	long poll_ms = POLL_MS;
+	long ld_blas_min = -1;		/* -1: as model_new() measured */
 	unsigned long ul;
 	int ch, st, kind = KIND_FEATURES, nanact = NAN_REJECT, keep = 0;
 	int ci_events, ci_missing, ci_nan, ci_filled, ci_swaps, ci_refused;
@@ -202,6 +210,14 @@ main(int argc, char *argv[])
 				errx(EX_USAGE, "--batch %s: not 1 to %d", optarg,
 				    BATCH_MAX);
 			maxbatch = ul;
+			break;
+		case OPT_BLASMIN:
+			errno = 0;
+			ul = strtoul(optarg, &endp, 10);
+			if (errno || *endp || ul > BATCH_MAX)
+				errx(EX_USAGE, "--blas-min %s: not 0 to %d",
+				    optarg, BATCH_MAX);
+			ld_blas_min = (long)ul;
 			break;
 		case OPT_KEEP:
 			keep = 1;
@@ -253,6 +269,8 @@ main(int argc, char *argv[])
 	if ((m = model_new(b, maxbatch, errbuf, sizeof(errbuf))) == NULL ||
 	    (sv = serve_new(b, m, 0, errbuf, sizeof(errbuf))) == NULL)
 		errx(EX_DATAERR, "%s", errbuf);
+	if (ld_blas_min >= 0)
+		m->blas_min = (size_t)ld_blas_min;
 	if (spath != NULL) {
 		if ((b = bundle_load(spath, kpath ? pk : NULL, errbuf,
 		    sizeof(errbuf))) == NULL)
@@ -262,6 +280,8 @@ main(int argc, char *argv[])
 		    NULL || (sh = serve_new(b, m, 1, errbuf, sizeof(errbuf))) ==
 		    NULL)
 			errx(EX_DATAERR, "%s", errbuf);
+		if (ld_blas_min >= 0)
+			m->blas_min = (size_t)ld_blas_min;
 	}
 	if ((X = malloc(maxbatch * sizeof(double) * (sv->m->n + 1))) == NULL || (held = calloc(maxbatch,
 	    sizeof(*held))) == NULL || (pr = record_new()) == NULL)
@@ -293,6 +313,7 @@ main(int argc, char *argv[])
 	ld.pubkey = kpath ? pk : NULL;
 	ld.maxbatch = maxbatch;
 	ld.poll_ms = poll_ms;
+	ld.blas_min = ld_blas_min;
 	stat(mpath, &ld.seen);
 	pthread_mutex_init(&ld.mu, NULL);
 	if ((errno = pthread_create(&ld.th, NULL, loader_main, &ld)) != 0)
@@ -427,8 +448,10 @@ main(int argc, char *argv[])
 				    &nfill) == 0;
 			}
 		}
-		if (nb == 0 && !filter_pending(&f)) {
-			/* a lone frame: score it now, from the input record */
+		if (nb == 0 && (!filter_pending(&f) || sv->m->blas_min == 0 ||
+		    maxbatch == 1)) {
+			/* a lone frame (or a model BLAS does not speed up):
+			 * score it now, from the input record */
 			double y[256], ys[256], *yp = y, *ysp = ys;
 
 			if (sv->m->nout > 256 && (yp = malloc(sv->m->nout *
@@ -437,9 +460,9 @@ main(int argc, char *argv[])
 			if (sh && sh->m->nout > 256 && (ysp = malloc(
 			    sh->m->nout * sizeof(double))) == NULL)
 				err(EX_OSERR, NULL);
-			model_score_row(sv->m, X, yp);
+			model_score(sv->m, X, 1, yp);
 			if (sh != NULL && shok[0])
-				model_score_row(sh->m, XS, ysp);
+				model_score(sh->m, XS, 1, ysp);
 			st = emit_prediction(&f, pr, r, sv, yp, sh, sh &&
 			    shok[0] ? ysp : NULL, keep);
 			if (yp != y)
@@ -778,6 +801,8 @@ loader_main(void *arg)
 		    sizeof(err))) != NULL && (m = model_new(b, ld->maxbatch,
 		    err, sizeof(err))) == NULL)
 			bundle_free(&b);
+		if (m != NULL && ld->blas_min >= 0)
+			m->blas_min = (size_t)ld->blas_min;
 		pthread_mutex_lock(&ld->mu);
 		ld->b = b;
 		ld->m = m;

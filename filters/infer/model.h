@@ -4,7 +4,8 @@
  * for a micro-batch.  Two paths give the same numbers (to rounding): one row
  * at a time in plain loops (the fastest for a lone frame: no call into BLAS,
  * no copies), and a batch of rows through OpenBLAS dgemm (the fastest once
- * a few rows have queued up).  model_score() picks by the batch size.
+ * a few rows have queued up).  model_score() picks by the batch size, from
+ * blas_min, which model_new() measures on the model itself.
  * Pure arithmetic: nothing here knows of frames, prints or exits.
  */
 #ifndef INFER_MODEL_H
@@ -20,8 +21,6 @@ enum model_post { POST_IDENTITY, POST_LOGISTIC, POST_SOFTMAX };
 enum model_act { ACT_IDENTITY, ACT_RELU, ACT_TANH, ACT_LOGISTIC };
 
 #define MODEL_MAXLAYERS	64
-/* From this many rows on, model_score() goes through BLAS. */
-#define MODEL_BLAS_MIN	8
 
 struct model {
 	int		 type;		/* enum model_type */
@@ -39,6 +38,9 @@ struct model {
 	size_t		 maxbatch;
 	double		*s0, *s1, *s2;	/* scratch, maxbatch * widest */
 	uint32_t	 wide;		/* the widest layer */
+	size_t		 blas_min;	/* batches from this size go through
+					   BLAS; 0: never (measured by
+					   model_new(); a caller may set it) */
 };
 
 /*
@@ -57,11 +59,15 @@ void		 model_free(struct model **);	/* NULL-safe, nulls *mp */
  *     each class (nout = nclass; two classes: 1 - p, p);
  *   regressors (ridge, mlp_regressor): the outputs;
  *   pca: T^2, Q;  mahalanobis: the squared distance.
- * nrows at most maxbatch.  Below MODEL_BLAS_MIN rows, row by row.
+ * nrows at most maxbatch.  Below m->blas_min rows (or if it is 0), row by
+ * row; from it on, through BLAS.
  */
 void		 model_score(struct model *m, const double *x, size_t nrows,
 		    double *out);
-/* The two paths, for tests and the benchmark. */
+/* Whether OpenBLAS could be opened (the first call tries). */
+int		 model_blas_available(void);
+/* The two paths, for tests and the benchmark.  model_score_blas() works
+ * row by row if OpenBLAS is not there. */
 void		 model_score_row(struct model *m, const double *x, double *out);
 void		 model_score_blas(struct model *m, const double *x,
 		    size_t nrows, double *out);

@@ -11,8 +11,9 @@ pipelines/python/pdm_bundle.py, and checks:
     (the C loader) the same numbers;
   - infer's prediction for every frame (a few thousand) equals sklearn's
     predict_proba / predict / decision values within 1e-5 relative: score,
-    label, p.CLASS, q, anomaly; once through the BLAS batch path, once row
-    by row (--batch 1), with every frame accounted for in order.
+    label, p.CLASS, q, anomaly; once through the BLAS batch path
+    (--blas-min 1), once row by row (--blas-min 0 --batch 1), with every
+    frame accounted for in order.
 Prints "ok - ..." or "FAIL - ..." per check; exits 1 if any failed.
 """
 import gzip
@@ -208,7 +209,7 @@ def check_infer(name, path, pipe, Xte, data, extra=()):
         labels = [str(c) for c in m.classes_]
         lab_want = [str(c) for c in pipe.predict(Xte)]
     b = read(path)
-    for args in (["--batch", "64"], ["--batch", "1"]):
+    for args in (["--blas-min", "1"], ["--blas-min", "0", "--batch", "1"]):
         what = "%s %s" % (name, " ".join(args + list(extra)))
         p = subprocess.run([BIN + "/infer", "-m", path] + args + list(extra),
                            input=data, capture_output=True)
