@@ -63,6 +63,7 @@ struct serving {
 	char		**pkey;		/* "p.CLASS" or "shadow.p.CLASS" */
 	char		**okey;		/* "out.J" */
 	uint32_t	*hint;		/* per feature */
+	size_t		*flen;		/* per feature: strlen of its name */
 	double		*fill;		/* per feature: the training mean */
 	int		 shadow;
 };
@@ -517,8 +518,11 @@ serve_new(struct bundle *b, struct model *m, int shadow, char *err,
 		goto nomem;
 	s->idlen = (size_t)snprintf(s->id, n, "%s@%s", b->name, b->version);
 	if ((s->hint = calloc(b->nfeat, sizeof(uint32_t))) == NULL ||
+	    (s->flen = calloc(b->nfeat, sizeof(size_t))) == NULL ||
 	    (s->fill = calloc(b->nfeat, sizeof(double))) == NULL)
 		goto nomem;
+	for (i = 0; i < b->nfeat; i++)
+		s->flen[i] = strlen(b->feat[i]);
 	for (i = 0; i < b->nfeat; i++)
 		s->fill[i] = b->scale_mean ? b->scale_mean[i] : b->prof &&
 		    b->prof[i].count ? b->prof[i].mean : 0;
@@ -571,6 +575,7 @@ serve_free(struct serving **sp)
 	free(s->pkey);
 	free(s->okey);
 	free(s->hint);
+	free(s->flen);
 	free(s->fill);
 	free(s->id);
 	bundle_free(&s->b);
@@ -595,7 +600,7 @@ features_row(struct serving *s, const struct record *r, double *x,
 
 	*nfill = 0;
 	for (j = 0; j < b->nfeat; j++) {
-		k = record_find(r, b->feat[j], strlen(b->feat[j]), &s->hint[j]);
+		k = record_find(r, b->feat[j], s->flen[j], &s->hint[j]);
 		if (k < 0 || value_f64(&r->body[k].v, &x[j]) == -1) {
 			if (nmiss++ == 0)
 				o = (size_t)snprintf(err, errlen, "missing "
@@ -624,24 +629,36 @@ features_row(struct serving *s, const struct record *r, double *x,
 	return nnan ? 2 : 0;
 }
 
-/* One model's outputs y into pr (prefixed "shadow." for the shadow). */
+/* One output field of a prediction. */
+struct ofield {
+	const char	*key;
+	size_t		 klen;
+	int		 type;		/* VAL_F64, VAL_STR, VAL_BOOL */
+	double		 d;
+	const char	*s;
+	size_t		 slen;
+	int		 b;
+};
+
+#define OF_MAX(m)	(8 + (m)->nout + (m)->nclass)
+
+/* The outputs of one model (its out[], y) as fields, in the order they are
+ * written; of has room for OF_MAX(m).  Returns how many. */
 static int
-add_outputs(struct record *pr, const struct serving *w, const double *y)
+outputs(const struct serving *w, const double *y, struct ofield *of)
 {
 	const struct model *m = w->m;
 	const struct bundle *b = w->b;
-	struct value val;
 	uint32_t j, top;
 	double score = model_score_of(m, y);
-	int an = -1, sh = w->shadow;
+	int an = -1, sh = w->shadow, n = 0;
 
-	if (sh) {
-		val = val_str(w->id, w->idlen);
-		if (record_add(pr, "shadow.model", 12, &val) == -1)
-			return -1;
-	}
-	if (record_add_f64(pr, sh ? "shadow.score" : "score", score) == -1)
-		return -1;
+#define F64(k, kl, v)	(of[n++] = (struct ofield){ (k), (kl), VAL_F64, (v), \
+			    NULL, 0, 0 })
+	if (sh)
+		of[n++] = (struct ofield){ "shadow.model", 12, VAL_STR, 0,
+		    w->id, w->idlen, 0 };
+	F64(sh ? "shadow.score" : "score", sh ? 12 : 5, score);
 	if (m->nclass > 0) {
 		if (m->nclass == 2 && b->has_threshold)
 			top = score > b->threshold;
@@ -649,12 +666,10 @@ add_outputs(struct record *pr, const struct serving *w, const double *y)
 			for (j = 1, top = 0; j < m->nclass; j++)
 				if (y[j] > y[top])
 					top = j;
-		if (top < b->nlabels) {
-			val = val_str(b->labels[top], strlen(b->labels[top]));
-			if (record_add(pr, sh ? "shadow.label" : "label",
-			    sh ? 12 : 5, &val) == -1)
-				return -1;
-		}
+		if (top < b->nlabels)
+			of[n++] = (struct ofield){ sh ? "shadow.label" :
+			    "label", sh ? 12 : 5, VAL_STR, 0, b->labels[top],
+			    strlen(b->labels[top]), 0 };
 	}
 	if (m->type == MODEL_PCA) {
 		double t2 = bundle_hyper(b, "t2_threshold", NAN),
@@ -666,37 +681,255 @@ add_outputs(struct record *pr, const struct serving *w, const double *y)
 	} else if (b->has_threshold)
 		an = b->anomaly_below ? score < b->threshold :
 		    score > b->threshold;
-	if (an >= 0) {
-		val = val_bool(an);
-		if (record_add(pr, sh ? "shadow.anomaly" : "anomaly",
-		    sh ? 14 : 7, &val) == -1)
+	if (an >= 0)
+		of[n++] = (struct ofield){ sh ? "shadow.anomaly" : "anomaly",
+		    sh ? 14 : 7, VAL_BOOL, 0, NULL, 0, an };
+	if (m->type == MODEL_PCA)
+		F64(sh ? "shadow.q" : "q", sh ? 8 : 1, y[1]);
+	for (j = 0; w->pkey && j < m->nclass; j++)
+		F64(w->pkey[j], strlen(w->pkey[j]), y[j]);
+	for (j = 0; w->okey && j < m->nout; j++)
+		F64(w->okey[j], strlen(w->okey[j]), y[j]);
+#undef F64
+	return n;
+}
+
+/* One model's outputs y into pr. */
+static int
+add_outputs(struct record *pr, const struct serving *w, const double *y)
+{
+	struct ofield of[8 + 2 * 256];
+	struct value v;
+	int i, n;
+
+	if (OF_MAX(w->m) > sizeof(of) / sizeof(of[0]))
+		return -1;
+	n = outputs(w, y, of);
+	for (i = 0; i < n; i++) {
+		v = of[i].type == VAL_F64 ? val_f64(of[i].d) :
+		    of[i].type == VAL_STR ? val_str(of[i].s, of[i].slen) :
+		    val_bool(of[i].b);
+		if (record_add(pr, of[i].key, of[i].klen, &v) == -1)
 			return -1;
 	}
-	if (m->type == MODEL_PCA && record_add_f64(pr, sh ? "shadow.q" : "q",
-	    y[1]) == -1)
-		return -1;
-	for (j = 0; w->pkey && j < m->nclass; j++)
-		if (record_add_f64(pr, w->pkey[j], y[j]) == -1)
-			return -1;
-	for (j = 0; w->okey && j < m->nout; j++)
-		if (record_add_f64(pr, w->okey[j], y[j]) == -1)
-			return -1;
 	return 0;
 }
 
 static const char *const copy_meta[] = { "start", "end", "n", "short" };
 
-/* The prediction for in (scored out; the shadow's sy, or NULL) into pr,
- * emitted. */
+/*
+ * The direct encoder of a prediction frame: the same bytes frame_encode()
+ * writes for the record emit_record() builds (canonical msgpack: smallest
+ * integer forms, float64, EventTime as fixext 8), without building the
+ * record, which costs more than scoring a small model.  Used when the
+ * frame's time and the meta it copies are of the plain types below.
+ */
+static char *
+e_be(char *o, uint64_t v, int n)
+{
+	while (n-- > 0)
+		*o++ = (char)(v >> (8 * n));
+	return o;
+}
+
+static char *
+e_uint(char *o, uint64_t u)
+{
+	if (u < 128)
+		*o++ = (char)u;
+	else if (u < 256)
+		*o++ = (char)0xcc, *o++ = (char)u;
+	else if (u < 65536)
+		*o++ = (char)0xcd, o = e_be(o, u, 2);
+	else if (u <= UINT32_MAX)
+		*o++ = (char)0xce, o = e_be(o, u, 4);
+	else
+		*o++ = (char)0xcf, o = e_be(o, u, 8);
+	return o;
+}
+
+static char *
+e_int(char *o, int64_t i)
+{
+	if (i >= 0)
+		return e_uint(o, (uint64_t)i);
+	if (i >= -32)
+		*o++ = (char)i;
+	else if (i >= -128)
+		*o++ = (char)0xd0, *o++ = (char)i;
+	else if (i >= -32768)
+		*o++ = (char)0xd1, o = e_be(o, (uint64_t)i, 2);
+	else if (i >= INT32_MIN)
+		*o++ = (char)0xd2, o = e_be(o, (uint64_t)i, 4);
+	else
+		*o++ = (char)0xd3, o = e_be(o, (uint64_t)i, 8);
+	return o;
+}
+
+static char *
+e_f64(char *o, double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, 8);
+	*o++ = (char)0xcb;
+	return e_be(o, u, 8);
+}
+
+static char *
+e_str(char *o, const char *s, size_t n)
+{
+	if (n < 32)
+		*o++ = (char)(0xa0 | n);
+	else if (n < 256)
+		*o++ = (char)0xd9, *o++ = (char)n;
+	else if (n < 65536)
+		*o++ = (char)0xda, o = e_be(o, n, 2);
+	else
+		*o++ = (char)0xdb, o = e_be(o, n, 4);
+	memcpy(o, s, n);
+	return o + n;
+}
+
+static char *
+e_map(char *o, uint32_t n)
+{
+	if (n < 16)
+		*o++ = (char)(0x80 | n);
+	else
+		*o++ = (char)0xde, o = e_be(o, n, 2);
+	return o;
+}
+
+static char *
+e_time(char *o, int64_t sec, uint32_t nsec)
+{
+	if (sec < 0 || sec > (int64_t)UINT32_MAX)
+		return e_f64(o, (double)sec + nsec * 1e-9);
+	*o++ = (char)0xd7;
+	*o++ = 0;
+	o = e_be(o, (uint64_t)sec, 4);
+	return e_be(o, nsec, 4);
+}
+
+/* A meta value the encoder takes: 1, or 0 (the record path then). */
+static int
+plain(const struct value *v)
+{
+	return v->type == VAL_TIME || v->type == VAL_INT || v->type ==
+	    VAL_UINT || v->type == VAL_BOOL || v->type == VAL_F64;
+}
+
+static char *
+e_value(char *o, const struct value *v)
+{
+	switch (v->type) {
+	case VAL_TIME:			/* as frame_encode(): fixext 8 */
+		*o++ = (char)0xd7;
+		*o++ = 0;
+		o = e_be(o, (uint32_t)v->i, 4);
+		return e_be(o, v->len, 4);
+	case VAL_INT:
+		return e_int(o, v->i);
+	case VAL_UINT:
+		return e_uint(o, v->u);
+	case VAL_BOOL:
+		*o++ = v->i ? (char)0xc3 : (char)0xc2;
+		return o;
+	default:
+		return e_f64(o, v->f);
+	}
+}
+
+/* The prediction for in into enc; 0, or 1 if in needs the record path. */
+static int
+encode_prediction(struct buf *enc, const struct record *in,
+    const struct serving *s, const double *out, const struct serving *sh,
+    const double *sy)
+{
+	static struct ofield of[2 * (8 + 2 * 256)];
+	const struct value *cm[4];
+	uint32_t i, nm = 3;
+	int n = 0, k;
+	size_t need = 128 + in->dev_len + s->idlen;
+	char *o;
+
+	if (in->legacy || in->dev == NULL || !in->has_seq ||
+	    (in->ttype != TIME_EVENT && in->ttype != TIME_INT &&
+	    in->ttype != TIME_FLOAT))
+		return 1;
+	for (i = 0; i < 4; i++) {
+		if ((cm[i] = record_meta_get(in, copy_meta[i])) != NULL &&
+		    !plain(cm[i]))
+			return 1;
+		nm += cm[i] != NULL;
+	}
+	if (OF_MAX(s->m) + (sh ? OF_MAX(sh->m) : 0) > sizeof(of) /
+	    sizeof(of[0]))
+		return 1;
+	n = outputs(s, out, of);
+	if (sh != NULL && sy != NULL)
+		n += outputs(sh, sy, of + n);
+	for (k = 0; k < n; k++)
+		need += of[k].klen + of[k].slen + 16;
+	buf_reset(enc);
+	if (buf_reserve(enc, need) == -1)
+		return -1;
+	o = enc->p;
+	*o++ = (char)0x92;		/* [[time, meta], body] */
+	*o++ = (char)0x92;
+	if (in->ttype == TIME_EVENT)
+		o = e_time(o, in->sec, in->nsec);
+	else if (in->ttype == TIME_INT)
+		o = e_int(o, in->sec);
+	else
+		o = e_f64(o, in->tf);
+	o = e_map(o, nm + 1);
+	o = e_str(o, "kind", 4);
+	o = e_str(o, "prediction", 10);
+	o = e_str(o, "dev", 3);
+	o = e_str(o, in->dev, in->dev_len);
+	o = e_str(o, "seq", 3);
+	o = e_uint(o, in->seq);
+	for (i = 0; i < 4; i++)
+		if (cm[i] != NULL) {
+			o = e_str(o, copy_meta[i], strlen(copy_meta[i]));
+			o = e_value(o, cm[i]);
+		}
+	o = e_str(o, "model", 5);
+	o = e_str(o, s->id, s->idlen);
+	o = e_map(o, (uint32_t)n);
+	for (k = 0; k < n; k++) {
+		o = e_str(o, of[k].key, of[k].klen);
+		if (of[k].type == VAL_F64)
+			o = e_f64(o, of[k].d);
+		else if (of[k].type == VAL_STR)
+			o = e_str(o, of[k].s, of[k].slen);
+		else
+			*o++ = of[k].b ? (char)0xc3 : (char)0xc2;
+	}
+	enc->len = (size_t)(o - enc->p);
+	return 0;
+}
+
+/* The prediction for in (scored out; the shadow's sy, or NULL), emitted:
+ * directly encoded, or through a record when --keep or unusual meta. */
 static int
 emit_prediction(struct filter *f, struct record *pr, const struct record *in,
     struct serving *s, const double *out, struct serving *sh,
     const double *sy, int keep)
 {
+	static struct buf enc = BUF_INIT;
 	const struct value *v;
 	struct value val;
 	uint32_t i;
+	int rc;
 
+	if (!keep && (rc = encode_prediction(&enc, in, s, out, sh, sy)) != 1) {
+		if (rc == -1)
+			return -1;
+		return filter_emit_frames(f, enc.p, enc.len, 1);
+	}
 	record_clear(pr);
 	pr->sec = in->sec;
 	pr->nsec = in->nsec;

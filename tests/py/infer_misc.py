@@ -145,6 +145,38 @@ for batch in ("64", "1"):
     expect("batch %s: accounting" % batch,
            "in=6 out=4 rejected=2" in err and "missing=1 nan=1" in err, err)
 
+# the predictions are canonical msgpack (what frame_encode and Python's
+# packb write), times and meta of every form: EventTime, int and float
+# frame times, time meta values, an ext meta value (the record path), a
+# legacy [time, body] frame passed through
+canon = [
+    [[ts(7), {"kind": "features", "dev": "c" * 40, "seq": 70000, "n": 300,
+              "start": ts(6), "end": ts(8)}], {"x": 0.5, "y": 1e300}],
+    [[1764687600, {"kind": "features", "dev": "c", "seq": 2 ** 40}],
+     {"x": -0.5, "y": 2.0}],
+    [[1764687600.25, {"kind": "features", "dev": "c", "seq": 3,
+                      "n": -5, "short": False}], {"x": 1, "y": -2}],
+    [[ts(9), {"kind": "features", "dev": "c", "seq": 4,
+              "n": msgpack.ExtType(5, b"ab")}], {"x": 1.0, "y": 2.0}],
+]
+blob = b"".join(msgpack.packb(f) for f in canon) + msgpack.packb(
+    [ts(10), {"x": 1.0}])          # legacy [time, body]: a sample
+for extra in ([], ["--keep"]):
+    p = subprocess.run([BIN + "/infer", "-m", M] + extra, input=blob,
+                       capture_output=True)
+    up = msgpack.Unpacker(raw=False)
+    up.feed(p.stdout)
+    bad, pos, nfr = [], 0, 0
+    for fr in up:
+        end = up.tell()
+        if msgpack.packb(fr) != p.stdout[pos:end]:
+            bad.append(nfr)
+        pos = end
+        nfr += 1
+    expect("canonical predictions %s(time forms, long dev, big seq)" %
+           " ".join(extra), p.returncode == 0 and nfr == 5 and not bad,
+           (p.returncode, nfr, bad, p.stderr))
+
 # --nan mean: the scaler's mean (the training mean) for x
 rc, out, err = run(["-m", M, "--nan", "mean", "--keep"], data)
 expect("--nan mean: filled and counted",
