@@ -4,8 +4,10 @@
 usage: infer_swap.py BIN TMPDIR NFRAMES NSWAPS MODE [PUBKEY-PREFIX]
 
 MODE symlink: infer serves TMPDIR/model.bundle, a symlink; between chunks of
-the stream the symlink is flipped to a new version (polling sees it).
-MODE hup: the same with --poll 0 and SIGHUP after each flip.
+the stream the symlink is flipped to a new version (polling sees it); with
+--blas-min 1, so that queued frames go in micro-batches through BLAS.
+MODE hup: the same with --poll 0 and SIGHUP after each flip, frame by frame
+(the logistic model never batches by itself).
 Among the swaps: a corrupt bundle (a flipped byte: digest), one that does
 not fit the stream (a feature the frames lack), and, with a key, one signed
 by another key; each must be refused while the old model keeps serving.
@@ -137,6 +139,9 @@ if KEY:
     cmd += ["-k", KEY + ".pub"]
 if MODE == "hup":
     cmd += ["--poll", "0"]
+else:
+    cmd += ["--blas-min", "1"]     # micro-batches through BLAS: swaps
+                                   # must wait for the frames held
 outp = open(os.path.join(T, "swap.out"), "wb")
 errp = open(os.path.join(T, "swap.err"), "wb")
 p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=outp, stderr=errp)
@@ -168,65 +173,60 @@ if rc != 0:
     fail("infer exit status", "%d: %s" % (rc, err))
 
 # ---- verify -----------------------------------------------------------------
-preds, events, order = [], [], []
+# streamed into arrays (10 million frames in the bench)
+cap = N + 16
+devs = np.zeros(cap, dtype=np.int32)
+seqs = np.zeros(cap, dtype=np.int64)
+vers = np.zeros(cap, dtype=np.int32)
+score = np.zeros(cap)
+events, at = [], []          # event bodies; how many predictions before each
+npred = 0
 with open(os.path.join(T, "swap.out"), "rb") as f:
     for fr in msgpack.Unpacker(f, raw=False):
-        k = fr[0][1].get("kind")
-        if k == "prediction":
-            preds.append((fr[0][1]["dev"], fr[0][1]["seq"],
-                          fr[0][1]["model"], fr[1]["score"]))
-            order.append("p")
+        m = fr[0][1]
+        k = m.get("kind")
+        if k == "prediction" and npred < cap:
+            devs[npred] = int(m["dev"][1:])
+            seqs[npred] = m["seq"]
+            vers[npred] = int(m["model"].split("@")[1])
+            score[npred] = fr[1]["score"]
+            npred += 1
         elif k == "event":
             events.append(fr[1])
-            order.append("e")
-if len(preds) == N:
-    ok("%d frames, %d predictions" % (N, len(preds)))
+            at.append(npred)
+devs, seqs, vers, score = devs[:npred], seqs[:npred], vers[:npred], \
+    score[:npred]
+if npred == N:
+    ok("%d frames, %d predictions" % (N, npred))
 else:
-    fail("one prediction per frame", "%d of %d" % (len(preds), N))
-devs = np.array([int(d[1:]) for d, _, _, _ in preds])
-seqs = np.array([s for _, s, _, _ in preds])
+    fail("one prediction per frame", "%d of %d" % (npred, N))
 idx = seqs * NDEV + devs
-if len(preds) == N and np.array_equal(idx, np.arange(N)):
+if npred == N and np.array_equal(idx, np.arange(N)):
     ok("in order, seq continuous per device")
 else:
     fail("in order, seq continuous per device")
-models = [m for _, _, m, _ in preds]
-vers = np.array([int(m.split("@")[1]) for m in models])
-score = np.array([s for _, _, _, s in preds])
-want = np.empty(len(preds))
+    idx = np.clip(idx, 0, N - 1)
+want = np.empty(npred)
 for ver in np.unique(vers):
     sel = vers == ver
     w, b = weights(ver)
     want[sel] = 1 / (1 + np.exp(-(X[idx[sel]] @ w + b)))
-rel = np.max(np.abs(score - want) / np.abs(want)) if len(preds) else 1
+rel = np.max(np.abs(score - want) / np.abs(want)) if npred else 1
 if rel < 1e-12:
     ok("each score is its named model's (worst %.2g)" % rel)
 else:
     fail("each score is its named model's", "worst %.3g" % rel)
 # the model changes exactly where a model_swap event stands
-swaps = [e for e in events if e["type"] == "model_swap"]
+swaps = [(a, e) for a, e in zip(at, events) if e["type"] == "model_swap"]
 refused = [e for e in events if e["type"] == "model_refused"]
-changes, pi, cur, bad_change = 0, 0, None, 0
-pending_swap = None
-for o in order:
-    if o == "e":
-        e = events[0]
-        events.pop(0)
-        if e["type"] == "model_swap":
-            pending_swap = e["to"]
-        continue
-    m = models[pi]
-    pi += 1
-    if cur is not None and m != cur:
-        changes += 1
-        if pending_swap != m:
-            bad_change += 1
-    elif pending_swap is not None and m != pending_swap:
-        bad_change += 1
-    pending_swap = None
-    cur = m
+change = np.flatnonzero(vers[1:] != vers[:-1]) + 1     # first of a run
+swap_at = {a: int(e["to"].split("@")[1]) for a, e in swaps}
+bad_change = sum(1 for c in change if swap_at.get(int(c)) != vers[c])
+bad_change += sum(1 for a, v in swap_at.items()
+                  if a < npred and vers[a] != v)
+changes = len(change)
 good = [ver for kind, ver, _ in plan if kind == "good"]
-served = sorted(set(int(m.split("@")[1]) for m in models))
+served = sorted(set(int(v) for v in np.unique(vers)))
 if bad_change == 0 and changes == len(swaps):
     ok("the model changes only at a model_swap event (%d changes)" %
        changes)
