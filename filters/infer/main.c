@@ -182,7 +182,7 @@ main(int argc, char *argv[])
 	unsigned long ul;
 	int ch, st, kind = KIND_FEATURES, nanact = NAN_REJECT, keep = 0;
 	int ci_events, ci_missing, ci_nan, ci_filled, ci_swaps, ci_refused;
-	int ci_batches, shok[BATCH_MAX], stop = 0, nfill;
+	int ci_batches, shok[BATCH_MAX], nfill, cur = 0;
 	struct bundle *b;
 	struct model *m;
 
@@ -321,8 +321,10 @@ main(int argc, char *argv[])
 		err(EX_OSERR, "pthread_create");
 
 	Y = NULL;
-	while (!stop) {
+	for (;;) {
 		int got = filter_read(&f, &r), scorable, flush;
+
+		cur = got == FILTER_FRAME;	/* read, not yet written */
 
 		/* a model from the loader: refuse now, or hold until the next
 		 * frame to score says whether it fits */
@@ -366,13 +368,16 @@ main(int argc, char *argv[])
 				    i * sv->m->nout, sh, sh && shok[i] ? YS + i *
 				    sh->m->nout : NULL, keep) == -1)
 					break;
-			nb = 0;
-			if (i < nb)
+			if (i < nb) {		/* the output failed */
+				nb -= i + 1;	/* held, never written */
 				break;
+			}
+			nb = 0;
 		}
 		if (got != FILTER_FRAME)
 			break;
 		if (!scorable) {
+			cur = 0;
 			if (filter_pass(&f, r) == -1)
 				break;
 			continue;
@@ -433,6 +438,7 @@ main(int argc, char *argv[])
 				why.rule = bad == 1 ? "missing" : "nan";
 				why.reason = errbuf;
 				FILTER_COUNT(&f, bad == 1 ? ci_missing : ci_nan)++;
+				cur = 0;
 				if (filter_reject(&f, r, &why) == -1)
 					break;
 				continue;
@@ -464,6 +470,7 @@ main(int argc, char *argv[])
 			model_score(sv->m, X, 1, yp);
 			if (sh != NULL && shok[0])
 				model_score(sh->m, XS, 1, ysp);
+			cur = 0;
 			st = emit_prediction(&f, pr, r, sv, yp, sh, sh &&
 			    shok[0] ? ysp : NULL, keep);
 			if (yp != y)
@@ -477,7 +484,10 @@ main(int argc, char *argv[])
 		if (record_copy(held[nb], r) == -1)
 			err(EX_OSERR, NULL);
 		nb++;
+		cur = 0;
 	}
+	/* after a failed write: what was read and never handed on */
+	FILTER_COUNT(&f, f.ci_unwritten) += nb + cur;
 
 	atomic_store(&ld.stop, 1);
 	pthread_join(ld.th, NULL);

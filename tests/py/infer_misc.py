@@ -212,6 +212,19 @@ expect("--kind sample: samples scored, features pass",
        out[0][0][1]["kind"] == "features" and
        out[1][1]["anomaly"] is False, (rc, out[1] if len(out) > 1 else err))
 
+# an output that cannot be written: exit 74, every frame accounted for,
+# batched or not
+many = b"".join(msgpack.packb([[ts(i), {"kind": "features", "dev": "a",
+                                        "seq": i}], {"x": 1.0, "y": 2.0}])
+                for i in range(20000))
+for extra in (["--blas-min", "0"], ["--blas-min", "1"]):
+    p = subprocess.run([BIN + "/infer", "-m", M, "-o", "/dev/full"] + extra,
+                       input=many, capture_output=True)
+    e = p.stderr.decode()
+    expect("/dev/full %s: exit 74, accounted" % " ".join(extra),
+           p.returncode == 74 and "No space left" in e and
+           "does not balance" not in e, (p.returncode, e))
+
 # ---- refusals at start ------------------------------------------------------
 raw = open(M, "rb").read()
 
