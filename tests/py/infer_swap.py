@@ -8,9 +8,11 @@ the stream the symlink is flipped to a new version (polling sees it); with
 --blas-min 1, so that queued frames go in micro-batches through BLAS.
 MODE hup: the same with --poll 0 and SIGHUP after each flip, frame by frame
 (the logistic model never batches by itself).
-Among the swaps: a corrupt bundle (a flipped byte: digest), one that does
-not fit the stream (a feature the frames lack), and, with a key, one signed
-by another key; each must be refused while the old model keeps serving.
+Among the swaps, spread evenly: a corrupt bundle (a flipped byte: digest),
+a truncated one, NaN weights, a newer body format, one that does not fit
+the stream (a feature the frames lack), and with a key an unsigned one and
+one signed by another key; each must be refused, with its reason, while
+the old model keeps serving.
 
 Checks: every input frame has exactly one prediction, in order, seq
 continuous per device; each prediction's score is what the model its meta
@@ -83,15 +85,21 @@ def make(v, path, feats=FEAT, sign=None):
 
 # the versions: good ones 1..NSW, with bad ones in between
 plan = []          # (kind, version, path)
+BAD = [("corrupt", "digest mismatch"), ("truncated", "truncated"),
+       ("nanweights", "weight coef[1] is nan"),
+       ("newer", "body format version 2 not known"),
+       ("misfit", "does not fit the stream")]
+if KEY:
+    BAD += [("unsigned", "unsigned, and a signature is required"),
+            ("otherkey", "signed by another key")]
+at = {(j + 1) * NSW // (len(BAD) + 1): b for j, b in enumerate(BAD)}
 v = 1
 os.makedirs(T, exist_ok=True)
 for i in range(NSW):
-    if i == NSW // 4:
-        plan.append(("corrupt", 900, os.path.join(T, "corrupt.bundle")))
-    elif i == NSW // 2:
-        plan.append(("misfit", 901, os.path.join(T, "misfit.bundle")))
-    elif i == 3 * NSW // 4 and KEY:
-        plan.append(("otherkey", 902, os.path.join(T, "other.bundle")))
+    if i in at:
+        kind = at[i][0]
+        plan.append((kind, 900 + len(plan), os.path.join(T, kind +
+                                                          ".bundle")))
     else:
         v += 1
         plan.append(("good", v, os.path.join(T, "v%d.bundle" % v)))
@@ -105,8 +113,21 @@ for kind, ver, path in plan:
         raw = bytearray(open(path, "rb").read())
         raw[len(raw) // 3] ^= 0x04          # inside the body
         open(path, "wb").write(bytes(raw))
+    elif kind == "truncated":
+        make(ver, path, sign=sec)
+        raw = open(path, "rb").read()
+        open(path, "wb").write(raw[:len(raw) - 20])
+    elif kind in ("nanweights", "newer"):
+        bd = body(ver)
+        if kind == "newer":
+            bd["format"] = 2
+        else:
+            bd["model"]["arrays"]["coef"]["data"][1] = float("nan")
+        write_body(path, bd)        # bundle sign would refuse it
     elif kind == "misfit":
         make(ver, path, feats=["f.a", "f.b", "f.zz"], sign=sec)
+    elif kind == "unsigned":
+        make(ver, path)
     else:
         subprocess.run([BIN + "/bundle", "keygen", "-f",
                         os.path.join(T, "other")], check=True,
@@ -239,16 +260,21 @@ if served == [1] + good:
 else:
     fail("every good version served", "served %s, want %s" %
          (served, [1] + good))
-if any(v in served for v in (900, 901, 902)):
-    fail("no bad bundle served")
+if any(v >= 900 for v in served):
+    fail("no bad bundle served", served)
 else:
     ok("no bad bundle served")
-reasons = " | ".join(e["reason"] for e in refused)
-want_r = ["digest mismatch", "does not fit the stream"] + (
-    ["signed by another key"] if KEY else [])
-missing = [r for r in want_r if r not in reasons]
+reasons = [e["reason"] for e in refused]
+want_r = [w for k, w in BAD]
+if KEY:
+    # unsigned NaN-weight and newer-format bundles are refused for the
+    # missing signature before their body is looked at
+    want_r = [w if k not in ("nanweights", "newer") else
+              "unsigned, and a signature is required" for k, w in BAD]
+missing = [w for w, got in zip(want_r, reasons + [""] * len(want_r))
+           if w not in got]
 if not missing and len(refused) == len(want_r):
-    ok("refused: %s" % ", ".join(want_r))
+    ok("refused, each with its reason: %s" % "; ".join(want_r))
 else:
     fail("refused each bad bundle with its reason", "missing %s; got %s" %
          (missing, reasons))
