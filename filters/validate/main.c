@@ -16,7 +16,7 @@
 
 #include "record.h"
 #include "stream.h"
-#include "infer.h"
+#include "guess.h"
 #include "rules.h"
 #include "schema.h"
 
@@ -109,7 +109,7 @@ main(int argc, char *argv[])
 		    stream_open_error() : strerror(errno));
 	if (infer) {
 		stream_catch_signals();
-		status = infer_schema(src, out, margin, quiet ? NULL : stderr);
+		status = guess_schema(src, out, margin, quiet ? NULL : stderr);
 		stream_close(&src);
 		return status;
 	}
