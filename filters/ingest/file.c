@@ -9,6 +9,7 @@
  * frame instead.  The output buffer goes to the stream in large chunks,
  * and whenever the input would block, so a live feed is never held back.
  */
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -330,17 +331,37 @@ need(const struct ingest *g, const char *name, const char *opt)
 	return i;
 }
 
+static void	 set_template(struct ingest *);
+
+/* The first of the names (in their order) that a column has, any case. */
+static long
+find_usual(const struct ingest *g, const char *const *usual, size_t nusual)
+{
+	size_t k;
+	uint32_t i;
+
+	for (k = 0; k < nusual; k++)
+		for (i = 0; i < g->ncol; i++)
+			if (g->clen[i] == strlen(usual[k]) &&
+			    strncasecmp(g->cname[i], usual[k], g->clen[i]) == 0)
+				return i;
+	return -1;
+}
+
 /*
  * Take names[0..ncol) (from the header, --columns or generated) and give
- * each field its role; set up the template.
+ * each field its role; set up the template.  A header's usual names give
+ * the time and device columns unless options say otherwise.
  */
 static void
-set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
+set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol,
+    int from_header)
 {
 	static const char *const auto_time[] = { "time", "timestamp",
 	    "datetime", "date" };
-	const char **vn, **mn;
-	size_t *vl, *ml, k;
+	static const char *const auto_dev[] = { "device", "dev", "device_id",
+	    "machine", "unit", "id" };
+	size_t k;
 	uint32_t i, j;
 	long t;
 
@@ -364,12 +385,8 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 	if (g->tsrc == T_COLUMN) {
 		g->tfield = need(g, g->time_col, "--time-column");
 	} else if (g->tsrc == T_AUTO) {
-		for (k = 0; k < 4 && g->tfield == -1; k++)
-			for (i = 0; i < ncol && g->tfield == -1; i++)
-				if (lens[i] == strlen(auto_time[k]) &&
-				    strncasecmp(names[i], auto_time[k],
-				    lens[i]) == 0)
-					g->tfield = i;
+		g->tfield = find_usual(g, auto_time,
+		    sizeof(auto_time) / sizeof(auto_time[0]));
 		if (g->tfield == -1)
 			errx(EX_USAGE, "%s: no time column (looked for time, "
 			    "timestamp, datetime, date): give --time-column, "
@@ -380,6 +397,11 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 	if (g->dev_col != NULL) {
 		g->dfield = need(g, g->dev_col, "--device-column");
 		g->role[g->dfield] = R_DEV;
+	} else if (g->device == NULL && from_header &&
+	    (t = find_usual(g, auto_dev, sizeof(auto_dev) /
+	    sizeof(auto_dev[0]))) != -1 && g->role[t] == R_VAL) {
+		g->dfield = t;
+		g->role[t] = R_DEV;
 	}
 	for (k = 0; k < g->skip.n; k++)
 		g->role[need(g, g->skip.v[k], "--skip")] = R_SKIP;
@@ -389,8 +411,22 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 		g->role[t] = R_META;
 		g->mfield[g->nmeta++] = (uint32_t)t;
 	}
+	g->probe = 1;
+	set_template(g);
+}
+
+/* The value columns (role R_VAL) and the frame template for them. */
+static void
+set_template(struct ingest *g)
+{
+	char **names = g->cname;
+	size_t *lens = g->clen;
+	const char **vn, **mn;
+	size_t *vl, *ml;
+	uint32_t i;
+
 	g->nval = 0;
-	for (i = 0; i < ncol; i++)
+	for (i = 0; i < g->ncol; i++)
 		if (g->role[i] == R_VAL)
 			g->vfield[g->nval++] = i;
 	if (g->nval == 0)
@@ -419,7 +455,51 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 	free(ml);
 	if (g->tmpl.bound > FRAME_MAX_DEFAULT / 2)
 		errx(EX_DATAERR, "%s: %u columns make frames too large",
-		    g->src, ncol);
+		    g->src, g->ncol);
+}
+
+/*
+ * The first row of a file: a value column holding text (a word, not
+ * a number that failed) is no channel.  It is named once, with the options
+ * that would use it, and left out, rather than rejecting every row.
+ */
+static void
+probe_text(struct ingest *g)
+{
+	const struct csv_field *f;
+	const char *p;
+	uint32_t i, c, nleft = 0;
+	double x;
+	char dev[512];
+
+	g->probe = 0;
+	for (i = 0; i < g->nval; i++) {
+		c = g->vfield[i];
+		f = &g->f[c];
+		p = f->p + (f->n > 0 && *f->p == '"');
+		if (f->n == 0 || !isalpha((unsigned char)*p) ||
+		    num_fast(f->p, f->n, &x) == 0)
+			continue;
+		dev[0] = '\0';
+		if (g->dfield == -1 && g->device == NULL)
+			snprintf(dev, sizeof(dev), ", --device-column '%s' "
+			    "makes it the device", g->cname[c]);
+		if (!g->quiet)
+			warnx("%s:%llu: column \"%s\" holds text (\"%.*s\"), "
+			    "not numbers: left out; --meta '%s' copies it into "
+			    "meta%s, --skip '%s' leaves it out without this "
+			    "warning", g->src, (unsigned long long)g->csv.line,
+			    g->cname[c], f->n > 40 ? 40 : (int)f->n, f->p,
+			    g->cname[c], dev, g->cname[c]);
+		g->role[c] = R_SKIP;
+		nleft++;
+	}
+	if (nleft == 0)
+		return;
+	if (nleft == g->nval)
+		errx(EX_DATAERR, "%s: no value columns left: every one holds "
+		    "text", g->src);
+	set_template(g);
 }
 
 static char *
@@ -478,7 +558,7 @@ header(struct ingest *g, const char *p, size_t n)
 	}
 	free(g->f);
 	g->f = NULL;
-	set_columns(g, names, lens, (uint32_t)nf);
+	set_columns(g, names, lens, (uint32_t)nf, 1);
 }
 
 /* Columns from --columns, or c1..cN for a first row of nf fields. */
@@ -500,7 +580,7 @@ no_header(struct ingest *g, long nf)
 		} else
 			names[i] = gen_name(i, &lens[i]);
 	}
-	set_columns(g, names, lens, (uint32_t)n);
+	set_columns(g, names, lens, (uint32_t)n, 0);
 }
 
 /* ---- rows --------------------------------------------------------------- */
@@ -605,6 +685,8 @@ row(struct ingest *g, char *p, size_t n)
 		    g->ncol);
 		goto reject;
 	}
+	if (g->probe)
+		probe_text(g);
 
 	if (g->tfield >= 0) {
 		f = &g->f[g->tfield];

@@ -101,6 +101,7 @@ struct ingest {
 	size_t		*clen;
 	uint32_t	 nval, nmeta;
 	long		 tfield, dfield;	/* -1: none */
+	int		 probe;		/* next row: look for text columns */
 	struct csv_field *f;		/* ncol + 1 */
 	char		*scratch;	/* unquoted text, max_line bytes */
 	struct tmpl	 tmpl;
