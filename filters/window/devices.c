@@ -91,8 +91,11 @@ struct devtab {
 static int	 on_sample(struct run *, struct dev *, int64_t,
 		    const double *, const struct record *);
 static int	 advance(struct run *, struct dev *, int64_t);
+static int	 reject_frame(struct run *, const struct record *,
+		    const char *, const char *, size_t, const struct value *,
+		    const struct value *, const char *);
 
-#define CNT(run, c)	((run)->cnt.n[(run)->ci[c]])
+#define CNT(run, c)	FILTER_COUNT((run)->f, (run)->ci[c])
 
 static uint32_t
 fnv(const char *p, size_t n)
@@ -387,7 +390,7 @@ emit_record(struct run *run, struct dev *d, int64_t start, int64_t end,
 	for (k = 0; k < d->nkeys; k++)
 		if (record_add_f64(o, d->keys[k], vals[k]) == -1)
 			err(EX_OSERR, NULL);
-	return stream_write(run->out, o);
+	return filter_emit(run->f, o);
 }
 
 /* Spectral features of channel c into vals at *k. */
@@ -502,20 +505,15 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	if (rc == -1)
 		err(EX_OSERR, NULL);
 	if (rc == 0)
-		rc = stream_write_frames(run->out, run->obuf.p, run->obuf.len,
-		    1);
+		rc = filter_emit_frames(run->f, run->obuf.p,
+		    run->obuf.len, 1);
 	else
 		rc = emit_record(run, d, start, end, shrt, vals);
 	d->seq++;
 	if (shrt)
 		CNT(run, C_SHORT)++;
 	CNT(run, C_FEATURES)++;
-	CNT(run, C_OUT)++;
-	if (rc == -1) {
-		run->failed = run->out;
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static int64_t
@@ -627,12 +625,8 @@ reject_full(struct run *run, struct dev *d, int64_t t, const double *x,
 		}
 		r = rb;
 	}
-	rc = reject_frame(run->rej, r, NULL, "limit", NULL, 0, NULL, &lim,
-	    why);
+	rc = reject_frame(run, r, "limit", NULL, 0, NULL, &lim, why);
 	record_free(&rb);
-	CNT(run, C_REJECTED)++;
-	if (rc == -1)
-		run->failed = run->rej;
 	return rc;
 }
 
@@ -890,13 +884,7 @@ reject_sample(struct run *run, const struct record *r, const char *rule,
     const char *field, size_t flen, const struct value *val,
     const struct value *lim, const char *why)
 {
-	CNT(run, C_REJECTED)++;
-	if (reject_frame(run->rej, r, NULL, rule, field, flen, val, lim,
-	    why) == -1) {
-		run->failed = run->rej;
-		return -1;
-	}
-	return 0;
+	return reject_frame(run, r, rule, field, flen, val, lim, why);
 }
 
 static void
@@ -1058,4 +1046,19 @@ devtab_free(struct devtab **tp)
 	free(t->bucket);
 	free(t);
 	*tp = NULL;
+}
+
+/*
+ * A reject frame for r (docs/protocol.md): the rule, the field, its value
+ * and the limit if any, and a reason a person can act on.  0, or -1 on a
+ * write error.
+ */
+static int
+reject_frame(struct run *run, const struct record *r, const char *rule,
+    const char *field, size_t flen, const struct value *val,
+    const struct value *limit, const char *reason)
+{
+	struct reject why = { NULL, rule, field, flen, val, limit, reason };
+
+	return filter_reject(run->f, r, &why);
 }

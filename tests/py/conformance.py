@@ -110,13 +110,17 @@ def accounting(err):
 
 def balances(c):
     """'' if the program's equation holds on counters c, else why."""
-    lhs, rhs = conf["equation"].split("=")
-    names = [lhs.strip()] + [s.strip() for s in rhs.split("+")]
-    if names[0] not in c:
-        return "no %s= in the accounting line" % names[0]
-    total = sum(c.get(n, 0) for n in names[1:])
-    if c[names[0]] != total:
-        return "%s: %d != %d" % (conf["equation"], c[names[0]], total)
+    sides = [[n.strip() for n in side.split("+")]
+             for side in conf["equation"].split("=")]
+    if "in" not in c:
+        return "no in= in the accounting line"
+    missing = [n for side in sides for n in side
+               if n not in c and n != "unwritten"]
+    if missing:
+        return "no %s in the accounting line" % ", ".join(missing)
+    l, r = (sum(c.get(n, 0) for n in side) for side in sides)
+    if l != r:
+        return "%s: %d != %d" % (conf["equation"], l, r)
     return ""
 
 
