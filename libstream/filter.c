@@ -346,7 +346,7 @@ write_failed(struct filter *f, struct stream *st)
 }
 
 static int
-put_reject(struct filter *f)
+put_reject(struct filter *f, const struct record *rj)
 {
 	const struct value *v;
 	uint64_t n;
@@ -354,16 +354,16 @@ put_reject(struct filter *f)
 	if (f->rej == NULL) {		/* no output and no --reject */
 		n = ++FILTER_COUNT(f, f->ci_rejected);
 		if (n <= REJ_WARN_MAX) {
-			for (v = NULL, n = 0; n < f->rj->nbody; n++)
-				if (f->rj->body[n].klen == 6 &&
-				    memcmp(f->rj->body[n].key, "reason", 6) == 0)
-					v = &f->rj->body[n].v;
+			for (v = NULL, n = 0; n < rj->nbody; n++)
+				if (rj->body[n].klen == 6 &&
+				    memcmp(rj->body[n].key, "reason", 6) == 0)
+					v = &rj->body[n].v;
 			fprintf(stderr, "%s: rejected: %.*s\n", f->prog,
 			    v != NULL ? (int)v->len : 0, v != NULL ? v->p : "");
 		}
 		return 0;
 	}
-	if (stream_write(f->rej, f->rj) == 0) {
+	if (stream_write(f->rej, rj) == 0) {
 		FILTER_COUNT(f, f->ci_rejected)++;
 		return 0;
 	}
@@ -419,7 +419,7 @@ filter_read(struct filter *f, struct record **rp)
 			fail(f, EX_OSERR, "out of memory");
 			return FILTER_FAIL;
 		}
-		if (put_reject(f) == -1)
+		if (put_reject(f, f->rj) == -1)
 			return FILTER_FAIL;
 		if (r == STREAM_ERR) {
 			fail(f, EX_DATAERR, "%s", stream_error(f->in));
@@ -498,7 +498,13 @@ filter_reject(struct filter *f, const struct record *r,
 		fail(f, EX_OSERR, "out of memory");
 		return -1;
 	}
-	return put_reject(f);
+	return put_reject(f, f->rj);
+}
+
+int
+filter_reject_built(struct filter *f, const struct record *rj)
+{
+	return put_reject(f, rj);
 }
 
 void

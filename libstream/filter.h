@@ -186,6 +186,12 @@ int	 filter_emit_frames(struct filter *f, const void *p, size_t n,
 	     uint64_t nframes);
 int	 filter_reject(struct filter *f, const struct record *r,
 	     const struct reject *why);
+/*
+ * filter_reject_built: a reject frame the program built itself with
+ * reject_build() (rj borrowed for the call; kept in order with its other
+ * output, as validate's lookahead queue does), to the reject stream.
+ */
+int	 filter_reject_built(struct filter *f, const struct record *rj);
 void	 filter_drop(struct filter *f);
 
 /* Print the accounting line on stderr now ("prog: in=.. out=.."). */
