@@ -410,6 +410,12 @@ filter_read(struct filter *f, struct record **rp)
 			return FILTER_FAIL;
 		}
 		FILTER_COUNT(f, f->ci_in)++;
+		if (r == STREAM_ERR && f->rej == NULL) {
+			/* no trace to leave but the message, said once */
+			FILTER_COUNT(f, f->ci_rejected)++;
+			fail(f, EX_DATAERR, "%s", stream_error(f->in));
+			return FILTER_FAIL;
+		}
 		memset(&why, 0, sizeof(why));
 		why.stage = f->prog;
 		why.rule = "decode";
@@ -511,6 +517,20 @@ void
 filter_drop(struct filter *f)
 {
 	FILTER_COUNT(f, f->ci_dropped)++;
+}
+
+int
+filter_fail(struct filter *f, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->status != EX_OK)
+		return -1;
+	f->status = status;
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 void

@@ -194,6 +194,13 @@ int	 filter_reject(struct filter *f, const struct record *r,
 int	 filter_reject_built(struct filter *f, const struct record *rj);
 void	 filter_drop(struct filter *f);
 
+/*
+ * A failure of the program's own (an output it writes itself, say): kept
+ * as filter_close()'s status and message unless one came first.  -1.
+ */
+int	 filter_fail(struct filter *f, int status, const char *fmt, ...)
+	     __attribute__((format(printf, 3, 4)));
+
 /* Print the accounting line on stderr now ("prog: in=.. out=.."). */
 void	 filter_report(const struct filter *f);
 
