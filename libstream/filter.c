@@ -19,7 +19,6 @@
 #include "filter.h"
 #include "metrics.h"
 
-#define METRICS_TICK	1024	/* frames between looks at the clock */
 #define EQ_TERMS	16
 #define REJ_WARN_MAX	5	/* no reject stream: reasons printed */
 
@@ -374,28 +373,19 @@ put_reject(struct filter *f, const struct record *rj)
 	return -1;
 }
 
+/*
+ * What filter_read() does when stream_read() gave no frame: an undecodable
+ * frame becomes a reject frame and reading goes on (STREAM_BAD) or stops
+ * (STREAM_ERR).  Apart, so that the common path stays short.
+ */
 int
-filter_read(struct filter *f, struct record **rp)
+filter_read_slow(struct filter *f, int r, struct record **rp)
 {
 	struct reject why;
 	const char *p;
 	size_t n;
-	int r;
 
 	for (;;) {
-		if ((++f->tick & (METRICS_TICK - 1)) == 0)
-			tick(f);
-		r = stream_read(f->in, rp);
-		if (stream_report_requested()) {
-			filter_report(f);
-			f->metrics_next = 0;
-			tick(f);
-		}
-		if (r == STREAM_OK) {
-			FILTER_COUNT(f, f->ci_in)++;
-			f->cur = *rp;
-			return FILTER_FRAME;
-		}
 		f->cur = NULL;
 		if (r == STREAM_EOF) {
 			f->interrupted = stream_interrupted();
@@ -431,7 +421,26 @@ filter_read(struct filter *f, struct record **rp)
 			fail(f, EX_DATAERR, "%s", stream_error(f->in));
 			return FILTER_FAIL;
 		}
+		if ((r = stream_read(f->in, rp)) == STREAM_OK) {
+			FILTER_COUNT(f, f->ci_in)++;
+			f->cur = *rp;
+			return FILTER_FRAME;
+		}
 	}
+}
+
+void
+filter_usr1(struct filter *f)
+{
+	filter_report(f);
+	f->metrics_next = 0;
+	tick(f);
+}
+
+void
+filter_tick(struct filter *f)
+{
+	tick(f);
 }
 
 int
@@ -440,37 +449,12 @@ filter_pending(const struct filter *f)
 	return stream_pending(f->in);
 }
 
+/* A write to st failed: count the frame where it went, return -1. */
 int
-filter_pass(struct filter *f, const struct record *r)
+filter_put_failed(struct filter *f, struct stream *st, int ci)
 {
-	const char *p;
-	size_t n;
-	int ret;
-
-	if (r == f->cur && stream_frame_bytes(f->in, &p, &n) == 0)
-		ret = stream_write_frames(f->out, p, n, 1);
-	else
-		ret = stream_write(f->out, r);
-	if (ret == 0) {
-		FILTER_COUNT(f, f->ci_out)++;
-		return 0;
-	}
-	if (write_failed(f, f->out))
-		FILTER_COUNT(f, f->ci_out)++;
-	else
-		FILTER_COUNT(f, f->ci_unwritten)++;
-	return -1;
-}
-
-int
-filter_emit(struct filter *f, const struct record *r)
-{
-	if (stream_write(f->out, r) == 0) {
-		FILTER_COUNT(f, f->ci_out)++;
-		return 0;
-	}
-	if (write_failed(f, f->out))
-		FILTER_COUNT(f, f->ci_out)++;
+	if (write_failed(f, st))
+		FILTER_COUNT(f, ci)++;
 	else
 		FILTER_COUNT(f, f->ci_unwritten)++;
 	return -1;

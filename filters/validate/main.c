@@ -36,6 +36,7 @@ static const struct option opts[] = {
 struct sink {
 	struct filter		*f;
 	const struct vstate	*vs;
+	const struct vcount	*vc;	/* vs's, live */
 	int			 ci_filled, ci_events, ci_held;
 };
 
@@ -52,12 +53,11 @@ main(int argc, char *argv[])
 	struct record *r;
 	struct schema *schema;
 	struct vstate *vs;
-	struct sink sink = { NULL, NULL, 0, 0, 0 };
+	struct sink sink = { NULL, NULL, NULL, 0, 0, 0 };
 	struct stream *src;
 	char errbuf[1024];
 	double margin = 0.1;
-	uint64_t nin;
-	int ch, infer = 0, failed = 0, st, status;
+	int ch, infer = 0, failed = 0, status;
 
 	filter_init(&f, PROG);
 	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hs:", opts,
@@ -120,24 +120,20 @@ main(int argc, char *argv[])
 	if ((vs = vstate_new(schema, emit, &sink)) == NULL)
 		err(EX_OSERR, "vstate_new");
 	sink.vs = vs;
+	sink.vc = vstate_count(vs);
 	if ((status = filter_open(&f)) != EX_OK)
 		errx(status, "%s", filter_error(&f));
 
-	for (;;) {
-		nin = FILTER_COUNT(&f, f.ci_in);
-		st = filter_read(&f, &r);
-		/* frames filter_read() made decode rejects: by rule, device */
-		if (FILTER_COUNT(&f, f.ci_in) - nin > (st == FILTER_FRAME) &&
-		    (failed = vstate_undecodable(vs, FILTER_COUNT(&f,
-		    f.ci_in) - nin - (st == FILTER_FRAME))) == -1)
+	while (filter_read(&f, &r) == FILTER_FRAME)
+		if ((failed = vstate_frame(vs, r)) == -1)
 			break;
-		if (st != FILTER_FRAME ||
-		    (failed = vstate_frame(vs, r)) == -1)
-			break;
-	}
 	/* the end, or unreadable input: what waits goes out */
 	if (failed == 0 && f.status != EX_IOERR)
 		failed = vstate_finish(vs);
+	/* frames filter_read() made decode rejects, by rule and device */
+	if (failed == 0 && FILTER_COUNT(&f, f.ci_in) > vstate_count(vs)->in)
+		failed = vstate_undecodable(vs, FILTER_COUNT(&f, f.ci_in) -
+		    vstate_count(vs)->in);
 	if (failed == -1 && f.status == EX_OK)
 		err(EX_OSERR, PROG);	/* not the output: memory */
 	sync_counts(&sink);
@@ -176,7 +172,7 @@ usage(int status)
 static void
 sync_counts(struct sink *s)
 {
-	FILTER_COUNT(s->f, s->f->ci_dropped) = vstate_count(s->vs)->dropped;
+	FILTER_COUNT(s->f, s->f->ci_dropped) = s->vc->dropped;
 	FILTER_COUNT(s->f, s->ci_held) = vstate_held(s->vs);
 }
 
