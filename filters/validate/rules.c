@@ -1607,8 +1607,8 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 static int
 reject(struct vstate *vs, struct device *d, const struct record *r)
 {
-	struct reject why = { "validate", rule_name(vs->vrule), NULL, 0,
-	    NULL, NULL, vs->reason };
+	struct reject why = { .stage = "validate",
+	    .rule = rule_name(vs->vrule), .reason = vs->reason };
 
 	if (vs->vdef != NULL) {
 		why.field = vs->vdef->name;

@@ -1058,7 +1058,8 @@ reject_frame(struct run *run, const struct record *r, const char *rule,
     const char *field, size_t flen, const struct value *val,
     const struct value *limit, const char *reason)
 {
-	struct reject why = { NULL, rule, field, flen, val, limit, reason };
+	struct reject why = { .rule = rule, .field = field, .flen = flen,
+	    .value = val, .limit = limit, .reason = reason };
 
 	return filter_reject(run->f, r, &why);
 }
