@@ -64,6 +64,7 @@ filter_init(struct filter *f, const char *prog)
 	f->out_uri = "-";
 	f->metrics_every = 10;
 	f->want_out = 1;
+	f->want_in = 1;
 	f->status = EX_OK;
 	f->ci_in = counters_add(&f->c, "in");
 	f->ci_out = counters_add(&f->c, "out");
@@ -285,7 +286,8 @@ filter_open(struct filter *f)
 {
 	int st;
 
-	if ((st = open_one(f, &f->in, f->in_uri, "r")) != EX_OK)
+	if (f->want_in &&
+	    (st = open_one(f, &f->in, f->in_uri, "r")) != EX_OK)
 		return st;
 	if (f->want_out &&
 	    (st = open_one(f, &f->out, f->out_uri, "w")) != EX_OK)
@@ -568,6 +570,7 @@ filter_close(struct filter *f)
 {
 	char why[512];
 
+	f->interrupted |= stream_interrupted();	/* a program's own reader */
 	if (f->rej != NULL && f->rej != f->out)
 		close_writer(f, &f->rej, f->ci_rejected);
 	f->rej = NULL;

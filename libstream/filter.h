@@ -105,6 +105,7 @@ struct filter {
 	double		 metrics_every;	/* seconds */
 	size_t		 max_frame;	/* 0: the library's default */
 	int		 want_out;	/* 0: program has no frame output */
+	int		 want_in;	/* 0: program reads no frames (text) */
 
 	/* open streams; rej == out when rejects go inline */
 	struct stream	*in, *out, *rej;

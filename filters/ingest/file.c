@@ -39,8 +39,11 @@ ingest_drain(struct ingest *g)
 		return;
 	/* whole frames by construction: the template's are tested byte for
 	 * byte against frame_encode(), rejects come from frame_encode() */
-	if (stream_write_frames(g->out, g->ob, g->olen, g->onframes) == -1)
-		errx(EX_IOERR, "%s", stream_error(g->out));
+	if (stream_write_frames(g->out, g->ob, g->olen, g->onframes) == -1) {
+		/* what was not sent stays queued: unwritten at close */
+		filter_fail(g->flt, EX_IOERR, "%s", stream_error(g->out));
+		g->stop = 1;
+	}
 	g->olen = 0;
 	g->onframes = 0;
 }
@@ -50,10 +53,11 @@ static void
 flush_all(struct ingest *g)
 {
 	ingest_drain(g);
-	if (stream_flush(g->out) == -1)
-		errx(EX_IOERR, "%s", stream_error(g->out));
-	if (g->rej != NULL && stream_flush(g->rej) == -1)
-		errx(EX_IOERR, "%s", stream_error(g->rej));
+	if ((stream_flush(g->out) == -1 && filter_fail(g->flt, EX_IOERR,
+	    "%s", stream_error(g->out)) == -1) || (g->rej != NULL &&
+	    stream_flush(g->rej) == -1 && filter_fail(g->flt, EX_IOERR, "%s",
+	    stream_error(g->rej)) == -1))
+		g->stop = 1;
 }
 
 /* Longest prefix of s[0..n) of at most max bytes ending on a character. */
@@ -67,86 +71,63 @@ utf8_cut(const char *s, size_t n, size_t max)
 	return max;
 }
 
-static struct value
-text_value(const char *s, size_t n)
-{
-	struct value v;
-
-	v.type = utf8_valid(s, n) ? VAL_STR : VAL_BIN;
-	v.len = (uint32_t)n;
-	v.p = s;
-	return v;
-}
-
 void
 ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 {
 	struct record *r = g->rr;
-	struct value v;
+	struct value v, lim;
+	struct reject why = { .stage = PROG };
 	char reason[512];
-	size_t tlen;
+	uint64_t nrej = *g->n_rej + 1;
 	va_list ap;
-	int bad = 0;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	(*g->n_rej)++;
-	if (!g->quiet && (*g->n_rej <= WARN_MAX || g->strict)) {
+	if (!g->quiet && (nrej <= WARN_MAX || g->strict)) {
 		if (g->shown)
 			fputc('\n', stderr);
 		g->shown = 0;
 		warnx("%s:%llu: %s%s", g->src, (unsigned long long)j->line,
-		    reason, *g->n_rej == WARN_MAX && !g->strict ?
+		    reason, nrej == WARN_MAX && !g->strict ?
 		    " (further rejects are counted, not shown)" : "");
 	}
 
-	record_clear(r);
-	record_set_time(r, j->sec, j->nsec);
-	bad |= record_meta_set(r, "v", &(struct value){ .type = VAL_INT,
-	    .i = 1 }) == -1;
-	bad |= record_set_kind(r, KIND_REJECT) == -1;
-	if (j->dev != NULL)
-		bad |= record_set_dev(r, j->dev, j->devlen) == -1;
-	bad |= record_meta_set(r, "src", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(g->src), .p = g->src }) == -1;
-	if (j->line > 0)
-		bad |= record_meta_set(r, "line", &(struct value){
-		    .type = VAL_INT, .i = (int64_t)j->line }) == -1;
-	bad |= record_meta_set(r, "stage", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(PROG), .p = PROG }) == -1;
-	bad |= record_add_str(r, "reason", reason, strlen(reason)) == -1;
-	bad |= record_add_str(r, "rule", j->rule, strlen(j->rule)) == -1;
-	if (j->field != NULL)
-		bad |= record_add_str(r, "field", j->field,
-		    strlen(j->field)) == -1;
+	why.rule = j->rule;
+	why.reason = reason;
+	if (j->field != NULL) {
+		why.field = j->field;
+		why.flen = strlen(j->field);
+	}
 	if (j->value != NULL) {
-		v = text_value(j->value, utf8_cut(j->value, j->vlen,
-		    REJ_TEXT_MAX));
-		bad |= record_add(r, "value", 5, &v) == -1;
+		v.len = (uint32_t)utf8_cut(j->value, j->vlen, REJ_TEXT_MAX);
+		v.type = utf8_valid(j->value, v.len) ? VAL_STR : VAL_BIN;
+		v.p = j->value;
+		why.value = &v;
 	}
-	if (j->limit > 0)
-		bad |= record_add(r, "limit", 5, &(struct value){
-		    .type = VAL_INT, .i = (int64_t)j->limit }) == -1;
+	if (j->limit > 0) {
+		lim = val_u64(j->limit);
+		why.limit = &lim;
+	}
 	if (j->text != NULL) {
-		tlen = utf8_cut(j->text, j->tlen, REJ_TEXT_MAX);
-		v = text_value(j->text, tlen);
-		if (v.type == VAL_STR)
-			bad |= record_add(r, "text", 4, &v) == -1;
-		else
-			bad |= record_add(r, "raw", 3, &v) == -1;
-		if (tlen < j->tlen || j->truncated)
-			bad |= record_add(r, "truncated", 9, &(struct value){
-			    .type = VAL_BOOL, .i = 1 }) == -1;
+		why.text = j->text;
+		why.tlen = utf8_cut(j->text, j->tlen, REJ_TEXT_MAX);
+		why.truncated = why.tlen < j->tlen || j->truncated;
 	}
-
-	if (bad)
+	why.src = g->src;
+	why.line = j->line;
+	why.dev = j->dev;
+	why.devlen = j->devlen;
+	why.timed = 1;
+	why.sec = j->sec;
+	why.nsec = j->nsec;
+	if (reject_build(r, &g->rbuf, NULL, NULL, 0, &why) == -1)
 		err(EX_OSERR, "reject");
 
-	if (g->rej != NULL) {
-		if (stream_write(g->rej, r) == -1)
-			errx(EX_IOERR, "%s", stream_error(g->rej));
-	} else {
+	if (g->rej != NULL) {		/* --reject: its own stream */
+		if (filter_reject_built(g->flt, r) == -1)
+			g->stop = 1;
+	} else {			/* inline, in order with the rows */
 		buf_reset(&g->rbuf);
 		if (frame_encode(&g->rbuf, r) == -1)
 			err(EX_OSERR, "reject");
@@ -155,13 +136,17 @@ ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 		if (g->rbuf.len > g->ocap) {
 			/* only with huge column names: the checked write */
 			if (stream_write_raw(g->out, g->rbuf.p,
-			    g->rbuf.len) == -1)
-				errx(EX_IOERR, "%s", stream_error(g->out));
+			    g->rbuf.len) == -1) {
+				filter_fail(g->flt, EX_IOERR, "%s",
+				    stream_error(g->out));
+				g->stop = 1;
+			}
 		} else {
 			memcpy(g->ob + g->olen, g->rbuf.p, g->rbuf.len);
 			g->olen += g->rbuf.len;
 			g->onframes++;
 		}
+		(*g->n_rej)++;
 	}
 	if (g->strict) {
 		g->status = EX_STRICT;

@@ -158,7 +158,7 @@ while True:
 text = out.decode()
 assert p.returncode == 0, p.returncode
 assert "\ringest: 22695 rows, " in text and " rows/s, 100%" in text, repr(text)
-assert text.rstrip().endswith("ingest: in=22695 out=22695 rejected=0 blank=0"), repr(text)
+assert text.rstrip().endswith("ingest: in=22695 out=22695 rejected=0 dropped=0 unwritten=0 blank=0"), repr(text)
 ' "$I" "$TESTDATA/nab/machine_temperature_system_failure.csv"
 $I "$NAB" > /dev/null 2> "$T/np.err"
 check "no progress when stderr is not a terminal" sh -c \
@@ -195,8 +195,8 @@ p.send_signal(signal.SIGINT)
 rc = p.wait(60)
 err = p.stderr.read().decode()
 assert rc == 0, (rc, err)
-assert "ingest: in=2 out=2 rejected=0 blank=0" in err, err
-assert err.rstrip().endswith("ingest: in=3 out=2 rejected=1 blank=0"), err
+assert "ingest: in=2 out=2 rejected=0 dropped=0 unwritten=0 blank=0" in err, err
+assert err.rstrip().endswith("ingest: in=3 out=2 rejected=1 dropped=0 unwritten=0 blank=0 (interrupted)"), err
 ' "$I"
 
 finish
