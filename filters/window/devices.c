@@ -21,6 +21,7 @@
 #include <sysexits.h>
 
 #include "enc.h"
+#include "timeparse.h"
 #include "window.h"
 
 const char *const xf_name[XF_COUNT] = {
@@ -887,11 +888,13 @@ reject_sample(struct run *run, const struct record *r, const char *rule,
 	return reject_frame(run, r, rule, field, flen, val, lim, why);
 }
 
+/* A time in a message: ISO 8601, as every program writes them. */
 static void
 fmt_time(char *b, size_t n, int64_t t)
 {
-	snprintf(b, n, "%lld.%09lld", (long long)floordiv(t, NS),
-	    (long long)(t - floordiv(t, NS) * NS));
+	if (time_format_iso(b, n, floordiv(t, NS),
+	    (uint32_t)(t - floordiv(t, NS) * NS)) == 0)
+		snprintf(b, n, "%lld ns", (long long)t);
 }
 
 int
