@@ -548,7 +548,7 @@ main(int argc, char *argv[])
 	struct fit ft;
 	struct devmap *dm = NULL;
 	struct record *r;
-	struct report rep;
+	struct report rep = { 0 };
 	const char *mpath = NULL, *rpath = NULL, *fitpath = NULL,
 	    *featlist = NULL, *signame = NULL, *evuri = NULL, *pubpath = NULL,
 	    *label = "label";
@@ -933,7 +933,35 @@ main(int argc, char *argv[])
 	st = filter_close(&f);
 	msgpack_sbuffer_destroy(&o.sb);
 	devmap_free(&dm);
+	for (i = 0; w.ref != NULL && i < w.nfeat; i++) {
+		free(w.ref[i].name);
+		free(w.ref[i].sorted);
+	}
+	free(w.sigref.name);
+	free(w.sigref.sorted);
+	free(w.ref);
+	free(w.lim);
+	free(w.catref);
 	watch_free(&w);
+	free(x);
+	free(hints);
+	free(rep.ev);
+	for (i = 0; i < ft.n; i++)
+		free(ft.v[i]);
+	free(ft.v);
+	free(ft.nv);
+	free(ft.cap);
+	free(ft.hint);
+	if (fnames != NULL && fnames != pnames) {
+		for (i = 0; fnames[i] != NULL; i++)
+			free(fnames[i]);
+		free(fnames);
+	} else if (ft.name != NULL && ft.name != fnames) {
+		for (i = 0; i < ft.n; i++)
+			free(ft.name[i]);
+		free(ft.name);
+	}
+	profile_free(&prof);
 	bundle_free(&b);
 	return st;
 }
