@@ -363,11 +363,17 @@ emit_events(struct out *o, const char *dev, size_t devlen,
 
 /* ---- reference ----------------------------------------------------- */
 
+static int
+cmpd(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 static void
 ref_from(struct ref *r, const char *name, const struct bundle_prof *p)
 {
-	uint32_t i;
-
 	memset(r, 0, sizeof(*r));
 	if ((r->name = strdup(name)) == NULL)
 		err(EX_OSERR, NULL);
@@ -382,17 +388,7 @@ ref_from(struct ref *r, const char *name, const struct bundle_prof *p)
 	if ((r->sorted = malloc(sizeof(double) * (p->nsample + 1))) == NULL)
 		err(EX_OSERR, NULL);
 	memcpy(r->sorted, p->sample, sizeof(double) * p->nsample);
-	/* insertion sort: at most 1,000 values, once */
-	for (i = 1; i < r->nsample; i++) {
-		double v = r->sorted[i];
-		uint32_t j = i;
-
-		while (j > 0 && r->sorted[j - 1] > v) {
-			r->sorted[j] = r->sorted[j - 1];
-			j--;
-		}
-		r->sorted[j] = v;
-	}
+	qsort(r->sorted, r->nsample, sizeof(double), cmpd);
 }
 
 /* ---- --fit-reference ----------------------------------------------- */
