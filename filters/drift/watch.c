@@ -834,21 +834,32 @@ draw(const struct ref *r, double h, double a, double b, struct rng *g)
 	return a * (x + h * rgauss(g)) + b;
 }
 
-/* runs of >= M consecutive values above tau in each of R sequences */
+/*
+ * Confirmed events in each of R sequences of statistics at threshold tau,
+ * as drift's state machine makes them: confirmed at M evaluations in a row
+ * above tau, cleared after M in a row at or below 0.8 tau (the clear
+ * level), and only then can it confirm again.
+ */
 static uint64_t
 count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau)
 {
 	uint64_t k = 0;
-	uint32_t i, j, run;
+	uint32_t i, j, up, down;
+	int conf;
+	double x;
 
 	for (i = 0; i < R; i++) {
-		run = 0;
+		up = down = 0;
+		conf = 0;
 		for (j = 0; j < n; j++) {
-			if (s[(size_t)i * n + j] > tau) {
-				if (++run == M)
-					k++;
-			} else
-				run = 0;
+			x = s[(size_t)i * n + j];
+			up = x > tau ? up + 1 : 0;
+			down = x <= 0.8 * tau ? down + 1 : 0;
+			if (!conf && up >= M) {
+				conf = 1;
+				k++;
+			} else if (conf && down >= M)
+				conf = 0;
 		}
 	}
 	return k;
@@ -988,20 +999,37 @@ seq_alarms(const struct watch *w, enum test t, const struct ref *s,
 	struct drift_ph ph;
 	struct drift_cusum cu;
 	uint64_t i, k = 0;
+	uint32_t quiet = 0;
+	int hit = 0, conf = 0;
 
 	drift_ph_init(&ph, w->ph_delta, p, w->ph_alpha, w->ph_min, 1);
 	drift_cusum_init(&cu, w->cu_k, p, 0, s->mean, s->std > 0 ? s->std :
 	    1);
 	drift_adwin_init(&ad, p, w->ad_clock, 5, 10);
-	if (t == T_PH)
-		for (i = 0; i < nsim; i++)
-			k += drift_ph_update(&ph, xs[i]);
-	else if (t == T_CUSUM)
-		for (i = 0; i < nsim; i++)
-			k += drift_cusum_update(&cu, xs[i]);
-	else
-		for (i = 0; i < nsim; i++)
-			k += drift_adwin_update(&ad, xs[i]);
+	/* events as drift makes them: an alarm confirms at the next
+	   evaluation (every H frames) unless already confirmed; M
+	   evaluations without one clear */
+	for (i = 0; i < nsim; i++) {
+		if (t == T_PH)
+			hit |= drift_ph_update(&ph, xs[i]);
+		else if (t == T_CUSUM)
+			hit |= drift_cusum_update(&cu, xs[i]);
+		else
+			hit |= drift_adwin_update(&ad, xs[i]);
+		if ((i + 1) % w->H != 0)
+			continue;
+		if (hit) {
+			if (!conf) {
+				conf = 1;
+				k++;
+			}
+			quiet = 0;
+		} else if (conf && ++quiet >= w->M) {
+			conf = 0;
+			quiet = 0;
+		}
+		hit = 0;
+	}
 	return k;
 }
 
