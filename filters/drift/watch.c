@@ -756,7 +756,7 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
  * reference by smoothed bootstrap (a profile sample value plus Gaussian
  * noise of Silverman's bandwidth, so that the draws are continuous like the
  * data):
- * - window tests: each of R = 4 rounds draws a pseudo-reference (a sample
+ * - window tests: each of R = 16 rounds draws a pseudo-reference (a sample
  *   of the reference sample's size, and PSI frequencies from min(count,
  *   100,000) draws into the profile's edges), because the real reference
  *   is itself a sample of the machine's distribution; then a stream,
@@ -841,7 +841,8 @@ draw(const struct ref *r, double h, double a, double b, struct rng *g)
  * level), and only then can it confirm again.
  */
 static uint64_t
-count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau)
+count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau,
+    int raw)
 {
 	uint64_t k = 0;
 	uint32_t i, j, up, down;
@@ -855,6 +856,10 @@ count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau)
 			x = s[(size_t)i * n + j];
 			up = x > tau ? up + 1 : 0;
 			down = x <= 0.8 * tau ? down + 1 : 0;
+			if (raw) {
+				k += up == M;	/* every run of M above */
+				continue;
+			}
 			if (!conf && up >= M) {
 				conf = 1;
 				k++;
@@ -867,7 +872,8 @@ count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau)
 
 /* the least tau with count_runs <= want (bisection on tau) */
 static double
-tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want)
+tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want,
+    int raw)
 {
 	double lo = INFINITY, hi = -INFINITY, mid;
 	size_t i;
@@ -884,7 +890,7 @@ tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want)
 	lo -= 1e-12;
 	for (it = 0; it < 100; it++) {
 		mid = (lo + hi) / 2;
-		if ((double)count_runs(s, R, n, M, mid) <= want)
+		if ((double)count_runs(s, R, n, M, mid, raw) <= want)
 			hi = mid;
 		else
 			lo = mid;
@@ -900,11 +906,12 @@ calib_window(const double *s, uint32_t R, uint32_t n, uint32_t M,
 	double want = target * nframes, ta, tb, ra, rb, ga, gb, g;
 
 	if (want >= 5)
-		return tau_for(s, R, n, M, want);
-	ta = tau_for(s, R, n, M, 40);
-	tb = tau_for(s, R, n, M, 5);
-	ra = fmax(count_runs(s, R, n, M, ta), 1) / nframes;
-	rb = fmax(count_runs(s, R, n, M, tb), 1) / nframes;
+		return tau_for(s, R, n, M, want, 0);
+	/* the tail: runs are rare and isolated, count them all */
+	ta = tau_for(s, R, n, M, 40, 1);
+	tb = tau_for(s, R, n, M, 5, 1);
+	ra = fmax(count_runs(s, R, n, M, ta, 1), 1) / nframes;
+	rb = fmax(count_runs(s, R, n, M, tb, 1), 1) / nframes;
 	ga = squared ? ta * ta : ta;
 	gb = squared ? tb * tb : tb;
 	if (!(ra > rb) || !(gb > ga))
@@ -917,7 +924,7 @@ static int
 calib_feature(struct watch *w, uint32_t f, double target, uint64_t nsim,
     struct rng *g)
 {
-	const uint32_t R = 4;
+	const uint32_t R = 16;
 	struct ref *r = &w->ref[f], pr = *r;
 	uint32_t nev = (uint32_t)(nsim / R / w->H), e, i, j, nb, n, *bins;
 	uint64_t m, npsi;
@@ -993,7 +1000,7 @@ out:
 /* alarms of one sequential detector at parameter p on the stream xs */
 static uint64_t
 seq_alarms(const struct watch *w, enum test t, const struct ref *s,
-    double p, const double *xs, uint64_t nsim)
+    double p, const double *xs, uint64_t nsim, int raw)
 {
 	static struct drift_adwin ad;
 	struct drift_ph ph;
@@ -1010,12 +1017,19 @@ seq_alarms(const struct watch *w, enum test t, const struct ref *s,
 	   evaluation (every H frames) unless already confirmed; M
 	   evaluations without one clear */
 	for (i = 0; i < nsim; i++) {
+		int a;
+
 		if (t == T_PH)
-			hit |= drift_ph_update(&ph, xs[i]);
+			a = drift_ph_update(&ph, xs[i]);
 		else if (t == T_CUSUM)
-			hit |= drift_cusum_update(&cu, xs[i]);
+			a = drift_cusum_update(&cu, xs[i]);
 		else
-			hit |= drift_adwin_update(&ad, xs[i]);
+			a = drift_adwin_update(&ad, xs[i]);
+		hit |= a;
+		if (raw) {
+			k += a;
+			continue;
+		}
 		if ((i + 1) % w->H != 0)
 			continue;
 		if (hit) {
@@ -1060,7 +1074,7 @@ seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
 /* parameter value giving `want` alarms on the stream (bisection) */
 static double
 seq_param_for(const struct watch *w, enum test t, const struct ref *s,
-    double want, const double *xs, uint64_t nsim)
+    double want, const double *xs, uint64_t nsim, int raw)
 {
 	double lo, hi, mid;
 	int it, logs = t == T_ADWIN;
@@ -1069,12 +1083,14 @@ seq_param_for(const struct watch *w, enum test t, const struct ref *s,
 	if (t == T_PH) {
 		lo = 0;
 		hi = 50 * (s->std > 0 ? s->std : 1);
-		while (seq_alarms(w, t, s, hi, xs, nsim) > want && hi < 1e12)
+		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
+		    hi < 1e12)
 			hi *= 2;
 	} else if (t == T_CUSUM) {
 		lo = 0;
 		hi = 5;
-		while (seq_alarms(w, t, s, hi, xs, nsim) > want && hi < 1e6)
+		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
+		    hi < 1e6)
 			hi *= 2;
 	} else {
 		lo = log(1e-300);
@@ -1083,7 +1099,7 @@ seq_param_for(const struct watch *w, enum test t, const struct ref *s,
 	for (it = 0; it < 16; it++) {
 		mid = (lo + hi) / 2;
 		if ((double)seq_alarms(w, t, s, logs ? exp(mid) : mid, xs,
-		    nsim) <= want) {
+		    nsim, raw) <= want) {
 			if (logs)
 				lo = mid;
 			else
@@ -1105,15 +1121,18 @@ calib_seq(const struct watch *w, enum test t, const struct ref *s,
 	double want = target * nsim, pa, pb, ra, rb, p;
 
 	if (want >= 5) {
-		p = seq_param_for(w, t, s, want, xs, nsim);
+		p = seq_param_for(w, t, s, want, xs, nsim, 0);
 		return t == T_ADWIN ? exp(p) : p;
 	}
-	pa = seq_param_for(w, t, s, 40, xs, nsim);
-	pb = seq_param_for(w, t, s, 5, xs, nsim);
+	/* in the tail alarms are rare and isolated: extrapolate the alarm
+	   rate itself (each detector starts afresh after an alarm, so its
+	   run length grows exponentially with lambda and h) */
+	pa = seq_param_for(w, t, s, 40, xs, nsim, 1);
+	pb = seq_param_for(w, t, s, 5, xs, nsim, 1);
 	ra = log(fmax(seq_alarms(w, t, s, t == T_ADWIN ? exp(pa) : pa, xs,
-	    nsim), 1) / (double)nsim);
+	    nsim, 1), 1) / (double)nsim);
 	rb = log(fmax(seq_alarms(w, t, s, t == T_ADWIN ? exp(pb) : pb, xs,
-	    nsim), 1) / (double)nsim);
+	    nsim, 1), 1) / (double)nsim);
 	if (!(ra > rb))
 		p = pb;
 	else
