@@ -107,6 +107,30 @@ for t in ks psi w1 ph cusum adwin; do
 done
 fig "drift table: $T ($DEV devices x $LEN frames a scenario, change at $AT; no change: $qframes frames)"
 
+# the extrapolated regime: a rate too small for the simulation to see
+# (ASK2 per million frames with --calib-frames CAL2: fewer than 5 events
+# expected there), measured on 2 x QDEV x QLEN frames
+: "${ASK2:=10}" "${CAL2:=200000}"
+RATE2=$(calc "$ASK2 * 2.592")
+q=1
+while [ $q -le "$QREFS" ]; do
+	"$G" -n $((2 * QLEN)) -d $((QDEV / QREFS)) -f 1 -S $((70 + q)) > "$D/quiet$q.mp"
+	q=$((q + 1))
+done
+for t in ks psi w1 ph cusum adwin; do
+	n=0 q=1
+	while [ $q -le "$QREFS" ]; do
+		"$BIN/drift" -q -r "$D/ref$q.prof" -T $t --false-alarms "$RATE2" \
+		    --calib-frames "$CAL2" --events "$D/ev.mp" < "$D/quiet$q.mp" \
+		    > /dev/null 2> "$D/err$q" || fail "drift -T $t (extrapolated)" "$D/err$q"
+		n=$((n + $("$PY" bench/drift_table.py alarms "$D/ev.mp")))
+		q=$((q + 1))
+	done
+	perm=$(calc "$n / ($qframes * 2) * 1e6")
+	ratio=$(calc "$perm / $ASK2")
+	fig "drift $t calibrated by extrapolation (asked $ASK2 per M frames, $CAL2 frames simulated): $n false alarms in $((qframes * 2)) frames = $perm per M frames: ratio $ratio (within 2x: $(verdict "$ratio >= 0.5 && $ratio" '<=' 2))"
+done
+
 # throughput, 12 features, all tests but js
 "$G" -n "$TFRAMES" -d 10 -f 12 -S 3 > "$D/t12.mp"
 "$G" -n 20000 -f 12 -S 4 > "$D/ref12.mp"

@@ -760,17 +760,21 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
  *   of the reference sample's size, and PSI frequencies from min(count,
  *   100,000) draws into the profile's edges), because the real reference
  *   is itself a sample of the machine's distribution; then a stream,
- *   evaluated every H frames as drift evaluates.  An event is a run of at
- *   least M evaluations above the threshold.  The threshold is set where
- *   runs per simulated frame equal the rate per frame asked; when that rate
- *   is too small to see in the simulation (fewer than 5 runs expected), the
- *   log of the run rate is extrapolated linearly in d^2 (ks, w1: Gaussian
- *   tails) or in the index (psi) from the thresholds that give 40 and 5.
+ *   evaluated every H frames as drift evaluates.  Events are counted as
+ *   the state machine makes them.  The threshold is set where events per
+ *   simulated frame equal the rate per frame asked; when that rate is too
+ *   small to see in the simulation (fewer than 5 expected), the log of the
+ *   rate of runs of M above is extrapolated on a least-squares line in d^2
+ *   (ks, w1: Gaussian tails) through the thresholds that give 160, 80,
+ *   40, 20, 10 and 5 runs, or in the index (psi, whose chi-square-like
+ *   tail bends) through those giving 40 .. 5.
  * - sequential detectors: alarms per frame on a simulated stream
  *   (standardised to the profile's mean and std), found by bisection on
  *   lambda (ph), h (cusum) and log delta (adwin), with the same common
- *   random numbers at every step; below 5 alarms expected, extrapolated
- *   log-linearly in lambda, h, or log delta.
+ *   random numbers at every step; below 5 alarms expected, the same
+ *   least-squares extrapolation in lambda, h (run lengths growing
+ *   exponentially) or log delta (ADWIN).  Measured (bench/drift.sh) for
+ *   Page-Hinkley and ADWIN it is optimistic: 4x and 2.5x the rate asked.
  */
 
 struct rng {
@@ -903,20 +907,43 @@ static double
 calib_window(const double *s, uint32_t R, uint32_t n, uint32_t M,
     double nframes, double target, int squared)
 {
-	double want = target * nframes, ta, tb, ra, rb, ga, gb, g;
+	double want = target * nframes, g;
 
 	if (want >= 5)
 		return tau_for(s, R, n, M, want, 0);
-	/* the tail: runs are rare and isolated, count them all */
-	ta = tau_for(s, R, n, M, 40, 1);
-	tb = tau_for(s, R, n, M, 5, 1);
-	ra = fmax(count_runs(s, R, n, M, ta, 1), 1) / nframes;
-	rb = fmax(count_runs(s, R, n, M, tb, 1), 1) / nframes;
-	ga = squared ? ta * ta : ta;
-	gb = squared ? tb * tb : tb;
-	if (!(ra > rb) || !(gb > ga))
-		return tb;
-	g = gb + (log(target) - log(rb)) * (gb - ga) / (log(rb) - log(ra));
+	/* the tail: runs are rare and isolated, count them all; the line is
+	   fitted (least squares) through the thresholds that give 160, 80,
+	   40, 20, 10 and 5 runs */
+	{
+		static const double wants[] = { 160, 80, 40, 20, 10, 5 };
+		double xs[6], ys[6], mx = 0, my = 0, sxx = 0, sxy = 0, slope;
+		int i, np = 0;
+
+		/* psi's tail bends (a chi-square's): its farther part only */
+		for (i = squared ? 0 : 2; i < 6; i++) {
+			double tau = tau_for(s, R, n, M, wants[i], 1);
+			uint64_t c = count_runs(s, R, n, M, tau, 1);
+
+			if (c < 3)
+				continue;
+			xs[np] = squared ? tau * tau : tau;
+			ys[np] = log(c / nframes);
+			np++;
+		}
+		for (i = 0; i < np; i++) {
+			mx += xs[i] / np;
+			my += ys[i] / np;
+		}
+		for (i = 0; i < np; i++) {
+			sxx += (xs[i] - mx) * (xs[i] - mx);
+			sxy += (xs[i] - mx) * (ys[i] - my);
+		}
+		if (np < 2 || !(sxx > 0) || !(sxy < 0))
+			return np > 0 ? (squared ? sqrt(xs[np - 1]) :
+			    xs[np - 1]) : tau_for(s, R, n, M, 0, 1);
+		slope = sxy / sxx;
+		g = mx + (log(target) - my) / slope;
+	}
 	return squared ? sqrt(g) : g;
 }
 
@@ -1116,27 +1143,50 @@ seq_param_for(const struct watch *w, enum test t, const struct ref *s,
 
 static double
 calib_seq(const struct watch *w, enum test t, const struct ref *s,
-    double target, const double *xs, uint64_t nsim)
+    double target, const double *xs_, uint64_t nsim)
 {
-	double want = target * nsim, pa, pb, ra, rb, p;
+	double want = target * nsim, p;
 
 	if (want >= 5) {
-		p = seq_param_for(w, t, s, want, xs, nsim, 0);
+		p = seq_param_for(w, t, s, want, xs_, nsim, 0);
 		return t == T_ADWIN ? exp(p) : p;
 	}
 	/* in the tail alarms are rare and isolated: extrapolate the alarm
 	   rate itself (each detector starts afresh after an alarm, so its
-	   run length grows exponentially with lambda and h) */
-	pa = seq_param_for(w, t, s, 40, xs, nsim, 1);
-	pb = seq_param_for(w, t, s, 5, xs, nsim, 1);
-	ra = log(fmax(seq_alarms(w, t, s, t == T_ADWIN ? exp(pa) : pa, xs,
-	    nsim, 1), 1) / (double)nsim);
-	rb = log(fmax(seq_alarms(w, t, s, t == T_ADWIN ? exp(pb) : pb, xs,
-	    nsim, 1), 1) / (double)nsim);
-	if (!(ra > rb))
-		p = pb;
-	else
-		p = pb + (log(target) - rb) * (pb - pa) / (rb - ra);
+	   run length grows exponentially with lambda and h), a least-squares
+	   line through the parameters that give 160 .. 5 alarms */
+	{
+		static const double wants[] = { 160, 80, 40, 20, 10, 5 };
+		double xs[6], ys[6], mx = 0, my = 0, sxx = 0, sxy = 0, slope;
+		int i, np = 0;
+
+		for (i = 0; i < 6; i++) {
+			double q = seq_param_for(w, t, s, wants[i], xs_ , nsim,
+			    1);
+			uint64_t c = seq_alarms(w, t, s, t == T_ADWIN ? exp(q) :
+			    q, xs_, nsim, 1);
+
+			if (c < 3)
+				continue;
+			xs[np] = q;
+			ys[np] = log(c / (double)nsim);
+			np++;
+		}
+		for (i = 0; i < np; i++) {
+			mx += xs[i] / np;
+			my += ys[i] / np;
+		}
+		for (i = 0; i < np; i++) {
+			sxx += (xs[i] - mx) * (xs[i] - mx);
+			sxy += (xs[i] - mx) * (ys[i] - my);
+		}
+		if (np < 2 || !(sxx > 0) || sxy == 0)
+			p = seq_param_for(w, t, s, 5, xs_, nsim, 1);
+		else {
+			slope = sxy / sxx;
+			p = mx + (log(target) - my) / slope;
+		}
+	}
 	return t == T_ADWIN ? exp(p) : p;
 }
 
