@@ -379,8 +379,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	uint32_t ja;
 	uint16_t *slots = w->slots;
 
-	memset(hist, 0, sizeof(uint32_t) * ns);
-	memset(sums, 0, sizeof(double) * ns);
+	/* hist and sums are all zero here: each walk zeroes what it read */
 	memset(bins, 0, sizeof(uint32_t) * r->nbins);
 	for (i = 0; i < w->W; i++) {
 		x = v[i];
@@ -408,11 +407,16 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	inv = 1.0 / ((double)na * n);
 	j = 0;
 	for (s = 0; s < ns; s++) {
-		bins[r->sbin[s]] += hist[s];
+		uint32_t h = hist[s];
+		double sm = sums[s];
+
+		hist[s] = 0;
+		sums[s] = 0;
+		bins[r->sbin[s]] += h;
 		if (s % 2 == 1) {
 			/* equal to g[i-1]: both ECDFs at that point */
 			ia = r->cref[(s + 1) / 2 - 1];
-			j += hist[s];
+			j += h;
 			e = (int64_t)ia * n - (int64_t)j * na;
 			if (e < 0)
 				e = -e;
@@ -428,24 +432,31 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 		i = s / 2;
 		ia = i > 0 ? r->cref[i - 1] : 0;
 		ja = j;
-		j += hist[s];
+		j += h;
 		e = (int64_t)ia * n - (int64_t)j * na;
 		if (e < 0)
 			e = -e;
-		if (e >= best && hist[s] > 0) {
+		if (e >= best && h > 0) {
 			diff = fabs((double)ia / na - (double)j / n);
 			if (e > best || diff > d)
 				d = diff;
 			best = e;
 		}
-		if (hist[s] == 0)
+		if (h == 0) {
+			/* no window value inside: |F_win - c| (b - a) */
+			if (i > 0 && i < r->ng) {
+				e = (int64_t)ja * na - (int64_t)ia * n;
+				area += (e < 0 ? -e : e) * inv * (r->g[i] -
+				    r->g[i - 1]);
+			}
 			continue;
+		}
 		if (i == 0) {		/* below g[0]: F_ref = 0 */
-			area += (hist[s] * r->g[0] - sums[s]) / n;
+			area += (h * r->g[0] - sm) / n;
 			continue;
 		}
 		if (i == r->ng) {	/* above the last: F_ref = 1 */
-			area += (sums[s] - hist[s] * r->g[r->ng - 1]) / n;
+			area += (sm - h * r->g[r->ng - 1]) / n;
 			continue;
 		}
 		a = r->g[i - 1];
@@ -454,20 +465,12 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 		eb = (int64_t)j * na - (int64_t)ia * n;
 		if (ea >= 0 || eb <= 0) {
 			/* one side: the integral of F_win - c over (a, b) */
-			area += fabs(ea * inv * (b - a) + (hist[s] * b -
-			    sums[s]) / n);
+			area += fabs(ea * inv * (b - a) + (h * b -
+			    sm) / n);
 		} else {
 			w->below[s] = ja;	/* crossing: value by value */
+			hist[s] = h;		/* zeroed there */
 			nc++;
-		}
-	}
-	/* the open gaps without window values add |F_win - c| (b - a) */
-	j = 0;
-	for (i = 1; i < r->ng; i++) {
-		j += hist[2 * i - 2] + hist[2 * i - 1];
-		if (hist[2 * i] == 0) {
-			e = (int64_t)j * na - (int64_t)r->cref[i - 1] * n;
-			area += (e < 0 ? -e : e) * inv * (r->g[i] - r->g[i - 1]);
 		}
 	}
 	if (nc > 0) {
@@ -498,6 +501,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 				t = x;
 			}
 			area += fabs(fw - c) * (r->g[i] - t);
+			hist[s] = 0;
 		}
 	}
 	*ks = d > 1 ? 1 : d;
