@@ -1062,8 +1062,11 @@ cmd_promote(int argc, char **argv)
 	flip(name, alias_name(), version);
 	hist_append("promote", name, alias_name(), had ? cur : NULL, version,
 	    o.why, o.gate);
-	printf("%s: %s@%s -> %s@%s\n", alias_name(), name, had ? cur : "-",
-	    name, version);
+	if (had)
+		printf("%s: %s@%s -> %s@%s\n", alias_name(), name, cur, name,
+		    version);
+	else
+		printf("%s: - -> %s@%s\n", alias_name(), name, version);
 	if (fflush(stdout) == EOF)
 		err(EX_IOERR, "stdout");
 	return EX_OK;
@@ -1087,8 +1090,8 @@ cmd_refuse(int argc, char **argv)
 	had = holder(name, alias_name(), cur);
 	hist_append("refuse", name, alias_name(), had ? cur : NULL, version,
 	    o.why, o.gate);
-	printf("%s: %s@%s refused, %s@%s stays\n", alias_name(), name,
-	    version, name, had ? cur : "-");
+	printf("%s: %s@%s refused, %s%s%s stays\n", alias_name(), name,
+	    version, had ? name : "", had ? "@" : "", had ? cur : "-");
 	if (fflush(stdout) == EOF)
 		err(EX_IOERR, "stdout");
 	return EX_OK;
