@@ -66,7 +66,7 @@ case $HOLDOUT_EVERY in ''|*[!0-9]*|0|1) echo "retrain: HOLDOUT_EVERY must be an 
 
 say() { echo "retrain: $*"; }
 die() { st=$1; shift; echo "retrain: $*" >&2; exit "$st"; }
-reg() { "$BIN/registry" -d "$REGISTRY" ${PUBKEY:+-k "$PUBKEY"} "$@"; }
+reg() { "$BIN/registry" -d "$REGISTRY" "$@"; }
 
 # ---- one run at a time; a run directory ----------------------------------
 mkdir -p "$STATE/runs" "$STATE/trainsets/$MODEL" || die 73 "$STATE: cannot create"
@@ -171,13 +171,13 @@ echo "$gate" > "$run/gate"
 say "gate: $gate"
 
 # ---- the registry --------------------------------------------------------------
-reg add "$cand" > "$run/add.out" 2>&1 || die 74 "registry add: $(cat "$run/add.out")"
+reg add ${PUBKEY:+-k "$PUBKEY"} "$cand" > "$run/add.out" 2>&1 || die 74 "registry add: $(cat "$run/add.out")"
 cp "$run/train.mp" "$STATE/trainsets/$MODEL/$version.mp" ||
 	die 74 "$STATE/trainsets/$MODEL/$version.mp: cannot write"
 if [ $dry = 1 ]; then
 	say "-n: $verdict not applied"
 elif [ "$verdict" = promote ]; then
-	reg promote "$MODEL@$version" -a "$ALIAS" -y "$why" -g "$gate" || die 74 "registry promote failed"
+	reg promote ${PUBKEY:+-k "$PUBKEY"} "$MODEL@$version" -a "$ALIAS" -y "$why" -g "$gate" || die 74 "registry promote failed"
 else
 	reg refuse "$MODEL@$version" -a "$ALIAS" -y "$why" -g "$gate" || die 74 "registry refuse failed"
 fi
