@@ -73,6 +73,8 @@ struct bundle {
 	char		**labels;	/* NULL if nlabels is 0 */
 	int		 has_threshold;
 	double		 threshold;
+	int		 anomaly_below;	/* outputs.anomaly_below: a score under
+					   the threshold is the anomaly (RUL) */
 	char		*score_name;	/* "p1", "rul", "t2", "value", ... */
 	uint32_t	 nmetrics;
 	char		**metric_key;
