@@ -57,7 +57,7 @@ while getopts qw: opt; do
 	*) echo "usage: scenario-cmapss.sh [-q] [-w workdir]" >&2; exit 64 ;;
 	esac
 done
-for p in ingest window infer drift trigger sample-upload collect train registry tap; do
+for p in ingest window infer drift trigger sample-upload collect train registry tap bundle; do
 	[ -x "$BIN/$p" ] || { echo "scenario: $BIN/$p is not built" >&2; exit 69; }
 done
 [ -n "$W" ] || W=$(mktemp -d)
@@ -84,11 +84,10 @@ LABEL="--rul seconds --rul-cap 125"
 # ---- the first model: engines 1-40 ------------------------------------------------------------
 # shellcheck disable=SC2086
 "$BIN/ingest" -q $INGEST "$W/base.txt" | "$BIN/window" -q $WINDOW > "$W/base.mp" || exit 70
-"$BIN/bundle" keygen "$W/release.key" "$W/release.pub" > /dev/null 2>&1 ||
-	$root/tests/py/mkbundle.py keygen "$W/release.key" "$W/release.pub" || exit 70
+"$BIN/bundle" keygen -f "$W/release" > /dev/null || exit 70	# release.pub, release.sec
 # shellcheck disable=SC2086
 "$BIN/train" -q -k ridge $LABEL --split group --name $MODEL --version 1 \
-    --sign "$W/release.key" -o "$W/$MODEL-1.bundle" -i "$W/base.mp" > "$W/train-1.out" 2>&1 ||
+    --sign "$W/release.sec" -o "$W/$MODEL-1.bundle" -i "$W/base.mp" > "$W/train-1.out" 2>&1 ||
 	{ cat "$W/train-1.out" >&2; exit 70; }
 R="$BIN/registry -d $REG"
 $R init -k "$W/release.pub" > /dev/null && $R add "$W/$MODEL-1.bundle" > /dev/null &&
@@ -104,7 +103,7 @@ REGISTRY=$REG
 STATE=$W/retrain
 LABEL="$LABEL"
 TRAIN_OPTS="--split group"
-SIGN_KEY=$W/release.key
+SIGN_KEY=$W/release.sec
 PUBKEY=$W/release.pub
 BIN=$BIN
 EOF
@@ -124,39 +123,65 @@ done
 awk -v t=$T1 '\$4 < t { print \$1, 0 }' "$W/fleet.log" > "$W/failures"
 sh "$here/retrain.sh" -c "$W/retrain.conf"
 st=\$?
+# let the fleet fly on once infer serves the decision (its swaps counter)
+if "$BIN/registry" -d "$REG" history $MODEL -a production | tail -n 1 | grep -q '	promote	.*retrain gate'; then
+	n=0
+	while ! grep -q 'counter="swaps"} [1-9]' "$W/metrics/infer.prom" 2> /dev/null && [ \$n -lt 100 ]; do
+		sleep 0.1; n=\$((n + 1))
+	done
+fi
 touch "$W/decided"
 exit \$st
 EOF
 
-# ---- the gateway: collect, trigger ---------------------------------------------------------------
-pids=""
-cleanup() { for p in $pids; do kill "$p" 2> /dev/null; done; }
-trap cleanup EXIT
+# ---- the gateway and the device pipeline --------------------------------------------------------
+# Every program runs through st NAME CMD...: its pid in NAME.pid, its stderr
+# in NAME.err, its exit status in NAME.rc.  A watchdog ends them all (by
+# their pids) as soon as one fails, so that a dead stage takes the whole
+# scenario down with its name instead of leaving the rest waiting.
+st() {
+	_n=$1; shift
+	sh -c 'echo $$ > "$0"; exec "$@"' "$W/$_n.pid" "$@" 2> "$W/$_n.err"
+	echo $? > "$W/$_n.rc"
+}
+stages="collect trigger sample-upload pool drift ingest window infer"
+killall_ours() {
+	for _n in $stages; do
+		[ -s "$W/$_n.pid" ] && [ ! -e "$W/$_n.rc" ] && kill "$(cat "$W/$_n.pid")" 2> /dev/null
+	done
+	# a reader or writer blocked opening a FIFO whose other end is gone
+	for _f in "$W"/*.fifo; do exec 9<> "$_f"; exec 9>&-; done
+}
+trap 'killall_ours' EXIT
 trap 'exit 130' INT TERM
+rm -f "$W"/*.fifo "$W"/*.rc "$W"/*.pid "$W/held" "$W/decided"
 mkdir -p "$W/uplink" "$W/metrics"
-"$BIN/collect" -i "dir:$W/uplink" -d "$W/dataset" --metrics "$W/metrics/collect.prom" \
-    2> "$W/collect.err" &
-collect_pid=$!
-pids="$pids $collect_pid"
-rm -f "$W"/*.fifo "$W/held" "$W/decided"
 mkfifo "$W/up.fifo" "$W/drift.fifo" "$W/events.fifo"
-# trigger reads drift's events and runs the retrain; its outcomes go to trigger.mp
-tee "$W/events.mp" < "$W/events.fifo" |
-	"$BIN/trigger" --timeout 600 -o "$W/trigger.mp" -- sh "$W/retrain-when-ready.sh" \
-	> "$W/trigger.out" 2> "$W/trigger.err" &
-trigger_pid=$!
-pids="$pids $trigger_pid"
 
-# ---- the device pipeline ---------------------------------------------------------------------------
-"$BIN/sample-upload" --every 1 --batch-age 0.2 -s "$W/spool" -u "dir:$W/uplink" \
-    --metrics "$W/metrics/sample-upload.prom" -i "$W/up.fifo" -o /dev/null \
-    2> "$W/sample-upload.err" &
-up_pid=$!
-"$BIN/tap" -q -u < "$W/drift.fifo" | sed 's/"dev":"[^"]*"/"dev":"fleet"/' | "$BIN/tap" -q -r |
-	"$BIN/drift" -m "$REG/$MODEL/production" -T w1 --w1 1 -w 500 -e 100 -M 3 \
-	    --metrics "$W/metrics/drift.prom" --events "$W/events.fifo" -o /dev/null \
-	    2> "$W/drift.err" &
-drift_pid=$!
+st collect "$BIN/collect" -i "dir:$W/uplink" -d "$W/dataset" --metrics "$W/metrics/collect.prom" &
+# trigger reads drift's events (a copy kept in events.mp) and runs the retrain
+tee "$W/events.mp" < "$W/events.fifo" |
+	st trigger "$BIN/trigger" --timeout 600 -o "$W/trigger.mp" -- sh "$W/retrain-when-ready.sh" \
+	> "$W/trigger.out" &
+st sample-upload "$BIN/sample-upload" --every 1 --batch-age 0.2 -s "$W/spool" -u "dir:$W/uplink" \
+    --metrics "$W/metrics/sample-upload.prom" -i "$W/up.fifo" -o /dev/null &
+"$BIN/tap" -q -u < "$W/drift.fifo" | sed 's/"dev":"[^"]*"/"dev":"fleet"/' | st pool "$BIN/tap" -r |
+	st drift "$BIN/drift" -m "$REG/$MODEL/production" --pubkey "$W/release.pub" \
+	    -T w1 --w1 1 -w 500 -e 100 -M 3 --metrics "$W/metrics/drift.prom" \
+	    --events "$W/events.fifo" -o /dev/null &
+(	# the watchdog
+	while :; do
+		for _n in $stages; do
+			if [ -s "$W/$_n.rc" ] && [ "$(cat "$W/$_n.rc")" -ne 0 ]; then
+				echo "scenario: $_n failed (status $(cat "$W/$_n.rc")): stopping" >&2
+				killall_ours
+				exit 0
+			fi
+		done
+		[ -e "$W/infer.rc" ] && [ -e "$W/drift.rc" ] && [ -e "$W/sample-upload.rc" ] && exit 0
+		sleep 0.2
+	done
+) &
 say "== C-MAPSS FD001: 60 engines (41-100) in 10 positions; model $MODEL@1 from engines 1-40"
 say "   at fleet time $T0 sensor 11 of every engine is recalibrated: $(sed 's/^cmapss-recalibrate.sh: //' "$W/recalibrate.err")"
 # the feeder: rows in fleet-time order, held at T1 until the retrain decided
@@ -170,31 +195,32 @@ awk -v t1=$T1 -v held="$W/held" -v decided="$W/decided" -v wait=$HOLD '
 		}
 	}
 	{ print }' "$W/fleet.txt" |
-    "$BIN/ingest" $INGEST --metrics "$W/metrics/ingest.prom" 2> "$W/ingest.err" |
-    "$BIN/window" $WINDOW --metrics "$W/metrics/window.prom" 2> "$W/window.err" |
+    st ingest "$BIN/ingest" $INGEST |
+    st window "$BIN/window" $WINDOW |
     tee "$W/up.fifo" "$W/drift.fifo" |
-    "$BIN/infer" -m "$REG/$MODEL/production" -k "$W/release.pub" \
-        --metrics "$W/metrics/infer.prom" > "$W/predictions.mp" 2> "$W/infer.err"
-st=$?
-wait $up_pid; st_up=$?
-wait $drift_pid; st_drift=$?
-wait $trigger_pid; st_trig=$?
-kill $collect_pid 2> /dev/null
-wait $collect_pid
-pids=""
+    st infer "$BIN/infer" -m "$REG/$MODEL/production" -k "$W/release.pub" \
+        --metrics "$W/metrics/infer.prom" --metrics-every 0.1 > "$W/predictions.mp"
+# the device side is done; the gateway finishes what it holds
+n=0
+while { [ ! -e "$W/trigger.rc" ] || [ ! -e "$W/sample-upload.rc" ]; } && [ $n -lt 3000 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+[ -s "$W/collect.pid" ] && kill "$(cat "$W/collect.pid")" 2> /dev/null
+wait
 status=0
-for s in "infer:$st" "sample-upload:$st_up" "drift:$st_drift" "trigger:$st_trig"; do
-	if [ "${s#*:}" -ne 0 ] && [ $status -eq 0 ]; then
-		echo "scenario: ${s%:*} exited with status ${s#*:}:" >&2
-		tail -n 5 "$W/${s%:*}.err" >&2
-		status=${s#*:}
+for s in ingest window infer sample-upload pool drift trigger collect; do
+	rc=$(cat "$W/$s.rc" 2> /dev/null || echo 70)
+	if [ "$rc" -ne 0 ] && [ $status -eq 0 ]; then
+		echo "scenario: $s exited with status $rc; it said:" >&2
+		tail -n 5 "$W/$s.err" | sed 's/^/    /' >&2
+		status=$rc
 	fi
 done
 
 # ---- the story -------------------------------------------------------------------------------------
 [ $quiet = 1 ] && exit $status
 "$BIN/tap" -q < "$W/events.mp" > "$W/events.jsonl"
-"$BIN/tap" -q < "$W/predictions.mp" > "$W/predictions.jsonl"
+"$BIN/tap" -q < "$W/predictions.mp" | grep '"kind":"prediction"' > "$W/predictions.jsonl"
 secs() { sed 's/.*T\([0-9][0-9]\):\([0-9][0-9]\):\([0-9][0-9]\).*/\1 \2 \3/' | awk '{ print $1 * 3600 + $2 * 60 + $3 }'; }
 echo "== drift (the fleet pooled; W1 over 500 frames, threshold 1 reference std)"
 grep '"type":"drift"' "$W/events.jsonl" | while read -r l; do
