@@ -13,7 +13,8 @@
 # DATASET (collect's data set: DATASET/DEV/DAY/ID.mp).  The rest have
 # defaults:
 #   REGISTRY=/var/lib/pdm/registry  ALIAS=production  SHADOW=0
-#   STATE=/var/lib/pdm/retrain      (run directories, training sets)
+#   STATE=/var/lib/pdm/retrain      (run directories, training sets and
+#                                   their device lists)
 #   BASE_DATA=                      frames the first serving model was
 #                                   trained on, when it has no training set
 #                                   in STATE/trainsets/ (files or dirs)
@@ -104,6 +105,11 @@ for d in "$DATASET"/*/; do
 	fi
 	echo "$dev"
 done | sort > "$run/devices.new"
+# devices the serving model was trained on are not new: drop them
+if [ -n "$serving" ] && [ -f "$STATE/trainsets/$MODEL/$serving.devices" ]; then
+	grep -vxF -f "$STATE/trainsets/$MODEL/$serving.devices" "$run/devices.new" > "$run/devices.unseen"
+	mv "$run/devices.unseen" "$run/devices.new"
+fi
 nnew=$(wc -l < "$run/devices.new")
 [ "$nnew" -ge 2 ] || die 65 "$nnew labelled new device(s) in $DATASET: need 2 or more (one to train on, one to hold out)"
 awk -v k="$HOLDOUT_EVERY" 'NR % k == 0' "$run/devices.new" > "$run/devices.holdout"
@@ -174,6 +180,8 @@ say "gate: $gate"
 reg add ${PUBKEY:+-k "$PUBKEY"} "$cand" > "$run/add.out" 2>&1 || die 74 "registry add: $(cat "$run/add.out")"
 cp "$run/train.mp" "$STATE/trainsets/$MODEL/$version.mp" ||
 	die 74 "$STATE/trainsets/$MODEL/$version.mp: cannot write"
+{ [ -n "$serving" ] && cat "$STATE/trainsets/$MODEL/$serving.devices" 2> /dev/null
+  cat "$run/devices.train"; } | sort -u > "$STATE/trainsets/$MODEL/$version.devices"
 if [ $dry = 1 ]; then
 	say "-n: $verdict not applied"
 elif [ "$verdict" = promote ]; then
