@@ -123,13 +123,10 @@ done
 awk -v t=$T1 '\$4 < t { print \$1, 0 }' "$W/fleet.log" > "$W/failures"
 sh "$here/retrain.sh" -c "$W/retrain.conf"
 st=\$?
-# let the fleet fly on once infer serves the decision (its swaps counter)
-if "$BIN/registry" -d "$REG" history $MODEL -a production | tail -n 1 | grep -q '	promote	.*retrain gate'; then
-	n=0
-	while ! grep -q 'counter="swaps"} [1-9]' "$W/metrics/infer.prom" 2> /dev/null && [ \$n -lt 100 ]; do
-		sleep 0.1; n=\$((n + 1))
-	done
-fi
+# infer looks at the link every 50 ms and loads a new bundle off the hot
+# path, then swaps before the next frame: give it that time before the
+# fleet flies on, so that the switch falls on the first frame after the hold
+sleep 1
 touch "$W/decided"
 exit \$st
 EOF
@@ -199,7 +196,7 @@ awk -v t1=$T1 -v held="$W/held" -v decided="$W/decided" -v wait=$HOLD '
     st window "$BIN/window" $WINDOW |
     tee "$W/up.fifo" "$W/drift.fifo" |
     st infer "$BIN/infer" -m "$REG/$MODEL/production" -k "$W/release.pub" \
-        --metrics "$W/metrics/infer.prom" --metrics-every 0.1 > "$W/predictions.mp"
+        --metrics "$W/metrics/infer.prom" > "$W/predictions.mp"
 # the device side is done; the gateway finishes what it holds
 n=0
 while { [ ! -e "$W/trigger.rc" ] || [ ! -e "$W/sample-upload.rc" ]; } && [ $n -lt 3000 ]; do
