@@ -18,11 +18,11 @@ STD	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 SANFL	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 BASEPKG	 = msgpack libzmq libsodium
-PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float 2>/dev/null)
+PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float openblas 2>/dev/null)
 
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
 PKGS_window	= kissfft-float
-PKGS_infer	= openblas
+PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
 LIBSRC	:= $(wildcard libstream/*.c)

@@ -1330,6 +1330,74 @@ bundle_sniff(const void *p, size_t n)
 }
 
 int
+bundle_section_mem(const void *p, size_t n, const char *name,
+    const char *section, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct ctx c = { name, err, errlen };
+	struct bundle *b;
+	char **f;
+
+	*text = NULL;
+	*len = 0;
+	if (!bundle_sniff(p, n))
+		return 0;
+	if ((b = bundle_load_mem_named(p, n, name, NULL, err, errlen)) ==
+	    NULL)
+		return -1;
+	f = strcmp(section, "schema") == 0 ? &b->schema :
+	    strcmp(section, "params") == 0 ? &b->params :
+	    strcmp(section, "window") == 0 ? &b->window : NULL;
+	if (f == NULL || *f == NULL) {
+		cerr(&c, "the bundle %s@%s has no %s section", b->name,
+		    b->version, section);
+		bundle_free(&b);
+		return -1;
+	}
+	*text = *f;
+	*len = strlen(*f);
+	*f = NULL;
+	bundle_free(&b);
+	return 1;
+}
+
+FILE *
+bundle_fopen(const char *path, const char *section, char *err, size_t errlen)
+{
+	struct ctx c = { path, err, errlen };
+	char *text;
+	size_t len;
+	FILE *f;
+
+	switch (bundle_section(path, section, &text, &len, err, errlen)) {
+	case -1:
+		errno = EINVAL;
+		return NULL;
+	case 0:
+		if ((f = fopen(path, "r")) == NULL) {
+			int e = errno;
+
+			cerr(&c, "%s", strerror(e));
+			errno = e;
+		}
+		return f;
+	}
+	if ((f = tmpfile()) == NULL || fwrite(text, 1, len, f) != len ||
+	    fseek(f, 0, SEEK_SET) == -1) {
+		int e = errno;
+
+		cerr(&c, "a temporary file for its %s section: %s", section,
+		    strerror(e));
+		if (f != NULL)
+			fclose(f);
+		free(text);
+		errno = e;
+		return NULL;
+	}
+	free(text);
+	return f;
+}
+
+int
 bundle_section(const char *path, const char *section, char **text,
     size_t *len, char *err, size_t errlen)
 {

@@ -20,13 +20,14 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "bundle.h"
 #include "codec.h"
 #include "reject.h"
 #include "window.h"
 
 enum {
 	O_ENVBAND = 256, O_ENVTOL, O_HARM, O_IDLE, O_MAXDEV, O_MAXSAMP,
-	O_ONGAP, O_REJECT, O_SHORT
+	O_ONGAP, O_PRINTCONF, O_REJECT, O_SHORT
 };
 
 static const struct option opts[] = {
@@ -51,6 +52,7 @@ static const struct option opts[] = {
 	{ "min-samples", required_argument, NULL, 'm' },
 	{ "on-gap",	 required_argument, NULL, O_ONGAP },
 	{ "output",	 required_argument, NULL, 'o' },
+	{ "print-config", no_argument,	    NULL, O_PRINTCONF },
 	{ "quiet",	 no_argument,	    NULL, 'q' },
 	{ "rate",	 required_argument, NULL, 'r' },
 	{ "reject",	 required_argument, NULL, O_REJECT },
@@ -77,10 +79,17 @@ struct opt {
 
 static struct conf	 cf;
 static struct opt	 op;
+static const char	*given_name[512];	/* --print-config */
+static const char	*given_val[512];
+static unsigned		 ngiven;
+static int		 print_conf;
 static const char	*where = "";	/* "FILE:LINE: " inside --config */
 
 static _Noreturn void	 usage(int);
 static void		 option(int, char *);
+static void		 option1(int, char *);
+static void		 remember(int, const char *);
+static void		 print_config(void);
 static void		 read_config(const char *);
 static void		 settle(void);
 static void		 free_held(void);
@@ -98,7 +107,7 @@ usage(int status)
 "              [-w hann|hamming|blackman|rect] [--env-band lo-hi]\n"
 "              [--env-tol hz] [--harmonics n] [--idle duration]\n"
 "              [--max-devices n] [--max-samples n] [--on-gap close|bridge]\n"
-"              [--reject uri] [--short flag|drop]\n");
+"              [--print-config] [--reject uri] [--short flag|drop]\n");
 	if (status == EX_OK)
 		printf(
 "\n"
@@ -111,6 +120,7 @@ usage(int status)
 "                        [,bpfo=X,bpfi=X,bsf=X,ftf=X][,channel=NAME]\n"
 "  -b, --bands LIST      N equal bands to fs/2, and/or LO-HI bands in Hz\n"
 "  -C, --config FILE     options from FILE: one \"long-option value\" a line\n"
+"                        (a model bundle: its window section)\n"
 "  -c, --channels LIST   channels to window (default: the numbers in each\n"
 "                        device's first sample frame)\n"
 "  -f, --features LIST   [channel=]names or groups time, spectral, envelope,\n"
@@ -125,6 +135,7 @@ usage(int status)
 "  -m, --min-samples N   fewer make a short window (default: count windows\n"
 "                        their size, others 1)\n"
 "  -o, --output URI      frames out (default -)\n"
+"      --print-config    print the options as a --config file and exit\n"
 "  -q, --quiet           no accounting line at exit\n"
 "  -r, --rate HZ         sampling rate for spectra (default: from the times)\n"
 "  -s, --size SIZE       window size (sessions: their largest size)\n"
@@ -166,6 +177,10 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(EX_USAGE);
 	settle();
+	if (print_conf) {
+		print_config();
+		return EX_OK;
+	}
 
 	memset(&run, 0, sizeof run);
 	run.cf = &cf;
@@ -353,6 +368,48 @@ free_held(void)
 static void
 option(int ch, char *arg)
 {
+	remember(ch, arg);
+	option1(ch, arg);
+}
+
+/*
+ * --print-config: every option that shapes the windows, as given (the
+ * command line and --config files, in order), printed as a --config file
+ * that reproduces them; input, output and reporting options are left out.
+ */
+static void
+remember(int ch, const char *arg)
+{
+	int i;
+
+	if (ch == 'C' || ch == 'i' || ch == 'o' || ch == 'q' || ch == 'h' ||
+	    ch == O_REJECT || ch == O_PRINTCONF)
+		return;
+	for (i = 0; opts[i].name != NULL; i++)
+		if (opts[i].val == ch)
+			break;
+	if (opts[i].name == NULL || ngiven == 512)
+		return;
+	given_name[ngiven] = opts[i].name;
+	given_val[ngiven++] = arg ? dup_arg(arg) : NULL;
+}
+
+static void
+print_config(void)
+{
+	unsigned i;
+
+	printf("# window options as applied (window --print-config)\n");
+	for (i = 0; i < ngiven; i++)
+		printf("%s%s%s\n", given_name[i], given_val[i] ? " " : "",
+		    given_val[i] ? given_val[i] : "");
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
+}
+
+static void
+option1(int ch, char *arg)
+{
 	switch (ch) {
 	case 'a':
 		if (strcmp(arg, "first") == 0)
@@ -373,6 +430,9 @@ option(int ch, char *arg)
 		break;
 	case 'b':
 		op.bands = dup_arg(arg);
+		break;
+	case O_PRINTCONF:
+		print_conf = 1;
 		break;
 	case 'C':
 		if (op.in_config) {
@@ -540,8 +600,8 @@ read_config(const char *path)
 	int i;
 	FILE *fp;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		err(EX_NOINPUT, "%s", path);
+	if ((fp = bundle_fopen(path, "window", loc, sizeof loc)) == NULL)
+		errx(errno == EINVAL ? EX_DATAERR : EX_NOINPUT, "%s", loc);
 	op.in_config = 1;
 	while (getline(&line, &cap, fp) != -1) {
 		ln++;
