@@ -69,6 +69,7 @@ struct stream {
 
 	size_t		 max_frame;
 	uint64_t	 frames, bytes;
+	uint64_t	 qframes;	/* writer: frames in out not yet sent */
 	char		 err[256];
 };
 
@@ -578,6 +579,8 @@ stream_flush(struct stream *s)
 		return 0;
 	ret = send_bytes(s, s->out.p, s->out.len, &done);
 	buf_consume(&s->out, done);
+	if (s->out.len == 0)
+		s->qframes = 0;
 	return ret;
 }
 
@@ -604,6 +607,7 @@ after_append(struct stream *s, size_t start)
 		errno = EMSGSIZE;
 		return -1;
 	}
+	s->qframes++;
 	if (s->out.len >= OUT_FLUSH)
 		return stream_flush(s);
 	return 0;
@@ -658,6 +662,7 @@ stream_write_raw(struct stream *s, const void *p, size_t n)
 		return -1;
 	}
 	s->frames += count;
+	s->qframes += count;
 	if (s->out.len >= OUT_FLUSH)
 		return stream_flush(s);
 	return 0;
@@ -681,6 +686,7 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 			if (buf_append(&s->out, (const char *)p + done,
 			    n - done) == -1)
 				seterr(s, "%s: out of memory", s->uri);
+			s->qframes += nframes;	/* at most; unknown which */
 			return -1;
 		}
 		return 0;
@@ -689,6 +695,7 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 		seterr(s, "%s: out of memory", s->uri);
 		return -1;
 	}
+	s->qframes += nframes;
 	if (s->out.len >= OUT_FLUSH)
 		return stream_flush(s);
 	return 0;
@@ -813,6 +820,37 @@ uint64_t
 stream_frames(const struct stream *s)
 {
 	return s->frames;
+}
+
+uint64_t
+stream_unsent(const struct stream *s)
+{
+	return s->writer ? s->qframes : 0;
+}
+
+int
+stream_pending(const struct stream *s)
+{
+	struct pollfd pfd;
+	const char *why;
+	size_t len;
+	int ev = 0;
+	size_t evlen = sizeof(ev);
+
+	if (s->writer || s->eof)
+		return 0;
+	if (s->type == S_ZMQ) {
+		if (s->have_msg && s->mpos < s->mlen)
+			return 1;
+		return zmq_getsockopt(s->sock, ZMQ_EVENTS, &ev, &evlen) == 0 &&
+		    (ev & ZMQ_POLLIN);
+	}
+	if (s->pos < s->in.len && frame_scan(s->in.p + s->pos,
+	    s->in.len - s->pos, s->max_frame, &len, &why) != SCAN_MORE)
+		return 1;
+	pfd.fd = s->fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1;
 }
 
 uint64_t

@@ -89,6 +89,12 @@ int		 stream_bad_frame(const struct stream *, const char **p,
 uint64_t	 stream_frames(const struct stream *);
 uint64_t	 stream_bytes(const struct stream *);
 int		 stream_is_zmq(const struct stream *);
+/* Writer: frames accepted by a write call but not yet handed on (still
+ * queued, or lost with a failed flush). */
+uint64_t	 stream_unsent(const struct stream *);
+/* Reader: nonzero if the next stream_read() will not block (a whole frame
+ * or a message is buffered, or input is ready): for batching what queued. */
+int		 stream_pending(const struct stream *);
 
 /* Largest frame accepted or sent (default FRAME_MAX_DEFAULT). */
 void		 stream_set_max_frame(struct stream *, size_t);
