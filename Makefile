@@ -17,7 +17,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 SANFL	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-BASEPKG	 = msgpack libzmq
+BASEPKG	 = msgpack libzmq libsodium
 PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float 2>/dev/null)
 
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
