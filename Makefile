@@ -23,6 +23,7 @@ PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float 2>/dev/null)
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
 PKGS_window	= kissfft-float
 PKGS_infer	= openblas
+PKGS_train	= openblas
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
 LIBSRC	:= $(wildcard libstream/*.c)

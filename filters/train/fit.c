@@ -132,7 +132,7 @@ fit_classifier(struct bundle *b, const struct data *d, const double *X,
 {
 	char **lab = NULL;
 	uint32_t K = 0, k;
-	size_t i, p = d->p;
+	size_t i, p = d->p, nout = 0;
 	int *y = NULL, *yv = NULL, rc = -1, it;
 	double *coef = NULL, *icpt = NULL, *Y = NULL, *Yv = NULL;
 	struct mlp m = { 0 };
@@ -194,7 +194,7 @@ fit_classifier(struct bundle *b, const struct data *d, const double *X,
 		goto out;
 	}
 	/* mlp_classifier: one logistic unit for two classes */
-	size_t nout = K == 2 ? 1 : K;
+	nout = K == 2 ? 1 : K;
 	if ((Y = calloc(n * nout, sizeof(double))) == NULL ||
 	    (Yv = calloc((nv ? nv : 1) * nout, sizeof(double))) == NULL)
 		goto nomem;
@@ -219,7 +219,7 @@ nomem:
 	rc = fail(err, errlen, "out of memory");
 out:
 	if (rc == 0 && m.nlayer > 0) {
-		char name[8];
+		char name[16];
 		int l;
 
 		for (l = 0; l < m.nlayer && rc == 0; l++) {
@@ -294,7 +294,7 @@ fit_regressor(struct bundle *b, const struct data *d, const double *X,
 	if (bundle_set_hyper(b, "epochs", it, NULL) == -1)
 		goto nomem;
 	for (l = 0; l < m.nlayer; l++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "W%d", l);
 		if (set_arr(b, name, 2, (uint32_t)m.size[l],
@@ -442,14 +442,20 @@ fit_model(const struct data *d, const size_t *idx, size_t n,
 	    bundle_set_str(&b->kind, o->kind) == -1)
 		goto nomem;
 	if (o->scale) {
-		b->scale_mean = malloc(p * sizeof(double));
-		b->scale_scale = malloc(p * sizeof(double));
-		if (b->scale_mean == NULL || b->scale_scale == NULL)
+		double *mu = malloc(p * sizeof(double));
+		double *sd = malloc(p * sizeof(double));
+
+		if (mu == NULL || sd == NULL ||
+		    (X = gather(d, idx, n, b)) == NULL) {	/* unscaled */
+			free(mu);
+			free(sd);
 			goto nomem;
-		if ((X = gather(d, idx, n, b)) == NULL)	/* unscaled yet */
-			goto nomem;
-		sc_fit(X, n, p, b->scale_mean, b->scale_scale);
+		}
+		sc_fit(X, n, p, mu, sd);
 		free(X);
+		X = NULL;
+		b->scale_mean = mu;
+		b->scale_scale = sd;
 	}
 	if ((X = gather(d, idx, n, b)) == NULL ||
 	    (Xv = gather(d, vidx, nv, b)) == NULL)
@@ -518,7 +524,7 @@ mlp_of(const struct bundle *b, struct mlp *m, char *err, size_t errlen)
 {
 	const struct bundle_array *W, *B;
 	const char *act = bundle_hyper_str(b, "activation");
-	char name[8];
+	char name[16];
 	int l, L = (int)bundle_hyper(b, "layers", 0);
 
 	memset(m, 0, sizeof(*m));
