@@ -23,6 +23,7 @@ PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float openblas 2>/dev/nu
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
 PKGS_window	= kissfft-float
 PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
+PKGS_train	= openblas
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
 LIBSRC	:= $(wildcard libstream/*.c)
