@@ -363,11 +363,17 @@ emit_events(struct out *o, const char *dev, size_t devlen,
 
 /* ---- reference ----------------------------------------------------- */
 
+static int
+cmpd(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 static void
 ref_from(struct ref *r, const char *name, const struct bundle_prof *p)
 {
-	uint32_t i;
-
 	memset(r, 0, sizeof(*r));
 	if ((r->name = strdup(name)) == NULL)
 		err(EX_OSERR, NULL);
@@ -382,17 +388,7 @@ ref_from(struct ref *r, const char *name, const struct bundle_prof *p)
 	if ((r->sorted = malloc(sizeof(double) * (p->nsample + 1))) == NULL)
 		err(EX_OSERR, NULL);
 	memcpy(r->sorted, p->sample, sizeof(double) * p->nsample);
-	/* insertion sort: at most 1,000 values, once */
-	for (i = 1; i < r->nsample; i++) {
-		double v = r->sorted[i];
-		uint32_t j = i;
-
-		while (j > 0 && r->sorted[j - 1] > v) {
-			r->sorted[j] = r->sorted[j - 1];
-			j--;
-		}
-		r->sorted[j] = v;
-	}
+	qsort(r->sorted, r->nsample, sizeof(double), cmpd);
 }
 
 /* ---- --fit-reference ----------------------------------------------- */
@@ -548,7 +544,7 @@ main(int argc, char *argv[])
 	struct fit ft;
 	struct devmap *dm = NULL;
 	struct record *r;
-	struct report rep;
+	struct report rep = { 0 };
 	const char *mpath = NULL, *rpath = NULL, *fitpath = NULL,
 	    *featlist = NULL, *signame = NULL, *evuri = NULL, *pubpath = NULL,
 	    *label = "label";
@@ -933,7 +929,35 @@ main(int argc, char *argv[])
 	st = filter_close(&f);
 	msgpack_sbuffer_destroy(&o.sb);
 	devmap_free(&dm);
+	for (i = 0; w.ref != NULL && i < w.nfeat; i++) {
+		free(w.ref[i].name);
+		free(w.ref[i].sorted);
+	}
+	free(w.sigref.name);
+	free(w.sigref.sorted);
+	free(w.ref);
+	free(w.lim);
+	free(w.catref);
 	watch_free(&w);
+	free(x);
+	free(hints);
+	free(rep.ev);
+	for (i = 0; i < ft.n; i++)
+		free(ft.v[i]);
+	free(ft.v);
+	free(ft.nv);
+	free(ft.cap);
+	free(ft.hint);
+	if (fnames != NULL && fnames != pnames) {
+		for (i = 0; fnames[i] != NULL; i++)
+			free(fnames[i]);
+		free(fnames);
+	} else if (ft.name != NULL && ft.name != fnames) {
+		for (i = 0; i < ft.n; i++)
+			free(ft.name[i]);
+		free(ft.name);
+	}
+	profile_free(&prof);
 	bundle_free(&b);
 	return st;
 }

@@ -74,33 +74,146 @@ layout(const struct watch *w, struct layout *l)
 
 #define AT(d, l, f, T)	((T *)((char *)(d) + (l).f))
 
+static int
+cmpd(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* the grid of r: sample and edges merged, its counts, bins and index */
+static int
+grid_build(struct ref *r)
+{
+	uint32_t i, j, n = r->nsample + r->nbins + 1, k;
+	double *v;
+
+	free(r->g);
+	free(r->cref);
+	free(r->sbin);
+	free(r->lut);
+	r->g = malloc(sizeof(double) * (n + 1));
+	r->cref = malloc(sizeof(uint32_t) * (n + 1));
+	r->sbin = malloc(2 * (size_t)n + 2);
+	r->nlut = 4 * n;
+	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
+	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
+	    r->lut == NULL)
+		return -1;
+	memcpy(v, r->sorted, sizeof(double) * r->nsample);
+	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
+	qsort(v, n, sizeof(double), cmpd);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || v[i] != v[j - 1])
+			v[j++] = v[i];
+	r->ng = j;
+	for (i = k = 0; i < r->ng; i++) {
+		while (k < r->nsample && r->sorted[k] <= r->g[i])
+			k++;
+		r->cref[i] = k;
+	}
+	/* slot 0: below g[0] <= edges[0]; 2i-1: equal to g[i-1]; 2i: inside
+	   (g[i-1], g[i]), where no edge is, so the bin of g[i-1] */
+	r->sbin[0] = 0;
+	for (i = 1; i <= r->ng; i++) {
+		r->sbin[2 * i - 1] = (uint8_t)drift_bin(r->edges, r->nbins,
+		    r->g[i - 1]);
+		r->sbin[2 * i] = i == r->ng ? (uint8_t)(r->nbins - 1) :
+		    r->sbin[2 * i - 1];
+	}
+	r->lut_lo = r->g[0];
+	r->lut_scale = r->g[r->ng - 1] > r->g[0] ? r->nlut / (r->g[r->ng - 1] -
+	    r->g[0]) : 0;
+	for (i = 0, k = 0; i <= r->nlut; i++) {
+		double start = r->lut_lo + i / (r->lut_scale > 0 ?
+		    r->lut_scale : 1);
+
+		while (k < r->ng && r->g[k] < start)
+			k++;
+		r->lut[i] = k > 0 ? k - 1 : 0;	/* may start one early */
+	}
+	return 0;
+}
+
+/* x's slot in r's grid (x finite) */
+static inline uint32_t
+slot_of(const struct ref *r, double x)
+{
+	const double *g = r->g;
+	uint32_t i;
+
+	if (x < g[0])
+		return 0;
+	if (x > g[r->ng - 1])
+		return 2 * r->ng;
+	i = r->lut[(uint32_t)((x - r->lut_lo) * r->lut_scale)];
+	while (i < r->ng && g[i] <= x)	/* i: grid values <= x */
+		i++;
+	return g[i - 1] == x ? 2 * i - 1 : 2 * i;
+}
+
 int
 watch_ready(struct watch *w)
 {
 	struct layout l;
-	uint32_t nmax = w->W, i;
+	uint32_t i, nmax = 0;
 
 	layout(w, &l);
 	w->devsize = l.size;
-	for (i = 0; i < w->nfeat; i++)
-		if (w->ref[i].nsample > nmax)
-			nmax = w->ref[i].nsample;
+	for (i = 0; i < w->nfeat; i++) {
+		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (grid_build(&w->ref[i]) == -1)
+			return -1;
+		if (w->ref[i].ng > nmax)
+			nmax = w->ref[i].ng;
+	}
 	free(w->scratch);
 	free(w->counts);
+	free(w->hist);
+	free(w->sums);
+	free(w->slots);
+	free(w->below);
 	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
 	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
-	if (w->scratch == NULL || w->counts == NULL)
+	w->hist = calloc(2 * (size_t)nmax + 2, sizeof(uint32_t));
+	w->sums = calloc(2 * (size_t)nmax + 2, sizeof(double));
+	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
+	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
+	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
+	    w->sums == NULL || w->slots == NULL || w->below == NULL)
 		return -1;
+	for (i = 0; i < 2 * nmax + 2; i++)
+		w->below[i] = UINT32_MAX;
 	return 0;
 }
 
 void
 watch_free(struct watch *w)
 {
+	uint32_t i;
+
+	for (i = 0; w->ref != NULL && i < w->nfeat; i++) {
+		free(w->ref[i].g);
+		free(w->ref[i].cref);
+		free(w->ref[i].sbin);
+		free(w->ref[i].lut);
+	}
 	free(w->scratch);
 	free(w->counts);
+	free(w->hist);
+	free(w->sums);
+	free(w->slots);
+	free(w->below);
+	w->below = NULL;
 	w->scratch = NULL;
 	w->counts = NULL;
+	w->hist = NULL;
+	w->sums = NULL;
+	w->slots = NULL;
 }
 
 void
@@ -232,6 +345,166 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 	*w1 = s;
 }
 
+static int
+cmp_slotval(const void *x, const void *y)
+{
+	const double *a = x, *b = y;	/* (slot, value) pairs */
+
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/*
+ * The window v[0..W) (float32, NaN: absent) against r without sorting it:
+ * each value's slot in r's grid (an index and a short scan), the count
+ * and sum of the values in each slot, then one walk over the slots.  At a
+ * grid point and just below the next one the two ECDFs are known exactly,
+ * which is where the KS supremum is reached (as scipy evaluates it); the
+ * Wasserstein integral over a gap where the window's ECDF stays on one side
+ * of the reference's is linear in the sum of the gap's values, and the few
+ * gaps where the two cross are integrated value by value.  PSI counts come
+ * from the slot's bin.  The same results as window_stats() on the sorted
+ * window (W1 to rounding).  Returns the number of values.
+ */
+uint32_t
+watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
+    uint32_t *bins, double *ks, double *w1)
+{
+	uint32_t *hist = w->hist, ns = 2 * r->ng + 1, i, n = 0, s, j, nc = 0,
+	    na = r->nsample, ia;
+	double *sums = w->sums, d = 0, area = 0, a, b, c, diff, inv,
+	    *pairs = w->scratch, fw, t, x;
+	int64_t e, ea, eb, best = -1;
+	uint32_t ja;
+	uint16_t *slots = w->slots;
+
+	memset(hist, 0, sizeof(uint32_t) * ns);
+	memset(sums, 0, sizeof(double) * ns);
+	memset(bins, 0, sizeof(uint32_t) * r->nbins);
+	for (i = 0; i < w->W; i++) {
+		x = v[i];
+		if (!isfinite(x)) {
+			slots[i] = UINT16_MAX;
+			continue;
+		}
+		s = slot_of(r, x);
+		slots[i] = (uint16_t)s;
+		hist[s]++;
+		sums[s] += x;
+		n++;
+	}
+	if (n == 0) {
+		*ks = *w1 = NAN;
+		return 0;
+	}
+	/*
+	 * walk: j = window values so far, ia = reference values so far.  The
+	 * differences are compared exactly as integers, ia n - j na (no
+	 * division per slot); the statistic is then computed as scipy does,
+	 * ia / na - j / n, for the pairs that reach the largest (distinct
+	 * pairs can tie exactly and round apart: the larger float wins).
+	 */
+	inv = 1.0 / ((double)na * n);
+	j = 0;
+	for (s = 0; s < ns; s++) {
+		bins[r->sbin[s]] += hist[s];
+		if (s % 2 == 1) {
+			/* equal to g[i-1]: both ECDFs at that point */
+			ia = r->cref[(s + 1) / 2 - 1];
+			j += hist[s];
+			e = (int64_t)ia * n - (int64_t)j * na;
+			if (e < 0)
+				e = -e;
+			if (e >= best) {
+				diff = fabs((double)ia / na - (double)j / n);
+				if (e > best || diff > d)
+					d = diff;
+				best = e;
+			}
+			continue;
+		}
+		/* the open gap below g[i] (s = 2i): reference constant */
+		i = s / 2;
+		ia = i > 0 ? r->cref[i - 1] : 0;
+		ja = j;
+		j += hist[s];
+		e = (int64_t)ia * n - (int64_t)j * na;
+		if (e < 0)
+			e = -e;
+		if (e >= best && hist[s] > 0) {
+			diff = fabs((double)ia / na - (double)j / n);
+			if (e > best || diff > d)
+				d = diff;
+			best = e;
+		}
+		if (hist[s] == 0)
+			continue;
+		if (i == 0) {		/* below g[0]: F_ref = 0 */
+			area += (hist[s] * r->g[0] - sums[s]) / n;
+			continue;
+		}
+		if (i == r->ng) {	/* above the last: F_ref = 1 */
+			area += (sums[s] - hist[s] * r->g[r->ng - 1]) / n;
+			continue;
+		}
+		a = r->g[i - 1];
+		b = r->g[i];
+		ea = (int64_t)ja * na - (int64_t)ia * n;	/* (F_win - c) */
+		eb = (int64_t)j * na - (int64_t)ia * n;
+		if (ea >= 0 || eb <= 0) {
+			/* one side: the integral of F_win - c over (a, b) */
+			area += fabs(ea * inv * (b - a) + (hist[s] * b -
+			    sums[s]) / n);
+		} else {
+			w->below[s] = ja;	/* crossing: value by value */
+			nc++;
+		}
+	}
+	/* the open gaps without window values add |F_win - c| (b - a) */
+	j = 0;
+	for (i = 1; i < r->ng; i++) {
+		j += hist[2 * i - 2] + hist[2 * i - 1];
+		if (hist[2 * i] == 0) {
+			e = (int64_t)j * na - (int64_t)r->cref[i - 1] * n;
+			area += (e < 0 ? -e : e) * inv * (r->g[i] - r->g[i - 1]);
+		}
+	}
+	if (nc > 0) {
+		/* collect (slot, value) of the crossing gaps, sort, integrate */
+		uint32_t m = 0, k, q, below;
+
+		for (i = 0; i < w->W; i++) {
+			s = slots[i];
+			if (s == UINT16_MAX || w->below[s] == UINT32_MAX)
+				continue;
+			pairs[2 * m] = s;
+			pairs[2 * m + 1] = v[i];
+			m++;
+		}
+		qsort(pairs, m, 2 * sizeof(double), cmp_slotval);
+		for (k = 0; k < m; ) {
+			s = (uint32_t)pairs[2 * k];
+			below = w->below[s];
+			w->below[s] = UINT32_MAX;
+			i = s / 2;
+			c = (double)r->cref[i - 1] / na;
+			t = r->g[i - 1];
+			fw = (double)below / n;
+			for (q = 0; q < hist[s]; q++, k++) {
+				x = pairs[2 * k + 1];
+				area += fabs(fw - c) * (x - t);
+				fw = (double)(below + q + 1) / n;
+				t = x;
+			}
+			area += fabs(fw - c) * (r->g[i] - t);
+		}
+	}
+	*ks = d > 1 ? 1 : d;
+	*w1 = area;
+	return n;
+}
+
 static void
 runs(uint16_t *up, uint16_t *down, int above, int below)
 {
@@ -287,8 +560,8 @@ evaluate(struct watch *w, struct dev *d, const struct layout *l,
 		if (!(w->tests & ((1u << T_KS) | (1u << T_PSI) |
 		    (1u << T_W1))))
 			break;
-		n = sort_window(AT(d, *l, val, float) + (size_t)f * w->W,
-		    w->W, w->scratch);
+		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f * w->W,
+		    bins, &ks, &w1);
 		if (n < w->W / 2) {
 			/* too few values: no evidence either way */
 			for (t = T_KS; t <= T_W1; t++)
@@ -296,7 +569,6 @@ evaluate(struct watch *w, struct dev *d, const struct layout *l,
 				    !seen[f * T_COUNT + t];
 			continue;
 		}
-		window_stats(r, w->scratch, n, bins, &ks, &w1);
 		stat[T_KS] = ks;
 		stat[T_W1] = r->std > 0 ? w1 / r->std : w1;
 		stat[T_PSI] = drift_psi(r->freq, bins, r->nbins,
@@ -484,7 +756,7 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
  * reference by smoothed bootstrap (a profile sample value plus Gaussian
  * noise of Silverman's bandwidth, so that the draws are continuous like the
  * data):
- * - window tests: each of R = 4 rounds draws a pseudo-reference (a sample
+ * - window tests: each of R = 16 rounds draws a pseudo-reference (a sample
  *   of the reference sample's size, and PSI frequencies from min(count,
  *   100,000) draws into the profile's edges), because the real reference
  *   is itself a sample of the machine's distribution; then a stream,
@@ -562,29 +834,37 @@ draw(const struct ref *r, double h, double a, double b, struct rng *g)
 	return a * (x + h * rgauss(g)) + b;
 }
 
-static int
-cmpd(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-/* runs of >= M consecutive values above tau in each of R sequences */
+/*
+ * Confirmed events in each of R sequences of statistics at threshold tau,
+ * as drift's state machine makes them: confirmed at M evaluations in a row
+ * above tau, cleared after M in a row at or below 0.8 tau (the clear
+ * level), and only then can it confirm again.
+ */
 static uint64_t
-count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau)
+count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau,
+    int raw)
 {
 	uint64_t k = 0;
-	uint32_t i, j, run;
+	uint32_t i, j, up, down;
+	int conf;
+	double x;
 
 	for (i = 0; i < R; i++) {
-		run = 0;
+		up = down = 0;
+		conf = 0;
 		for (j = 0; j < n; j++) {
-			if (s[(size_t)i * n + j] > tau) {
-				if (++run == M)
-					k++;
-			} else
-				run = 0;
+			x = s[(size_t)i * n + j];
+			up = x > tau ? up + 1 : 0;
+			down = x <= 0.8 * tau ? down + 1 : 0;
+			if (raw) {
+				k += up == M;	/* every run of M above */
+				continue;
+			}
+			if (!conf && up >= M) {
+				conf = 1;
+				k++;
+			} else if (conf && down >= M)
+				conf = 0;
 		}
 	}
 	return k;
@@ -592,7 +872,8 @@ count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau)
 
 /* the least tau with count_runs <= want (bisection on tau) */
 static double
-tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want)
+tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want,
+    int raw)
 {
 	double lo = INFINITY, hi = -INFINITY, mid;
 	size_t i;
@@ -609,7 +890,7 @@ tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want)
 	lo -= 1e-12;
 	for (it = 0; it < 100; it++) {
 		mid = (lo + hi) / 2;
-		if ((double)count_runs(s, R, n, M, mid) <= want)
+		if ((double)count_runs(s, R, n, M, mid, raw) <= want)
 			hi = mid;
 		else
 			lo = mid;
@@ -625,11 +906,12 @@ calib_window(const double *s, uint32_t R, uint32_t n, uint32_t M,
 	double want = target * nframes, ta, tb, ra, rb, ga, gb, g;
 
 	if (want >= 5)
-		return tau_for(s, R, n, M, want);
-	ta = tau_for(s, R, n, M, 40);
-	tb = tau_for(s, R, n, M, 5);
-	ra = fmax(count_runs(s, R, n, M, ta), 1) / nframes;
-	rb = fmax(count_runs(s, R, n, M, tb), 1) / nframes;
+		return tau_for(s, R, n, M, want, 0);
+	/* the tail: runs are rare and isolated, count them all */
+	ta = tau_for(s, R, n, M, 40, 1);
+	tb = tau_for(s, R, n, M, 5, 1);
+	ra = fmax(count_runs(s, R, n, M, ta, 1), 1) / nframes;
+	rb = fmax(count_runs(s, R, n, M, tb, 1), 1) / nframes;
 	ga = squared ? ta * ta : ta;
 	gb = squared ? tb * tb : tb;
 	if (!(ra > rb) || !(gb > ga))
@@ -642,7 +924,7 @@ static int
 calib_feature(struct watch *w, uint32_t f, double target, uint64_t nsim,
     struct rng *g)
 {
-	const uint32_t R = 4;
+	const uint32_t R = 16;
 	struct ref *r = &w->ref[f], pr = *r;
 	uint32_t nev = (uint32_t)(nsim / R / w->H), e, i, j, nb, n, *bins;
 	uint64_t m, npsi;
@@ -718,26 +1000,50 @@ out:
 /* alarms of one sequential detector at parameter p on the stream xs */
 static uint64_t
 seq_alarms(const struct watch *w, enum test t, const struct ref *s,
-    double p, const double *xs, uint64_t nsim)
+    double p, const double *xs, uint64_t nsim, int raw)
 {
 	static struct drift_adwin ad;
 	struct drift_ph ph;
 	struct drift_cusum cu;
 	uint64_t i, k = 0;
+	uint32_t quiet = 0;
+	int hit = 0, conf = 0;
 
 	drift_ph_init(&ph, w->ph_delta, p, w->ph_alpha, w->ph_min, 1);
 	drift_cusum_init(&cu, w->cu_k, p, 0, s->mean, s->std > 0 ? s->std :
 	    1);
 	drift_adwin_init(&ad, p, w->ad_clock, 5, 10);
-	if (t == T_PH)
-		for (i = 0; i < nsim; i++)
-			k += drift_ph_update(&ph, xs[i]);
-	else if (t == T_CUSUM)
-		for (i = 0; i < nsim; i++)
-			k += drift_cusum_update(&cu, xs[i]);
-	else
-		for (i = 0; i < nsim; i++)
-			k += drift_adwin_update(&ad, xs[i]);
+	/* events as drift makes them: an alarm confirms at the next
+	   evaluation (every H frames) unless already confirmed; M
+	   evaluations without one clear */
+	for (i = 0; i < nsim; i++) {
+		int a;
+
+		if (t == T_PH)
+			a = drift_ph_update(&ph, xs[i]);
+		else if (t == T_CUSUM)
+			a = drift_cusum_update(&cu, xs[i]);
+		else
+			a = drift_adwin_update(&ad, xs[i]);
+		hit |= a;
+		if (raw) {
+			k += a;
+			continue;
+		}
+		if ((i + 1) % w->H != 0)
+			continue;
+		if (hit) {
+			if (!conf) {
+				conf = 1;
+				k++;
+			}
+			quiet = 0;
+		} else if (conf && ++quiet >= w->M) {
+			conf = 0;
+			quiet = 0;
+		}
+		hit = 0;
+	}
 	return k;
 }
 
@@ -768,7 +1074,7 @@ seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
 /* parameter value giving `want` alarms on the stream (bisection) */
 static double
 seq_param_for(const struct watch *w, enum test t, const struct ref *s,
-    double want, const double *xs, uint64_t nsim)
+    double want, const double *xs, uint64_t nsim, int raw)
 {
 	double lo, hi, mid;
 	int it, logs = t == T_ADWIN;
@@ -777,12 +1083,14 @@ seq_param_for(const struct watch *w, enum test t, const struct ref *s,
 	if (t == T_PH) {
 		lo = 0;
 		hi = 50 * (s->std > 0 ? s->std : 1);
-		while (seq_alarms(w, t, s, hi, xs, nsim) > want && hi < 1e12)
+		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
+		    hi < 1e12)
 			hi *= 2;
 	} else if (t == T_CUSUM) {
 		lo = 0;
 		hi = 5;
-		while (seq_alarms(w, t, s, hi, xs, nsim) > want && hi < 1e6)
+		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
+		    hi < 1e6)
 			hi *= 2;
 	} else {
 		lo = log(1e-300);
@@ -791,7 +1099,7 @@ seq_param_for(const struct watch *w, enum test t, const struct ref *s,
 	for (it = 0; it < 16; it++) {
 		mid = (lo + hi) / 2;
 		if ((double)seq_alarms(w, t, s, logs ? exp(mid) : mid, xs,
-		    nsim) <= want) {
+		    nsim, raw) <= want) {
 			if (logs)
 				lo = mid;
 			else
@@ -813,15 +1121,18 @@ calib_seq(const struct watch *w, enum test t, const struct ref *s,
 	double want = target * nsim, pa, pb, ra, rb, p;
 
 	if (want >= 5) {
-		p = seq_param_for(w, t, s, want, xs, nsim);
+		p = seq_param_for(w, t, s, want, xs, nsim, 0);
 		return t == T_ADWIN ? exp(p) : p;
 	}
-	pa = seq_param_for(w, t, s, 40, xs, nsim);
-	pb = seq_param_for(w, t, s, 5, xs, nsim);
+	/* in the tail alarms are rare and isolated: extrapolate the alarm
+	   rate itself (each detector starts afresh after an alarm, so its
+	   run length grows exponentially with lambda and h) */
+	pa = seq_param_for(w, t, s, 40, xs, nsim, 1);
+	pb = seq_param_for(w, t, s, 5, xs, nsim, 1);
 	ra = log(fmax(seq_alarms(w, t, s, t == T_ADWIN ? exp(pa) : pa, xs,
-	    nsim), 1) / (double)nsim);
+	    nsim, 1), 1) / (double)nsim);
 	rb = log(fmax(seq_alarms(w, t, s, t == T_ADWIN ? exp(pb) : pb, xs,
-	    nsim), 1) / (double)nsim);
+	    nsim, 1), 1) / (double)nsim);
 	if (!(ra > rb))
 		p = pb;
 	else

@@ -32,6 +32,17 @@ struct ref {
 	double		*sorted;	/* the profile sample, sorted */
 	double		*sample;	/* in training order (calibration) */
 	uint64_t	 count;
+	/* the evaluation grid (watch_ready()): the sorted distinct values of
+	   the sample and the bin edges; a value's slot is 2i - 1 if it equals
+	   g[i-1], else 2i with g[i-1] < x < g[i] (slots 0 .. 2 ng) */
+	uint32_t	 ng;
+	double		*g;
+	uint32_t	*cref;		/* ng: sample values <= g[i] */
+	uint8_t		*sbin;		/* 2 ng + 1: the PSI bin of each slot */
+	uint32_t	 nlut;
+	uint32_t	*lut;		/* nlut + 1: first i with g[i] >= the
+					   bucket's start */
+	double		 lut_lo, lut_scale;
 };
 
 /* What one test of one feature is held to. */
@@ -65,6 +76,11 @@ struct watch {
 	/* scratch for evaluations (one device at a time) */
 	double		*scratch;
 	uint32_t	*counts;
+	uint32_t	*hist;		/* slots of the largest grid */
+	double		*sums;
+	uint16_t	*slots;		/* W */
+	uint32_t	*below;		/* per slot: window values below a
+					   crossing gap, UINT32_MAX if not */
 };
 
 /* One test's values in an event. */
@@ -107,6 +123,15 @@ void	 watch_dev_init(void *dev, void *w);
  */
 int	 watch_frame(struct watch *w, void *dev, const double *x, double sig,
 	     int cat, int64_t sec, uint32_t nsec, struct report *rep);
+
+/*
+ * The window tests of one feature's window v[0..W) (float32, NaN absent)
+ * against r, as evaluations compute them: PSI bin counts into bins, the KS
+ * statistic and the Wasserstein-1 distance (not divided by the std).  The
+ * number of finite values.  For tests; w's scratch is used.
+ */
+uint32_t watch_grid_stats(struct watch *w, const struct ref *r,
+	     const float *v, uint32_t *bins, double *ks, double *w1);
 
 /* calib.c: thresholds for every enabled test from a false-alarm rate
  * (per device per 30 days) at fps frames per second of each device;
