@@ -24,6 +24,8 @@ PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float openblas 2>/dev/nu
 PKGS_window	= kissfft-float
 PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
 PKGS_train	= openblas
+PKGS_sample-upload = libmosquitto
+PKGS_collect	= libmosquitto
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
 LIBSRC	:= $(wildcard libstream/*.c)

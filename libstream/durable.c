@@ -4,6 +4,7 @@
  * (the spool's resume, collect's inbox) skip it, and a leftover from a
  * crash is recognisable and removed by whoever owns the directory.
  */
+#define _GNU_SOURCE		/* syncfs() */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -42,18 +43,17 @@ durable_sync_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int
-durable_write(const char *dir, const char *name, const void *p, size_t n,
-    char *err, size_t errlen)
+/* Write p[0..n) to dir/.name.tmp, fsynced if sync; its path into tmp. */
+static int
+put_tmp(const char *dir, const char *name, const void *p, size_t n,
+    int sync, char *tmp, size_t tmplen, char *err, size_t errlen)
 {
-	char tmp[4096], dst[4096];
 	const char *q = p;
 	ssize_t w;
 	int fd, e;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >=
-	    sizeof(tmp) || (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir,
-	    name) >= sizeof(dst)) {
+	if ((size_t)snprintf(tmp, tmplen, "%s/.%s.tmp", dir, name) >=
+	    tmplen) {
 		errno = ENAMETOOLONG;
 		return fail(err, errlen, "path", dir);
 	}
@@ -69,19 +69,13 @@ durable_write(const char *dir, const char *name, const void *p, size_t n,
 		q += w;
 		n -= (size_t)w;
 	}
-	if (fsync(fd) == -1)
+	if (sync && fsync(fd) == -1)
 		goto bad;
 	if (close(fd) == -1) {
 		fd = -1;
 		goto bad;
 	}
-	if (rename(tmp, dst) == -1) {
-		e = errno;
-		unlink(tmp);
-		errno = e;
-		return fail(err, errlen, "rename", dst);
-	}
-	return durable_sync_dir(dir, err, errlen);
+	return 0;
 bad:
 	e = errno;
 	if (fd != -1)
@@ -91,10 +85,82 @@ bad:
 	return fail(err, errlen, "write", tmp);
 }
 
+static int
+commit(const char *dir, const char *name, const char *tmp, char *err,
+    size_t errlen)
+{
+	char dst[4096];
+	int e;
+
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >=
+	    sizeof(dst)) {
+		errno = ENAMETOOLONG;
+		return fail(err, errlen, "path", dir);
+	}
+	if (rename(tmp, dst) == -1) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return fail(err, errlen, "rename", dst);
+	}
+	return 0;
+}
+
+int
+durable_write(const char *dir, const char *name, const void *p, size_t n,
+    char *err, size_t errlen)
+{
+	char tmp[4096];
+
+	if (put_tmp(dir, name, p, n, 1, tmp, sizeof(tmp), err, errlen) == -1 ||
+	    commit(dir, name, tmp, err, errlen) == -1)
+		return -1;
+	return durable_sync_dir(dir, err, errlen);
+}
+
+int
+durable_stage(const char *dir, const char *name, const void *p, size_t n,
+    char *err, size_t errlen)
+{
+	char tmp[4096];
+
+	return put_tmp(dir, name, p, n, 0, tmp, sizeof(tmp), err, errlen);
+}
+
+int
+durable_commit(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char tmp[4096];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return fail(err, errlen, "path", dir);
+	}
+	return commit(dir, name, tmp, err, errlen);
+}
+
+int
+durable_syncfs(const char *path, char *err, size_t errlen)
+{
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return fail(err, errlen, "open", path);
+	if (syncfs(fd) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return fail(err, errlen, "syncfs", path);
+	}
+	close(fd);
+	return 0;
+}
+
 int
 durable_mkdirs(const char *path, char *err, size_t errlen)
 {
-	char p[4096], *s;
+	char p[4096], *s, *slash, c;
 	size_t n = strlen(path);
 
 	if (n >= sizeof(p)) {
@@ -105,18 +171,19 @@ durable_mkdirs(const char *path, char *err, size_t errlen)
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
-		char c = *s;
+		c = *s;
 		*s = '\0';
 		if (mkdir(p, 0755) == 0) {
-			char *slash = strrchr(p, '/');
-			if (slash != NULL && slash != p) {
+			/* a new directory: its entry in the parent synced */
+			if ((slash = strrchr(p, '/')) == NULL) {
+				if (durable_sync_dir(".", err, errlen) == -1)
+					return -1;
+			} else if (slash != p) {
 				*slash = '\0';
 				if (durable_sync_dir(p, err, errlen) == -1)
 					return -1;
 				*slash = '/';
-			} else if (slash == NULL &&
-			    durable_sync_dir(".", err, errlen) == -1)
-				return -1;
+			}
 		} else if (errno != EEXIST)
 			return fail(err, errlen, "mkdir", p);
 		*s = c;

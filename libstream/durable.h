@@ -20,6 +20,19 @@
  */
 int	 durable_write(const char *dir, const char *name, const void *p,
 	     size_t n, char *err, size_t errlen);
+/*
+ * The same for many files at once, with two syncfs() calls in place of two
+ * fsync() calls a file: durable_stage() each (written to dir/.NAME.tmp,
+ * not synced), durable_syncfs() (their data on disk), durable_commit()
+ * each (renamed), durable_syncfs() again (the renames on disk).  A file
+ * appears under its name only once its bytes are on disk.
+ */
+int	 durable_stage(const char *dir, const char *name, const void *p,
+	     size_t n, char *err, size_t errlen);
+int	 durable_commit(const char *dir, const char *name, char *err,
+	     size_t errlen);
+/* syncfs() of the file system holding path. */
+int	 durable_syncfs(const char *path, char *err, size_t errlen);
 /* fsync a directory (after unlink or rename in it). */
 int	 durable_sync_dir(const char *dir, char *err, size_t errlen);
 /* mkdir -p, each new level fsynced into its parent. */

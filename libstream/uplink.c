@@ -21,8 +21,9 @@
 
 #include "durable.h"
 #include "uplink.h"
+#include "uplink_mqtt.h"
 
-enum { U_DIR, U_ZMQ };
+enum { U_DIR, U_ZMQ, U_MQTT };
 
 struct uplink {
 	int		 type;
@@ -42,6 +43,9 @@ struct uplink {
 	zmq_msg_t	 msg;
 	int		 have_msg;
 	struct buf	 ack;
+	/* mqtt: */
+	struct mqtt	*mq;
+	struct buf	 in;			/* the message received */
 };
 
 static int
@@ -68,9 +72,11 @@ parse(struct uplink *u, const char *uri, int side, char *err, size_t errlen)
 	size_t n = strlen(name);
 
 	if (strncmp(uri, "dir:", 4) == 0) {
-		if (uri[4] == '\0')
+		if (uri[4] == '\0') {
+			errno = EINVAL;
 			return fail(err, errlen, "%s: no directory after dir:%s",
 			    uri, "");
+		}
 		u->type = U_DIR;
 		return (u->path = strdup(uri + 4)) == NULL ? -1 : 0;
 	}
@@ -80,9 +86,11 @@ parse(struct uplink *u, const char *uri, int side, char *err, size_t errlen)
 	if (*p == '@' || *p == '>')
 		u->bind = *p++ == '@';
 	if (strncmp(p, "tcp://", 6) != 0 && strncmp(p, "ipc://", 6) != 0 &&
-	    strncmp(p, "inproc://", 9) != 0)
+	    strncmp(p, "inproc://", 9) != 0) {
+		errno = EINVAL;
 		return fail(err, errlen, "%s: expected dir:PATH or "
 		    "[%s](@|>)tcp:// or ipc://", uri, name);
+	}
 	u->type = U_ZMQ;
 	return (u->addr = strdup(p)) == NULL ? -1 : 0;
 }
@@ -92,6 +100,7 @@ zopen(struct uplink *u, int side, char *err, size_t errlen)
 {
 	int zero = 0, one = 1, ivl = 100, ivlmax = 5000, hb = 1000,
 	    hbto = 5000, hwm = 64;
+	int64_t maxmsg = ((int64_t)1 << 30) + (1 << 20);
 
 	if ((u->sock = zmq_socket(u->ctx, side)) == NULL)
 		return fail(err, errlen, "%s: zmq_socket: %s", u->uri,
@@ -105,19 +114,26 @@ zopen(struct uplink *u, int side, char *err, size_t errlen)
 	zmq_setsockopt(u->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
 	if (side == ZMQ_DEALER)
 		zmq_setsockopt(u->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+	else	/* a batch is at most --batch-bytes (1 GiB) and a header */
+		zmq_setsockopt(u->sock, ZMQ_MAXMSGSIZE, &maxmsg,
+		    sizeof(maxmsg));
 	if ((u->bind ? zmq_bind(u->sock, u->addr) :
-	    zmq_connect(u->sock, u->addr)) == -1)
-		return fail(err, errlen, "%s: %s", u->uri,
-		    zmq_strerror(errno));
+	    zmq_connect(u->sock, u->addr)) == -1) {
+		fail(err, errlen, "%s: %s", u->uri, zmq_strerror(errno));
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
 	return 0;
 }
 
 static struct uplink *
-open_side(const char *uri, int side, char *err, size_t errlen)
+open_side(const char *uri, const struct uplink_conf *conf, int side,
+    char *err, size_t errlen)
 {
 	struct uplink *u;
 	struct stat st;
 	char sub[4096];
+	int r, e;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
 	    (u->uri = strdup(uri)) == NULL) {
@@ -125,12 +141,24 @@ open_side(const char *uri, int side, char *err, size_t errlen)
 		goto fail;
 	}
 	u->gateway = side == ZMQ_ROUTER;
+	if (strncmp(uri, "mqtt://", 7) == 0 || strncmp(uri, "mqtts://",
+	    8) == 0) {
+		u->type = U_MQTT;
+		if ((u->mq = mqtt_open(uri, conf, u->gateway, err,
+		    errlen)) == NULL)
+			goto fail;
+		return u;
+	}
 	if (parse(u, uri, side, err, errlen) == -1)
 		goto fail;
 	if (u->type == U_DIR) {
-		if (stat(u->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		if ((r = stat(u->path, &st)) == 0 && !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			r = -1;
+		}
+		if (r == -1) {
 			snprintf(err, errlen, "%s: %s", u->path,
-			    errno ? strerror(errno) : "not a directory");
+			    strerror(errno));
 			goto fail;
 		}
 		snprintf(sub, sizeof(sub), "%s/bad", u->path);
@@ -147,20 +175,24 @@ open_side(const char *uri, int side, char *err, size_t errlen)
 		goto fail;
 	return u;
 fail:
+	e = errno;
 	uplink_close(&u);
+	errno = e;
 	return NULL;
 }
 
 struct uplink *
-uplink_open(const char *uri, char *err, size_t errlen)
+uplink_open(const char *uri, const struct uplink_conf *conf, char *err,
+    size_t errlen)
 {
-	return open_side(uri, ZMQ_DEALER, err, errlen);
+	return open_side(uri, conf, ZMQ_DEALER, err, errlen);
 }
 
 struct uplink *
-uplink_listen(const char *uri, char *err, size_t errlen)
+uplink_listen(const char *uri, const struct uplink_conf *conf, char *err,
+    size_t errlen)
 {
-	return open_side(uri, ZMQ_ROUTER, err, errlen);
+	return open_side(uri, conf, ZMQ_ROUTER, err, errlen);
 }
 
 int
@@ -176,6 +208,8 @@ uplink_close(struct uplink **up)
 
 	if (up == NULL || (u = *up) == NULL)
 		return;
+	mqtt_close(&u->mq);
+	buf_free(&u->in);
 	if (u->have_msg)
 		zmq_msg_close(&u->msg);
 	if (u->sock != NULL)
@@ -203,6 +237,8 @@ uplink_send(struct uplink *u, const uint8_t id[BATCH_ID_LEN], const char *p,
 	void *q;
 	size_t i;
 
+	if (u->type == U_MQTT)
+		return mqtt_send(u->mq, p, n, err, errlen);
 	if (u->type == U_ZMQ) {
 		if (zmq_send(u->sock, p, n, ZMQ_DONTWAIT) == -1)
 			return fail(err, errlen, "%s: %s", u->uri, errno ==
@@ -287,6 +323,14 @@ uplink_recv(struct uplink *u, int ms, uint8_t id[BATCH_ID_LEN],
 	zmq_msg_t m;
 	int r;
 
+	if (u->type == U_MQTT) {
+		if ((r = mqtt_recv(u->mq, ms, &u->in, err, errlen)) != 1)
+			return r;
+		if (ack_out(u->in.p, u->in.len, id, st, reason, rlen) == -1)
+			return fail(err, errlen, "%s: %s", u->uri,
+			    "a message that is not an ack frame");
+		return 1;
+	}
 	if (u->type == U_DIR) {
 		if ((r = dir_ack(u, id, st, reason, rlen, err, errlen)) != 0)
 			return r;
@@ -315,7 +359,7 @@ uplink_recv(struct uplink *u, int ms, uint8_t id[BATCH_ID_LEN],
 int
 uplink_reconnect(struct uplink *u, char *err, size_t errlen)
 {
-	if (u->type == U_DIR)
+	if (u->type != U_ZMQ)
 		return 0;
 	zmq_close(u->sock);
 	u->sock = NULL;
@@ -375,6 +419,13 @@ uplink_next(struct uplink *u, int ms, const char **p, size_t *n,
 	size_t ml = sizeof(more);
 
 	memset(name_id, 0, BATCH_ID_LEN);
+	if (u->type == U_MQTT) {
+		if ((r = mqtt_recv(u->mq, ms, &u->in, err, errlen)) != 1)
+			return r;
+		*p = u->in.p;
+		*n = u->in.len;
+		return 1;
+	}
 	if (u->type == U_DIR) {
 		if ((r = dir_next(u, p, n, name_id, err, errlen)) != 0)
 			return r;
@@ -426,6 +477,8 @@ uplink_answer(struct uplink *u, const uint8_t id[BATCH_ID_LEN],
 	buf_reset(&u->ack);
 	if (batch_ack_encode(&u->ack, id, st, reason) == -1)
 		return fail(err, errlen, "%s: %s", u->uri, "out of memory");
+	if (u->type == U_MQTT)
+		return mqtt_reply(u->mq, u->ack.p, u->ack.len, err, errlen);
 	if (u->type == U_ZMQ) {
 		/* a peer gone since is not an error: it will send again */
 		if (zmq_send(u->sock, u->ident.p, u->ident.len,

@@ -11,6 +11,9 @@
  *   [router](@|>)tcp://...   message, collect's ROUTER answers each with
  *                            one ack frame; dealer connects and router
  *                            binds unless '@' or '>' says otherwise
+ *   mqtt://host[:port]       MQTT through a broker (uplink_mqtt.h), QoS 1;
+ *   mqtts://host[:port]      with TLS; topics and credentials in
+ *                            struct uplink_conf
  *
  * The device side: uplink_open(), uplink_send(), uplink_recv() for acks,
  * uplink_reconnect() when acks stop coming.  The gateway side:
@@ -31,8 +34,24 @@
 
 struct uplink;
 
-/* Device side.  Caller owns: uplink_close().  NULL with why in err. */
-struct uplink	*uplink_open(const char *uri, char *err, size_t errlen);
+/* What MQTT needs beyond the uri (borrowed for the uplink's life; NULL
+ * members take the defaults shown). */
+struct uplink_conf {
+	const char	*id;		/* {id} in topics: hostname */
+	const char	*topic;		/* device: "pdm/batch/{id}"; gateway:
+					   "$share/collect/pdm/batch/+" */
+	const char	*reply_topic;	/* "pdm/ack/{id}" */
+	const char	*client_id;	/* "pdm-sample-upload-{id}",
+					   "pdm-collect-{id}" */
+	const char	*ca, *cert, *key;	/* PEM files (TLS) */
+	const char	*user, *password;
+	int		 keepalive;	/* seconds: 10 */
+};
+
+/* Device side.  Caller owns: uplink_close().  NULL with why in err;
+ * errno EINVAL for a malformed uri or configuration.  conf may be NULL. */
+struct uplink	*uplink_open(const char *uri, const struct uplink_conf *conf,
+		     char *err, size_t errlen);
 /*
  * Hand a sealed batch to the transport.  0: sent (or written); -1: not
  * now (no peer connected, a full queue, a write error): try again later.
@@ -47,11 +66,13 @@ int		 uplink_send(struct uplink *, const uint8_t id[BATCH_ID_LEN],
 int		 uplink_recv(struct uplink *, int ms, uint8_t id[BATCH_ID_LEN],
 		     enum ack_status *st, char *reason, size_t rlen,
 		     char *err, size_t errlen);
-/* Drop the connection and make a new one (ZeroMQ; a no-op for dir:). */
+/* Drop the connection and make a new one (ZeroMQ; a no-op for dir: and
+ * MQTT, which reconnects on its own schedule). */
 int		 uplink_reconnect(struct uplink *, char *err, size_t errlen);
 
 /* Gateway side.  Caller owns: uplink_close().  NULL with why in err. */
-struct uplink	*uplink_listen(const char *uri, char *err, size_t errlen);
+struct uplink	*uplink_listen(const char *uri, const struct uplink_conf *conf,
+		     char *err, size_t errlen);
 /*
  * Wait up to ms for the next batch: 1 and *p, *n set (valid until the next
  * call), and name_id set to the id its file name gives (dir:), or zeroes;

@@ -21,20 +21,36 @@
 #include <sodium.h>
 
 #include "batch.h"
+#include "conf.h"
 #include "counters.h"
 #include "metrics.h"
 #include "stream.h"
 #include "uplink.h"
 #include "store.h"
 
-enum { OPT_METRICS = 0x1000, OPT_METRICS_EVERY };
+enum {
+	OPT_METRICS = 0x1000, OPT_METRICS_EVERY, OPT_MQTT_CA, OPT_MQTT_CERT,
+	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
+	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
+};
 
 static const struct option opts[] = {
+	{ "config",	   required_argument, NULL, 'C' },
 	{ "dataset",	   required_argument, NULL, 'd' },
 	{ "help",	   no_argument,	      NULL, 'h' },
 	{ "input",	   required_argument, NULL, 'i' },
 	{ "metrics",	   required_argument, NULL, OPT_METRICS },
 	{ "metrics-every", required_argument, NULL, OPT_METRICS_EVERY },
+	{ "mqtt-ca",	   required_argument, NULL, OPT_MQTT_CA },
+	{ "mqtt-cert",	   required_argument, NULL, OPT_MQTT_CERT },
+	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
+	{ "mqtt-id",	   required_argument, NULL, OPT_MQTT_ID },
+	{ "mqtt-keepalive", required_argument, NULL, OPT_MQTT_KEEPALIVE },
+	{ "mqtt-key",	   required_argument, NULL, OPT_MQTT_KEY },
+	{ "mqtt-password", required_argument, NULL, OPT_MQTT_PASSWORD },
+	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
+	{ "mqtt-topic",	   required_argument, NULL, OPT_MQTT_TOPIC },
+	{ "mqtt-user",	   required_argument, NULL, OPT_MQTT_USER },
 	{ "quiet",	   no_argument,	      NULL, 'q' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -44,27 +60,120 @@ usage(int status)
 {
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
-	fprintf(fp, "usage: collect [-q] [--metrics FILE] [--metrics-every "
-	    "SECONDS] -i URI -d DIR\n");
+	fprintf(fp, "usage: collect [-q] [-C FILE] [--metrics FILE] "
+	    "[--metrics-every SECONDS]\n"
+	    "               [--mqtt-OPTION VALUE ...] -i URI -d DIR\n");
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
+	    "  -C, --config FILE     options from FILE, one a line: NAME VALUE "
+	    "(the command\n"
+	    "                        line wins)\n"
 	    "  -d, --dataset DIR     the data set: DIR/DEV/YYYY-MM-DD/ID.mp "
 	    "(created)\n"
 	    "  -h, --help            this help\n"
 	    "  -i, --input URI       [router](@|>)tcp://*:PORT (or ipc://; "
 	    "binds by default),\n"
 	    "                        or dir:PATH, a directory devices write "
-	    "batches into\n"
+	    "batches into,\n"
+	    "                        or mqtt[s]://host[:port], a broker\n"
 	    "  -q, --quiet           no accounting line at exit\n"
 	    "      --metrics FILE    counters in Prometheus text format, "
 	    "rewritten\n"
 	    "                        atomically every --metrics-every seconds "
 	    "(default 10)\n"
 	    "                        and at exit\n"
+	    "MQTT (docs/upload.md):\n"
+	    "      --mqtt-topic T    subscribe to T (default "
+	    "$share/collect/pdm/batch/+)\n"
+	    "      --mqtt-reply-topic T  acks to T, {id}: the batch topic's "
+	    "last level\n"
+	    "                        (default pdm/ack/{id})\n"
+	    "      --mqtt-id ID      {id} in the client id (default: the host "
+	    "name)\n"
+	    "      --mqtt-client-id C  (default pdm-collect-{id})\n"
+	    "      --mqtt-ca FILE, --mqtt-cert FILE, --mqtt-key FILE  TLS "
+	    "(mqtts://)\n"
+	    "      --mqtt-user U, --mqtt-password P, --mqtt-keepalive S "
+	    "(default 10)\n"
 	    "Runs until SIGINT or SIGTERM; SIGUSR1 prints the accounting so "
 	    "far.\n");
 	exit(status);
+}
+
+struct args {
+	const char		*in, *root, *metrics;
+	double			 every;
+	int			 quiet;
+	struct uplink_conf	*uc;
+};
+
+/* One option, from the command line or the -C file. */
+static void
+take(void *arg, int ch, const char *optarg)
+{
+	struct args *a = arg;
+	char *e;
+
+	switch (ch) {
+	case 'd':
+		a->root = optarg;
+		break;
+	case 'h':
+		usage(EX_OK);
+	case 'i':
+		a->in = optarg;
+		break;
+	case 'q':
+		a->quiet = 1;
+		break;
+	case OPT_METRICS:
+		a->metrics = optarg;
+		break;
+	case OPT_METRICS_EVERY:
+		a->every = strtod(optarg, &e);
+		if (e == optarg || *e != '\0' || !(a->every >= 0.1 &&
+		    a->every <= 86400))
+			errx(EX_USAGE, "--metrics-every: '%s' is not a number "
+			    "of seconds from 0.1 to 86400", optarg);
+		break;
+	case OPT_MQTT_CA:
+		a->uc->ca = optarg;
+		break;
+	case OPT_MQTT_CERT:
+		a->uc->cert = optarg;
+		break;
+	case OPT_MQTT_CLIENT_ID:
+		a->uc->client_id = optarg;
+		break;
+	case OPT_MQTT_ID:
+		a->uc->id = optarg;
+		break;
+	case OPT_MQTT_KEEPALIVE:
+		a->uc->keepalive = (int)strtol(optarg, &e, 10);
+		if (e == optarg || *e != '\0' || a->uc->keepalive < 5 ||
+		    a->uc->keepalive > 3600)
+			errx(EX_USAGE, "--mqtt-keepalive: '%s' is not a number "
+			    "of seconds from 5 to 3600", optarg);
+		break;
+	case OPT_MQTT_KEY:
+		a->uc->key = optarg;
+		break;
+	case OPT_MQTT_PASSWORD:
+		a->uc->password = optarg;
+		break;
+	case OPT_MQTT_REPLY:
+		a->uc->reply_topic = optarg;
+		break;
+	case OPT_MQTT_TOPIC:
+		a->uc->topic = optarg;
+		break;
+	case OPT_MQTT_USER:
+		a->uc->user = optarg;
+		break;
+	default:
+		usage(EX_USAGE);
+	}
 }
 
 enum { C_BATCHES, C_STORED, C_DUP, C_REFUSED, C_FRAMES, C_FILES, C_N };
@@ -97,42 +206,35 @@ main(int argc, char *argv[])
 	struct store st;
 	struct uplink *ul;
 	struct batch_info bi;
-	const char *in = NULL, *root = NULL, *metrics = NULL, *p;
+	struct uplink_conf uc;
+	struct args a;
+	const char *in, *root, *metrics, *p, *conf;
 	uint8_t name_id[BATCH_ID_LEN], zero[BATCH_ID_LEN];
-	char err[1024], why[512], hex[BATCH_HEX_LEN + 1], *e;
-	double every = 10, next;
+	char err[1024], why[512], hex[BATCH_HEX_LEN + 1];
+	double every, next;
 	uint64_t files;
 	size_t n;
-	int ch, ci[C_N], i, r, quiet = 0, status = EX_OK;
+	int ch, ci[C_N], i, r, quiet, status = EX_OK;
 
-	while ((ch = getopt_long(argc, argv, "d:hi:q", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			root = optarg;
-			break;
-		case 'h':
-			usage(EX_OK);
-		case 'i':
-			in = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_METRICS:
-			metrics = optarg;
-			break;
-		case OPT_METRICS_EVERY:
-			every = strtod(optarg, &e);
-			if (e == optarg || *e != '\0' || !(every >= 0.1 &&
-			    every <= 86400))
-				errx(EX_USAGE, "--metrics-every: '%s' is not "
-				    "a number of seconds from 0.1 to 86400",
-				    optarg);
-			break;
-		default:
-			usage(EX_USAGE);
-		}
+	memset(&uc, 0, sizeof(uc));
+	memset(&a, 0, sizeof(a));
+	a.every = 10;
+	a.uc = &uc;
+	if ((conf = conf_path(argc, argv)) != NULL &&
+	    (ch = conf_load(conf, opts, take, &a, err, sizeof(err))) != 0) {
+		if (ch == -1)
+			errx(EX_USAGE, "%s", err);
+		warnx("%s: readable by other users: keep passwords where only "
+		    "this program's user can read them", conf);
 	}
+	while ((ch = getopt_long(argc, argv, "C:d:hi:q", opts, NULL)) != -1)
+		if (ch != 'C')
+			take(&a, ch, optarg);
+	in = a.in;
+	root = a.root;
+	metrics = a.metrics;
+	every = a.every;
+	quiet = a.quiet;
 	if (optind != argc || in == NULL || root == NULL) {
 		if (optind == argc)
 			warnx("-i URI and -d DIR are required");
@@ -146,9 +248,9 @@ main(int argc, char *argv[])
 	memset(zero, 0, sizeof(zero));
 	if (store_open(&st, root, err, sizeof(err)) == -1)
 		errx(EX_CANTCREAT, "%s", err);
-	if ((ul = uplink_listen(in, err, sizeof(err))) == NULL)
-		errx(strncmp(in, "dir:", 4) == 0 ? EX_NOINPUT :
-		    EX_UNAVAILABLE, "%s", err);
+	if ((ul = uplink_listen(in, &uc, err, sizeof(err))) == NULL)
+		errx(errno == EINVAL ? EX_USAGE : strncmp(in, "dir:", 4) == 0 ?
+		    EX_NOINPUT : EX_UNAVAILABLE, "%s", err);
 	if (metrics != NULL && metrics_write(metrics, "collect", &c, 1, err,
 	    sizeof(err)) == -1)
 		errx(EX_CANTCREAT, "%s", err);

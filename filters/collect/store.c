@@ -149,18 +149,31 @@ before(int64_t as, uint32_t ans, int64_t bs, uint32_t bns)
 	return as < bs || (as == bs && ans < bns);
 }
 
+/* ROOT/DEV/YYYY-MM-DD of group g. */
+static int
+group_dir(const struct store *s, const struct store_group *g, char *dir,
+    size_t size)
+{
+	char dd[1024];
+	struct tm tm;
+	time_t t = (time_t)(g->day * 86400);
+
+	store_dev_dir(g->dev, g->dlen, dd, sizeof(dd));
+	gmtime_r(&t, &tm);
+	snprintf(dir, size, "%s/%s/%04d-%02d-%02d", s->root, dd,
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return 0;
+}
+
 int
 store_batch(struct store *s, const struct batch_info *bi, const char *p,
     size_t n, uint64_t *files, char *err, size_t errlen)
 {
 	struct store_group *g;
-	char hex[BATCH_HEX_LEN + 1], name[BATCH_HEX_LEN + 4], dir[4096],
-	    dd[1024];
+	char hex[BATCH_HEX_LEN + 1], name[BATCH_HEX_LEN + 4], dir[4096];
 	const char *why;
 	size_t off, len;
 	uint64_t k = 0;
-	struct tm tm;
-	time_t t;
 
 	batch_hex(bi->id, hex);
 	snprintf(name, sizeof(name), "%s.mp", hex);
@@ -190,18 +203,22 @@ store_batch(struct store *s, const struct batch_info *bi, const char *p,
 			return -1;
 		}
 	}
-	for (k = 0; k < s->ng; k++) {
-		g = &s->g[k];
-		store_dev_dir(g->dev, g->dlen, dd, sizeof(dd));
-		t = (time_t)(g->day * 86400);
-		gmtime_r(&t, &tm);
-		snprintf(dir, sizeof(dir), "%s/%s/%04d-%02d-%02d", s->root, dd,
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-		if (durable_mkdirs(dir, err, errlen) == -1 ||
-		    durable_write(dir, name, g->b.p, g->b.len, err,
+	/* every file staged, their data synced, renamed, the renames
+	 * synced: two syncfs() a batch, not two fsync() a file */
+	for (k = 0; k < s->ng; k++)
+		if (group_dir(s, &s->g[k], dir, sizeof(dir)) == -1 ||
+		    durable_mkdirs(dir, err, errlen) == -1 ||
+		    durable_stage(dir, name, s->g[k].b.p, s->g[k].b.len, err,
 		    errlen) == -1)
 			return -1;
-	}
+	if (durable_syncfs(s->root, err, errlen) == -1)
+		return -1;
+	for (k = 0; k < s->ng; k++)
+		if (group_dir(s, &s->g[k], dir, sizeof(dir)) == -1 ||
+		    durable_commit(dir, name, err, errlen) == -1)
+			return -1;
+	if (durable_syncfs(s->root, err, errlen) == -1)
+		return -1;
 	snprintf(dir, sizeof(dir), "%s/.batches", s->root);
 	if (durable_write(dir, hex, p, bi->hdr_len, err, errlen) == -1)
 		return -1;

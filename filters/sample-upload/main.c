@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "batch.h"
+#include "conf.h"
 #include "filter.h"
 #include "uplink.h"
 #include "sample.h"
@@ -53,8 +54,10 @@ struct up {
 	unsigned		 window;
 
 	int			 done, fatal, down, warned;
+	int			 verbose;
 	double			 deadline, down_since, reconnect_at;
-	unsigned		 fails, reconnects;
+	double			 link_at;	/* no send before */
+	unsigned		 fails, reconnects, link_tries;
 	uint64_t		 rng;
 	char			 err[1024];
 
@@ -70,7 +73,9 @@ enum {
 	OPT_AROUND = FILTER_OPT_OWN, OPT_BAND, OPT_BATCH_AGE,
 	OPT_BATCH_BYTES, OPT_BATCH_COUNT, OPT_DRAIN, OPT_EVERY, OPT_FULL,
 	OPT_KIND, OPT_RESERVOIR, OPT_RETRY_BASE, OPT_RETRY_MAX, OPT_SEED,
-	OPT_SPOOL_MAX, OPT_WINDOW
+	OPT_SPOOL_MAX, OPT_WINDOW, OPT_MQTT_CA, OPT_MQTT_CERT,
+	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
+	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
 };
 
 static const struct option opts[] = {
@@ -80,11 +85,22 @@ static const struct option opts[] = {
 	{ "batch-age",	 required_argument, NULL, OPT_BATCH_AGE },
 	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
 	{ "batch-count", required_argument, NULL, OPT_BATCH_COUNT },
+	{ "config",	 required_argument, NULL, 'C' },
 	{ "drain",	 required_argument, NULL, OPT_DRAIN },
 	{ "every",	 required_argument, NULL, OPT_EVERY },
 	{ "full",	 required_argument, NULL, OPT_FULL },
 	{ "help",	 no_argument,	    NULL, 'h' },
 	{ "kind",	 required_argument, NULL, OPT_KIND },
+	{ "mqtt-ca",	 required_argument, NULL, OPT_MQTT_CA },
+	{ "mqtt-cert",	 required_argument, NULL, OPT_MQTT_CERT },
+	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
+	{ "mqtt-id",	 required_argument, NULL, OPT_MQTT_ID },
+	{ "mqtt-keepalive", required_argument, NULL, OPT_MQTT_KEEPALIVE },
+	{ "mqtt-key",	 required_argument, NULL, OPT_MQTT_KEY },
+	{ "mqtt-password", required_argument, NULL, OPT_MQTT_PASSWORD },
+	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
+	{ "mqtt-topic",	 required_argument, NULL, OPT_MQTT_TOPIC },
+	{ "mqtt-user",	 required_argument, NULL, OPT_MQTT_USER },
 	{ "reservoir",	 required_argument, NULL, OPT_RESERVOIR },
 	{ "retry-base",	 required_argument, NULL, OPT_RETRY_BASE },
 	{ "retry-max",	 required_argument, NULL, OPT_RETRY_MAX },
@@ -92,6 +108,7 @@ static const struct option opts[] = {
 	{ "spool",	 required_argument, NULL, 's' },
 	{ "spool-max",	 required_argument, NULL, OPT_SPOOL_MAX },
 	{ "uplink",	 required_argument, NULL, 'u' },
+	{ "verbose",	 no_argument,	    NULL, 'v' },
 	{ "window",	 required_argument, NULL, OPT_WINDOW },
 	{ NULL, 0, NULL, 0 }
 };
@@ -102,7 +119,7 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: sample-upload [-q] [--every N] [--reservoir K/SECONDS] "
+	    "usage: sample-upload [-qv] [--every N] [--reservoir K/SECONDS] "
 	    "[--around TYPE:N:M]\n"
 	    "                     [--band LO:HI] [--kind LIST] [--seed N] "
 	    "[--batch-count N]\n"
@@ -112,7 +129,8 @@ usage(int status)
 	    "[--retry-base SECONDS]\n"
 	    "                     [--retry-max SECONDS] [--drain SECONDS] "
 	    "[-i URI] [-o URI]\n"
-	    "                     -s DIR -u UPLINK\n");
+	    "                     [-C FILE] [--mqtt-OPTION VALUE ...] -s DIR "
+	    "-u UPLINK\n");
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
@@ -131,8 +149,9 @@ usage(int status)
 	    "random)\n"
 	    "Batches, spool, uplink:\n"
 	    "  -s, --spool DIR       the spool directory (created)\n"
-	    "  -u, --uplink URI      dir:PATH, or [dealer](@|>)tcp://host:port "
-	    "(or ipc://)\n"
+	    "  -u, --uplink URI      dir:PATH, [dealer](@|>)tcp://host:port "
+	    "(or ipc://),\n"
+	    "                        or mqtt[s]://host[:port] (a broker)\n"
 	    "      --batch-count N   seal a batch at N frames (default 1000)\n"
 	    "      --batch-bytes SIZE  ... or at SIZE bytes (default 1M)\n"
 	    "      --batch-age S     ... or S seconds after its first frame "
@@ -149,7 +168,25 @@ usage(int status)
 	    "(default 60)\n"
 	    "      --drain S         at end of input, wait up to S seconds "
 	    "for acks (default 10)\n"
+	    "MQTT (docs/upload.md):\n"
+	    "      --mqtt-id ID      {id} in topics and client id (default: "
+	    "the host name)\n"
+	    "      --mqtt-topic T    publish batches to T (default "
+	    "pdm/batch/{id})\n"
+	    "      --mqtt-reply-topic T  acks from T (default pdm/ack/{id})\n"
+	    "      --mqtt-client-id C  (default pdm-sample-upload-{id})\n"
+	    "      --mqtt-ca FILE, --mqtt-cert FILE, --mqtt-key FILE  TLS "
+	    "(mqtts://)\n"
+	    "      --mqtt-user U, --mqtt-password P, --mqtt-keepalive S "
+	    "(default 10)\n"
+	    "  -C, --config FILE     options from FILE, one a line: NAME VALUE "
+	    "(the command\n"
+	    "                        line wins); keep secrets there, not in "
+	    "argv\n"
 	    "  -h, --help            this help\n"
+	    "  -v, --verbose         a line on stderr for each batch spooled, "
+	    "acknowledged,\n"
+	    "                        dropped\n"
 	    FILTER_USAGE);
 	exit(status);
 }
@@ -202,9 +239,9 @@ bad:
 
 /* Backoff for the nth try: doubling from base to max, times [0.5, 1). */
 static double
-backoff(struct up *u, unsigned n)
+backoff(struct up *u, double base, unsigned n)
 {
-	double d = u->retry_base * ldexp(1.0, n > 30 ? 30 : (int)n - 1);
+	double d = base * ldexp(1.0, n > 30 ? 30 : (int)n - 1);
 
 	if (d > u->retry_max)
 		d = u->retry_max;
@@ -226,6 +263,19 @@ fatal(struct up *u, const char *msg)
 		snprintf(u->err, sizeof(u->err), "%s", msg);
 	u->fatal = 1;
 	pthread_cond_broadcast(&u->room);
+}
+
+/* -v: one line a batch event, written at once (stderr is unbuffered) */
+static void
+say(const struct up *u, const char *what, const uint8_t id[BATCH_ID_LEN],
+    uint64_t frames)
+{
+	char hex[BATCH_HEX_LEN + 1];
+
+	(void)u;
+	batch_hex(id, hex);
+	fprintf(stderr, "sample-upload: %s batch %s: %llu frames\n", what,
+	    hex, (unsigned long long)frames);
 }
 
 /* Frames of a batch that will never be delivered. */
@@ -269,7 +319,9 @@ seal(struct up *u, int who, int may_wait)
 			return 0;
 		}
 		if (!u->full_wait) {
-			u->sp->e[0].sent = 0;
+			if (u->verbose)
+				say(u, "dropped (spool full)", u->sp->e[0].id,
+				    u->sp->e[0].frames);
 			lose(u, u->sp->e[0].frames, u->sp->e[0].bytes);
 			if (spool_remove(u->sp, 0, err, sizeof(err)) == -1)
 				warnx("%s", err);
@@ -295,6 +347,8 @@ seal(struct up *u, int who, int may_wait)
 	}
 	u->spooled += frames;
 	u->batches++;
+	if (u->verbose)
+		say(u, "spooled", id, frames);
 	return 0;
 }
 
@@ -307,6 +361,10 @@ on_sample(void *arg, const char *p, size_t n, int64_t sec, uint32_t nsec,
 	int r = 0;
 
 	pthread_mutex_lock(&u->mu);
+	if (u->fatal) {		/* the uplink thread failed: stop */
+		pthread_mutex_unlock(&u->mu);
+		return -1;
+	}
 	u->sampled++;
 	if (batch_add(&u->bb, p, n, sec, nsec, dev, dlen) == -1) {
 		if (errno != E2BIG || seal(u, 0, 1) == -1 ||
@@ -339,6 +397,9 @@ take_ack(struct up *u, const uint8_t id[BATCH_ID_LEN], enum ack_status st,
 		    mono() - u->down_since);
 	u->down = u->warned = 0;
 	if (st != ACK_REFUSED) {
+		if (u->verbose)
+			say(u, st == ACK_STORED ? "acknowledged (stored)" :
+			    "acknowledged (duplicate)", id, u->sp->e[i].frames);
 		u->acked += u->sp->e[i].frames;
 		u->acked_batches++;
 		if (spool_remove(u->sp, (size_t)i, err, sizeof(err)) == -1)
@@ -368,15 +429,17 @@ send_due(struct up *u, double now)
 	unsigned inflight = 0;
 	size_t i;
 	long j;
-	int r, again;
+	int r;
 
+	if (now < u->link_at)
+		return;
 	for (i = 0; i < u->sp->n; i++)
 		if (u->sp->e[i].sent && now < u->sp->e[i].next_try)
 			inflight++;
 	for (i = 0; i < u->sp->n && inflight < u->window; i++) {
 		struct spool_ent *e = &u->sp->e[i];
 
-		if (e->sent && now < e->next_try)
+		if (now < e->next_try)
 			continue;
 		if (spool_load(u->sp, i, &u->load, err, sizeof(err)) == -1) {
 			warnx("%s: set aside", err);
@@ -388,7 +451,6 @@ send_due(struct up *u, double now)
 			continue;
 		}
 		memcpy(id, e->id, BATCH_ID_LEN);
-		again = e->sent;
 		pthread_mutex_unlock(&u->mu);
 		r = uplink_send(u->ul, id, u->load.p, u->load.len, err,
 		    sizeof(err));
@@ -396,15 +458,11 @@ send_due(struct up *u, double now)
 		if ((j = spool_find(u->sp, id)) < 0)
 			return;		/* dropped meanwhile: look again */
 		e = &u->sp->e[j];
-		e->tries++;
-		e->sent = 1;
-		e->next_try = now + backoff(u, e->tries);
-		if (again) {
-			u->resent++;
-			u->fails++;
-		}
 		if (r == -1) {
-			/* a connection takes a moment: say so after 2 s */
+			/* not sent: the link is down.  Sending waits on the
+			 * link's own schedule, from 0.1 s doubling with jitter;
+			 * a connection takes a moment, so say so after 2 s */
+			u->link_at = now + backoff(u, 0.1, ++u->link_tries);
 			if (!u->down) {
 				u->down = 1;
 				u->down_since = now;
@@ -415,6 +473,14 @@ send_due(struct up *u, double now)
 			u->fails++;
 			return;
 		}
+		u->link_tries = 0;
+		e->tries++;
+		e->next_try = now + backoff(u, u->retry_base, e->tries);
+		if (e->sent) {
+			u->resent++;
+			u->fails++;
+		}
+		e->sent = 1;
 		inflight++;
 	}
 }
@@ -445,7 +511,8 @@ uplink_thread(void *arg)
 		if (u->fails >= 3 && now >= u->reconnect_at) {
 			u->reconnects++;
 			u->reconnected++;
-			u->reconnect_at = now + backoff(u, u->reconnects);
+			u->reconnect_at = now + backoff(u, u->retry_base,
+			    u->reconnects);
 			u->fails = 0;
 			if (uplink_reconnect(u->ul, err, sizeof(err)) == -1) {
 				fatal(u, err);
@@ -533,22 +600,172 @@ report_loss(struct filter *f, const int *ci, struct up *u, struct record *ev)
 	return filter_emit(f, ev);
 }
 
+/* Everything the options set. */
+struct args {
+	struct filter		*f;
+	struct sample_conf	*sc;
+	struct up		*u;
+	struct uplink_conf	*uc;
+	const char		*spool_dir, *uplink_uri;
+	size_t			 spool_max;
+	int			 have_seed, policies;
+};
+
+/* One option, from the command line or the -C file. */
+static void
+take(void *arg, int ch, const char *optarg)
+{
+	struct args *a = arg;
+	struct sample_conf *sc = a->sc;
+	struct up *u = a->u;
+
+	switch (filter_option(a->f, ch, optarg)) {
+	case 1:
+		return;
+	case -1:
+		errx(EX_USAGE, "%s", filter_error(a->f));
+	}
+	switch (ch) {
+	case 'h':
+		usage(EX_OK);
+	case 's':
+		a->spool_dir = optarg;
+		break;
+	case 'u':
+		a->uplink_uri = optarg;
+		break;
+	case 'v':
+		u->verbose = 1;
+		break;
+	case OPT_MQTT_CA:
+		a->uc->ca = optarg;
+		break;
+	case OPT_MQTT_CERT:
+		a->uc->cert = optarg;
+		break;
+	case OPT_MQTT_CLIENT_ID:
+		a->uc->client_id = optarg;
+		break;
+	case OPT_MQTT_ID:
+		a->uc->id = optarg;
+		break;
+	case OPT_MQTT_KEEPALIVE:
+		a->uc->keepalive = (int)num_arg("--mqtt-keepalive", optarg, 5,
+		    3600);
+		break;
+	case OPT_MQTT_KEY:
+		a->uc->key = optarg;
+		break;
+	case OPT_MQTT_PASSWORD:
+		a->uc->password = optarg;
+		break;
+	case OPT_MQTT_REPLY:
+		a->uc->reply_topic = optarg;
+		break;
+	case OPT_MQTT_TOPIC:
+		a->uc->topic = optarg;
+		break;
+	case OPT_MQTT_USER:
+		a->uc->user = optarg;
+		break;
+	case OPT_AROUND:
+		if (sample_parse_around(optarg, sc) == -1)
+			errx(EX_USAGE, "--around: '%s' is not TYPE:N:M "
+			    "(at most %d of them)", optarg,
+			    SAMPLE_AROUND_MAX);
+		a->policies++;
+		break;
+	case OPT_BAND:
+		if (sample_parse_band(optarg, sc) == -1)
+			errx(EX_USAGE, "--band: '%s' is not LO:HI with "
+			    "LO <= HI", optarg);
+		a->policies++;
+		break;
+	case OPT_BATCH_AGE:
+		u->batch_age = num_arg("--batch-age", optarg, 0.001,
+		    86400);
+		break;
+	case OPT_BATCH_BYTES:
+		u->batch_bytes = size_arg("--batch-bytes", optarg, 1,
+		    (size_t)1 << 30);
+		break;
+	case OPT_BATCH_COUNT:
+		u->batch_count = size_arg("--batch-count", optarg, 1,
+		    100000000);
+		break;
+	case OPT_DRAIN:
+		u->drain = num_arg("--drain", optarg, 0, 1e9);
+		break;
+	case OPT_EVERY:
+		sc->every = size_arg("--every", optarg, 1, SIZE_MAX);
+		a->policies++;
+		break;
+	case OPT_FULL:
+		if (strcmp(optarg, "drop") == 0)
+			u->full_wait = 0;
+		else if (strcmp(optarg, "wait") == 0)
+			u->full_wait = 1;
+		else
+			errx(EX_USAGE, "--full: '%s' is not drop or "
+			    "wait", optarg);
+		break;
+	case OPT_KIND:
+		if (sample_parse_kinds(optarg, sc) == -1)
+			errx(EX_USAGE, "--kind: '%s' is not a list of "
+			    "kinds (sample, features, prediction, "
+			    "event, reject)", optarg);
+		a->policies++;
+		break;
+	case OPT_RESERVOIR:
+		if (sample_parse_reservoir(optarg, sc) == -1)
+			errx(EX_USAGE, "--reservoir: '%s' is not "
+			    "K/SECONDS (K from 1 to 1000000)", optarg);
+		a->policies++;
+		break;
+	case OPT_RETRY_BASE:
+		u->retry_base = num_arg("--retry-base", optarg, 0.001,
+		    3600);
+		break;
+	case OPT_RETRY_MAX:
+		u->retry_max = num_arg("--retry-max", optarg, 0.001,
+		    86400);
+		break;
+	case OPT_SEED:
+		sc->seed = size_arg("--seed", optarg, 0, SIZE_MAX);
+		a->have_seed = 1;
+		break;
+	case OPT_SPOOL_MAX:
+		a->spool_max = size_arg("--spool-max", optarg, 4096,
+		    SIZE_MAX);
+		break;
+	case OPT_WINDOW:
+		u->window = (unsigned)size_arg("--window", optarg, 1,
+		    1024);
+		break;
+	default:
+		usage(EX_USAGE);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sample_conf sc;
+	struct uplink_conf uc;
+	struct args a;
 	struct filter f;
 	struct up u;
 	struct sampler *sm;
 	struct record *r, *ev;
 	pthread_t th;
-	const char *spool_dir = NULL, *uplink_uri = NULL, *p;
+	const char *spool_dir, *uplink_uri, *p, *conf;
 	char err[1024];
 	uint64_t set_aside = 0, resumed = 0, left = 0, n64;
-	size_t n, spool_max = 64u << 20, i;
-	int ch, ci[C_N], status, have_seed = 0, policies = 0, bad = 0;
+	size_t n, spool_max, i;
+	int ch, ci[C_N], status, have_seed, policies, bad = 0;
 
 	memset(&sc, 0, sizeof(sc));
+	memset(&uc, 0, sizeof(uc));
 	memset(&u, 0, sizeof(u));
 	u.batch_count = 1000;
 	u.batch_bytes = 1u << 20;
@@ -558,101 +775,28 @@ main(int argc, char *argv[])
 	u.drain = 10;
 	u.window = 4;
 	filter_init(&f, "sample-upload");
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hs:u:", opts,
-	    NULL)) != -1) {
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
-			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
-		switch (ch) {
-		case 'h':
-			usage(EX_OK);
-		case 's':
-			spool_dir = optarg;
-			break;
-		case 'u':
-			uplink_uri = optarg;
-			break;
-		case OPT_AROUND:
-			if (sample_parse_around(optarg, &sc) == -1)
-				errx(EX_USAGE, "--around: '%s' is not TYPE:N:M "
-				    "(at most %d of them)", optarg,
-				    SAMPLE_AROUND_MAX);
-			policies++;
-			break;
-		case OPT_BAND:
-			if (sample_parse_band(optarg, &sc) == -1)
-				errx(EX_USAGE, "--band: '%s' is not LO:HI with "
-				    "LO <= HI", optarg);
-			policies++;
-			break;
-		case OPT_BATCH_AGE:
-			u.batch_age = num_arg("--batch-age", optarg, 0.001,
-			    86400);
-			break;
-		case OPT_BATCH_BYTES:
-			u.batch_bytes = size_arg("--batch-bytes", optarg, 1,
-			    (size_t)1 << 30);
-			break;
-		case OPT_BATCH_COUNT:
-			u.batch_count = size_arg("--batch-count", optarg, 1,
-			    100000000);
-			break;
-		case OPT_DRAIN:
-			u.drain = num_arg("--drain", optarg, 0, 1e9);
-			break;
-		case OPT_EVERY:
-			sc.every = size_arg("--every", optarg, 1, SIZE_MAX);
-			policies++;
-			break;
-		case OPT_FULL:
-			if (strcmp(optarg, "drop") == 0)
-				u.full_wait = 0;
-			else if (strcmp(optarg, "wait") == 0)
-				u.full_wait = 1;
-			else
-				errx(EX_USAGE, "--full: '%s' is not drop or "
-				    "wait", optarg);
-			break;
-		case OPT_KIND:
-			if (sample_parse_kinds(optarg, &sc) == -1)
-				errx(EX_USAGE, "--kind: '%s' is not a list of "
-				    "kinds (sample, features, prediction, "
-				    "event, reject)", optarg);
-			policies++;
-			break;
-		case OPT_RESERVOIR:
-			if (sample_parse_reservoir(optarg, &sc) == -1)
-				errx(EX_USAGE, "--reservoir: '%s' is not "
-				    "K/SECONDS (K from 1 to 1000000)", optarg);
-			policies++;
-			break;
-		case OPT_RETRY_BASE:
-			u.retry_base = num_arg("--retry-base", optarg, 0.001,
-			    3600);
-			break;
-		case OPT_RETRY_MAX:
-			u.retry_max = num_arg("--retry-max", optarg, 0.001,
-			    86400);
-			break;
-		case OPT_SEED:
-			sc.seed = size_arg("--seed", optarg, 0, SIZE_MAX);
-			have_seed = 1;
-			break;
-		case OPT_SPOOL_MAX:
-			spool_max = size_arg("--spool-max", optarg, 4096,
-			    SIZE_MAX);
-			break;
-		case OPT_WINDOW:
-			u.window = (unsigned)size_arg("--window", optarg, 1,
-			    1024);
-			break;
-		default:
-			usage(EX_USAGE);
-		}
+	memset(&a, 0, sizeof(a));
+	a.f = &f;
+	a.sc = &sc;
+	a.u = &u;
+	a.uc = &uc;
+	a.spool_max = 64u << 20;
+	if ((conf = conf_path(argc, argv)) != NULL &&
+	    (ch = conf_load(conf, opts, take, &a, err, sizeof(err))) != 0) {
+		if (ch == -1)
+			errx(EX_USAGE, "%s", err);
+		warnx("%s: readable by other users: keep passwords where only "
+		    "this program's user can read them", conf);
 	}
+	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "C:hs:u:v",
+	    opts, NULL)) != -1)
+		if (ch != 'C')
+			take(&a, ch, optarg);
+	spool_dir = a.spool_dir;
+	uplink_uri = a.uplink_uri;
+	spool_max = a.spool_max;
+	have_seed = a.have_seed;
+	policies = a.policies;
 	if (optind != argc)
 		usage(EX_USAGE);
 	if (spool_dir == NULL || uplink_uri == NULL) {
@@ -684,9 +828,9 @@ main(int argc, char *argv[])
 		resumed += u.sp->e[i].frames;
 	FILTER_COUNT(&f, ci[C_RESUMED]) = resumed;
 	u.set_aside = set_aside;
-	if ((u.ul = uplink_open(uplink_uri, err, sizeof(err))) == NULL)
-		errx(errno == ENOENT || errno == ENOTDIR ? EX_CANTCREAT :
-		    EX_UNAVAILABLE, "%s", err);
+	if ((u.ul = uplink_open(uplink_uri, &uc, err, sizeof(err))) == NULL)
+		errx(errno == EINVAL ? EX_USAGE : errno == ENOENT ||
+		    errno == ENOTDIR ? EX_CANTCREAT : EX_UNAVAILABLE, "%s", err);
 	if ((sm = sampler_new(&sc)) == NULL || (ev = record_new()) == NULL)
 		errx(EX_OSERR, "out of memory");
 	if ((status = filter_open(&f)) != EX_OK)

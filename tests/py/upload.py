@@ -6,23 +6,37 @@ usage: upload.py gen OUT.mp N DEVS [events]
            starting 5 minutes before a UTC midnight (so a data set splits
            by day); with "events", a drift event of d1 after every 1000th
            frame
-       upload.py check DATASET FRAMES.mp EVERY DEVS [SPOOL...]
+       upload.py check DATASET FRAMES.mp EVERY FROM [SPOOL...]
            the data set holds every EVERY-th sample frame of each device
-           (its 1st, EVERY+1th, ...) exactly once, byte for byte as in
-           FRAMES.mp, under DEV/YYYY-MM-DD of its own dev and day; each
-           batch marker's count is the frames stored under its id; frames
-           still in the SPOOL directories (batch files) count as not yet
-           delivered, and are the only ones that may be missing
+           (its 1st, EVERY+1th, ...) from frame FROM of FRAMES.mp on
+           exactly once, byte for byte, under DEV/YYYY-MM-DD of its own dev
+           and day, and before FROM only such frames, each at most once;
+           each batch marker's count is the frames stored under its id;
+           frames still in the SPOOL directories (batch files) count as not
+           yet delivered, and are the only ones that may be missing
+       upload.py feed FRAMES.mp START CHUNK RATE OUTK
+           write the frames of FRAMES.mp from index START to stdout, CHUNK
+           frames a write() (atomic on a pipe while under 4 KiB), at RATE
+           frames/s; when the reader goes away, or at the end, write to
+           OUTK the index of the first frame not written
+       upload.py audit DATASET LOG...
+           the batches sample-upload -v logged as spooled are exactly the
+           batches the data set holds, each with the frame count logged
        upload.py batches DIR
            every *.batch file in DIR checks: SHA-256 (hashlib) of the
            frames after the header, their count and bytes; prints the count
        upload.py window FRAMES.mp OUT.mp N M
            the oracle of --around drift:N:M over the frames of gen ... events
-       upload.py chi2 DATASET K PERIOD DEVS FRAMES
-           the reservoir's picks are uniform: DEVS devices, each FRAMES
-           frames per interval of PERIOD s, K picked per device and
-           interval; chi-square of the position counts (scipy), prints the
+       upload.py genres OUT.mp DEVS PER INTERVALS PERIOD
+           DEVS devices, PER frames each in each of INTERVALS intervals of
+           PERIOD seconds, interleaved
+       upload.py chi2 SPOOL K PER
+           the reservoir's picks in the spool's batch files: K per device
+           and interval, distinct, from that interval; their positions in
+           the interval (seq % PER) uniform: chi-square (scipy), prints the
            p-value and exits 1 if p < 0.001
+       upload.py spoolframes SPOOL OUT.mp
+           the frames of the spool's batches, oldest batch first
 """
 import glob
 import hashlib
@@ -108,14 +122,14 @@ def spooled(dirs):
     return held
 
 
-def check(dataset, frames, every, devs, spools):
-    want = {}
-    for obj, raw in frames_of(open(frames, 'rb').read()):
+def check(dataset, frames, every, start, spools):
+    want, may = {}, {}
+    for i, (obj, raw) in enumerate(frames_of(open(frames, 'rb').read())):
         m = obj[0][1]
         if m.get('kind', 'sample') != 'sample':
             continue
         if m['seq'] % every == 0:
-            want[(m['dev'], m['seq'])] = raw
+            (want if i >= start else may)[(m['dev'], m['seq'])] = raw
     got, per_batch, errors = {}, {}, []
     for p in glob.glob(os.path.join(dataset, '*', '*', '*.mp')):
         dd, day, name = p.split(os.sep)[-3:]
@@ -147,19 +161,19 @@ def check(dataset, frames, every, devs, spools):
             errors.append('batch %s stored without its marker' % bid)
     held = spooled(spools)
     missing = [k for k in want if k not in got]
-    extra = [k for k in got if k not in want]
+    extra = [k for k in got if k not in want and k not in may]
     unexplained = [k for k in missing if k not in held]
     for k in extra:
         errors.append('%r stored, not sampled' % (k,))
     for k in got:
-        if k in want and got[k] != want[k]:
+        if got[k] != want.get(k, may.get(k)):
             errors.append('%r: bytes differ' % (k,))
     for k in unexplained[:10]:
         errors.append('%r sampled, neither stored nor in a spool' % (k,))
     for e in errors[:20]:
         print(e)
     print('sampled=%d stored=%d missing=%d (in spool %d) batches=%d '
-          'errors=%d' % (len(want), len(got), len(missing),
+          'errors=%d' % (len(want) + len(may), len(got), len(missing),
                          len(missing) - len(unexplained), len(markers),
                          len(errors)))
     return 1 if errors else 0
@@ -214,18 +228,83 @@ def window(frames, out, nb, ma):
     print(len(chosen))
 
 
-def chi2(dataset, k, period, devs, per):
+def genres(out, devs, per, intervals, period):
+    with open(out, 'wb') as f:
+        for iv in range(intervals):
+            for k in range(per):
+                for d in range(devs):
+                    ns = int((iv * period + k * period / per) * 1e9)
+                    fr = [[etime(MIDNIGHT + ns // 10**9, ns % 10**9),
+                           {'kind': 'sample', 'dev': 'r%d' % d,
+                            'seq': iv * per + k}], {'x': float(k)}]
+                    f.write(msgpack.packb(fr, use_bin_type=True))
+
+
+def spool_frames(spool):
+    out = []
+    for p in sorted(glob.glob(os.path.join(spool, '*.batch'))):
+        out.extend(frames_of(open(p, 'rb').read())[1:])
+    return out
+
+
+def chi2(spool, k, per):
     from scipy import stats
     counts = [0] * per
-    for p in glob.glob(os.path.join(dataset, '*', '*', '*.mp')):
-        for obj, _ in frames_of(open(p, 'rb').read()):
-            counts[obj[0][1]['seq'] % per] += 1
+    groups, errors = {}, 0
+    for obj, _ in spool_frames(spool):
+        m = obj[0][1]
+        groups.setdefault((m['dev'], m['seq'] // per), set()).add(m['seq'])
+        counts[m['seq'] % per] += 1
+    for g, seqs in groups.items():
+        if len(seqs) != k:
+            print('%r: %d picks' % (g, len(seqs)))
+            errors += 1
     total = sum(counts)
-    exp = total / per
     c2, pv = stats.chisquare(counts)
-    print('picks=%d expected/position=%.1f chi2=%.1f df=%d p=%.4f' % (
-        total, exp, c2, per - 1, pv))
-    return 0 if pv >= 0.001 and total > 0 else 1
+    print('reservoirs=%d picks=%d expected/position=%.1f chi2=%.1f df=%d '
+          'p=%.4f' % (len(groups), total, total / per, c2, per - 1, pv))
+    return 0 if pv >= 0.001 and total == k * len(groups) and not errors \
+        else 1
+
+
+def feed(frames, start, chunk, rate, outk):
+    fs = frames_of(open(frames, 'rb').read())
+    i, t0 = start, time.monotonic()
+    try:
+        while i < len(fs):
+            os.write(1, b''.join(raw for _, raw in fs[i:i + chunk]))
+            i = min(i + chunk, len(fs))
+            lag = t0 + (i - start) / rate - time.monotonic()
+            if lag > 0:
+                time.sleep(lag)
+    except BrokenPipeError:
+        pass
+    open(outk, 'w').write('%d\n' % i)
+
+
+def audit(dataset, logs):
+    spooled, errors = {}, []
+    for log in logs:
+        for line in open(log, encoding='utf-8', errors='replace'):
+            w = line.split()
+            if len(w) >= 6 and w[1] == 'spooled' and w[2] == 'batch':
+                spooled[w[3].rstrip(':')] = int(w[4])
+    held = {}
+    for mk in glob.glob(os.path.join(dataset, '.batches', '*')):
+        held[os.path.basename(mk)] = frames_of(open(mk, 'rb').read())[0][0][1]['count']
+    for b, n in spooled.items():
+        if b not in held:
+            errors.append('batch %s spooled, not in the data set' % b)
+        elif held[b] != n:
+            errors.append('batch %s: %d frames spooled, %d held' % (b, n, held[b]))
+    for b in held:
+        if b not in spooled:
+            errors.append('batch %s held, never spooled' % b)
+    for e in errors[:20]:
+        print(e)
+    print('spooled=%d held=%d frames=%d errors=%d' % (
+        len(spooled), len(held), sum(held.values()), len(errors)))
+    return 1 if errors else 0
 
 
 def main():
@@ -237,14 +316,27 @@ def main():
     if cmd == 'check':
         return check(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                      int(sys.argv[5]), sys.argv[6:])
+    if cmd == 'feed':
+        feed(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+             float(sys.argv[5]), sys.argv[6])
+        return 0
+    if cmd == 'audit':
+        return audit(sys.argv[2], sys.argv[3:])
     if cmd == 'batches':
         return batches(sys.argv[2])
     if cmd == 'window':
         window(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
         return 0
+    if cmd == 'genres':
+        genres(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               int(sys.argv[5]), float(sys.argv[6]))
+        return 0
     if cmd == 'chi2':
-        return chi2(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
-                    int(sys.argv[5]), int(sys.argv[6]))
+        return chi2(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    if cmd == 'spoolframes':
+        open(sys.argv[3], 'wb').write(
+            b''.join(raw for _, raw in spool_frames(sys.argv[2])))
+        return 0
     print(__doc__, file=sys.stderr)
     return 64
 
