@@ -158,8 +158,7 @@ mkfifo "$W/up.fifo" "$W/drift.fifo" "$W/events.fifo"
 st collect "$BIN/collect" -i "dir:$W/uplink" -d "$W/dataset" --metrics "$W/metrics/collect.prom" &
 # trigger reads drift's events (a copy kept in events.mp) and runs the retrain
 tee "$W/events.mp" < "$W/events.fifo" |
-	st trigger "$BIN/trigger" --timeout 600 -o "$W/trigger.mp" -- sh "$W/retrain-when-ready.sh" \
-	> "$W/trigger.out" &
+	st trigger "$BIN/trigger" -t 600 -o "$W/trigger.mp" sh "$W/retrain-when-ready.sh" &
 st sample-upload "$BIN/sample-upload" --every 1 --batch-age 0.2 -s "$W/spool" -u "dir:$W/uplink" \
     --metrics "$W/metrics/sample-upload.prom" -i "$W/up.fifo" -o /dev/null &
 "$BIN/tap" -q -u < "$W/drift.fifo" | sed 's/"dev":"[^"]*"/"dev":"fleet"/' | st pool "$BIN/tap" -r |
