@@ -208,7 +208,8 @@ for s in ingest window infer sample-upload pool drift trigger collect; do
 	rc=$(cat "$W/$s.rc" 2> /dev/null || echo 70)
 	if [ "$rc" -ne 0 ] && [ $status -eq 0 ]; then
 		echo "scenario: $s exited with status $rc; it said:" >&2
-		tail -n 5 "$W/$s.err" | sed 's/^/    /' >&2
+		{ grep -m 4 -E 'ERROR: |runtime error|^    #[0-3] ' "$W/$s.err" ||
+			tail -n 5 "$W/$s.err"; } | sed 's/^/    /' >&2
 		status=$rc
 	fi
 done
