@@ -62,6 +62,8 @@ for p in ingest window infer drift trigger sample-upload collect train registry 
 done
 [ -n "$W" ] || W=$(mktemp -d)
 mkdir -p "$W" && W=$(cd "$W" && pwd) || exit 73
+# a fresh start: what an earlier run left in the work directory goes
+rm -rf "$W/registry" "$W/retrain" "$W/dataset" "$W/spool" "$W/uplink" "$W/metrics"
 T0=400 T1=600 HOLD=300
 MODEL=cmapss-rul
 REG=$W/registry
