@@ -79,8 +79,8 @@ for t in ks psi w1 ph cusum adwin; do
 				continue
 			fi
 			set -- $("$PY" bench/drift_table.py delay "$D/ev.mp" "$AT" "$DEV" "$LEN")
-			row="$row $1 / $2 ($3 missed) |"
-			fig "drift $t $cfg $sc: delay median $1 p90 $2 frames, missed $3 of $DEV, confirmed before the change $4"
+			row="$row $1 / $2 ($3 missed, $4 busy) |"
+			fig "drift $t $cfg $sc: delay median $1 p90 $2 frames, missed $3 of $DEV, still confirmed by a false alarm at the change $4"
 		done
 		n=0 q=1
 		while [ $q -le "$QREFS" ]; do

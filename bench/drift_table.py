@@ -22,20 +22,29 @@ def confirmed(path):
                 yield meta["dev"], body["frames"]
 
 
+def states(path):
+    with open(path, "rb") as f:
+        for (t, meta), body in msgpack.Unpacker(f, raw=False):
+            if body.get("type") == "drift":
+                yield meta["dev"], body["frames"], body["state"]
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "alarms":
         print(sum(1 for _ in confirmed(sys.argv[2])))
         return
     at, ndev = int(sys.argv[3]), int(sys.argv[4])
-    first, pre = {}, set()
-    for dev, frames in confirmed(sys.argv[2]):
+    first, conf_at = {}, {}
+    for dev, frames, state in states(sys.argv[2]):
         if frames <= at:
-            pre.add(dev)
-        elif dev not in first:
+            conf_at[dev] = state == "confirmed"
+        elif state == "confirmed" and dev not in first:
             first[dev] = frames - at
-    d = np.array(sorted(first.values()))
-    missed = ndev - len(d)
+    busy = {dev for dev, c in conf_at.items() if c}
+    d = np.array(sorted(v for k, v in first.items() if k not in busy))
+    pre = busy
+    missed = ndev - len(busy) - len(d)
     if len(d) == 0:
         print("- - %d %d" % (missed, len(pre)))
     else:

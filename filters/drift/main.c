@@ -929,6 +929,7 @@ main(int argc, char *argv[])
 	st = filter_close(&f);
 	msgpack_sbuffer_destroy(&o.sb);
 	devmap_free(&dm);
+	watch_free(&w);
 	for (i = 0; w.ref != NULL && i < w.nfeat; i++) {
 		free(w.ref[i].name);
 		free(w.ref[i].sorted);
@@ -938,7 +939,6 @@ main(int argc, char *argv[])
 	free(w.ref);
 	free(w.lim);
 	free(w.catref);
-	watch_free(&w);
 	free(x);
 	free(hints);
 	free(rep.ev);

@@ -21,6 +21,7 @@ check "profile = numpy" chk profile "$T/ref.mp" "$T/ref.prof"
 # window tests: frames unchanged, every value in the events = scipy/numpy
 "$BIN/drift" -r "$T/ref.prof" -T ks,psi,w1 --psi 0.05 --w1 0.1 -M 2 \
     --events "$T/ev.mp" < "$T/live.mp" > "$T/out.mp" 2> "$T/err"
+check "drift exits 0" test $? -eq 0
 check "frames pass unchanged (--events)" cmp -s "$T/live.mp" "$T/out.mp"
 check "ks, psi, w1 evidence = scipy/numpy" chk evidence "$T/live.mp" "$T/ev.mp" "$T/ref.prof" 1000
 check "thresholds printed" grep -q "x0 ks: threshold 0.07 clear 0.056 (fixed)" "$T/err"
@@ -37,6 +38,7 @@ check "inline: in + events = out" test "$(($(count in "$T/err2") + $(count event
 for t in ph cusum adwin; do
 	"$BIN/drift" -q -r "$T/ref.prof" -T $t -w 100 -e 10 -M 1 \
 	    --events "$T/ev_$t.mp" < "$T/live.mp" > /dev/null
+	check "$t: exits 0" test $? -eq 0
 	check "$t = reference implementation" chk seq "$T/live.mp" "$T/ev_$t.mp" "$T/ref.prof" $t 100 10
 done
 
@@ -44,6 +46,7 @@ done
 chk bundle "$T/ref.prof" "$T/b.bundle"
 gen --frames 3000 --label --seed 9 --change mean --shift 1 --at 1500 > "$T/lab.mp"
 "$BIN/drift" -q -m "$T/b.bundle" -T js --events "$T/evjs.mp" < "$T/lab.mp" > /dev/null
+check "js: exits 0" test $? -eq 0
 check "js evidence = scipy" chk evidence "$T/lab.mp" "$T/evjs.mp" "$T/ref.prof" 1000
 check "model named in events" sh -c "$BIN/tap -q < $T/evjs.mp | grep -q '\"model\":\"synth@1\"'"
 
@@ -53,6 +56,7 @@ CAL="--false-alarms 1 --calib-frames 200000 -T ks,psi,w1,cusum"
 check "calibrated thresholds printed with rates" grep -q "x1 psi: threshold .* 0.1 false alarms per device per 30 days" "$T/errc"
 check "calibrated: no confirmed drift on no change" test "$(count retrain "$T/errc")" -eq 0
 "$BIN/drift" -r "$T/ref.prof" $CAL --events "$T/evs.mp" < "$T/live.mp" > /dev/null 2> "$T/errs"
+check "calibrated: exits 0" test $? -eq 0
 check "calibrated: one retrain per device" test "$(count retrain "$T/errs")" -eq 2
 "$BIN/tap" -q < "$T/evs.mp" > "$T/evs.json"
 check "calibrated: confirmed after the change only" "$PY" -c "

@@ -19,6 +19,7 @@ $R split "$T/ims.mp" 2004-02-14 "$T/ims_ref.mp" "$T/ims_live.mp"
     -f b1_rms,b1_kurtosis,b1_peak_abs,b1_mean_abs < "$T/ims_ref.mp" > /dev/null
 "$BIN/drift" -q -r "$T/ims.prof" -w 36 -e 6 -T ks,psi,w1 --false-alarms 1 \
     --frame-rate 0.0016667 --events "$T/ims_ev.mp" < "$T/ims_live.mp" > "$T/ims_out.mp"
+check "ims: exits 0" test $? -eq 0
 check "ims: frames pass" cmp -s "$T/ims_live.mp" "$T/ims_out.mp"
 check "ims: quiet on 02-14/15, bearing 1 confirmed before the failure" $R ims "$T/ims_ev.mp"
 
