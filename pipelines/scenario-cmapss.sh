@@ -181,7 +181,7 @@ st sample-upload "$BIN/sample-upload" --every 1 --batch-age 0.2 -s "$W/spool" -u
 	done
 ) &
 say "== C-MAPSS FD001: 60 engines (41-100) in 10 positions; model $MODEL@1 from engines 1-40"
-say "   at fleet time $T0 sensor 11 of every engine is recalibrated: $(sed 's/^cmapss-recalibrate.sh: //' "$W/recalibrate.err")"
+say "   at fleet time $T0 sensor 11 of every engine is recalibrated: $(sed 's/^cmapss-recalibrate.sh: //; s/from cycle/from fleet time/' "$W/recalibrate.err")"
 # the feeder: rows in fleet-time order, held at T1 until the retrain decided
 awk -v t1=$T1 -v held="$W/held" -v decided="$W/decided" -v wait=$HOLD '
 	!h && $2 >= t1 {
@@ -226,7 +226,8 @@ grep '"type":"drift"' "$W/events.jsonl" | while read -r l; do
 	t=$(echo "$l" | cut -c3-32 | secs)
 	state=$(echo "$l" | sed 's/.*"state":"\([a-z]*\)".*/\1/')
 	feats=$(echo "$l" | grep -o '"feature":"[^"]*","test":"[^"]*","stat":[0-9.e+-]*' |
-		sed 's/"feature":"\([^"]*\)","test":"\([^"]*\)","stat":\([0-9.e+-]*\)/\1 \2=\3/' | tr '\n' ';')
+		sed 's/"feature":"\([^"]*\)","test":"\([^"]*\)","stat":\([0-9.e+-]*\)/\1 \2 \3/' |
+		awk '{ printf "%s%s %s %.2f", (NR > 1 ? "; " : ""), $1, $2, $3 }')
 	echo "   fleet time $t: $state ($feats)"
 done
 echo "== retrain (trigger's runs: $("$BIN/tap" -q < "$W/trigger.mp" 2> /dev/null | grep -c '"type":"trigger"'))"
@@ -250,7 +251,8 @@ awk -v t0=$T0 -v logf="$W/fleet.log" '
 		split(substr(s, 12, 8), hms, ":"); t = hms[1] * 3600 + hms[2] * 60 + hms[3]
 		sc = $0; sub(/.*"score":/, "", sc); sub(/[,}].*/, "", sc)
 		y = last[dev] - (t + 9); if (y > 125) y = 125
-		k = t < t0 ? "before the change, " m : "after the change, " m
+		if (first == "") first = m
+		k = t < t0 ? "before the change, " m : m == first ? "after the change, " m : "after the switch, " m
 		if (!(k in n)) order[++no] = k
 		n[k]++; e[k] += (sc - y) ^ 2
 	}
