@@ -1,7 +1,7 @@
 #!/bin/sh
-# The loop end to end (pipelines/scenario-cmapss.sh, docs/loop.md): C-MAPSS
-# engines 41-100 as a fleet, sensor 11 recalibrated by +3 std at fleet time
-# 400.  Checked here, independently of the programs (numpy, msgpack):
+# The loop end to end (pipelines/scenario-cmapss.sh under busybox sh, as on
+# a device; docs/loop.md): C-MAPSS engines 41-100 as a fleet, sensor 11
+# recalibrated by +3 std at fleet time 400.  Checked here, independently of the programs (numpy, msgpack):
 #   - drift confirmed after the change and not before, on s11.mean;
 #   - exactly one retrain run (trigger's outcome events; one run directory);
 #   - the gate's numbers printed and in the registry history: promote 1 -> 2;
@@ -19,8 +19,9 @@ for p in ingest window infer drift trigger sample-upload collect train registry 
 	[ -x "$BIN/$p" ] || skip "$BIN/$p is not built: the scenario needs ingest, window, infer (w/bundle), drift and trigger (w/drift), sample-upload and collect (w/upload), train (w/train), registry"
 done
 
+command -v busybox > /dev/null && SH="busybox sh" || SH=sh
 W=$T/scenario
-BIN=$BIN sh pipelines/scenario-cmapss.sh -w "$W" > "$T/story" 2> "$T/err"
+BIN=$BIN $SH pipelines/scenario-cmapss.sh -w "$W" > "$T/story" 2> "$T/err"
 st=$?
 cat "$T/story"
 check "the scenario ran: exit 0" sh -c "test $st -eq 0 || { cat '$T/err'; exit 1; }"
