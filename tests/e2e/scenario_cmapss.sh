@@ -1,7 +1,8 @@
 #!/bin/sh
 # The loop end to end (pipelines/scenario-cmapss.sh under busybox sh, as on
 # a device; docs/loop.md): C-MAPSS engines 41-100 as a fleet, sensor 11
-# recalibrated by +3 std at fleet time 400.  Checked here, independently of the programs (numpy, msgpack):
+# recalibrated by +3 std at fleet time 400.  Checked here, independently of
+# the programs (numpy, msgpack):
 #   - drift confirmed after the change and not before, on s11.mean;
 #   - exactly one retrain run (trigger's outcome events; one run directory);
 #   - the gate's numbers printed and in the registry history: promote 1 -> 2;
