@@ -71,7 +71,18 @@ reg() { "$BIN/registry" -d "$REGISTRY" "$@"; }
 
 # ---- one run at a time; a run directory ----------------------------------
 mkdir -p "$STATE/runs" "$STATE/trainsets/$MODEL" || die 73 "$STATE: cannot create"
-mkdir "$STATE/lock" 2> /dev/null || die 75 "$STATE/lock exists: another retrain is running (remove it if none is)"
+# the lock: a directory holding the owner's pid; a lock whose owner is gone
+# (a run killed with SIGKILL, a power cut) is taken over, with a word
+if ! mkdir "$STATE/lock" 2> /dev/null; then
+	owner=$(cat "$STATE/lock/pid" 2> /dev/null)
+	if [ -n "$owner" ] && kill -0 "$owner" 2> /dev/null; then
+		die 75 "$STATE/lock: retrain $owner is running"
+	fi
+	echo "retrain: $STATE/lock: its owner ${owner:-?} is gone; taking it over" >&2
+	rm -rf "$STATE/lock"
+	mkdir "$STATE/lock" 2> /dev/null || die 75 "$STATE/lock: taken by another run meanwhile"
+fi
+echo $$ > "$STATE/lock/pid"
 trap 'rm -rf "$STATE/lock"' EXIT
 trap 'exit 75' INT TERM
 run=$STATE/runs/$(date -u +%Y%m%dT%H%M%SZ).$$

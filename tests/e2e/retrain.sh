@@ -190,5 +190,16 @@ st=$?
 check "one labelled device: exit 65, named, nothing decided" \
 	sh -c "test $st -eq 65 && grep -q 'labelled new device(s) in .*need 2 or more' '$T/run3.err' && test \$($R history cmapss-rul | wc -l) -eq \$(cat '$T/nhist')"
 check "lock released after each run" test ! -e "$T/state/lock"
+# a lock held by a live run refuses (75); one whose owner is gone is taken over
+mkdir "$T/state/lock"
+sleep 30 &
+sl=$!
+echo $sl > "$T/state/lock/pid"
+$SH pipelines/retrain.sh -c "$T/few.conf" < /dev/null > /dev/null 2> "$T/run5.err"
+check "lock held by a live run: exit 75, named" sh -c "test $? -eq 75 && grep -q 'retrain $sl is running' '$T/run5.err'"
+kill $sl; wait $sl 2> /dev/null
+$SH pipelines/retrain.sh -c "$T/few.conf" < /dev/null > /dev/null 2> "$T/run6.err"
+check "lock of a dead run: taken over (then 65: too few devices), released" \
+	sh -c "test $? -eq 65 && grep -q 'its owner $sl is gone' '$T/run6.err' && test ! -e '$T/state/lock'"
 
 finish
