@@ -29,8 +29,7 @@ same() {
 for seed in 1 2 3; do
 	d=$T/s$seed
 	mkdir -p "$d"
-	$PY tests/py/gate_check.py make "$d" "$seed" || fail "make $seed"
-	$PY tests/py/gate_check.py expect-all "$d" > "$d/expect" || fail "expect $seed"
+	$PY tests/py/gate_check.py make "$d" "$seed" --expect > "$d/expect" || fail "make $seed"
 	for sh in $SHELLS; do
 		for k in reg:ridge cls:softmax det:pca; do
 			f=${k%%:*} kind=${k#*:}

@@ -2,7 +2,9 @@
 metrics for them computed with scikit-learn and numpy (the oracle of
 tests/e2e/gate.sh).
 
-    gate_check.py make DIR SEED   writes DIR/{reg,cls,det}_{cand,serv}.csv
+    gate_check.py make DIR SEED [--expect]
+                                  writes DIR/{reg,cls,det}_{cand,serv}.csv
+                                  (--expect: then does expect-all DIR)
     gate_check.py expect KIND CAND SERV MARGIN [NORMAL]
                                   prints "verdict metric candidate serving"
     gate_check.py expect-all DIR  the same for the six pairs of DIR, one
@@ -97,7 +99,10 @@ def detection(path, normal="normal"):
 def main():
     if sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]))
-        return 0
+        if len(sys.argv) > 4 and sys.argv[4] == "--expect":
+            sys.argv[1:] = ["expect-all", sys.argv[2]]
+        else:
+            return 0
     if sys.argv[1] == "expect-all":
         d = sys.argv[2]
         for f, kind in (("reg", "ridge"), ("cls", "softmax"), ("det", "pca")):
