@@ -73,6 +73,7 @@ static int		 cmd_promote(int, char **);
 static int		 cmd_refuse(int, char **);
 static int		 cmd_rollback(int, char **);
 static int		 cmd_history(int, char **);
+static int		 cmd_verify(int, char **);
 
 static const struct {
 	const char	*name;
@@ -88,6 +89,7 @@ static const struct {
 	{ "refuse",	cmd_refuse,	"agwy" },
 	{ "rollback",	cmd_rollback,	"akwy" },
 	{ "history",	cmd_history,	"aw" },
+	{ "verify",	cmd_verify,	"kw" },
 };
 
 static const struct option longopts[] = {
@@ -119,7 +121,8 @@ usage(int status)
 	    "[-y why] [-g gate]\n"
 	    "       registry [-d dir] rollback name [-a alias] [-k pubkey] "
 	    "[-y why]\n"
-	    "       registry [-d dir] history [name] [-a alias]\n");
+	    "       registry [-d dir] history [name] [-a alias]\n"
+	    "       registry [-d dir] verify [-k pubkey] [name]\n");
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
@@ -135,6 +138,8 @@ usage(int status)
 	    "  refuse     record a gate's refusal without moving anything\n"
 	    "  rollback   move the alias back to its previous holder\n"
 	    "  history    the log of every add, promote, refuse and rollback\n"
+	    "  verify     check every stored bundle, every alias link and the "
+	    "history\n"
 	    "\n"
 	    "  -a, --alias A      alias (default production)\n"
 	    "  -d, --dir DIR      registry directory (default $PDM_REGISTRY, "
@@ -148,7 +153,8 @@ usage(int status)
 	    "  -w, --wait SEC     wait at most this long for the lock "
 	    "(default 30)\n"
 	    "  -y, --why TEXT     the reason, for the history\n"
-	    "exit: 0 done, 64 usage, 65 bundle refused or history malformed, "
+	    "exit: 0 done, 64 usage, 65 bundle refused, history malformed or "
+	    "verify found\n      a problem, "
 	    "66 not found,\n"
 	    "      69 nothing to roll back to, 70 history and alias disagree,\n"
 	    "      73 version exists with other bytes, 74 I/O error, "
@@ -1193,4 +1199,111 @@ cmd_history(int argc, char **argv)
 	if (fflush(stdout) == EOF)
 		err(EX_IOERR, "stdout");
 	return EX_OK;
+}
+
+/*
+ * verify: every stored bundle loads (digest, signature by the trusted key
+ * if one is pinned) and holds the name and version it is stored under;
+ * every alias is a link of ours to a stored version; the history's holder
+ * of each alias (promote pushes, rollback pops) is the one the link names.
+ * One line a check; EX_DATAERR if any failed.
+ */
+static int
+verify_name(const char *name)
+{
+	struct stackarg a = { 0 };
+	struct bundle *b;
+	struct dirent *de;
+	struct strv vs = { 0 }, al = { 0 };
+	char d[PATH_MAX], p[PATH_MAX], e[1024], v[NAME_MAX_LEN + 1];
+	size_t i;
+	int bad = 0, rc;
+	DIR *dp;
+
+	mkpath(d, "%s/%s/versions", o.dir, name);
+	list_dir(d, 1, &vs);
+	for (i = 0; i < vs.n; i++) {
+		mkpath(p, "%s/%s" EXT, d, vs.v[i]);
+		if ((b = bundle_load(p, have_pubkey ? pubkey : NULL, e,
+		    sizeof(e))) == NULL) {
+			printf("%s@%s: %s\n", name, vs.v[i], e);
+			bad = 1;
+			continue;
+		}
+		if (strcmp(b->name, name) != 0 ||
+		    strcmp(b->version, vs.v[i]) != 0) {
+			printf("%s@%s: %s holds %s@%s\n", name, vs.v[i], p,
+			    b->name, b->version);
+			bad = 1;
+		} else
+			printf("%s@%s: ok%s\n", name, vs.v[i], b->is_signed ?
+			    (have_pubkey ? " (signed by the trusted key)" :
+			    " (signed)") : " (unsigned)");
+		bundle_free(&b);
+	}
+	mkpath(d, "%s/%s", o.dir, name);
+	if ((dp = opendir(d)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			mkpath(p, "%s/%s", d, de->d_name);
+			if (de->d_name[0] != '.' &&
+			    strcmp(de->d_name, "versions") != 0)
+				strv_push(&al, de->d_name);
+		}
+		closedir(dp);
+	}
+	if (al.n > 1)
+		qsort(al.v, al.n, sizeof(*al.v), cmpstr);
+	for (i = 0; i < al.n; i++) {
+		if ((rc = alias_holder(name, al.v[i], v)) != 1) {
+			printf("%s/%s: not an alias link made by registry\n",
+			    name, al.v[i]);
+			bad = 1;
+			continue;
+		}
+		mkpath(p, "%s/%s/versions/%s" EXT, o.dir, name, v);
+		a.name = name;
+		a.alias = al.v[i];
+		hist_read(stack_rec, &a);
+		if (access(p, F_OK) == -1) {
+			printf("%s/%s -> %s: no such version\n", name, al.v[i],
+			    v);
+			bad = 1;
+		} else if (a.st.n == 0 || strcmp(a.st.v[a.st.n - 1], v) != 0) {
+			printf("%s/%s -> %s: the history says %s\n", name,
+			    al.v[i], v, a.st.n ? a.st.v[a.st.n - 1] :
+			    "nothing was promoted");
+			bad = 1;
+		} else
+			printf("%s/%s -> %s: ok, as the history says\n", name,
+			    al.v[i], v);
+		strv_free(&a.st);
+	}
+	strv_free(&vs);
+	strv_free(&al);
+	return bad;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct strv names = { 0 };
+	size_t i;
+	int bad = 0;
+
+	if (argc > 1)
+		usage(EX_USAGE);
+	if (argc == 1 && valid_name(argv[0]) == -1)
+		errx(EX_USAGE, "'%s': not a model name", argv[0]);
+	lock_registry(0, 0);
+	load_pubkey();
+	if (argc == 1)
+		strv_push(&names, argv[0]);
+	else
+		list_dir(o.dir, 0, &names);
+	for (i = 0; i < names.n; i++)
+		bad |= verify_name(names.v[i]);
+	strv_free(&names);
+	if (fflush(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	return bad ? EX_DATAERR : EX_OK;
 }

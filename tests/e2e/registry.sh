@@ -10,7 +10,7 @@
 # none (69); refuse records without moving; why and gate texts with tabs and
 # newlines survive in the history; a bundle changed at rest is not promoted;
 # a held lock gives 75 after --wait; the history disagreeing with the link
-# gives 70.
+# gives 70; verify finds the bundle changed at rest and the moved link.
 . tests/lib.sh
 
 R=$BIN/registry
@@ -186,6 +186,11 @@ reg history > "$T/hall"
 check "history: the adds are there, with sha256" \
 	test "$(grep -c "	add	cmapss-rul	-	-	[1-5]	.*	sha256=[0-9a-f]\{64\} signed=yes$" "$T/hall")" -eq 5
 
+reg verify > "$T/verify"
+st=$?
+check "verify: exit 0, five versions ok, both aliases as the history says" \
+	sh -c "test $st -eq 0 && test \$(grep -c ': ok (signed by the trusted key)$' '$T/verify') -eq 5 && grep -qx 'cmapss-rul/production -> 1: ok, as the history says' '$T/verify' && grep -q '^cmapss-rul/staging -> [1-5]: ok, as the history says$' '$T/verify'"
+
 # ---- a bundle changed at rest, a held lock, a link moved by hand ------------------------
 f=$D/cmapss-rul/versions/5.bundle
 chmod u+w "$f" && cp "$T/tampered.bundle" "$f" && chmod 444 "$f"
@@ -207,5 +212,9 @@ wait "$lk" 2> /dev/null
 ln -sfn versions/3.bundle "$D/cmapss-rul/production"
 reg rollback cmapss-rul > /dev/null 2> "$T/err"
 check "rollback when the link was moved by hand: exit 70" test $? -eq 70
+reg verify > "$T/verify"
+st=$?
+check "verify: exit 65, the bundle changed at rest and the link moved by hand named" \
+	sh -c "test $st -eq 65 && grep -q '^cmapss-rul@5: .*digest' '$T/verify' && grep -qx 'cmapss-rul/production -> 3: the history says 1' '$T/verify' && grep -qx 'cmapss-rul@4: ok (signed by the trusted key)' '$T/verify'"
 
 finish
