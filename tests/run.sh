@@ -46,6 +46,6 @@ for v in bin build/san/bin; do
 done
 echo
 [ -n "$failed" ] && echo "failed:$failed"
-[ -n "$skipped" ] && echo "skipped (a program they need is missing):$skipped"
+[ -n "$skipped" ] && echo "skipped (each says why above):$skipped"
 echo "tests: $pass passed, $failn failed, $skipn skipped"
 [ "$failn" -eq 0 ]
