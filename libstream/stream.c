@@ -117,6 +117,7 @@ struct stream {
 	uint64_t	 msgs_sent;
 	uint64_t	 ring[HWM_MSGS];	/* frames of the last messages */
 	struct record	*hrec;		/* head and eos frames */
+	char		 prod_id[PROD_ID_MAX];	/* producer_id.N */
 	struct buf	 hbuf;
 	zmq_msg_t	 zm;
 	struct stream	*next;		/* list of writers */
@@ -128,7 +129,8 @@ struct stream {
 
 static struct stream	*writers;
 static char		 open_err[256];
-static char		 producer_id[PROD_ID_MAX];
+static char		 producer_id[PROD_ID_MAX - 12];
+static unsigned		 nproducers;	/* writers opened: ids unique */
 static volatile sig_atomic_t	 interrupted, report;
 static int64_t		 stop_deadline;	/* ms; set at the first wait after a
 					   signal */
@@ -272,7 +274,8 @@ parse_zmq(const char *uri, int writer, int *type, int *bind,
 	return 1;
 }
 
-/* An id for this process run: pid and 32 random bits, e.g. "4242-9f3a1c2b". */
+/* An id for this process run: pid and 32 random bits, e.g. "4242-9f3a1c2b";
+ * each writer adds its number, "4242-9f3a1c2b.1". */
 static void
 make_producer_id(void)
 {
@@ -417,6 +420,8 @@ stream_open(const char *uri, const char *mode)
 		goto fail;
 	if (s->type == S_ZMQ && s->writer) {
 		make_producer_id();
+		snprintf(s->prod_id, sizeof(s->prod_id), "%s.%u", producer_id,
+		    ++nproducers);
 		if ((s->hrec = record_new()) == NULL)
 			goto fail;
 	}
@@ -1069,7 +1074,7 @@ encode_mark(struct stream *s, int eos)
 		record_meta_set(r, "kind", &(struct value){ .type = VAL_STR,
 		    .len = 4, .p = "head" });
 	record_meta_set(r, "producer", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(producer_id), .p = producer_id });
+	    .len = (uint32_t)strlen(s->prod_id), .p = s->prod_id });
 	record_meta_set(r, eos ? "frames" : "sent", &(struct value){
 	    .type = VAL_INT, .i = (int64_t)s->frames });
 	buf_reset(&s->hbuf);
@@ -1085,6 +1090,7 @@ static int
 send_gave_up(struct stream *s, const char *why, int64_t t0)
 {
 	if (*why == 't') {
+		s->timed_out = 1;
 		seterr(s, "%s: %s for %.3g s", s->uri, s->type == S_ZMQ ?
 		    "no peer took a message" : "output blocked",
 		    (now_ms() - t0) / 1000.0);
@@ -1350,6 +1356,7 @@ zmq_finish(struct stream *s)
 		x = s->frames;
 	s->frames -= x;
 	s->unsent += x;
+	s->timed_out = 1;
 	seterr(s, "%s: gave up after %.3g s with messages undelivered: "
 	    "up to %llu frames never reached a peer", s->uri, linger / 1000.0,
 	    (unsigned long long)x);
