@@ -11,7 +11,7 @@ SC=$BBIN/streamcat
 [ -x "$SC" ] || { fail "$SC missing (make bench-bins)"; finish; exit; }
 port() { $PY tests/py/tap_zmq.py port; }
 # val KEY FILE: the value of KEY= on the streamcat line of FILE
-val() { sed -n "s/^streamcat: .*[ :]$1=\([0-9]*\).*/\1/p" "$2" | tail -n 1; }
+val() { sed -n "s/^streamcat:.*[ :]$1=\([0-9]*\).*/\1/p" "$2" | tail -n 1; }
 
 for tr in tcp ipc; do
 	if [ $tr = tcp ]; then a="tcp://127.0.0.1:$(port)"; else a="ipc://$T/w.sock"; fi
