@@ -10,6 +10,10 @@
 #   throughput        libstream -> libstream (zmq_rtt flood, ipc and tcp), and
 #                     tap --count -> tap --count over ipc on the frames file
 #                     (target >= 1.5 M frames/s)
+#   writer memory     peak RSS of a libstream writer (bench/streamcat) whose
+#                     reader is stopped (SIGSTOP) for 3 s mid-stream: with
+#                     the library's ZMQ_SNDHWM (16 messages) and with
+#                     ZeroMQ's default (1,000; PDM_ZMQ_HWM=0)
 # Latency figures are the median over $RUNS runs of each run's p50 and p99
 # of $ZMQ_N frames.
 cd "$(dirname "$0")/.." || exit 1
@@ -156,5 +160,27 @@ if need "$BIN/tap" "$BIN/ingest" "$BBIN/rss" && bench_frames; then
 		r=$(calc "$ROWS / $m / 1e6")
 		fig "zmq throughput ipc, tap --count -> tap --count: $(fmt '%.2f' "$r") M frames/s (median of $PRUNS: $(fmt '%.3f' "$m") s wall, $(fmt '%.3f' "$cm") s CPU, for $ROWS frames; target >= 1.5 M: $(verdict "$r" '>=' 1.5))"
 	fi
+fi
+# ---- writer memory behind a stopped reader ------------------------------------
+what="zmq writer memory"
+if need "$BBIN/streamcat" "$BBIN/rss"; then
+	S=$BBIN/streamcat
+	for h in 16 0; do
+		a=$(addr tcp mem)
+		"$S" -q -i "@$a" -o /dev/null & rp=$!
+		sleep 0.2
+		PDM_ZMQ_HWM=$h "$BBIN/rss" -o "$OUT/zmq-mem.rss" \
+		    timeout "$TMO" "$S" -q -g 3000000 -o ">$a" 2> "$OUT/zmq-mem.err" & wp=$!
+		sleep 0.15
+		kill -STOP $rp; sleep 3; kill -CONT $rp
+		wait $wp; st=$?
+		wait $rp
+		if [ $st -ne 0 ]; then
+			fail "zmq writer memory, PDM_ZMQ_HWM=$h: exit $st" "$OUT/zmq-mem.err"
+			continue
+		fi
+		kib=$(field maxrss_kib "$(cat "$OUT/zmq-mem.rss")")
+		fig "zmq writer memory, reader stopped 3 s, SNDHWM $([ $h = 0 ] && echo '1000 (ZeroMQ default)' || echo "$h (libstream)"): peak RSS $(fmt '%.1f' "$(calc "$kib / 1024")") MiB (3 M frames over tcp)"
+	done
 fi
 finish

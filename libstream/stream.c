@@ -296,7 +296,8 @@ make_producer_id(void)
  * connected, so with no peer a send waits (and can time out) instead of
  * filling a queue that nobody will read.  A writer queues at most HWM_MSGS
  * messages (about 64 KiB each, a batch) instead of ZeroMQ's 1,000, so the
- * memory its socket holds is bounded by about HWM_MSGS batches.  A reader
+ * memory its socket holds is bounded by about HWM_MSGS batches
+ * (PDM_ZMQ_HWM=N sets N messages, 0 ZeroMQ's default: bench/zmq.sh).  A reader
  * keeps ZeroMQ's default: with a receive limit of 16, libzmq 4.3.4 lost
  * messages of a peer that closed while the reader's queue was full
  * (tests/e2e/tap_zmq.sh over ipc lost a third of its frames).
@@ -305,6 +306,15 @@ static int
 open_zmq(struct stream *s, int type, int bind, const char *addr)
 {
 	int linger = s->writer ? LINGER_MS : 0, one = 1, hwm = HWM_MSGS;
+	const char *env;
+	char *end;
+	long v;
+
+	if ((env = getenv("PDM_ZMQ_HWM")) != NULL && *env != '\0') {
+		v = strtol(env, &end, 10);	/* 0: ZeroMQ's own 1,000 */
+		if (*end == '\0' && v >= 0 && v <= 1000000)
+			hwm = v == 0 ? 1000 : (int)v;
+	}
 
 	if ((s->ctx = zmq_ctx_new()) == NULL) {
 		open_fail("%s: zmq_ctx_new: %s", s->uri, zmq_strerror(errno));
