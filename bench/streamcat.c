@@ -15,9 +15,9 @@
  * One line on stderr at the end:
  *   streamcat: in=N out=N unsent=N bad=N lost=N repeated=N gaps=N
  *     shortfall=N eos=N producers=N unended=N oversized=N
- * in = frames read (or made and accepted by the stream), out = frames
- * handed on, unsent = frames accepted and never handed on: in = out +
- * unsent, but for a frame whose write failed when it was read.
+ * in = frames read (or made), out = frames handed on, unsent = frames
+ * queued and never handed on (a write that failed included, see
+ * stream.h "Counting"): in = out + unsent.
  * Exit: 0; 65 a frame was bad or input unreadable; 74 output failed (frames
  * unsent); 75 timed out; 69 an endpoint could not be opened.
  */
@@ -102,13 +102,13 @@ main(int argc, char **argv)
 			record_set_dev(gen, dev, strlen(dev));
 			record_set_seq(gen, seq0 + i);
 			record_add_f64(gen, "x", (double)i);
+			nin++;
 			if (stream_write(dst, gen) == -1) {
 				warnx("%s", stream_error(dst));
 				st = stream_timed_out(dst) ? EX_TEMPFAIL :
 				    EX_IOERR;
 				break;
 			}
-			nin++;
 			if (rate_us > 0) {
 				stream_flush(dst);
 				usleep(rate_us);

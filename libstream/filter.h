@@ -117,8 +117,7 @@ struct filter {
 	/* state */
 	int		 status;	/* first failure's exit status */
 	int		 interrupted;
-	uint64_t	 queued_out, queued_rej;	/* frames handed to the
-							   streams */
+	const struct record *cur;	/* the frame filter_read() returned */
 	uint64_t	 tick;
 	double		 metrics_next;
 	struct record	*rj;		/* reject being built */

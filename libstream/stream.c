@@ -1049,26 +1049,6 @@ stream_read(struct stream *s, struct record **rp)
 	}
 }
 
-int
-stream_pending(const struct stream *s)
-{
-	const char *why;
-	size_t len;
-	int ev = 0;
-	size_t evlen = sizeof(ev);
-
-	if (s->writer)
-		return 0;
-	if (s->type == S_ZMQ) {
-		if (s->have_msg && s->mpos < s->mlen)
-			return 1;
-		return zmq_getsockopt(s->sock, ZMQ_EVENTS, &ev, &evlen) == 0 &&
-		    (ev & ZMQ_POLLIN) != 0;
-	}
-	return s->pos < s->in.len && frame_scan(s->in.p + s->pos,
-	    s->in.len - s->pos, s->max_frame, &len, &why) == SCAN_OK;
-}
-
 /* ---- writing ------------------------------------------------------------- */
 
 /* Encode a head (eos = 0) or an eos frame of this producer into s->hbuf. */
@@ -1205,8 +1185,10 @@ send_failed(struct stream *s)
 	return -1;
 }
 
+/* A writer whose send failed takes no more: the frames of the call count
+ * unsent, like those it held (stream.h, "Counting"). */
 static int
-refuse_failed(struct stream *s)
+refuse_failed(struct stream *s, uint64_t nframes)
 {
 	if (!s->writer) {
 		seterr(s, "%s: not open for writing", s->uri);
@@ -1214,6 +1196,7 @@ refuse_failed(struct stream *s)
 		return -1;
 	}
 	if (s->failed) {		/* s->err still says why */
+		s->unsent += nframes;
 		errno = EIO;
 		return -1;
 	}
@@ -1248,19 +1231,16 @@ stream_flush_all(void)
 	return ret;
 }
 
-/* nframes were just queued: flush if the buffer is full.  A failed flush
- * takes them back (the caller was told -1: they were not accepted). */
+/* nframes were just queued: flush if the buffer is full.  If that fails,
+ * they are unsent with the rest (the call returns -1, but they were
+ * queued: see stream.h, "Counting"). */
 static int
 queued(struct stream *s, uint64_t nframes)
 {
 	s->qframes += nframes;
 	if (s->out.len < OUT_FLUSH)
 		return 0;
-	if (stream_flush(s) == -1) {
-		s->unsent -= nframes;
-		return -1;
-	}
-	return 0;
+	return stream_flush(s);
 }
 
 int
@@ -1268,7 +1248,7 @@ stream_write(struct stream *s, const struct record *r)
 {
 	size_t start = s->out.len;
 
-	if (refuse_failed(s) == -1)
+	if (refuse_failed(s, 1) == -1)
 		return -1;
 	if (frame_encode(&s->out, r) == -1) {
 		seterr(s, "%s: out of memory", s->uri);
@@ -1293,8 +1273,12 @@ stream_write_raw(struct stream *s, const void *p, size_t n)
 	size_t off = 0, len;
 	uint64_t count = 0;
 
-	if (refuse_failed(s) == -1)
-		return -1;
+	if (!s->writer || s->failed) {
+		for (len = 0; off < n && frame_scan((const char *)p + off,
+		    n - off, s->max_frame, &len, &why) == SCAN_OK; off += len)
+			count++;
+		return refuse_failed(s, count);
+	}
 	while (off < n) {
 		if (frame_scan((const char *)p + off, n - off, s->max_frame,
 		    &len, &why) != SCAN_OK) {
@@ -1318,12 +1302,14 @@ int
 stream_write_frames(struct stream *s, const void *p, size_t n,
     uint64_t nframes)
 {
-	if (refuse_failed(s) == -1)
+	if (refuse_failed(s, nframes) == -1)
 		return -1;
 	if (s->out.len == 0 && n >= OUT_FLUSH) {
 		/* the caller's bytes go out as they are, no copy */
-		if (send_bytes(s, p, n, nframes, 0) == -1)
+		if (send_bytes(s, p, n, nframes, 0) == -1) {
+			s->qframes = nframes;	/* counted unsent */
 			return send_failed(s);
+		}
 		return 0;
 	}
 	if (buf_append(&s->out, p, n) == -1) {
@@ -1511,6 +1497,37 @@ stream_frames(const struct stream *s)
 }
 
 uint64_t
+stream_unsent(const struct stream *s)
+{
+	return s->writer ? s->unsent + s->qframes : 0;
+}
+
+int
+stream_pending(const struct stream *s)
+{
+	struct pollfd pfd;
+	const char *why;
+	size_t len;
+	int ev = 0;
+	size_t evlen = sizeof(ev);
+
+	if (s->writer || s->eof)
+		return 0;
+	if (s->type == S_ZMQ) {
+		if (s->have_msg && s->mpos < s->mlen)
+			return 1;
+		return zmq_getsockopt(s->sock, ZMQ_EVENTS, &ev, &evlen) == 0 &&
+		    (ev & ZMQ_POLLIN);
+	}
+	if (s->pos < s->in.len && frame_scan(s->in.p + s->pos,
+	    s->in.len - s->pos, s->max_frame, &len, &why) != SCAN_MORE)
+		return 1;
+	pfd.fd = s->fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1;
+}
+
+uint64_t
 stream_bytes(const struct stream *s)
 {
 	return s->bytes;
@@ -1554,12 +1571,6 @@ void
 stream_set_seq_check(struct stream *s, int on)
 {
 	s->seq_on = on;
-}
-
-uint64_t
-stream_unsent(const struct stream *s)
-{
-	return s->unsent;
 }
 
 uint64_t

@@ -18,10 +18,16 @@
  * reader returns end of input when every producer it has seen has ended,
  * and counts what never came (docs/protocol.md "End of stream" and "Loss").
  *
- * Counting (a writer): every frame a write call accepted (returned 0) is,
- * at any time, exactly one of: queued in the stream, handed on
- * (stream_frames()), or unsent (stream_unsent()).  After stream_finish()
- * nothing is queued, so accepted = stream_frames() + stream_unsent().
+ * Counting (a writer): every frame a write call queued is, at any time,
+ * exactly one of: still queued, handed on (stream_frames()), or given up
+ * (a send failed, timed out, was interrupted, or the linger expired).
+ * stream_unsent() is queued + given up; after stream_finish() nothing is
+ * queued, so queued by write calls = stream_frames() + stream_unsent().  A
+ * write call queues its frames unless it fails with EMSGSIZE (too large),
+ * ENOMEM or EINVAL (stream_write_raw: not whole frames): when it fails
+ * because a send failed (its own flush, or an earlier one: the stream then
+ * takes nothing more), its frames are counted unsent, so a caller counts a
+ * frame `out` whenever it was queued and takes stream_unsent() away.
  *
  * The library never prints or exits: functions return -1/NULL and
  * stream_error() says why.
@@ -112,11 +118,16 @@ int		 stream_bad_frame(const struct stream *, const char **p,
  * queued (the last 16 at most) are moved from here to stream_unsent().
  */
 uint64_t	 stream_frames(const struct stream *);
-/* Writer: frames accepted by a write call that were never handed on: a
- * flush failed (error, timeout, signal) or the linger expired (above). */
+/* Writer: frames accepted by a write call and not handed on: still queued,
+ * or never to be (a flush failed: error, timeout, signal; or the linger
+ * expired, above).  After stream_finish() only the latter. */
 uint64_t	 stream_unsent(const struct stream *);
 uint64_t	 stream_bytes(const struct stream *);
 int		 stream_is_zmq(const struct stream *);
+/* Reader: nonzero if the next stream_read() will not block (a whole frame
+ * or a message is buffered, or input is ready): for batching what queued;
+ * it may then return end of stream. */
+int		 stream_pending(const struct stream *);
 
 /* Largest frame accepted or sent (default FRAME_MAX_DEFAULT). */
 void		 stream_set_max_frame(struct stream *, size_t);
@@ -136,9 +147,6 @@ void		 stream_set_eos_count(struct stream *, unsigned n);
  */
 void		 stream_set_timeout(struct stream *, double seconds);
 int		 stream_timed_out(const struct stream *);
-/* Nonzero if a frame or a ZeroMQ message is already here: the next
- * stream_read() will not wait for input (it may return end of stream). */
-int		 stream_pending(const struct stream *);
 
 /*
  * Reader: what never came.  seq is checked per (kind, dev) of sample and
