@@ -11,7 +11,8 @@
 #                     tap --count -> tap --count over ipc on the frames file
 #                     (target >= 1.5 M frames/s)
 #   writer memory     peak RSS of a libstream writer (bench/streamcat) whose
-#                     reader is stopped (SIGSTOP) for 3 s mid-stream: with
+#                     reader is stopped (SIGSTOP) for $ZMQ_MEM_STOP s mid-stream of
+#                     $ZMQ_MEM_N frames: with
 #                     the library's ZMQ_SNDHWM (16 messages) and with
 #                     ZeroMQ's default (1,000; PDM_ZMQ_HWM=0)
 # Latency figures are the median over $RUNS runs of each run's p50 and p99
@@ -19,7 +20,7 @@
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 what=zmq
-: "${ZMQ_N:=10000}" "${ZMQ_FLOOD_N:=2000000}"
+: "${ZMQ_N:=10000}" "${ZMQ_FLOOD_N:=2000000}" "${ZMQ_MEM_N:=3000000}" "${ZMQ_MEM_STOP:=3}"
 need "$BBIN/zmq_rtt" || exit 0
 Z=$BBIN/zmq_rtt
 dir=$(mktemp -d /tmp/pdm-bench.XXXXXX) || exit 1
@@ -170,9 +171,9 @@ if need "$BBIN/streamcat" "$BBIN/rss"; then
 		"$S" -q -i "@$a" -o /dev/null & rp=$!
 		sleep 0.2
 		PDM_ZMQ_HWM=$h "$BBIN/rss" -o "$OUT/zmq-mem.rss" \
-		    timeout "$TMO" "$S" -q -g 3000000 -o ">$a" 2> "$OUT/zmq-mem.err" & wp=$!
+		    timeout "$TMO" "$S" -q -g "$ZMQ_MEM_N" -o ">$a" 2> "$OUT/zmq-mem.err" & wp=$!
 		sleep 0.15
-		kill -STOP $rp; sleep 3; kill -CONT $rp
+		kill -STOP $rp; sleep "$ZMQ_MEM_STOP"; kill -CONT $rp
 		wait $wp; st=$?
 		wait $rp
 		if [ $st -ne 0 ]; then
@@ -180,7 +181,7 @@ if need "$BBIN/streamcat" "$BBIN/rss"; then
 			continue
 		fi
 		kib=$(field maxrss_kib "$(cat "$OUT/zmq-mem.rss")")
-		fig "zmq writer memory, reader stopped 3 s, SNDHWM $([ $h = 0 ] && echo '1000 (ZeroMQ default)' || echo "$h (libstream)"): peak RSS $(fmt '%.1f' "$(calc "$kib / 1024")") MiB (3 M frames over tcp)"
+		fig "zmq writer memory, reader stopped $ZMQ_MEM_STOP s, SNDHWM $([ $h = 0 ] && echo '1000 (ZeroMQ default)' || echo "$h (libstream)"): peak RSS $(fmt '%.1f' "$(calc "$kib / 1024")") MiB ($ZMQ_MEM_N frames over tcp)"
 	done
 fi
 finish

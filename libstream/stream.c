@@ -1079,13 +1079,13 @@ encode_mark(struct stream *s, int eos)
 
 /* Give up a send: say why from wait_slice()'s answer. */
 static int
-send_gave_up(struct stream *s, const char *why, int64_t t0)
+send_gave_up(struct stream *s, const char *why)
 {
 	if (*why == 't') {
 		s->timed_out = 1;
-		seterr(s, "%s: %s for %.3g s", s->uri, s->type == S_ZMQ ?
+		seterr(s, "%s: %s for %g s", s->uri, s->type == S_ZMQ ?
 		    "no peer took a message" : "output blocked",
-		    (now_ms() - t0) / 1000.0);
+		    s->timeout_ms / 1000.0);
 		errno = ETIMEDOUT;
 	} else {
 		seterr(s, "%s: interrupted while %s", s->uri, s->type == S_ZMQ ?
@@ -1138,7 +1138,7 @@ send_bytes(struct stream *s, const char *p, size_t n, uint64_t nframes,
 			}
 			if ((ms = wait_slice(s, t0, 1, &why)) == 0) {
 				zmq_msg_close(&s->zm);
-				return send_gave_up(s, why, t0);
+				return send_gave_up(s, why);
 			}
 			(void)zmq_poll(&pi, 1, ms);
 		}
@@ -1153,7 +1153,7 @@ send_bytes(struct stream *s, const char *p, size_t n, uint64_t nframes,
 		if (interrupted || s->timeout_ms > 0) {
 			while (poll(&pfd, 1, 0) == 0) {
 				if ((ms = wait_slice(s, t0, 1, &why)) == 0)
-					return send_gave_up(s, why, t0);
+					return send_gave_up(s, why);
 				(void)poll(&pfd, 1, ms);
 			}
 		}
@@ -1321,7 +1321,8 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 
 /*
  * ZeroMQ: close the socket and wait for its queue to drain, at most the
- * linger (what is left of GRACE_MS after a signal).  If the linger
+ * linger: 10 s, or the stream's timeout if shorter, or what is left of
+ * GRACE_MS after a signal.  If the linger
  * expired, the frames of the messages that may still have been queued
  * (the last HWM_MSGS at most) are counted unsent: an upper bound, since
  * ZeroMQ does not say how many of them went out.
@@ -1333,9 +1334,12 @@ zmq_finish(struct stream *s)
 	uint64_t k, x = 0;
 	int linger = LINGER_MS, expired;
 
+	if (s->timeout_ms > 0 && s->timeout_ms < linger)
+		linger = s->timeout_ms;	/* a writer blocked that long */
 	if (interrupted) {
 		left = stop_deadline ? stop_deadline - now_ms() : GRACE_MS;
-		linger = left > 0 ? (int)left : 0;
+		if (left < linger)
+			linger = left > 0 ? (int)left : 0;
 	}
 	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
 	t0 = now_ms();

@@ -79,7 +79,8 @@ int		 stream_write_frames(struct stream *, const void *p, size_t n,
 int		 stream_flush(struct stream *);
 /*
  * Writer: flush, send the eos (ZeroMQ), and for ZeroMQ wait for the queue
- * to drain (at most 10 s, 0.5 s after a signal).  The counters stay
+ * to drain (at most 10 s, or the timeout if shorter; 0.5 s after a
+ * signal).  The counters stay
  * readable until stream_close().  0, or -1 (stream_error(), errno
  * ETIMEDOUT if the timeout or the linger expired, EINTR after a signal):
  * then stream_unsent() says how many frames were lost here.  Idempotent;
