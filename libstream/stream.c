@@ -8,6 +8,14 @@
  * or zmq_send() when it fills.  Every writer is on a list; before a reader
  * blocks for input it flushes them all, so frames never wait in a buffer
  * while the process sleeps.  Errors are kept in the stream as text.
+ *
+ * Nothing is lost silently: a writer counts a frame handed on only when
+ * write() or zmq_send() took it, and unsent when a send failed, timed out
+ * or was cut short by a signal (every wait is a poll in slices, so SIGTERM
+ * is seen within SLICE_MS).  A ZeroMQ writer starts each message with a
+ * head frame (its producer id and frames sent so far) and ends with an eos
+ * holding its count; the reader credits frames to producers, ends when
+ * all it has seen have ended, and counts shortfalls and seq gaps.
  */
 #define _GNU_SOURCE		/* F_GETPIPE_SZ, F_SETPIPE_SZ */
 #include <sys/random.h>
@@ -1097,8 +1105,9 @@ send_gave_up(struct stream *s, const char *why)
 }
 
 /*
- * Send a head (ZeroMQ PUSH) and p[0..n) as one message, or write() it all,
- * waiting at most the stream's timeout (GRACE_MS once a signal came).  On
+ * ZeroMQ: send a head frame and p[0..n) as one message (eos: the eos frame
+ * alone); a byte stream: write() p[0..n) all.  Wait at most the stream's
+ * timeout (GRACE_MS once a signal came).  On
  * success the nframes frames it holds count as handed on.
  */
 static int
@@ -1114,11 +1123,9 @@ send_bytes(struct stream *s, const char *p, size_t n, uint64_t nframes,
 	int ms;
 
 	if (s->type == S_ZMQ) {
-		{
-			if (encode_mark(s, eos) == -1)
-				return -1;
-			hlen = s->hbuf.len;
-		}
+		if (encode_mark(s, eos) == -1)	/* head, or the eos alone */
+			return -1;
+		hlen = s->hbuf.len;
 		if (zmq_msg_init_size(&s->zm, hlen + n) == -1) {
 			seterr(s, "%s: out of memory", s->uri);
 			return -1;
