@@ -6,7 +6,8 @@
  *
  *   streamcat [-i URI] [-o URI]      copy frames (their bytes, unchanged)
  *   streamcat -g N [-o URI]          make N sample frames, device -d (d1),
- *                                    seq from -s (0), one every -r us (0)
+ *                                    seq from -s (0), one every -r us (0),
+ *                                    after waiting -w ms (0)
  *
  * Options: -t SECONDS (stream_set_timeout on both ends), -e N
  * (stream_set_eos_count), -m BYTES (max frame), -S (check seq on a byte
@@ -36,7 +37,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: streamcat [-Spq] [-i URI] [-o URI] [-g N] "
-	    "[-d DEV] [-s SEQ] [-r US]\n"
+	    "[-d DEV] [-s SEQ] [-r US] [-w MS]\n"
 	    "                 [-t SECONDS] [-e N] [-m BYTES]\n");
 	exit(EX_USAGE);
 }
@@ -49,7 +50,7 @@ main(int argc, char **argv)
 	struct stream_producer pr;
 	struct record *r, *gen = NULL;
 	unsigned long long ngen = 0, seq0 = 0, i;
-	unsigned long rate_us = 0;
+	unsigned long rate_us = 0, wait_ms = 0;
 	double tmo = 0;
 	uint64_t nin = 0, bad = 0;
 	size_t n, k;
@@ -57,7 +58,7 @@ main(int argc, char **argv)
 	long maxf = 0;
 	int gmode = 0, ret;
 
-	while ((ch = getopt(argc, argv, "i:o:g:d:s:r:t:e:m:Spq")) != -1)
+	while ((ch = getopt(argc, argv, "i:o:g:d:s:r:w:t:e:m:Spq")) != -1)
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -65,6 +66,7 @@ main(int argc, char **argv)
 		case 'd': dev = optarg; break;
 		case 's': seq0 = strtoull(optarg, NULL, 10); break;
 		case 'r': rate_us = strtoul(optarg, NULL, 10); break;
+		case 'w': wait_ms = strtoul(optarg, NULL, 10); break;
 		case 't': tmo = strtod(optarg, NULL); break;
 		case 'e': eos = atoi(optarg); break;
 		case 'm': maxf = atol(optarg); break;
@@ -95,6 +97,8 @@ main(int argc, char **argv)
 	if (gmode) {
 		if ((gen = record_new()) == NULL)
 			err(EX_OSERR, "record_new");
+		if (wait_ms > 0)	/* a ZeroMQ peer connects meanwhile */
+			usleep((useconds_t)wait_ms * 1000);
 		for (i = 0; i < ngen && !stream_interrupted(); i++) {
 			record_clear(gen);
 			record_set_time(gen, 1700000000 + (int64_t)i, 0);

@@ -3,7 +3,8 @@
 # (build/rel/bench/streamcat): a ZeroMQ writer with no listener gives up
 # after its --timeout with every frame counted unsent and a non-zero exit;
 # a binding writer whose peer never comes ends within a second of SIGTERM,
-# its frames unsent; a writer on /dev/full counts nothing as out.  Over tcp
+# its frames unsent; a writer whose reader stops never counts out more
+# than the reader got; a writer on /dev/full counts nothing as out.  Over tcp
 # and ipc.  The equation everywhere: frames accepted = out + unsent.
 . tests/lib.sh
 BBIN=${BBIN:-build/rel/bench}
@@ -40,6 +41,30 @@ for tr in tcp ipc; do
 	check "$tr: SIGTERM: interrupted, out=0" sh -c "grep -q 'interrupted while waiting for a peer' '$T/term.err' && grep -q ' out=0 .*(interrupted)' '$T/term.err'"
 	u=$(val unsent "$T/term.err"); n=$(val in "$T/term.err")
 	check "$tr: SIGTERM: in = unsent ($u)" [ "$u" -gt 0 -a "$u" = "$n" ]
+
+	# a reader stopped (SIGSTOP) once connected: the writer (-t 1) gives
+	# up, and never counts out more frames than the reader got
+	if [ $tr = tcp ]; then a="tcp://127.0.0.1:$(port)"; else a="ipc://$T/s.sock"; fi
+	"$SC" -i "@$a" -o /dev/null -t 4 2> "$T/sr.err" &
+	rp=$!
+	sleep 0.3
+	"$SC" -g 20000 -w 1500 -t 1 -o ">$a" 2> "$T/sw.err" &
+	wp=$!
+	sleep 1
+	kill -STOP $rp
+	wait $wp
+	st=$?
+	kill -CONT $rp
+	wait $rp
+	rst=$?
+	wo=$(val out "$T/sw.err"); wu=$(val unsent "$T/sw.err"); ri=$(val in "$T/sr.err")
+	check "$tr: stopped reader: out + unsent = 20000" [ $((wo + wu)) -eq 20000 ]
+	check "$tr: stopped reader: out ($wo) <= frames the reader got ($ri)" [ "$wo" -le "$ri" ]
+	if [ $st -eq 0 ]; then	# the kernel's buffers took it all (tcp)
+		check "$tr: stopped reader: writer exit 0, so all came, eos too" sh -c "[ $rst -eq 0 ] && [ '$ri' = 20000 ]"
+	else
+		check "$tr: stopped reader: writer gave up ($st): the reader times out, the producer unended" sh -c "[ $rst -eq 75 ] && grep -q ' unended=1 ' '$T/sr.err'"
+	fi
 done
 
 # /dev/full: nothing handed on, all of it unsent
