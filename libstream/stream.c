@@ -683,6 +683,8 @@ fill(struct stream *s)
 	pfd.events = POLLIN;
 	if (has_pending_output() && poll(&pfd, 1, 0) == 0 &&
 	    stream_flush_all() == -1) {
+		if (interrupted)	/* the writer says so at its close */
+			return -2;
 		seterr(s, "%s: flushing output before waiting: %s", s->uri,
 		    strerror(errno));
 		return -1;
@@ -763,6 +765,8 @@ next_msg(struct stream *s)
 		if (s->ending && all_ended(s))
 			return 0;
 		if (stream_flush_all() == -1) {
+			if (interrupted)
+				return -2;
 			seterr(s, "%s: flushing output before waiting: %s",
 			    s->uri, strerror(errno));
 			return -1;
