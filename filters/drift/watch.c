@@ -1,0 +1,1247 @@
+/*
+ * watch -- per-device windows, tests and the drift state machine (see
+ * watch.h; docs/drift.md has the rules in prose).
+ *
+ * A device's state is one block (devmap allocates it when the device is
+ * first seen): a header with the sequential detectors, then the window of
+ * each feature as float32 (4 bytes a value: 12 features x W = 1,000 fit in
+ * 48 KB), the predicted categories of the window (1 byte each, when js is
+ * on), the time at which each block of H frames began, and per test the
+ * runs above and below its limits.  Per frame only the values are stored
+ * and the sequential detectors updated.  Every H frames, once W frames are
+ * in, each feature's window is sorted (radix sort on the float bits, into
+ * the watch's scratch) and merged once with the sorted reference sample
+ * and the bin edges: KS statistic, Wasserstein-1 and PSI counts in O(W +
+ * reference) without a search per value.  The KS p-value is computed only
+ * for an event.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drift.h"
+#include "watch.h"
+
+const char *const test_name[T_COUNT] = {
+	"ks", "psi", "w1", "js", "ph", "cusum", "adwin"
+};
+
+struct dev {
+	uint64_t	 frames;
+	uint32_t	 pos;		/* next window slot */
+	uint8_t		 state;		/* enum dstate */
+	uint8_t		 seqhit[T_COUNT];	/* alarm since last eval */
+	double		 seqstat[T_COUNT];
+	double		 retrain_after;	/* no retrain before (seconds) */
+	struct drift_ph	 ph;
+	struct drift_cusum cu;
+	struct drift_adwin ad;
+	/* followed by: float val[nfeat * W]; int16 cat[W] (js);
+	   int64 tsec[nblk]; uint32 tnsec[nblk];
+	   uint16 up[NL], down[NL]; double last[NL]; uint8 seen[NL],
+	   NL = (nfeat + 1) * T_COUNT (row nfeat: the signal) */
+};
+
+struct layout {
+	size_t	 val, cat, tsec, tnsec, up, down, last, seen, size;
+	uint32_t nblk, nl;
+};
+
+static void
+layout(const struct watch *w, struct layout *l)
+{
+	size_t o = sizeof(struct dev);
+
+#define PLACE(f, bytes, align)	do {				\
+		o = (o + (align) - 1) & ~(size_t)((align) - 1);	\
+		l->f = o;					\
+		o += (bytes);					\
+	} while (0)
+	l->nblk = w->W / w->H + 1;
+	l->nl = (w->nfeat + 1) * T_COUNT;
+	PLACE(val, sizeof(float) * w->nfeat * w->W, 8);
+	PLACE(cat, w->ncat > 0 ? sizeof(int16_t) * w->W : 0, 8);
+	PLACE(tsec, sizeof(int64_t) * l->nblk, 8);
+	PLACE(tnsec, sizeof(uint32_t) * l->nblk, 8);
+	PLACE(up, sizeof(uint16_t) * l->nl, 8);
+	PLACE(down, sizeof(uint16_t) * l->nl, 8);
+	PLACE(last, sizeof(double) * l->nl, 8);
+	PLACE(seen, l->nl, 8);
+	l->size = (o + 15) & ~(size_t)15;
+#undef PLACE
+}
+
+#define AT(d, l, f, T)	((T *)((char *)(d) + (l).f))
+
+static int
+cmpd(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* the grid of r: sample and edges merged, its counts, bins and index */
+static int
+grid_build(struct ref *r)
+{
+	uint32_t i, j, n = r->nsample + r->nbins + 1, k;
+	double *v;
+
+	free(r->g);
+	free(r->cref);
+	free(r->sbin);
+	free(r->lut);
+	r->g = malloc(sizeof(double) * (n + 1));
+	r->cref = malloc(sizeof(uint32_t) * (n + 1));
+	r->sbin = malloc(2 * (size_t)n + 2);
+	r->nlut = 4 * n;
+	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
+	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
+	    r->lut == NULL)
+		return -1;
+	memcpy(v, r->sorted, sizeof(double) * r->nsample);
+	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
+	qsort(v, n, sizeof(double), cmpd);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || v[i] != v[j - 1])
+			v[j++] = v[i];
+	r->ng = j;
+	for (i = k = 0; i < r->ng; i++) {
+		while (k < r->nsample && r->sorted[k] <= r->g[i])
+			k++;
+		r->cref[i] = k;
+	}
+	/* slot 0: below g[0] <= edges[0]; 2i-1: equal to g[i-1]; 2i: inside
+	   (g[i-1], g[i]), where no edge is, so the bin of g[i-1] */
+	r->sbin[0] = 0;
+	for (i = 1; i <= r->ng; i++) {
+		r->sbin[2 * i - 1] = (uint8_t)drift_bin(r->edges, r->nbins,
+		    r->g[i - 1]);
+		r->sbin[2 * i] = i == r->ng ? (uint8_t)(r->nbins - 1) :
+		    r->sbin[2 * i - 1];
+	}
+	r->lut_lo = r->g[0];
+	r->lut_scale = r->g[r->ng - 1] > r->g[0] ? r->nlut / (r->g[r->ng - 1] -
+	    r->g[0]) : 0;
+	for (i = 0, k = 0; i <= r->nlut; i++) {
+		double start = r->lut_lo + i / (r->lut_scale > 0 ?
+		    r->lut_scale : 1);
+
+		while (k < r->ng && r->g[k] < start)
+			k++;
+		r->lut[i] = k > 0 ? k - 1 : 0;	/* may start one early */
+	}
+	return 0;
+}
+
+/* x's slot in r's grid (x finite) */
+static inline uint32_t
+slot_of(const struct ref *r, double x)
+{
+	const double *g = r->g;
+	uint32_t i;
+
+	if (x < g[0])
+		return 0;
+	if (x > g[r->ng - 1])
+		return 2 * r->ng;
+	i = r->lut[(uint32_t)((x - r->lut_lo) * r->lut_scale)];
+	while (i < r->ng && g[i] <= x)	/* i: grid values <= x */
+		i++;
+	return g[i - 1] == x ? 2 * i - 1 : 2 * i;
+}
+
+int
+watch_ready(struct watch *w)
+{
+	struct layout l;
+	uint32_t i, nmax = 0;
+
+	layout(w, &l);
+	w->devsize = l.size;
+	for (i = 0; i < w->nfeat; i++) {
+		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (grid_build(&w->ref[i]) == -1)
+			return -1;
+		if (w->ref[i].ng > nmax)
+			nmax = w->ref[i].ng;
+	}
+	free(w->scratch);
+	free(w->counts);
+	free(w->hist);
+	free(w->sums);
+	free(w->slots);
+	free(w->below);
+	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
+	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
+	w->hist = calloc(2 * (size_t)nmax + 2, sizeof(uint32_t));
+	w->sums = calloc(2 * (size_t)nmax + 2, sizeof(double));
+	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
+	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
+	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
+	    w->sums == NULL || w->slots == NULL || w->below == NULL)
+		return -1;
+	for (i = 0; i < 2 * nmax + 2; i++)
+		w->below[i] = UINT32_MAX;
+	return 0;
+}
+
+void
+watch_free(struct watch *w)
+{
+	uint32_t i;
+
+	for (i = 0; w->ref != NULL && i < w->nfeat; i++) {
+		free(w->ref[i].g);
+		free(w->ref[i].cref);
+		free(w->ref[i].sbin);
+		free(w->ref[i].lut);
+	}
+	free(w->scratch);
+	free(w->counts);
+	free(w->hist);
+	free(w->sums);
+	free(w->slots);
+	free(w->below);
+	w->below = NULL;
+	w->scratch = NULL;
+	w->counts = NULL;
+	w->hist = NULL;
+	w->sums = NULL;
+	w->slots = NULL;
+}
+
+void
+watch_dev_init(void *dp, void *arg)
+{
+	struct watch *w = arg;
+	struct dev *d = dp;
+	struct layout l;
+	uint32_t i;
+
+	layout(w, &l);
+	for (i = 0; i < w->nfeat * w->W; i++)
+		AT(d, l, val, float)[i] = NAN;
+	if (w->ncat > 0)
+		for (i = 0; i < w->W; i++)
+			AT(d, l, cat, int16_t)[i] = -1;
+	d->retrain_after = -INFINITY;
+	if (w->sig >= 0) {
+		const struct ref *s = w->sig < (int)w->nfeat ? &w->ref[w->sig] :
+		    &w->sigref;
+
+		drift_ph_init(&d->ph, w->ph_delta, w->slim[T_PH].thr,
+		    w->ph_alpha, w->ph_min, 1);
+		drift_cusum_init(&d->cu, w->cu_k, w->slim[T_CUSUM].thr, 0,
+		    s->mean, s->std > 0 ? s->std : 1);
+		drift_adwin_init(&d->ad, w->slim[T_ADWIN].thr, w->ad_clock, 5,
+		    10);
+	}
+}
+
+/* ---- evaluation ---------------------------------------------------- */
+
+static uint32_t
+fkey(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	return (u & 0x80000000u) ? ~u : u | 0x80000000u;
+}
+
+/*
+ * The finite values of v[0..n) sorted ascending into out (as doubles);
+ * how many.  LSD radix sort, 4 passes of 8 bits on the order-preserving
+ * transform of the float bits.
+ */
+static uint32_t
+sort_window(const float *v, uint32_t n, double *out)
+{
+	uint32_t *a = (uint32_t *)out, *b = a + n, *t, cnt[256], i, m = 0;
+	int pass;
+
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			a[m++] = fkey(v[i]);
+	for (pass = 0; pass < 4; pass++) {
+		uint32_t sum = 0, c, sh = 8 * pass;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < m; i++)
+			cnt[(a[i] >> sh) & 255]++;
+		for (i = 0; i < 256; i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < m; i++)
+			b[cnt[(a[i] >> sh) & 255]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	/* a holds the keys (a is out's first half after 4 passes); back to
+	   floats, widened, from the top down so nothing is overwritten */
+	for (i = m; i-- > 0;) {
+		uint32_t u = a[i];
+		float f;
+
+		u = (u & 0x80000000u) ? u & 0x7fffffffu : ~u;
+		memcpy(&f, &u, 4);
+		out[i] = f;
+	}
+	return m;
+}
+
+/*
+ * One pass over sorted window x[0..n) and the sorted reference sample:
+ * the KS statistic, Wasserstein-1, and the PSI bin counts.
+ */
+static void
+window_stats(const struct ref *r, const double *x, uint32_t n,
+    uint32_t *bins, double *ks, double *w1)
+{
+	const double *a = r->sorted;
+	uint32_t na = r->nsample, i = 0, j = 0, b = 0;
+	double d = 0, s = 0, t, next, diff;
+
+	/* PSI counts: walk the edges along x (drift_bin's rule) */
+	memset(bins, 0, sizeof(uint32_t) * r->nbins);
+	for (j = 0; j < n; j++) {
+		while (b + 1 < r->nbins && r->edges[b + 1] <= x[j])
+			b++;
+		bins[b]++;
+	}
+	j = 0;
+	if (na == 0 || n == 0) {
+		*ks = *w1 = NAN;
+		return;
+	}
+	t = a[0] < x[0] ? a[0] : x[0];
+	for (;;) {
+		while (i < na && a[i] <= t)
+			i++;
+		while (j < n && x[j] <= t)
+			j++;
+		diff = (double)i / na - (double)j / n;
+		if (fabs(diff) > d)
+			d = fabs(diff);
+		if (i == na && j == n)
+			break;
+		if (j >= n || (i < na && a[i] < x[j]))
+			next = a[i];
+		else
+			next = x[j];
+		s += fabs(diff) * (next - t);
+		t = next;
+	}
+	*ks = d;
+	*w1 = s;
+}
+
+static int
+cmp_slotval(const void *x, const void *y)
+{
+	const double *a = x, *b = y;	/* (slot, value) pairs */
+
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/*
+ * The window v[0..W) (float32, NaN: absent) against r without sorting it:
+ * each value's slot in r's grid (an index and a short scan), the count
+ * and sum of the values in each slot, then one walk over the slots.  At a
+ * grid point and just below the next one the two ECDFs are known exactly,
+ * which is where the KS supremum is reached (as scipy evaluates it); the
+ * Wasserstein integral over a gap where the window's ECDF stays on one side
+ * of the reference's is linear in the sum of the gap's values, and the few
+ * gaps where the two cross are integrated value by value.  PSI counts come
+ * from the slot's bin.  The same results as window_stats() on the sorted
+ * window (W1 to rounding).  Returns the number of values.
+ */
+uint32_t
+watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
+    uint32_t *bins, double *ks, double *w1)
+{
+	uint32_t *hist = w->hist, ns = 2 * r->ng + 1, i, n = 0, s, j, nc = 0,
+	    na = r->nsample, ia;
+	double *sums = w->sums, d = 0, area = 0, a, b, c, diff, inv,
+	    *pairs = w->scratch, fw, t, x;
+	int64_t e, ea, eb, best = -1;
+	uint32_t ja;
+	uint16_t *slots = w->slots;
+
+	/* hist and sums are all zero here: each walk zeroes what it read */
+	memset(bins, 0, sizeof(uint32_t) * r->nbins);
+	for (i = 0; i < w->W; i++) {
+		x = v[i];
+		if (!isfinite(x)) {
+			slots[i] = UINT16_MAX;
+			continue;
+		}
+		s = slot_of(r, x);
+		slots[i] = (uint16_t)s;
+		hist[s]++;
+		sums[s] += x;
+		n++;
+	}
+	if (n == 0) {
+		*ks = *w1 = NAN;
+		return 0;
+	}
+	/*
+	 * walk: j = window values so far, ia = reference values so far.  The
+	 * differences are compared exactly as integers, ia n - j na (no
+	 * division per slot); the statistic is then computed as scipy does,
+	 * ia / na - j / n, for the pairs that reach the largest (distinct
+	 * pairs can tie exactly and round apart: the larger float wins).
+	 */
+	inv = 1.0 / ((double)na * n);
+	j = 0;
+	for (s = 0; s < ns; s++) {
+		uint32_t h = hist[s];
+		double sm = sums[s];
+
+		hist[s] = 0;
+		sums[s] = 0;
+		bins[r->sbin[s]] += h;
+		if (s % 2 == 1) {
+			/* equal to g[i-1]: both ECDFs at that point */
+			ia = r->cref[(s + 1) / 2 - 1];
+			j += h;
+			e = (int64_t)ia * n - (int64_t)j * na;
+			if (e < 0)
+				e = -e;
+			if (e >= best) {
+				diff = fabs((double)ia / na - (double)j / n);
+				if (e > best || diff > d)
+					d = diff;
+				best = e;
+			}
+			continue;
+		}
+		/* the open gap below g[i] (s = 2i): reference constant */
+		i = s / 2;
+		ia = i > 0 ? r->cref[i - 1] : 0;
+		ja = j;
+		j += h;
+		e = (int64_t)ia * n - (int64_t)j * na;
+		if (e < 0)
+			e = -e;
+		if (e >= best && h > 0) {
+			diff = fabs((double)ia / na - (double)j / n);
+			if (e > best || diff > d)
+				d = diff;
+			best = e;
+		}
+		if (h == 0) {
+			/* no window value inside: |F_win - c| (b - a) */
+			if (i > 0 && i < r->ng) {
+				e = (int64_t)ja * na - (int64_t)ia * n;
+				area += (e < 0 ? -e : e) * inv * (r->g[i] -
+				    r->g[i - 1]);
+			}
+			continue;
+		}
+		if (i == 0) {		/* below g[0]: F_ref = 0 */
+			area += (h * r->g[0] - sm) / n;
+			continue;
+		}
+		if (i == r->ng) {	/* above the last: F_ref = 1 */
+			area += (sm - h * r->g[r->ng - 1]) / n;
+			continue;
+		}
+		a = r->g[i - 1];
+		b = r->g[i];
+		ea = (int64_t)ja * na - (int64_t)ia * n;	/* (F_win - c) */
+		eb = (int64_t)j * na - (int64_t)ia * n;
+		if (ea >= 0 || eb <= 0) {
+			/* one side: the integral of F_win - c over (a, b) */
+			area += fabs(ea * inv * (b - a) + (h * b -
+			    sm) / n);
+		} else {
+			w->below[s] = ja;	/* crossing: value by value */
+			hist[s] = h;		/* zeroed there */
+			nc++;
+		}
+	}
+	if (nc > 0) {
+		/* collect (slot, value) of the crossing gaps, sort, integrate */
+		uint32_t m = 0, k, q, below;
+
+		for (i = 0; i < w->W; i++) {
+			s = slots[i];
+			if (s == UINT16_MAX || w->below[s] == UINT32_MAX)
+				continue;
+			pairs[2 * m] = s;
+			pairs[2 * m + 1] = v[i];
+			m++;
+		}
+		qsort(pairs, m, 2 * sizeof(double), cmp_slotval);
+		for (k = 0; k < m; ) {
+			s = (uint32_t)pairs[2 * k];
+			below = w->below[s];
+			w->below[s] = UINT32_MAX;
+			i = s / 2;
+			c = (double)r->cref[i - 1] / na;
+			t = r->g[i - 1];
+			fw = (double)below / n;
+			for (q = 0; q < hist[s]; q++, k++) {
+				x = pairs[2 * k + 1];
+				area += fabs(fw - c) * (x - t);
+				fw = (double)(below + q + 1) / n;
+				t = x;
+			}
+			area += fabs(fw - c) * (r->g[i] - t);
+			hist[s] = 0;
+		}
+	}
+	*ks = d > 1 ? 1 : d;
+	*w1 = area;
+	return n;
+}
+
+static void
+runs(uint16_t *up, uint16_t *down, int above, int below)
+{
+	if (above) {
+		if (*up < UINT16_MAX)
+			(*up)++;
+	} else
+		*up = 0;
+	if (below) {
+		if (*down < UINT16_MAX)
+			(*down)++;
+	} else
+		*down = 0;
+}
+
+static void
+add_ev(struct watch *w, struct report *rep, uint32_t f, enum test t,
+    double stat, const struct limit *lim, uint32_t up, int confirmed)
+{
+	struct evidence *e;
+
+	if (rep->nev >= (w->nfeat + 1) * T_COUNT)
+		return;
+	e = &rep->ev[rep->nev++];
+	e->feat = f;
+	e->test = t;
+	e->stat = stat;
+	e->thr = lim->thr;
+	e->clr = lim->clr;
+	e->rate = lim->rate;
+	e->p = NAN;
+	e->runs = up;
+	e->confirmed = confirmed;
+}
+
+static int
+evaluate(struct watch *w, struct dev *d, const struct layout *l,
+    double now, struct report *rep)
+{
+	uint16_t *up = AT(d, *l, up, uint16_t), *down = AT(d, *l, down,
+	    uint16_t);
+	double *last = AT(d, *l, last, double);
+	uint8_t *seen = AT(d, *l, seen, uint8_t);
+	uint32_t f, n, k, *bins = w->counts;
+	int any_up = 0, confirm = 0, all_clear = 1;
+	double stat[T_COUNT], ks, w1;
+	enum test t;
+	uint32_t row;
+
+	for (f = 0; f < w->nfeat; f++) {
+		const struct ref *r = &w->ref[f];
+
+		if (!(w->tests & ((1u << T_KS) | (1u << T_PSI) |
+		    (1u << T_W1))))
+			break;
+		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f * w->W,
+		    bins, &ks, &w1);
+		if (n < w->W / 2) {
+			/* too few values: no evidence either way */
+			for (t = T_KS; t <= T_W1; t++)
+				all_clear &= down[f * T_COUNT + t] >= w->M ||
+				    !seen[f * T_COUNT + t];
+			continue;
+		}
+		stat[T_KS] = ks;
+		stat[T_W1] = r->std > 0 ? w1 / r->std : w1;
+		stat[T_PSI] = drift_psi(r->freq, bins, r->nbins,
+		    DRIFT_PSI_EPS);
+		for (t = T_KS; t <= T_W1; t++) {
+			const struct limit *lim = &w->lim[f * T_COUNT + t];
+
+			k = f * T_COUNT + t;
+			if (!(w->tests & (1u << t)))
+				continue;
+			last[k] = stat[t];
+			runs(&up[k], &down[k], stat[t] > lim->thr,
+			    stat[t] <= lim->clr);
+			if (up[k] > 0) {
+				any_up = 1;
+				seen[k] = 1;
+			}
+			if (up[k] >= w->M)
+				confirm = 1;
+			if (seen[k] && down[k] < w->M)
+				all_clear = 0;
+		}
+	}
+	if ((w->tests & (1u << T_JS)) && w->ncat > 0) {
+		const int16_t *c = AT(d, *l, cat, int16_t);
+		double q[256], js;
+		uint32_t i, m = 0;
+
+		memset(q, 0, sizeof(double) * w->ncat);
+		for (i = 0; i < w->W; i++)
+			if (c[i] >= 0) {
+				q[c[i]]++;
+				m++;
+			}
+		k = w->nfeat * T_COUNT + T_JS;
+		if (m >= w->W / 2) {
+			js = drift_js(w->catref, q, w->ncat);
+			last[k] = js;
+			runs(&up[k], &down[k], js > w->slim[T_JS].thr,
+			    js <= w->slim[T_JS].clr);
+			if (up[k] > 0) {
+				any_up = 1;
+				seen[k] = 1;
+			}
+			if (up[k] >= w->M)
+				confirm = 1;
+		}
+		if (seen[k] && down[k] < w->M)
+			all_clear = 0;
+	}
+	row = w->nfeat * T_COUNT;
+	for (t = T_PH; t <= T_ADWIN; t++) {
+		if (!(w->tests & (1u << t)) || w->sig < 0)
+			continue;
+		k = row + t;
+		runs(&up[k], &down[k], d->seqhit[t], !d->seqhit[t]);
+		if (d->seqhit[t]) {
+			last[k] = d->seqstat[t];
+			any_up = confirm = 1;
+			seen[k] = 1;
+		}
+		if (seen[k] && down[k] < w->M)
+			all_clear = 0;
+	}
+
+	/* the state machine */
+	rep->nev = 0;
+	rep->state_changed = rep->retrain = rep->cleared = 0;
+	switch (d->state) {
+	case D_OK:
+		if (confirm)
+			d->state = D_CONFIRMED;
+		else if (any_up)
+			d->state = D_SUSPECTED;
+		else
+			break;
+		rep->state_changed = 1;
+		break;
+	case D_SUSPECTED:
+		if (confirm) {
+			d->state = D_CONFIRMED;
+			rep->state_changed = 1;
+		} else if (all_clear) {
+			d->state = D_OK;
+			rep->state_changed = rep->cleared = 1;
+		}
+		break;
+	case D_CONFIRMED:
+		if (all_clear) {
+			d->state = D_OK;
+			rep->state_changed = rep->cleared = 1;
+		}
+		break;
+	}
+	if (rep->state_changed && d->state == D_CONFIRMED &&
+	    now >= d->retrain_after) {
+		rep->retrain = 1;
+		d->retrain_after = now + w->cooldown;
+	}
+	if (rep->state_changed) {
+		for (f = 0; f <= w->nfeat; f++)
+			for (t = 0; t < T_COUNT; t++) {
+				k = f * T_COUNT + t;
+				if (!(w->tests & (1u << t)) || !seen[k])
+					continue;
+				if (!rep->cleared && up[k] == 0)
+					continue;
+				add_ev(w, rep, f, t, last[k],
+				    f < w->nfeat && T_WINDOW(t) && t != T_JS ?
+				    &w->lim[k] : &w->slim[t], up[k],
+				    up[k] >= w->M || (!T_WINDOW(t) && up[k]));
+			}
+		if (rep->cleared)
+			memset(seen, 0, l->nl);
+	}
+	memset(d->seqhit, 0, sizeof(d->seqhit));
+	return rep->state_changed;
+}
+
+int
+watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
+    int64_t sec, uint32_t nsec, struct report *rep)
+{
+	struct dev *d = dp;
+	struct layout l;
+	float *val;
+	uint32_t f, b, fb;
+	double now = (double)sec + nsec * 1e-9;
+
+	layout(w, &l);
+	val = AT(d, l, val, float);
+	if (d->frames % w->H == 0) {
+		b = (uint32_t)((d->frames / w->H) % l.nblk);
+		AT(d, l, tsec, int64_t)[b] = sec;
+		AT(d, l, tnsec, uint32_t)[b] = nsec;
+	}
+	for (f = 0; f < w->nfeat; f++)
+		val[(size_t)f * w->W + d->pos] = (float)x[f];
+	if (w->ncat > 0)
+		AT(d, l, cat, int16_t)[d->pos] = (int16_t)cat;
+	if (w->sig >= 0 && isfinite(sig)) {
+		if ((w->tests & (1u << T_PH)) && drift_ph_update(&d->ph, sig)) {
+			d->seqhit[T_PH] = 1;
+			d->seqstat[T_PH] = fmax(d->ph.up, d->ph.down);
+		}
+		if ((w->tests & (1u << T_CUSUM)) &&
+		    drift_cusum_update(&d->cu, sig)) {
+			d->seqhit[T_CUSUM] = 1;
+			d->seqstat[T_CUSUM] = fmax(d->cu.up, d->cu.down) /
+			    d->cu.sigma;
+		}
+		if (w->tests & (1u << T_ADWIN)) {
+			double before = d->ad.width;
+
+			if (drift_adwin_update(&d->ad, sig)) {
+				d->seqhit[T_ADWIN] = 1;
+				d->seqstat[T_ADWIN] = before + 1 - d->ad.width;
+			}
+		}
+	}
+	d->pos = (d->pos + 1) % w->W;
+	d->frames++;
+	if (d->frames % w->H != 0 || d->frames < w->W)
+		return 0;
+	if (!evaluate(w, d, &l, now, rep))
+		return 0;
+	fb = (uint32_t)(((d->frames - w->W) / w->H) % l.nblk);
+	rep->from_sec = AT(d, l, tsec, int64_t)[fb];
+	rep->from_nsec = AT(d, l, tnsec, uint32_t)[fb];
+	rep->to_sec = sec;
+	rep->to_nsec = nsec;
+	rep->frames = d->frames;
+	rep->state = d->state;
+	return 1;
+}
+
+/* ---- calibration ---------------------------------------------------- */
+
+/*
+ * Thresholds from a false-alarm rate.  The rate asked for (confirmed drift
+ * events per device per 30 days) is split evenly over the K tests that are
+ * on (features x window tests, plus each sequential detector): a
+ * Bonferroni split, so the device's rate is at most the sum.  Each test's
+ * threshold is then set on simulated no-change streams drawn from the
+ * reference by smoothed bootstrap (a profile sample value plus Gaussian
+ * noise of Silverman's bandwidth, so that the draws are continuous like the
+ * data):
+ * - window tests: each of R = 16 rounds draws a pseudo-reference (a sample
+ *   of the reference sample's size, and PSI frequencies from min(count,
+ *   100,000) draws into the profile's edges), because the real reference
+ *   is itself a sample of the machine's distribution; then a stream,
+ *   evaluated every H frames as drift evaluates.  Events are counted as
+ *   the state machine makes them.  The threshold is set where events per
+ *   simulated frame equal the rate per frame asked; when that rate is too
+ *   small to see in the simulation (fewer than 5 expected), the log of the
+ *   rate of runs of M above is extrapolated on a least-squares line in d^2
+ *   (ks, w1: Gaussian tails) through the thresholds that give 160, 80,
+ *   40, 20, 10 and 5 runs, or in the index (psi, whose chi-square-like
+ *   tail bends) through those giving 40 .. 5.
+ * - sequential detectors: alarms per frame on a simulated stream
+ *   (standardised to the profile's mean and std), found by bisection on
+ *   lambda (ph), h (cusum) and log delta (adwin), with the same common
+ *   random numbers at every step; below 5 alarms expected, the same
+ *   least-squares extrapolation in lambda, h (run lengths growing
+ *   exponentially) or log delta (ADWIN).  Measured (bench/drift.sh) for
+ *   Page-Hinkley and ADWIN it is optimistic: 4x and 2.5x the rate asked.
+ */
+
+struct rng {
+	uint64_t	 s;
+	int		 have;
+	double		 spare;
+};
+
+static uint64_t
+rnext(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static double
+runif(struct rng *r)
+{
+	return ((rnext(r) >> 11) + 0.5) * 0x1p-53;
+}
+
+static double
+rgauss(struct rng *r)
+{
+	double u, v;
+
+	if (r->have) {
+		r->have = 0;
+		return r->spare;
+	}
+	u = runif(r);
+	v = runif(r);
+	r->spare = sqrt(-2 * log(u)) * sin(2 * M_PI * v);
+	r->have = 1;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* Silverman's bandwidth of the sample, 0 if it has no spread */
+static double
+bandwidth(const struct ref *r)
+{
+	double s = r->std, iqr;
+	uint32_t n = r->nsample;
+
+	if (n < 2)
+		return 0;
+	iqr = r->sorted[(3 * n) / 4] - r->sorted[n / 4];
+	if (iqr > 0 && iqr / 1.34 < s)
+		s = iqr / 1.34;
+	return 0.9 * s * pow(n, -0.2);
+}
+
+static double
+draw(const struct ref *r, double h, double a, double b, struct rng *g)
+{
+	double x = r->sample[rnext(g) % r->nsample];
+
+	return a * (x + h * rgauss(g)) + b;
+}
+
+/*
+ * Confirmed events in each of R sequences of statistics at threshold tau,
+ * as drift's state machine makes them: confirmed at M evaluations in a row
+ * above tau, cleared after M in a row at or below 0.8 tau (the clear
+ * level), and only then can it confirm again.
+ */
+static uint64_t
+count_runs(const double *s, uint32_t R, uint32_t n, uint32_t M, double tau,
+    int raw)
+{
+	uint64_t k = 0;
+	uint32_t i, j, up, down;
+	int conf;
+	double x;
+
+	for (i = 0; i < R; i++) {
+		up = down = 0;
+		conf = 0;
+		for (j = 0; j < n; j++) {
+			x = s[(size_t)i * n + j];
+			up = x > tau ? up + 1 : 0;
+			down = x <= 0.8 * tau ? down + 1 : 0;
+			if (raw) {
+				k += up == M;	/* every run of M above */
+				continue;
+			}
+			if (!conf && up >= M) {
+				conf = 1;
+				k++;
+			} else if (conf && down >= M)
+				conf = 0;
+		}
+	}
+	return k;
+}
+
+/* the least tau with count_runs <= want (bisection on tau) */
+static double
+tau_for(const double *s, uint32_t R, uint32_t n, uint32_t M, double want,
+    int raw)
+{
+	double lo = INFINITY, hi = -INFINITY, mid;
+	size_t i;
+	int it;
+
+	for (i = 0; i < (size_t)R * n; i++) {
+		if (s[i] < lo)
+			lo = s[i];
+		if (s[i] > hi)
+			hi = s[i];
+	}
+	if (!(lo < hi))
+		return hi;
+	lo -= 1e-12;
+	for (it = 0; it < 100; it++) {
+		mid = (lo + hi) / 2;
+		if ((double)count_runs(s, R, n, M, mid, raw) <= want)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+/* the threshold for per-frame rate `target`, nframes simulated in all */
+static double
+calib_window(const double *s, uint32_t R, uint32_t n, uint32_t M,
+    double nframes, double target, int squared)
+{
+	double want = target * nframes, g;
+
+	if (want >= 5)
+		return tau_for(s, R, n, M, want, 0);
+	/* the tail: runs are rare and isolated, count them all; the line is
+	   fitted (least squares) through the thresholds that give 160, 80,
+	   40, 20, 10 and 5 runs */
+	{
+		static const double wants[] = { 160, 80, 40, 20, 10, 5 };
+		double xs[6], ys[6], mx = 0, my = 0, sxx = 0, sxy = 0, slope;
+		int i, np = 0;
+
+		/* psi's tail bends (a chi-square's): its farther part only */
+		for (i = squared ? 0 : 2; i < 6; i++) {
+			double tau = tau_for(s, R, n, M, wants[i], 1);
+			uint64_t c = count_runs(s, R, n, M, tau, 1);
+
+			if (c < 3)
+				continue;
+			xs[np] = squared ? tau * tau : tau;
+			ys[np] = log(c / nframes);
+			np++;
+		}
+		for (i = 0; i < np; i++) {
+			mx += xs[i] / np;
+			my += ys[i] / np;
+		}
+		for (i = 0; i < np; i++) {
+			sxx += (xs[i] - mx) * (xs[i] - mx);
+			sxy += (xs[i] - mx) * (ys[i] - my);
+		}
+		if (np < 2 || !(sxx > 0) || !(sxy < 0))
+			return np > 0 ? (squared ? sqrt(xs[np - 1]) :
+			    xs[np - 1]) : tau_for(s, R, n, M, 0, 1);
+		slope = sxy / sxx;
+		g = mx + (log(target) - my) / slope;
+	}
+	return squared ? sqrt(g) : g;
+}
+
+static int
+calib_feature(struct watch *w, uint32_t f, double target, uint64_t nsim,
+    struct rng *g)
+{
+	const uint32_t R = 16;
+	struct ref *r = &w->ref[f], pr = *r;
+	uint32_t nev = (uint32_t)(nsim / R / w->H), e, i, j, nb, n, *bins;
+	uint64_t m, npsi;
+	double h = bandwidth(r), *st[3] = { NULL, NULL, NULL }, *psort = NULL,
+	    *pfreq = NULL, ks, w1, nframes;
+	float *ring = NULL;
+	int ret = -1;
+	enum test t;
+
+	if (nev < 10)
+		nev = 10;
+	for (t = 0; t < 3; t++)
+		if ((st[t] = malloc(sizeof(double) * R * nev)) == NULL)
+			goto out;
+	psort = malloc(sizeof(double) * (r->nsample + 1));
+	pfreq = malloc(sizeof(double) * (r->nbins + 1));
+	ring = malloc(sizeof(float) * w->W);
+	if (psort == NULL || pfreq == NULL || ring == NULL)
+		goto out;
+	bins = w->counts;
+	npsi = r->count < 100000 ? r->count : 100000;
+	if (npsi < r->nsample)
+		npsi = r->nsample;
+	for (i = 0; i < R; i++) {
+		/* a pseudo-reference */
+		for (j = 0; j < r->nsample; j++)
+			psort[j] = draw(r, h, 1, 0, g);
+		qsort(psort, r->nsample, sizeof(double), cmpd);
+		memset(pfreq, 0, sizeof(double) * r->nbins);
+		for (m = 0; m < npsi; m++)
+			pfreq[drift_bin(r->edges, r->nbins, draw(r, h, 1, 0,
+			    g))] += 1.0 / npsi;
+		pr.sorted = psort;
+		pr.freq = pfreq;
+		/* a stream: fill the window, then H new values per eval */
+		for (j = 0; j < w->W; j++)
+			ring[j] = (float)draw(r, h, 1, 0, g);
+		nb = 0;
+		for (e = 0; e < nev; e++) {
+			for (j = 0; j < w->H; j++) {
+				ring[nb] = (float)draw(r, h, 1, 0, g);
+				nb = (nb + 1) % w->W;
+			}
+			n = sort_window(ring, w->W, w->scratch);
+			window_stats(&pr, w->scratch, n, bins, &ks, &w1);
+			st[0][(size_t)i * nev + e] = ks;
+			st[1][(size_t)i * nev + e] = drift_psi(pfreq, bins,
+			    r->nbins, DRIFT_PSI_EPS);
+			st[2][(size_t)i * nev + e] = r->std > 0 ? w1 / r->std :
+			    w1;
+		}
+	}
+	nframes = (double)R * nev * w->H;
+	for (t = T_KS; t <= T_W1; t++) {
+		struct limit *lim = &w->lim[f * T_COUNT + t];
+
+		if (!(w->tests & (1u << t)))
+			continue;
+		lim->thr = calib_window(st[t == T_KS ? 0 : t == T_PSI ? 1 : 2],
+		    R, nev, w->M, nframes, target, t != T_PSI);
+		lim->clr = 0.8 * lim->thr;
+	}
+	ret = 0;
+out:
+	for (t = 0; t < 3; t++)
+		free(st[t]);
+	free(psort);
+	free(pfreq);
+	free(ring);
+	return ret;
+}
+
+/* alarms of one sequential detector at parameter p on the stream xs */
+static uint64_t
+seq_alarms(const struct watch *w, enum test t, const struct ref *s,
+    double p, const double *xs, uint64_t nsim, int raw)
+{
+	static struct drift_adwin ad;
+	struct drift_ph ph;
+	struct drift_cusum cu;
+	uint64_t i, k = 0;
+	uint32_t quiet = 0;
+	int hit = 0, conf = 0;
+
+	drift_ph_init(&ph, w->ph_delta, p, w->ph_alpha, w->ph_min, 1);
+	drift_cusum_init(&cu, w->cu_k, p, 0, s->mean, s->std > 0 ? s->std :
+	    1);
+	drift_adwin_init(&ad, p, w->ad_clock, 5, 10);
+	/* events as drift makes them: an alarm confirms at the next
+	   evaluation (every H frames) unless already confirmed; M
+	   evaluations without one clear */
+	for (i = 0; i < nsim; i++) {
+		int a;
+
+		if (t == T_PH)
+			a = drift_ph_update(&ph, xs[i]);
+		else if (t == T_CUSUM)
+			a = drift_cusum_update(&cu, xs[i]);
+		else
+			a = drift_adwin_update(&ad, xs[i]);
+		hit |= a;
+		if (raw) {
+			k += a;
+			continue;
+		}
+		if ((i + 1) % w->H != 0)
+			continue;
+		if (hit) {
+			if (!conf) {
+				conf = 1;
+				k++;
+			}
+			quiet = 0;
+		} else if (conf && ++quiet >= w->M) {
+			conf = 0;
+			quiet = 0;
+		}
+		hit = 0;
+	}
+	return k;
+}
+
+/*
+ * The simulated signal: smoothed bootstrap standardised to the profile's
+ * mean and std (the sample's own mean and spread are off by sampling).
+ */
+static void
+seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
+{
+	double h = bandwidth(s), a, b, sd = s->std > 0 ? s->std : 1,
+	    smean = 0, svar = 0;
+	uint64_t i;
+	uint32_t j;
+
+	for (j = 0; j < s->nsample; j++)
+		smean += s->sample[j] / s->nsample;
+	for (j = 0; j < s->nsample; j++)
+		svar += (s->sample[j] - smean) * (s->sample[j] - smean) /
+		    s->nsample;
+	svar += h * h;
+	a = svar > 0 ? sd / sqrt(svar) : 1;
+	b = s->mean - a * smean;
+	for (i = 0; i < nsim; i++)
+		xs[i] = draw(s, h, a, b, g);
+}
+
+/* parameter value giving `want` alarms on the stream (bisection) */
+static double
+seq_param_for(const struct watch *w, enum test t, const struct ref *s,
+    double want, const double *xs, uint64_t nsim, int raw)
+{
+	double lo, hi, mid;
+	int it, logs = t == T_ADWIN;
+
+	/* the alarm count falls with lambda and h, rises with delta */
+	if (t == T_PH) {
+		lo = 0;
+		hi = 50 * (s->std > 0 ? s->std : 1);
+		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
+		    hi < 1e12)
+			hi *= 2;
+	} else if (t == T_CUSUM) {
+		lo = 0;
+		hi = 5;
+		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
+		    hi < 1e6)
+			hi *= 2;
+	} else {
+		lo = log(1e-300);
+		hi = log(0.999);
+	}
+	for (it = 0; it < 16; it++) {
+		mid = (lo + hi) / 2;
+		if ((double)seq_alarms(w, t, s, logs ? exp(mid) : mid, xs,
+		    nsim, raw) <= want) {
+			if (logs)
+				lo = mid;
+			else
+				hi = mid;
+		} else {
+			if (logs)
+				hi = mid;
+			else
+				lo = mid;
+		}
+	}
+	return logs ? lo : hi;
+}
+
+static double
+calib_seq(const struct watch *w, enum test t, const struct ref *s,
+    double target, const double *xs_, uint64_t nsim)
+{
+	double want = target * nsim, p;
+
+	if (want >= 5) {
+		p = seq_param_for(w, t, s, want, xs_, nsim, 0);
+		return t == T_ADWIN ? exp(p) : p;
+	}
+	/* in the tail alarms are rare and isolated: extrapolate the alarm
+	   rate itself (each detector starts afresh after an alarm, so its
+	   run length grows exponentially with lambda and h), a least-squares
+	   line through the parameters that give 160 .. 5 alarms */
+	{
+		static const double wants[] = { 160, 80, 40, 20, 10, 5 };
+		double xs[6], ys[6], mx = 0, my = 0, sxx = 0, sxy = 0, slope;
+		int i, np = 0;
+
+		for (i = 0; i < 6; i++) {
+			double q = seq_param_for(w, t, s, wants[i], xs_ , nsim,
+			    1);
+			uint64_t c = seq_alarms(w, t, s, t == T_ADWIN ? exp(q) :
+			    q, xs_, nsim, 1);
+
+			if (c < 3)
+				continue;
+			xs[np] = q;
+			ys[np] = log(c / (double)nsim);
+			np++;
+		}
+		for (i = 0; i < np; i++) {
+			mx += xs[i] / np;
+			my += ys[i] / np;
+		}
+		for (i = 0; i < np; i++) {
+			sxx += (xs[i] - mx) * (xs[i] - mx);
+			sxy += (xs[i] - mx) * (ys[i] - my);
+		}
+		if (np < 2 || !(sxx > 0) || sxy == 0)
+			p = seq_param_for(w, t, s, 5, xs_, nsim, 1);
+		else {
+			slope = sxy / sxx;
+			p = mx + (log(target) - my) / slope;
+		}
+	}
+	return t == T_ADWIN ? exp(p) : p;
+}
+
+int
+calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
+    uint64_t nsim)
+{
+	struct rng g = { seed, 0, 0 };
+	uint32_t f, k = 0;
+	double target, *xs;
+	enum test t;
+	const struct ref *s;
+
+	for (t = T_KS; t <= T_W1; t++)
+		if (w->tests & (1u << t))
+			k += w->nfeat;
+	if (w->sig >= 0)
+		for (t = T_PH; t <= T_ADWIN; t++)
+			if (w->tests & (1u << t))
+				k++;
+	if (k == 0)
+		return 0;
+	/* per test, per frame */
+	target = rate30d / k / (30.0 * 86400.0 * fps);
+	for (f = 0; f < w->nfeat; f++) {
+		if (w->ref[f].nsample < 2)
+			continue;
+		if (calib_feature(w, f, target, nsim, &g) == -1)
+			return -1;
+		for (t = T_KS; t <= T_W1; t++)
+			w->lim[f * T_COUNT + t].rate = rate30d / k;
+	}
+	if (w->sig < 0)
+		return 0;
+	s = w->sig < (int)w->nfeat ? &w->ref[w->sig] : &w->sigref;
+	if (s->nsample < 2 || !(w->tests & ((1u << T_PH) | (1u << T_CUSUM) |
+	    (1u << T_ADWIN))))
+		return 0;
+	/* the sequential detectors' runs are cheap to count but costly to
+	   run (ADWIN): a fifth of the frames, still >= 40 alarms a search */
+	nsim = nsim / 5 > 20000 ? nsim / 5 : 20000;
+	if ((xs = malloc(sizeof(double) * nsim)) == NULL)
+		return -1;
+	seq_stream(s, xs, nsim, &g);
+	for (t = T_PH; t <= T_ADWIN; t++) {
+		if (!(w->tests & (1u << t)))
+			continue;
+		w->slim[t].thr = calib_seq(w, t, s, target, xs, nsim);
+		w->slim[t].clr = w->slim[t].thr;
+		w->slim[t].rate = rate30d / k;
+	}
+	free(xs);
+	return 0;
+}

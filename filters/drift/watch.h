@@ -1,0 +1,142 @@
+/*
+ * watch -- bin/drift's per-device evidence: a window of the last W values of
+ * each feature, the window tests every H frames, the sequential detectors
+ * on one signal, the runs above and below each threshold, and the device's
+ * state (ok, suspected, confirmed) with its hysteresis.  calib.c sets the
+ * thresholds from a false-alarm rate.  No I/O here: main.c reads frames,
+ * feeds watch_frame() and encodes the events it returns.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum test {
+	T_KS, T_PSI, T_W1, T_JS,		/* window tests */
+	T_PH, T_CUSUM, T_ADWIN,		/* sequential, on the signal */
+	T_COUNT
+};
+#define T_WINDOW(t)	((t) <= T_JS)
+extern const char *const test_name[T_COUNT];
+
+enum dstate { D_OK, D_SUSPECTED, D_CONFIRMED };
+
+/* The reference of one watched value (from a bundle profile). */
+struct ref {
+	char		*name;		/* body key */
+	double		 mean, std;
+	uint32_t	 nbins;
+	double		*edges, *freq;	/* nbins + 1, nbins */
+	uint32_t	 nsample;
+	double		*sorted;	/* the profile sample, sorted */
+	double		*sample;	/* in training order (calibration) */
+	uint64_t	 count;
+	/* the evaluation grid (watch_ready()): the sorted distinct values of
+	   the sample and the bin edges; a value's slot is 2i - 1 if it equals
+	   g[i-1], else 2i with g[i-1] < x < g[i] (slots 0 .. 2 ng) */
+	uint32_t	 ng;
+	double		*g;
+	uint32_t	*cref;		/* ng: sample values <= g[i] */
+	uint8_t		*sbin;		/* 2 ng + 1: the PSI bin of each slot */
+	uint32_t	 nlut;
+	uint32_t	*lut;		/* nlut + 1: first i with g[i] >= the
+					   bucket's start */
+	double		 lut_lo, lut_scale;
+};
+
+/* What one test of one feature is held to. */
+struct limit {
+	double		 thr;		/* above: exceeds */
+	double		 clr;		/* at or below: counts toward clear */
+	double		 rate;		/* expected false alarms / device / 30 d,
+					   NAN when fixed */
+};
+
+struct watch {
+	uint32_t	 W, H, M;	/* window, every, confirm */
+	unsigned	 tests;		/* 1 << enum test */
+	uint32_t	 nfeat;
+	struct ref	*ref;		/* nfeat */
+	struct limit	*lim;		/* nfeat * T_COUNT (window tests) */
+	/* the signal of the sequential detectors (-1: none) */
+	int		 sig;		/* index in ref, or nfeat for sigref */
+	struct ref	 sigref;	/* when the signal is not a feature */
+	struct limit	 slim[T_COUNT];	/* T_PH, T_CUSUM, T_ADWIN */
+	double		 ph_delta, ph_alpha, cu_k, ad_delta;
+	uint32_t	 ph_min, ad_clock;
+	/* categorical (js): category names and reference frequencies */
+	char		*catkey;
+	uint32_t	 ncat;
+	char		**cat;
+	double		*catref;
+	/* KS: the window size the critical values were computed for */
+	double		 cooldown;	/* seconds between retrains */
+	size_t		 devsize;	/* bytes of state per device */
+	/* scratch for evaluations (one device at a time) */
+	double		*scratch;
+	uint32_t	*counts;
+	uint32_t	*hist;		/* slots of the largest grid */
+	double		*sums;
+	uint16_t	*slots;		/* W */
+	uint32_t	*below;		/* per slot: window values below a
+					   crossing gap, UINT32_MAX if not */
+};
+
+/* One test's values in an event. */
+struct evidence {
+	uint32_t	 feat;		/* index in ref; nfeat: the signal */
+	enum test	 test;
+	double		 stat, thr, clr, rate, p;
+	uint32_t	 runs;
+	int		 confirmed;
+};
+
+/* What watch_frame() reports. */
+struct report {
+	int		 state_changed;	/* 1: emit a drift event */
+	enum dstate	 state;
+	int		 cleared;	/* the change is a clearing */
+	int		 retrain;	/* 1: emit a retrain event too */
+	int64_t		 from_sec, to_sec;
+	uint32_t	 from_nsec, to_nsec;
+	uint64_t	 frames;
+	uint32_t	 nev;
+	struct evidence	*ev;		/* borrowed from the watch */
+	const char	*name_of_signal;
+};
+
+/*
+ * Finish setting w up once ref, tests, W, H, M and the limits are known:
+ * devsize, scratch.  0, or -1 (ENOMEM).
+ */
+int	 watch_ready(struct watch *w);
+void	 watch_free(struct watch *w);
+
+/* devmap callbacks: a new device's state, given the watch as arg. */
+void	 watch_dev_init(void *dev, void *w);
+
+/*
+ * One frame of a device: x[nfeat] (NaN: absent), sig (NaN: absent), cat
+ * (-1: absent), the frame time.  Evaluates every H frames once the window
+ * is full.  0 nothing to say, 1 *rep holds an event to emit.
+ */
+int	 watch_frame(struct watch *w, void *dev, const double *x, double sig,
+	     int cat, int64_t sec, uint32_t nsec, struct report *rep);
+
+/*
+ * The window tests of one feature's window v[0..W) (float32, NaN absent)
+ * against r, as evaluations compute them: PSI bin counts into bins, the KS
+ * statistic and the Wasserstein-1 distance (not divided by the std).  The
+ * number of finite values.  For tests; w's scratch is used.
+ */
+uint32_t watch_grid_stats(struct watch *w, const struct ref *r,
+	     const float *v, uint32_t *bins, double *ks, double *w1);
+
+/* calib.c: thresholds for every enabled test from a false-alarm rate
+ * (per device per 30 days) at fps frames per second of each device;
+ * nsim frames simulated per feature.  0, or -1 with errno. */
+int	 calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
+	     uint64_t nsim);
+
+#endif
