@@ -36,7 +36,7 @@ enum {
 	OPT_PARAMS, OPT_WINDOW, OPT_SIGN, OPT_ALPHA, OPT_TOL, OPT_MAXIT,
 	OPT_HIDDEN, OPT_ACT, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_PATIENCE,
 	OPT_COMP, OPT_VARIANCE, OPT_FAR, OPT_THRESH, OPT_RIDGE, OPT_EVAL,
-	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE
+	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE, OPT_SUSTAIN
 };
 
 static const struct option opts[] = {
@@ -84,6 +84,7 @@ static const struct option opts[] = {
 	{ "last",		no_argument,	   NULL, OPT_LAST },
 	{ "scores",		required_argument, NULL, OPT_SCORES },
 	{ "no-scale",		no_argument,	   NULL, OPT_NO_SCALE },
+	{ "sustain",		required_argument, NULL, OPT_SUSTAIN },
 	{ "C",			required_argument, NULL, 'C' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -138,6 +139,8 @@ usage(int status)
 "      --pubkey FILE     --eval: require a signature by this key\n"
 "      --last            --eval: only each device's last row\n"
 "      --scores FILE     every row's outputs as CSV\n"
+"      --sustain N       --eval of a detector: each device's first run of N\n"
+"                        alarms in a row, and the alarms before it (3)\n"
 "  -i, --input URI       frames in (default -)\n"
 "  -q, --quiet           no accounting line at exit\n"
 "      --metrics FILE    counters in Prometheus text format\n"
@@ -396,6 +399,58 @@ write_scores(const char *path, const struct bundle *b, const struct data *d,
 		err(EX_IOERR, "%s", path);
 }
 
+/*
+ * A detector's alarms per device in time order: the first run of `run`
+ * alarms in a row, and how many alarms came before it (false alarms, if
+ * the frames start healthy).
+ */
+static void
+report_sustained(FILE *fp, const struct bundle *b, const struct data *d,
+    const size_t *idx, size_t n, const double *O, size_t run)
+{
+	size_t *ord, i, m, k, K = bundle_outputs(b), at, before, streak;
+	char when[32];
+	uint32_t dv;
+
+	if ((ord = malloc((n ? n : 1) * sizeof(size_t))) == NULL)
+		err(EX_OSERR, NULL);
+	for (dv = 0; dv < d->devs.n; dv++) {
+		for (m = 0, i = 0; i < n; i++)
+			if (d->dev[idx[i]] == dv)
+				ord[m++] = i;
+		/* insertion sort by time: rows mostly arrive in order */
+		for (i = 1; i < m; i++)
+			for (k = i; k > 0 && d->t[idx[ord[k]]] <
+			    d->t[idx[ord[k - 1]]]; k--) {
+				size_t t = ord[k];
+
+				ord[k] = ord[k - 1];
+				ord[k - 1] = t;
+			}
+		at = SIZE_MAX;
+		for (before = streak = i = 0; i < m && at == SIZE_MAX; i++) {
+			if (alarm_of(b, O + ord[i] * K)) {
+				if (++streak == run)
+					at = i + 1 - run;
+			} else
+				streak = 0;
+		}
+		if (at == SIZE_MAX) {
+			fprintf(fp, "%s: no %zu alarms in a row in %zu rows\n",
+			    d->devs.s[dv], run, m);
+			continue;
+		}
+		for (i = 0; i < at; i++)
+			before += alarm_of(b, O + ord[i] * K);
+		iso_time(when, sizeof(when), (int64_t)floor(
+		    d->t[idx[ord[at]]]));
+		fprintf(fp, "%s: first %zu alarms in a row from %s (row %zu "
+		    "of %zu), %zu alarms before\n", d->devs.s[dv], run, when,
+		    at + 1, m, before);
+	}
+	free(ord);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -416,7 +471,7 @@ main(int argc, char *argv[])
 	const char *signkey = NULL, *evalpath = NULL, *pubkey = NULL;
 	const char *scores = NULL, *rul = NULL;
 	char *fpat[256], *xpat[256], errbuf[512], lab[256], *e;
-	size_t nf = 0, nx = 0, i, j, purge = 1, n, *idx = NULL;
+	size_t nf = 0, nx = 0, i, j, purge = 1, n, *idx = NULL, sustain = 3;
 	double val = 0.2, test = 0.2, rulcap = 0, *x = NULL, *O = NULL;
 	double t, y, cv_mean[2] = { NAN, NAN };
 	uint64_t seed = 0;
@@ -616,6 +671,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_NO_SCALE:
 			fo.scale = 0;
+			break;
+		case OPT_SUSTAIN:
+			sustain = (size_t)num_arg("--sustain", optarg, 1, 1e6);
 			break;
 		default:
 			usage(EX_USAGE);
@@ -851,6 +909,8 @@ main(int argc, char *argv[])
 		report_line(stdout, b, "eval", &m);
 		report_confusion(stdout, b, &m);
 		free(m.cm);
+		if (kind_type(b->kind) == KIND_DETECTOR)
+			report_sustained(stdout, b, &d, idx, n, O, sustain);
 		if (scores != NULL)
 			write_scores(scores, b, &d, idx, n, O);
 		goto done;
