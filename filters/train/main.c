@@ -932,6 +932,7 @@ main(int argc, char *argv[])
 		uint8_t sk[64], dig[32];
 		char hex[65], when[32];
 		struct metrics sm[3];
+		struct timespec t0, t1;
 		int pp, hold;
 
 		tr = malloc(d.n * sizeof(size_t));
@@ -1004,9 +1005,11 @@ main(int argc, char *argv[])
 		ntr = rows_of(&d, PART_TRAIN, tr);
 		nva = rows_of(&d, PART_VAL, va);
 		nte = rows_of(&d, PART_TEST, idx);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 		if ((b = fit_model(&d, tr, ntr, va, nva, &fo, errbuf,
 		    sizeof(errbuf))) == NULL)
 			errx(EX_DATAERR, "%s", errbuf);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 		K = bundle_outputs(b);
 
 		/* metadata */
@@ -1046,8 +1049,10 @@ main(int argc, char *argv[])
 			errx(EX_SOFTWARE, "%s", errbuf);
 
 		printf("train: %s, %zu features, %u devices; rows: train %zu, "
-		    "validation %zu, test %zu, purged %zu\n", fo.kind, d.p,
-		    d.devs.n, ntr, nva, nte, d.n - ntr - nva - nte);
+		    "validation %zu, test %zu, purged %zu; fit %.3f s (CPU)\n",
+		    fo.kind, d.p, d.devs.n, ntr, nva, nte, d.n - ntr - nva -
+		    nte, (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
 		if (kind_type(fo.kind) == KIND_DETECTOR)
 			printf("threshold %.6g at false-alarm rate %g (%s)\n",
 			    b->threshold, fo.far, bundle_hyper_str(b,
