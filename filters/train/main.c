@@ -36,7 +36,7 @@ enum {
 	OPT_PARAMS, OPT_WINDOW, OPT_SIGN, OPT_ALPHA, OPT_TOL, OPT_MAXIT,
 	OPT_HIDDEN, OPT_ACT, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_PATIENCE,
 	OPT_COMP, OPT_VARIANCE, OPT_FAR, OPT_THRESH, OPT_RIDGE, OPT_EVAL,
-	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE, OPT_SUSTAIN
+	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE, OPT_SUSTAIN, OPT_MIXED
 };
 
 static const struct option opts[] = {
@@ -85,6 +85,7 @@ static const struct option opts[] = {
 	{ "scores",		required_argument, NULL, OPT_SCORES },
 	{ "no-scale",		no_argument,	   NULL, OPT_NO_SCALE },
 	{ "sustain",		required_argument, NULL, OPT_SUSTAIN },
+	{ "mixed",		required_argument, NULL, OPT_MIXED },
 	{ "C",			required_argument, NULL, 'C' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -103,7 +104,10 @@ usage(int status)
 "  -k, --kind KIND       logistic, softmax, ridge, mlp_classifier,\n"
 "                        mlp_regressor, pca, mahalanobis\n"
 "  -o, --output FILE     the bundle to write\n"
-"  -l, --label KEY       label: a body field, else a meta field\n"
+"  -l, --label KEY       label: a body field, else a meta field, else\n"
+"                        window --carry's KEY.last\n"
+"      --mixed HOW       drop (default) or keep windows whose carried\n"
+"                        label changed (KEY.min != KEY.max)\n"
 "      --label-map FILE  label per device: lines \"DEV LABEL\" (with --rul:\n"
 "                        the RUL at the device's last row)\n"
 "      --rul UNIT        label = remaining useful life: windows or seconds\n"
@@ -478,7 +482,10 @@ main(int argc, char *argv[])
 	int64_t created = -1, di, gi, li;
 	uint32_t *hints = NULL, lhint = 0, ghint = 0;
 	int ch, st, last = 0, folds = 0, want_kind, ci_rows, ci_skipped;
-	int ci_incomplete, ci_unlabelled, have_feat = 0;
+	int ci_incomplete, ci_unlabelled, ci_mixed, have_feat = 0;
+	int keep_mixed = 0;
+	char ck_last[300], ck_min[300], ck_max[300];
+	uint32_t h_last = 0, h_min = 0, h_max = 0;
 
 	fo.kind = NULL;
 	fo.scale = 1;
@@ -672,6 +679,11 @@ main(int argc, char *argv[])
 		case OPT_NO_SCALE:
 			fo.scale = 0;
 			break;
+		case OPT_MIXED:
+			if (strcmp(optarg, "drop") && strcmp(optarg, "keep"))
+				errx(EX_USAGE, "--mixed: drop or keep");
+			keep_mixed = !strcmp(optarg, "keep");
+			break;
 		case OPT_SUSTAIN:
 			sustain = (size_t)num_arg("--sustain", optarg, 1, 1e6);
 			break;
@@ -725,14 +737,19 @@ main(int argc, char *argv[])
 	else
 		mo.alpha = fo.alpha;
 	want_kind = !strcmp(frames, "sample") ? KIND_SAMPLE : KIND_FEATURES;
+	/* window --carry KEY's features */
+	snprintf(ck_last, sizeof(ck_last), "%s.last", label ? label : "");
+	snprintf(ck_min, sizeof(ck_min), "%s.min", label ? label : "");
+	snprintf(ck_max, sizeof(ck_max), "%s.max", label ? label : "");
 
 	f.want_out = 0;
 	ci_rows = filter_counter(&f, "rows");
 	ci_skipped = filter_counter(&f, "skipped");
 	ci_incomplete = filter_counter(&f, "incomplete");
 	ci_unlabelled = filter_counter(&f, "unlabelled");
+	ci_mixed = filter_counter(&f, "mixed");
 	if (filter_equation(&f, "in = rows + skipped + incomplete + "
-	    "unlabelled + rejected") == -1)
+	    "unlabelled + mixed + rejected") == -1)
 		errx(EX_SOFTWARE, "%s", filter_error(&f));
 	if ((st = filter_open(&f)) != EX_OK)
 		errx(st, "%s", filter_error(&f));
@@ -762,6 +779,9 @@ main(int argc, char *argv[])
 					err(EX_OSERR, NULL);
 				if (value_f64(&r->body[k].v, &tmp) == -1 ||
 				    (label && !strcmp(nm, label)) ||
+				    (label && !strncmp(nm, label,
+				    strlen(label)) && nm[strlen(label)] ==
+				    '.') ||
 				    (group && !strcmp(nm, group)) ||
 				    (nf > 0 && !matches(fpat, nf, nm)) ||
 				    matches(xpat, nx, nm)) {
@@ -795,8 +815,26 @@ main(int argc, char *argv[])
 		y = NAN;
 		lab[0] = '\0';
 		if (label != NULL) {
-			if ((v = field_of(r, label, &lhint)) == NULL ||
-			    label_text(v, lab, sizeof(lab), &y) == -1) {
+			if ((v = field_of(r, label, &lhint)) == NULL &&
+			    (k = record_find(r, ck_last, strlen(ck_last),
+			    &h_last)) >= 0) {
+				/* carried by window: mixed if it changed */
+				double lo, hi;
+				int a = record_find(r, ck_min, strlen(ck_min),
+				    &h_min), z = record_find(r, ck_max,
+				    strlen(ck_max), &h_max);
+
+				v = &r->body[k].v;
+				if (!keep_mixed && a >= 0 && z >= 0 &&
+				    value_f64(&r->body[a].v, &lo) == 0 &&
+				    value_f64(&r->body[z].v, &hi) == 0 &&
+				    lo != hi) {
+					FILTER_COUNT(&f, ci_mixed)++;
+					continue;
+				}
+			}
+			if (v == NULL || label_text(v, lab, sizeof(lab),
+			    &y) == -1) {
 				FILTER_COUNT(&f, ci_unlabelled)++;
 				continue;
 			}

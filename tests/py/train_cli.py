@@ -215,6 +215,39 @@ check("upstream texts embedded as they are",
       u == {"schema": open(sch).read(), "params": open(par).read(),
             "window": open(win).read()}, u)
 
+# --- labels through window --carry ------------------------------------------------
+import msgpack
+from train_util import evtime
+smp = os.path.join(DIR, "samples.msgpack")
+lab = np.repeat([0, 1, 0, 1], [37, 50, 23, 50])      # changes inside windows
+with open(smp, "wb") as f:
+    for i in range(len(lab)):
+        f.write(msgpack.packb([[evtime(1.7e9 + i), {"dev": "m", "seq": i}],
+                               {"v": float(rng.normal() + 3 * lab[i]),
+                                "w": float(rng.normal()),
+                                "state": float(lab[i])}]))
+wf = os.path.join(DIR, "carry.feat")
+p = subprocess.run("%s/window -q -s 10 --carry state < %s > %s" %
+                   (BIN, smp, wf), shell=True)
+check("window --carry: runs", p.returncode == 0)
+fr_ = list(msgpack.Unpacker(open(wf, "rb"), raw=False))
+wins = [lab[k:k + 10] for k in range(0, len(lab), 10)]
+check("window --carry: state.last is the window's last sample, min/max "
+      "its range", [(b["state.last"], b["state.min"], b["state.max"])
+                    for _, b in fr_] ==
+      [(float(w[-1]), float(w.min()), float(w.max())) for w in wins])
+mixed = sum(1 for w in wins if w.min() != w.max())
+p = run(["-k", "logistic", "-l", "state", "--val", "0", "--test", "0",
+         "-o", bun2], wf)
+b = read_bundle(bun2)
+check("train -l state: carried labels, %d mixed windows dropped" % mixed,
+      "rows=%d skipped=0 incomplete=0 unlabelled=0 mixed=%d" %
+      (len(wins) - mixed, mixed) in p.stderr and
+      not any(f.startswith("state.") for f in b["features"]), p.stderr)
+p = run(["-k", "logistic", "-l", "state", "--mixed", "keep", "--val", "0",
+         "--test", "0", "-o", bun2], wf)
+check("--mixed keep: every window", "rows=%d" % len(wins) in p.stderr)
+
 # --- errors ------------------------------------------------------------------------
 one = os.path.join(DIR, "one.msgpack")
 write_frames(one, X[:10], NAMES, devs[:10], times[:10], ["x"] * 10)
