@@ -141,15 +141,15 @@ with open(lmc, "w") as m:
         sh("$B/ingest -q -r %d --rename 'X*_DE_time=de' --device %s %s/%s "
            ">> %s" % (rate, cls, cw, f, frames))
         m.write("%s %s\n" % (cls, cls))
-bands = ",".join("%d-%d" % (f, f + 250) for f in range(0, 6000, 250))
+bands = ",".join("%d-%d" % (f, f + 125) for f in range(0, 6000, 125))
 feat = os.path.join(OUT, "cwru.feat")
-sh("$B/window -q -s 50ms -f bands -b %s < %s > %s" % (bands, frames, feat))
+sh("$B/window -q -s 100ms -f bands -b %s < %s > %s" % (bands, frames, feat))
 cb = os.path.join(OUT, "cwru.bundle")
 o = sh("$B/train -k softmax -C 10 --label-map %s -o %s < %s" % (lmc, cb,
                                                                   feat))
 acc = re.search(r"^test\s+(\d+)\s+([0-9.]+)", o, re.M)
-fig("train cwru ten classes softmax on 24 band powers (0-6 kHz, 250 Hz, "
-    "50 ms windows): test accuracy %s on %s windows (split by time within "
+fig("train cwru ten classes softmax on 48 band powers (0-6 kHz, 125 Hz, "
+    "100 ms windows): test accuracy %s on %s windows (split by time within "
     "each recording: telling recordings apart, not new bearings)"
     % (acc.group(2), acc.group(1)))
 for line in o.splitlines():
@@ -160,7 +160,7 @@ Zc = StandardScaler().fit_transform(X)
 yc = np.array(devs)
 o = sh("$B/train -k softmax -C 10 --label-map %s --val 0 --test 0 -o %s "
        "< %s" % (lmc, cb, feat))
-fig("fit time softmax (%d x 24, 10 classes, C 10): train %.4f s, sklearn "
+fig("fit time softmax (%d x 48, 10 classes, C 10): train %.4f s, sklearn "
     "LogisticRegression %.4f s" % (len(X), fit_time(o), med(
         lambda: linear_model.LogisticRegression(C=10, max_iter=1000)
         .fit(Zc, yc))))
@@ -170,13 +170,13 @@ with open(os.path.join(OUT, "bin.lab"), "w") as f:
         f.write("%s %s\n" % (c, "normal" if c == "normal" else "fault"))
 o = sh("$B/train -k logistic --label-map %s/bin.lab --val 0 --test 0 -o %s "
        "< %s" % (OUT, cb, feat))
-fig("fit time logistic (%d x 24, normal vs fault): train %.4f s, sklearn "
+fig("fit time logistic (%d x 48, normal vs fault): train %.4f s, sklearn "
     "%.4f s" % (len(X), fit_time(o), med(
         lambda: linear_model.LogisticRegression(max_iter=1000)
         .fit(Zc, yb))))
 o = sh("$B/train -k mlp_classifier --label-map %s --hidden 64 --epochs 200 "
        "--patience 0 --val 0 --test 0 -o %s < %s" % (lmc, cb, feat))
-fig("fit time mlp_classifier (%d x 24, 64 hidden, 200 epochs): train %.2f "
+fig("fit time mlp_classifier (%d x 48, 64 hidden, 200 epochs): train %.2f "
     "s, sklearn %.2f s" % (len(X), fit_time(o), med(
         lambda: neural_network.MLPClassifier(
             (64,), max_iter=200, n_iter_no_change=10 ** 6).fit(Zc, yc), 1)))
