@@ -142,7 +142,7 @@ usage(int status)
 "      --eval BUNDLE     score the frames with BUNDLE, print the metrics\n"
 "      --pubkey FILE     --eval: require a signature by this key\n"
 "      --last            --eval: only each device's last row\n"
-"      --scores FILE     every row's outputs as CSV\n"
+"      --scores FILE     every row's outputs as CSV (-: stdout)\n"
 "      --sustain N       --eval of a detector: each device's first run of N\n"
 "                        alarms in a row, and the alarms before it (3)\n"
 "  -i, --input URI       frames in (default -)\n"
@@ -372,7 +372,9 @@ write_scores(const char *path, const struct bundle *b, const struct data *d,
 	FILE *fp;
 	size_t i, k, K = bundle_outputs(b);
 
-	if ((fp = fopen(path, "w")) == NULL)
+	if (strcmp(path, "-") == 0)
+		fp = stdout;
+	else if ((fp = fopen(path, "w")) == NULL)
 		err(EX_CANTCREAT, "%s", path);
 	fprintf(fp, "dev,time,set,label");
 	if (kind_type(b->kind) == KIND_CLASSIFIER)
@@ -399,7 +401,10 @@ write_scores(const char *path, const struct bundle *b, const struct data *d,
 			fprintf(fp, ",%d", alarm_of(b, O + i * K));
 		fputc('\n', fp);
 	}
-	if (fclose(fp) == EOF)
+	if (fp == stdout) {
+		if (fflush(fp) == EOF || ferror(fp))
+			err(EX_IOERR, "stdout");
+	} else if (fclose(fp) == EOF)
 		err(EX_IOERR, "%s", path);
 }
 
@@ -696,6 +701,10 @@ main(int argc, char *argv[])
 	if (evalpath == NULL && (fo.kind == NULL || bundle_out == NULL))
 		errx(EX_USAGE, "-k KIND and -o BUNDLE are needed (or --eval "
 		    "BUNDLE)");
+	if (bundle_out != NULL && (strstr(bundle_out, "://") != NULL ||
+	    *bundle_out == '@' || *bundle_out == '>'))
+		errx(EX_USAGE, "-o %s: the bundle is a file, not an endpoint",
+		    bundle_out);
 	if (label != NULL && (mapfile != NULL || rul != NULL))
 		errx(EX_USAGE, "-l and --label-map/--rul: choose one");
 	if (last && evalpath == NULL)
