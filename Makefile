@@ -18,11 +18,17 @@ STD	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 SANFL	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 BASEPKG	 = msgpack libzmq libsodium
-PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float 2>/dev/null)
+PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float openblas 2>/dev/null)
 
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
 PKGS_window	= kissfft-float
-PKGS_infer	= openblas
+PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
+# libstream's uplink (sample-upload, collect) speaks MQTT; only the
+# programs that use it, and the fuzzers (built from every libstream source),
+# link libmosquitto
+LIBPKG_MQTT	= libmosquitto
+PKGS_sample-upload = $(LIBPKG_MQTT)
+PKGS_collect	= $(LIBPKG_MQTT)
 PKGS_train	= openblas
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
@@ -120,7 +126,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/*.h 
 	@mkdir -p build/fuzz/$*
 	$(FUZZ_CC) $(STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Ilibstream -Ifilters $(PKGCFLAGS) -o $@ $< $(shell sed -n 's|^// link: ||p' $<) $(LIBSRC) \
-		$(shell $(PKG) --libs $(BASEPKG)) -lm
+		$(shell $(PKG) --libs $(BASEPKG) $(LIBPKG_MQTT)) -lm
 
 fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 	@for f in $(FUZZERS); do \

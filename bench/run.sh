@@ -12,7 +12,7 @@
 # status 1, after the other benchmarks ran.  Times never fail anything.
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
-HELPERS="gencsv rss zmq_rtt"		# bench/*.c that the scripts drive
+HELPERS="gencsv rss zmq_rtt infer_lat"	# bench/*.c that the scripts drive
 FIRST="ingest passthrough zmq"
 
 export BIN BBIN OUT PY ROWS RUNS PRUNS BENCH_CSV BENCH_FRAMES FIGS TMO INGEST_OPTS

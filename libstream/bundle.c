@@ -952,7 +952,7 @@ container(struct ctx *c, const void *p, size_t n, struct raw *w)
 	if (!bundle_sniff(p, n))
 		return cerr(c, "not a bundle (a bundle is a msgpack map whose "
 		    "first key is pdm-bundle)");
-	switch (frame_scan(p, n, n, &len, &why)) {
+	switch (frame_scan(p, n, (size_t)BUNDLE_MAX_BYTES + 1, &len, &why)) {
 	case SCAN_OK:
 		break;
 	case SCAN_MORE:
@@ -1027,21 +1027,21 @@ verify(struct ctx *c, const struct raw *w, const uint8_t *pubkey)
 			    "(--pubkey)");
 		return 0;
 	}
+	if (w->key == NULL)
+		return cerr(c, "signed, but no key names the signer");
 	if (pubkey != NULL) {
-		if (crypto_sign_verify_detached(w->sig, w->body, w->bodylen,
-		    pubkey) == 0)
-			return 0;
-		if (w->key != NULL && memcmp(w->key, pubkey, 32) != 0) {
+		if (memcmp(w->key, pubkey, 32) != 0) {
 			bundle_hex(kx, w->key, 32);
 			bundle_hex(hx, pubkey, 32);
 			return cerr(c, "signed by another key (%.16s...), not "
 			    "the required %.16s...", kx, hx);
 		}
-		return cerr(c, "bad signature: it does not verify with the "
-		    "required key");
+		if (crypto_sign_verify_detached(w->sig, w->body, w->bodylen,
+		    pubkey) != 0)
+			return cerr(c, "bad signature: it does not verify with "
+			    "the required key");
+		return 0;
 	}
-	if (w->key == NULL)
-		return cerr(c, "signed, but no key to check the signature");
 	if (crypto_sign_verify_detached(w->sig, w->body, w->bodylen,
 	    w->key) != 0)
 		return cerr(c, "bad signature: it does not verify with the key "
@@ -1183,6 +1183,13 @@ body(struct ctx *c, const uint8_t *p, size_t n, struct bundle *b)
 					    "a number");
 				b->has_threshold = 1;
 				b->threshold = v;
+			} else if (key_is(s, sl, "anomaly_below")) {
+				if (rd_nil(o))
+					continue;
+				if (!rd_num(o, &v))
+					return cerr(c, "outputs.anomaly_below: "
+					    "not a bool");
+				b->anomaly_below = v != 0;
 			} else if (key_is(s, sl, "score")) {
 				if (get_str(c, o, &b->score_name, 1,
 				    "outputs.score") == -1)
@@ -1320,6 +1327,74 @@ bundle_sniff(const void *p, size_t n)
 	if ((size_t)(q - (const uint8_t *)p) + 11 > n)
 		return 0;
 	return q[0] == 0xaa && memcmp(q + 1, "pdm-bundle", 10) == 0;
+}
+
+int
+bundle_section_mem(const void *p, size_t n, const char *name,
+    const char *section, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct ctx c = { name, err, errlen };
+	struct bundle *b;
+	char **f;
+
+	*text = NULL;
+	*len = 0;
+	if (!bundle_sniff(p, n))
+		return 0;
+	if ((b = bundle_load_mem_named(p, n, name, NULL, err, errlen)) ==
+	    NULL)
+		return -1;
+	f = strcmp(section, "schema") == 0 ? &b->schema :
+	    strcmp(section, "params") == 0 ? &b->params :
+	    strcmp(section, "window") == 0 ? &b->window : NULL;
+	if (f == NULL || *f == NULL) {
+		cerr(&c, "the bundle %s@%s has no %s section", b->name,
+		    b->version, section);
+		bundle_free(&b);
+		return -1;
+	}
+	*text = *f;
+	*len = strlen(*f);
+	*f = NULL;
+	bundle_free(&b);
+	return 1;
+}
+
+FILE *
+bundle_fopen(const char *path, const char *section, char *err, size_t errlen)
+{
+	struct ctx c = { path, err, errlen };
+	char *text;
+	size_t len;
+	FILE *f;
+
+	switch (bundle_section(path, section, &text, &len, err, errlen)) {
+	case -1:
+		errno = EINVAL;
+		return NULL;
+	case 0:
+		if ((f = fopen(path, "r")) == NULL) {
+			int e = errno;
+
+			cerr(&c, "%s", strerror(e));
+			errno = e;
+		}
+		return f;
+	}
+	if ((f = tmpfile()) == NULL || fwrite(text, 1, len, f) != len ||
+	    fseek(f, 0, SEEK_SET) == -1) {
+		int e = errno;
+
+		cerr(&c, "a temporary file for its %s section: %s", section,
+		    strerror(e));
+		if (f != NULL)
+			fclose(f);
+		free(text);
+		errno = e;
+		return NULL;
+	}
+	free(text);
+	return f;
 }
 
 int
@@ -1500,7 +1575,7 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 	}
 
 	pk_str(pk, "outputs");
-	msgpack_pack_map(pk, 3);
+	msgpack_pack_map(pk, 4);
 	pk_str(pk, "labels");
 	if (b->nlabels == 0)
 		msgpack_pack_nil(pk);
@@ -1516,6 +1591,11 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 		msgpack_pack_nil(pk);
 	pk_str(pk, "score");
 	pk_str_or_nil(pk, b->score_name);
+	pk_str(pk, "anomaly_below");
+	if (b->anomaly_below)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
 
 	pk_str(pk, "metrics");
 	msgpack_pack_map(pk, b->nmetrics + (b->confusion != NULL));

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define BUNDLE_CONTAINER	1	/* "pdm-bundle": the container version */
 #define BUNDLE_FORMAT		1	/* body "format" */
@@ -73,6 +74,8 @@ struct bundle {
 	char		**labels;	/* NULL if nlabels is 0 */
 	int		 has_threshold;
 	double		 threshold;
+	int		 anomaly_below;	/* outputs.anomaly_below: a score under
+					   the threshold is the anomaly (RUL) */
 	char		*score_name;	/* "p1", "rul", "t2", "value", ... */
 	uint32_t	 nmetrics;
 	char		**metric_key;
@@ -207,6 +210,20 @@ int		 bundle_sniff(const void *p, size_t n);
  */
 int		 bundle_section(const char *path, const char *section,
 		    char **text, size_t *len, char *err, size_t errlen);
+
+/* The same for a file already in memory, p[0..n) (borrowed); name is used
+ * in messages. */
+int		 bundle_section_mem(const void *p, size_t n, const char *name,
+		    const char *section, char **text, size_t *len, char *err,
+		    size_t errlen);
+/*
+ * path opened for reading: if it is a bundle, a stream of its section's
+ * text (a temporary file, gone at fclose()); otherwise the file itself.
+ * NULL with "path: reason" in err and errno set (EINVAL: a bundle that does
+ * not load or lacks the section).  For readers of text files by FILE *.
+ */
+FILE		*bundle_fopen(const char *path, const char *section, char *err,
+		    size_t errlen);
 
 /* Hex of p[0..n) into out (2n + 1 bytes). */
 void		 bundle_hex(char *out, const uint8_t *p, size_t n);

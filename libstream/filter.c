@@ -19,7 +19,6 @@
 #include "filter.h"
 #include "metrics.h"
 
-#define METRICS_TICK	1024	/* frames between looks at the clock */
 #define EQ_TERMS	16
 #define REJ_WARN_MAX	5	/* no reject stream: reasons printed */
 
@@ -65,6 +64,7 @@ filter_init(struct filter *f, const char *prog)
 	f->out_uri = "-";
 	f->metrics_every = 10;
 	f->want_out = 1;
+	f->want_in = 1;
 	f->status = EX_OK;
 	f->ci_in = counters_add(&f->c, "in");
 	f->ci_out = counters_add(&f->c, "out");
@@ -286,7 +286,8 @@ filter_open(struct filter *f)
 {
 	int st;
 
-	if ((st = open_one(f, &f->in, f->in_uri, "r")) != EX_OK)
+	if (f->want_in &&
+	    (st = open_one(f, &f->in, f->in_uri, "r")) != EX_OK)
 		return st;
 	if (f->want_out &&
 	    (st = open_one(f, &f->out, f->out_uri, "w")) != EX_OK)
@@ -346,7 +347,7 @@ write_failed(struct filter *f, struct stream *st)
 }
 
 static int
-put_reject(struct filter *f)
+put_reject(struct filter *f, const struct record *rj)
 {
 	const struct value *v;
 	uint64_t n;
@@ -354,16 +355,16 @@ put_reject(struct filter *f)
 	if (f->rej == NULL) {		/* no output and no --reject */
 		n = ++FILTER_COUNT(f, f->ci_rejected);
 		if (n <= REJ_WARN_MAX) {
-			for (v = NULL, n = 0; n < f->rj->nbody; n++)
-				if (f->rj->body[n].klen == 6 &&
-				    memcmp(f->rj->body[n].key, "reason", 6) == 0)
-					v = &f->rj->body[n].v;
+			for (v = NULL, n = 0; n < rj->nbody; n++)
+				if (rj->body[n].klen == 6 &&
+				    memcmp(rj->body[n].key, "reason", 6) == 0)
+					v = &rj->body[n].v;
 			fprintf(stderr, "%s: rejected: %.*s\n", f->prog,
 			    v != NULL ? (int)v->len : 0, v != NULL ? v->p : "");
 		}
 		return 0;
 	}
-	if (stream_write(f->rej, f->rj) == 0) {
+	if (stream_write(f->rej, rj) == 0) {
 		FILTER_COUNT(f, f->ci_rejected)++;
 		return 0;
 	}
@@ -374,28 +375,19 @@ put_reject(struct filter *f)
 	return -1;
 }
 
+/*
+ * What filter_read() does when stream_read() gave no frame: an undecodable
+ * frame becomes a reject frame and reading goes on (STREAM_BAD) or stops
+ * (STREAM_ERR).  Apart, so that the common path stays short.
+ */
 int
-filter_read(struct filter *f, struct record **rp)
+filter_read_slow(struct filter *f, int r, struct record **rp)
 {
 	struct reject why;
 	const char *p;
 	size_t n;
-	int r;
 
 	for (;;) {
-		if ((++f->tick & (METRICS_TICK - 1)) == 0)
-			tick(f);
-		r = stream_read(f->in, rp);
-		if (stream_report_requested()) {
-			filter_report(f);
-			f->metrics_next = 0;
-			tick(f);
-		}
-		if (r == STREAM_OK) {
-			FILTER_COUNT(f, f->ci_in)++;
-			f->cur = *rp;
-			return FILTER_FRAME;
-		}
 		f->cur = NULL;
 		if (r == STREAM_EOF) {
 			f->interrupted = stream_interrupted();
@@ -410,6 +402,12 @@ filter_read(struct filter *f, struct record **rp)
 			return FILTER_FAIL;
 		}
 		FILTER_COUNT(f, f->ci_in)++;
+		if (r == STREAM_ERR && f->rej == NULL) {
+			/* no trace to leave but the message, said once */
+			FILTER_COUNT(f, f->ci_rejected)++;
+			fail(f, EX_DATAERR, "%s", stream_error(f->in));
+			return FILTER_FAIL;
+		}
 		memset(&why, 0, sizeof(why));
 		why.stage = f->prog;
 		why.rule = "decode";
@@ -419,13 +417,32 @@ filter_read(struct filter *f, struct record **rp)
 			fail(f, EX_OSERR, "out of memory");
 			return FILTER_FAIL;
 		}
-		if (put_reject(f) == -1)
+		if (put_reject(f, f->rj) == -1)
 			return FILTER_FAIL;
 		if (r == STREAM_ERR) {
 			fail(f, EX_DATAERR, "%s", stream_error(f->in));
 			return FILTER_FAIL;
 		}
+		if ((r = stream_read(f->in, rp)) == STREAM_OK) {
+			FILTER_COUNT(f, f->ci_in)++;
+			f->cur = *rp;
+			return FILTER_FRAME;
+		}
 	}
+}
+
+void
+filter_usr1(struct filter *f)
+{
+	filter_report(f);
+	f->metrics_next = 0;
+	tick(f);
+}
+
+void
+filter_tick(struct filter *f)
+{
+	tick(f);
 }
 
 int
@@ -434,37 +451,12 @@ filter_pending(const struct filter *f)
 	return stream_pending(f->in);
 }
 
+/* A write to st failed: count the frame where it went, return -1. */
 int
-filter_pass(struct filter *f, const struct record *r)
+filter_put_failed(struct filter *f, struct stream *st, int ci)
 {
-	const char *p;
-	size_t n;
-	int ret;
-
-	if (r == f->cur && stream_frame_bytes(f->in, &p, &n) == 0)
-		ret = stream_write_frames(f->out, p, n, 1);
-	else
-		ret = stream_write(f->out, r);
-	if (ret == 0) {
-		FILTER_COUNT(f, f->ci_out)++;
-		return 0;
-	}
-	if (write_failed(f, f->out))
-		FILTER_COUNT(f, f->ci_out)++;
-	else
-		FILTER_COUNT(f, f->ci_unwritten)++;
-	return -1;
-}
-
-int
-filter_emit(struct filter *f, const struct record *r)
-{
-	if (stream_write(f->out, r) == 0) {
-		FILTER_COUNT(f, f->ci_out)++;
-		return 0;
-	}
-	if (write_failed(f, f->out))
-		FILTER_COUNT(f, f->ci_out)++;
+	if (write_failed(f, st))
+		FILTER_COUNT(f, ci)++;
 	else
 		FILTER_COUNT(f, f->ci_unwritten)++;
 	return -1;
@@ -498,13 +490,33 @@ filter_reject(struct filter *f, const struct record *r,
 		fail(f, EX_OSERR, "out of memory");
 		return -1;
 	}
-	return put_reject(f);
+	return put_reject(f, f->rj);
+}
+
+int
+filter_reject_built(struct filter *f, const struct record *rj)
+{
+	return put_reject(f, rj);
 }
 
 void
 filter_drop(struct filter *f)
 {
 	FILTER_COUNT(f, f->ci_dropped)++;
+}
+
+int
+filter_fail(struct filter *f, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->status != EX_OK)
+		return -1;
+	f->status = status;
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 void
@@ -558,6 +570,7 @@ filter_close(struct filter *f)
 {
 	char why[512];
 
+	f->interrupted |= stream_interrupted();	/* a program's own reader */
 	if (f->rej != NULL && f->rej != f->out)
 		close_writer(f, &f->rej, f->ci_rejected);
 	f->rej = NULL;

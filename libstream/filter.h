@@ -105,6 +105,7 @@ struct filter {
 	double		 metrics_every;	/* seconds */
 	size_t		 max_frame;	/* 0: the library's default */
 	int		 want_out;	/* 0: program has no frame output */
+	int		 want_in;	/* 0: program reads no frames (text) */
 
 	/* open streams; rej == out when rejects go inline */
 	struct stream	*in, *out, *rej;
@@ -163,7 +164,7 @@ int	 filter_open(struct filter *f);
  * file when due, turns an undecodable frame into a reject frame (counted in
  * `in` and `rejected`) and reads on.  *rp is borrowed until the next call.
  */
-int	 filter_read(struct filter *f, struct record **rp);
+static inline int filter_read(struct filter *f, struct record **rp);
 
 /* Nonzero if another frame can be read without blocking (for batching). */
 int	 filter_pending(const struct filter *f);
@@ -180,13 +181,26 @@ int	 filter_pending(const struct filter *f);
  *                  why (why->stage is filled in), to the reject stream.
  *   filter_drop:   let r go on purpose (counted; nothing written).
  */
-int	 filter_pass(struct filter *f, const struct record *r);
-int	 filter_emit(struct filter *f, const struct record *r);
+static inline int filter_pass(struct filter *f, const struct record *r);
+static inline int filter_emit(struct filter *f, const struct record *r);
 int	 filter_emit_frames(struct filter *f, const void *p, size_t n,
 	     uint64_t nframes);
 int	 filter_reject(struct filter *f, const struct record *r,
 	     const struct reject *why);
+/*
+ * filter_reject_built: a reject frame the program built itself with
+ * reject_build() (rj borrowed for the call; kept in order with its other
+ * output, as validate's lookahead queue does), to the reject stream.
+ */
+int	 filter_reject_built(struct filter *f, const struct record *rj);
 void	 filter_drop(struct filter *f);
+
+/*
+ * A failure of the program's own (an output it writes itself, say): kept
+ * as filter_close()'s status and message unless one came first.  -1.
+ */
+int	 filter_fail(struct filter *f, int status, const char *fmt, ...)
+	     __attribute__((format(printf, 3, 4)));
 
 /* Print the accounting line on stderr now ("prog: in=.. out=.."). */
 void	 filter_report(const struct filter *f);
@@ -202,5 +216,57 @@ const char	*filter_error(const struct filter *f);
  * f->status, or EX_SOFTWARE if the equation does not hold.
  */
 int	 filter_close(struct filter *f);
+
+/*
+ * filter_read(), filter_pass() and filter_emit() are inline: they run once
+ * a frame, and a call more cost validate and tap --count 2-3% of their
+ * instructions.  What they do not do on the common path is in filter.c,
+ * behind these (not for programs to call):
+ */
+#define FILTER_TICK	1024	/* frames between looks at the clock */
+int	 filter_read_slow(struct filter *f, int r, struct record **rp);
+void	 filter_tick(struct filter *f);
+void	 filter_usr1(struct filter *f);
+int	 filter_put_failed(struct filter *f, struct stream *st, int ci);
+
+static inline int
+filter_read(struct filter *f, struct record **rp)
+{
+	int r;
+
+	if ((++f->tick & (FILTER_TICK - 1)) == 0)
+		filter_tick(f);
+	r = stream_read(f->in, rp);
+	if (stream_report_requested())
+		filter_usr1(f);
+	if (r != STREAM_OK)
+		return filter_read_slow(f, r, rp);
+	FILTER_COUNT(f, f->ci_in)++;
+	f->cur = *rp;
+	return FILTER_FRAME;
+}
+
+static inline int
+filter_emit(struct filter *f, const struct record *r)
+{
+	if (stream_write(f->out, r) == -1)
+		return filter_put_failed(f, f->out, f->ci_out);
+	FILTER_COUNT(f, f->ci_out)++;
+	return 0;
+}
+
+static inline int
+filter_pass(struct filter *f, const struct record *r)
+{
+	const char *p;
+	size_t n;
+
+	if (r != f->cur || stream_frame_bytes(f->in, &p, &n) == -1)
+		return filter_emit(f, r);
+	if (stream_write_frames(f->out, p, n, 1) == -1)
+		return filter_put_failed(f, f->out, f->ci_out);
+	FILTER_COUNT(f, f->ci_out)++;
+	return 0;
+}
 
 #endif

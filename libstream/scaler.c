@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "numparse.h"
 #include "scaler.h"
 
@@ -515,7 +516,25 @@ scaler_load(const char *path, char *err, size_t errsize)
 			goto fail;
 		}
 	}
-	s = scaler_parse(b.p ? b.p : "", b.len, path, err, errsize);
+	{	/* a model bundle: its params section (docs/bundle.md) */
+		char *t;
+		size_t tl;
+
+		switch (bundle_section_mem(b.p, b.len, path, "params", &t, &tl,
+		    err, errsize)) {
+		case -1:
+			s = NULL;
+			errno = EINVAL;
+			break;
+		case 1:
+			s = scaler_parse(t, tl, path, err, errsize);
+			free(t);
+			break;
+		default:
+			s = scaler_parse(b.p ? b.p : "", b.len, path, err,
+			    errsize);
+		}
+	}
 	e = errno;
 	if (fd != STDIN_FILENO)
 		close(fd);

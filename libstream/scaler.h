@@ -1,9 +1,9 @@
 /*
- * scaler -- the normalize parameters file: per channel, how to scale it
- * (y = (x - center) / scale) and the statistics it was fitted from.
- * normalize --fit writes it, normalize reads it, and a model bundle carries
- * the same text so that training and serving use the same numbers; hence it
- * lives here, for any program to read.  The format, a small text file a
+ * scaler -- the scaling parameters file: per channel, how to scale it
+ * (y = (x - center) / scale) and the statistics it was fitted from.  The
+ * program that fits writes it, the programs that scale read it, and a model
+ * bundle carries the same text so that training and serving use the same
+ * numbers.  The format, a small text file a
  * person can read and edit, is described in docs/normalize.md.
  * Parsing only: nothing here knows of frames, prints or exits.
  */
@@ -111,7 +111,7 @@ const char	*scale_method_name(enum scale_method);
 int		 scale_method_parse(const char *s, size_t len);
 const char	*scaler_stat_name(enum scaler_stat);	/* "mean" etc. */
 
-/* The forward and inverse maps, as normalize applies them. */
+/* The forward and inverse maps, as a scaling filter applies them. */
 static inline double
 scaler_forward(const struct scaler_chan *c, double x)
 {

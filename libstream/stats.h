@@ -4,7 +4,6 @@
  * stats_moments, 64 bytes), and quantiles by a Greenwald-Khanna sketch
  * (struct stats_quant) whose rank error is at most n/k positions (k = 200:
  * 0.5%), and which is exact while the stream holds at most exact_max values.
- * normalize --fit uses both per channel; validate --infer-schema may too.
  * Nothing here prints or exits.  The algorithms and their bounds are
  * described in docs/normalize.md ("Statistics").
  */

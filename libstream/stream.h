@@ -58,7 +58,7 @@ int		 stream_write(struct stream *, const struct record *r);
 int		 stream_write_raw(struct stream *, const void *p, size_t n);
 /*
  * The same for a producer whose encoder is tested to emit whole frames
- * (ingest's template): no check; nframes is what the caller counts.  A large
+ * (a frame template): no check; nframes is what the caller counts.  A large
  * chunk is written straight from p when nothing is queued before it.
  */
 int		 stream_write_frames(struct stream *, const void *p, size_t n,

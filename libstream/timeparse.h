@@ -1,6 +1,6 @@
 /*
- * timeparse -- exact text to time conversions for ingest: ISO 8601 date-times,
- * epoch numbers in s/ms/us/ns (exact to the nanosecond, no double rounding),
+ * timeparse -- exact text to time conversions: ISO 8601 date-times, epoch
+ * numbers in s/ms/us/ns (exact to the nanosecond, no double rounding),
  * date-times embedded in file names, proleptic Gregorian day numbers, and
  * time zones (fixed offsets or the system tz database) for wall times.
  * All times are seconds since 1970-01-01T00:00:00Z without leap seconds,

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "utf8.h"
+
 #define CSV_WS		0	/* delimiter: runs of spaces and tabs */
 #define CSV_BUFSIZE	(1u << 20)	/* default buffer: the longest line */
 #define CSV_PAD		32	/* readable zero bytes after the buffer (numfast.h) */
@@ -96,8 +98,6 @@ long	 csv_split(const char *line, size_t n, int delim, struct csv_field *f,
  */
 int	 csv_sniff(const char *line, size_t n);
 
-/* Nonzero if s[0..n) is UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-int	 utf8_valid(const char *s, size_t n);
 
 /* Copy a field's text to out (room for f->n bytes) with "" made ". Length. */
 size_t	 csv_unquote(const struct csv_field *, char *out);

@@ -9,6 +9,7 @@
  * frame instead.  The output buffer goes to the stream in large chunks,
  * and whenever the input would block, so a live feed is never held back.
  */
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,8 +40,11 @@ ingest_drain(struct ingest *g)
 		return;
 	/* whole frames by construction: the template's are tested byte for
 	 * byte against frame_encode(), rejects come from frame_encode() */
-	if (stream_write_frames(g->out, g->ob, g->olen, g->onframes) == -1)
-		errx(EX_IOERR, "%s", stream_error(g->out));
+	if (stream_write_frames(g->out, g->ob, g->olen, g->onframes) == -1) {
+		/* what was not sent stays queued: unwritten at close */
+		filter_fail(g->flt, EX_IOERR, "%s", stream_error(g->out));
+		g->stop = 1;
+	}
 	g->olen = 0;
 	g->onframes = 0;
 }
@@ -50,10 +54,11 @@ static void
 flush_all(struct ingest *g)
 {
 	ingest_drain(g);
-	if (stream_flush(g->out) == -1)
-		errx(EX_IOERR, "%s", stream_error(g->out));
-	if (g->rej != NULL && stream_flush(g->rej) == -1)
-		errx(EX_IOERR, "%s", stream_error(g->rej));
+	if ((stream_flush(g->out) == -1 && filter_fail(g->flt, EX_IOERR,
+	    "%s", stream_error(g->out)) == -1) || (g->rej != NULL &&
+	    stream_flush(g->rej) == -1 && filter_fail(g->flt, EX_IOERR, "%s",
+	    stream_error(g->rej)) == -1))
+		g->stop = 1;
 }
 
 /* Longest prefix of s[0..n) of at most max bytes ending on a character. */
@@ -67,86 +72,63 @@ utf8_cut(const char *s, size_t n, size_t max)
 	return max;
 }
 
-static struct value
-text_value(const char *s, size_t n)
-{
-	struct value v;
-
-	v.type = utf8_valid(s, n) ? VAL_STR : VAL_BIN;
-	v.len = (uint32_t)n;
-	v.p = s;
-	return v;
-}
-
 void
 ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 {
 	struct record *r = g->rr;
-	struct value v;
+	struct value v, lim;
+	struct reject why = { .stage = PROG };
 	char reason[512];
-	size_t tlen;
+	uint64_t nrej = *g->n_rej + 1;
 	va_list ap;
-	int bad = 0;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	(*g->n_rej)++;
-	if (!g->quiet && (*g->n_rej <= WARN_MAX || g->strict)) {
+	if (!g->quiet && (nrej <= WARN_MAX || g->strict)) {
 		if (g->shown)
 			fputc('\n', stderr);
 		g->shown = 0;
 		warnx("%s:%llu: %s%s", g->src, (unsigned long long)j->line,
-		    reason, *g->n_rej == WARN_MAX && !g->strict ?
+		    reason, nrej == WARN_MAX && !g->strict ?
 		    " (further rejects are counted, not shown)" : "");
 	}
 
-	record_clear(r);
-	record_set_time(r, j->sec, j->nsec);
-	bad |= record_meta_set(r, "v", &(struct value){ .type = VAL_INT,
-	    .i = 1 }) == -1;
-	bad |= record_set_kind(r, KIND_REJECT) == -1;
-	if (j->dev != NULL)
-		bad |= record_set_dev(r, j->dev, j->devlen) == -1;
-	bad |= record_meta_set(r, "src", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(g->src), .p = g->src }) == -1;
-	if (j->line > 0)
-		bad |= record_meta_set(r, "line", &(struct value){
-		    .type = VAL_INT, .i = (int64_t)j->line }) == -1;
-	bad |= record_meta_set(r, "stage", &(struct value){ .type = VAL_STR,
-	    .len = (uint32_t)strlen(PROG), .p = PROG }) == -1;
-	bad |= record_add_str(r, "reason", reason, strlen(reason)) == -1;
-	bad |= record_add_str(r, "rule", j->rule, strlen(j->rule)) == -1;
-	if (j->field != NULL)
-		bad |= record_add_str(r, "field", j->field,
-		    strlen(j->field)) == -1;
+	why.rule = j->rule;
+	why.reason = reason;
+	if (j->field != NULL) {
+		why.field = j->field;
+		why.flen = strlen(j->field);
+	}
 	if (j->value != NULL) {
-		v = text_value(j->value, utf8_cut(j->value, j->vlen,
-		    REJ_TEXT_MAX));
-		bad |= record_add(r, "value", 5, &v) == -1;
+		v.len = (uint32_t)utf8_cut(j->value, j->vlen, REJ_TEXT_MAX);
+		v.type = utf8_valid(j->value, v.len) ? VAL_STR : VAL_BIN;
+		v.p = j->value;
+		why.value = &v;
 	}
-	if (j->limit > 0)
-		bad |= record_add(r, "limit", 5, &(struct value){
-		    .type = VAL_INT, .i = (int64_t)j->limit }) == -1;
+	if (j->limit > 0) {
+		lim = val_u64(j->limit);
+		why.limit = &lim;
+	}
 	if (j->text != NULL) {
-		tlen = utf8_cut(j->text, j->tlen, REJ_TEXT_MAX);
-		v = text_value(j->text, tlen);
-		if (v.type == VAL_STR)
-			bad |= record_add(r, "text", 4, &v) == -1;
-		else
-			bad |= record_add(r, "raw", 3, &v) == -1;
-		if (tlen < j->tlen || j->truncated)
-			bad |= record_add(r, "truncated", 9, &(struct value){
-			    .type = VAL_BOOL, .i = 1 }) == -1;
+		why.text = j->text;
+		why.tlen = utf8_cut(j->text, j->tlen, REJ_TEXT_MAX);
+		why.truncated = why.tlen < j->tlen || j->truncated;
 	}
-
-	if (bad)
+	why.src = g->src;
+	why.line = j->line;
+	why.dev = j->dev;
+	why.devlen = j->devlen;
+	why.timed = 1;
+	why.sec = j->sec;
+	why.nsec = j->nsec;
+	if (reject_build(r, &g->rbuf, NULL, NULL, 0, &why) == -1)
 		err(EX_OSERR, "reject");
 
-	if (g->rej != NULL) {
-		if (stream_write(g->rej, r) == -1)
-			errx(EX_IOERR, "%s", stream_error(g->rej));
-	} else {
+	if (g->rej != NULL) {		/* --reject: its own stream */
+		if (filter_reject_built(g->flt, r) == -1)
+			g->stop = 1;
+	} else {			/* inline, in order with the rows */
 		buf_reset(&g->rbuf);
 		if (frame_encode(&g->rbuf, r) == -1)
 			err(EX_OSERR, "reject");
@@ -155,13 +137,17 @@ ingest_reject(struct ingest *g, const struct rej *j, const char *fmt, ...)
 		if (g->rbuf.len > g->ocap) {
 			/* only with huge column names: the checked write */
 			if (stream_write_raw(g->out, g->rbuf.p,
-			    g->rbuf.len) == -1)
-				errx(EX_IOERR, "%s", stream_error(g->out));
+			    g->rbuf.len) == -1) {
+				filter_fail(g->flt, EX_IOERR, "%s",
+				    stream_error(g->out));
+				g->stop = 1;
+			}
 		} else {
 			memcpy(g->ob + g->olen, g->rbuf.p, g->rbuf.len);
 			g->olen += g->rbuf.len;
 			g->onframes++;
 		}
+		(*g->n_rej)++;
 	}
 	if (g->strict) {
 		g->status = EX_STRICT;
@@ -331,19 +317,39 @@ need(const struct ingest *g, const char *name, const char *opt)
 	return i;
 }
 
+static void	 set_template(struct ingest *);
+
+/* The first of the names (in their order) that a column has, any case. */
+static long
+find_usual(const struct ingest *g, const char *const *usual, size_t nusual)
+{
+	size_t k;
+	uint32_t i;
+
+	for (k = 0; k < nusual; k++)
+		for (i = 0; i < g->ncol; i++)
+			if (g->clen[i] == strlen(usual[k]) &&
+			    strncasecmp(g->cname[i], usual[k], g->clen[i]) == 0)
+				return i;
+	return -1;
+}
+
 /*
  * Take names[0..ncol) (from the header, --columns or generated) and give
- * each field its role; set up the template.
+ * each field its role; set up the template.  A header's usual names give
+ * the time and device columns unless options say otherwise.
  */
 static char	*copy(const char *, size_t);
 
 static void
-set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
+set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol,
+    int from_header)
 {
 	static const char *const auto_time[] = { "time", "timestamp",
 	    "datetime", "date" };
-	const char **vn, **mn;
-	size_t *vl, *ml, k;
+	static const char *const auto_dev[] = { "device", "dev", "device_id",
+	    "machine", "unit", "id" };
+	size_t k;
 	uint32_t i, j;
 	long t;
 
@@ -382,12 +388,8 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 	if (g->tsrc == T_COLUMN) {
 		g->tfield = need(g, g->time_col, "--time-column");
 	} else if (g->tsrc == T_AUTO) {
-		for (k = 0; k < 4 && g->tfield == -1; k++)
-			for (i = 0; i < ncol && g->tfield == -1; i++)
-				if (lens[i] == strlen(auto_time[k]) &&
-				    strncasecmp(names[i], auto_time[k],
-				    lens[i]) == 0)
-					g->tfield = i;
+		g->tfield = find_usual(g, auto_time,
+		    sizeof(auto_time) / sizeof(auto_time[0]));
 		if (g->tfield == -1)
 			errx(EX_USAGE, "%s: no time column (looked for time, "
 			    "timestamp, datetime, date): give --time-column, "
@@ -398,6 +400,11 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 	if (g->dev_col != NULL) {
 		g->dfield = need(g, g->dev_col, "--device-column");
 		g->role[g->dfield] = R_DEV;
+	} else if (g->device == NULL && from_header &&
+	    (t = find_usual(g, auto_dev, sizeof(auto_dev) /
+	    sizeof(auto_dev[0]))) != -1 && g->role[t] == R_VAL) {
+		g->dfield = t;
+		g->role[t] = R_DEV;
 	}
 	for (k = 0; k < g->skip.n; k++)
 		g->role[need(g, g->skip.v[k], "--skip")] = R_SKIP;
@@ -407,8 +414,22 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 		g->role[t] = R_META;
 		g->mfield[g->nmeta++] = (uint32_t)t;
 	}
+	g->probe = 1;
+	set_template(g);
+}
+
+/* The value columns (role R_VAL) and the frame template for them. */
+static void
+set_template(struct ingest *g)
+{
+	char **names = g->cname;
+	size_t *lens = g->clen;
+	const char **vn, **mn;
+	size_t *vl, *ml;
+	uint32_t i;
+
 	g->nval = 0;
-	for (i = 0; i < ncol; i++)
+	for (i = 0; i < g->ncol; i++)
 		if (g->role[i] == R_VAL)
 			g->vfield[g->nval++] = i;
 	if (g->nval == 0)
@@ -437,7 +458,51 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol)
 	free(ml);
 	if (g->tmpl.bound > FRAME_MAX_DEFAULT / 2)
 		errx(EX_DATAERR, "%s: %u columns make frames too large",
-		    g->src, ncol);
+		    g->src, g->ncol);
+}
+
+/*
+ * The first row of a file: a value column holding text (a word, not
+ * a number that failed) is no channel.  It is named once, with the options
+ * that would use it, and left out, rather than rejecting every row.
+ */
+static void
+probe_text(struct ingest *g)
+{
+	const struct csv_field *f;
+	const char *p;
+	uint32_t i, c, nleft = 0;
+	double x;
+	char dev[512];
+
+	g->probe = 0;
+	for (i = 0; i < g->nval; i++) {
+		c = g->vfield[i];
+		f = &g->f[c];
+		p = f->p + (f->n > 0 && *f->p == '"');
+		if (f->n == 0 || !isalpha((unsigned char)*p) ||
+		    num_fast(f->p, f->n, &x) == 0)
+			continue;
+		dev[0] = '\0';
+		if (g->dfield == -1 && g->device == NULL)
+			snprintf(dev, sizeof(dev), ", --device-column '%s' "
+			    "makes it the device", g->cname[c]);
+		if (!g->quiet)
+			warnx("%s:%llu: column \"%s\" holds text (\"%.*s\"), "
+			    "not numbers: left out; --meta '%s' copies it into "
+			    "meta%s, --skip '%s' leaves it out without this "
+			    "warning", g->src, (unsigned long long)g->csv.line,
+			    g->cname[c], f->n > 40 ? 40 : (int)f->n, f->p,
+			    g->cname[c], dev, g->cname[c]);
+		g->role[c] = R_SKIP;
+		nleft++;
+	}
+	if (nleft == 0)
+		return;
+	if (nleft == g->nval)
+		errx(EX_DATAERR, "%s: no value columns left: every one holds "
+		    "text", g->src);
+	set_template(g);
 }
 
 static char *
@@ -496,7 +561,7 @@ header(struct ingest *g, const char *p, size_t n)
 	}
 	free(g->f);
 	g->f = NULL;
-	set_columns(g, names, lens, (uint32_t)nf);
+	set_columns(g, names, lens, (uint32_t)nf, 1);
 }
 
 /* Columns from --columns, or c1..cN for a first row of nf fields. */
@@ -518,7 +583,7 @@ no_header(struct ingest *g, long nf)
 		} else
 			names[i] = gen_name(i, &lens[i]);
 	}
-	set_columns(g, names, lens, (uint32_t)n);
+	set_columns(g, names, lens, (uint32_t)n, 0);
 }
 
 /* ---- rows --------------------------------------------------------------- */
@@ -623,6 +688,8 @@ row(struct ingest *g, char *p, size_t n)
 		    g->ncol);
 		goto reject;
 	}
+	if (g->probe)
+		probe_text(g);
 
 	if (g->tfield >= 0) {
 		f = &g->f[g->tfield];

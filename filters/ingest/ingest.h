@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "counters.h"
+#include "filter.h"
 #include "csv.h"
 #include "devtab.h"
 #include "record.h"
@@ -55,7 +56,7 @@ struct rej {
 
 struct ingest {
 	/* options */
-	const char	*out_uri, *rej_uri, *in_uri;
+	const char	*in_uri;	/* -i: frames, not CSV */
 	int		 delim;		/* -1: detect per file */
 	int		 sniffed;	/* delim was detected, again per file */
 	int		 header;	/* the file starts with a header line */
@@ -78,15 +79,14 @@ struct ingest {
 	size_t		 max_devices;
 
 	/* output */
-	struct stream	*out, *rej;
+	struct filter	*flt;		/* streams, counters, accounting */
+	struct stream	*out, *rej;	/* f's; rej NULL when inline */
 	char		*ob;		/* frames not yet handed on */
 	size_t		 olen, ocap;
 	uint64_t	 onframes;	/* frames in ob */
 	struct record	*rr;		/* reject being built */
 	struct buf	 rbuf;		/* its encoding */
-	struct counters	 cnt;
-	int		 c_in, c_out, c_rej, c_blank;
-	uint64_t	*n_in, *n_out, *n_rej, *n_blank;
+	uint64_t	*n_in, *n_out, *n_rej, *n_blank;	/* in f */
 	uint64_t	 no_blank;	/* n_blank with -i */
 	int		 status;	/* exit status */
 	int		 stop;		/* end reading: signal or --strict */
@@ -102,6 +102,7 @@ struct ingest {
 	size_t		*clen;
 	uint32_t	 nval, nmeta;
 	long		 tfield, dfield;	/* -1: none */
+	int		 probe;		/* next row: look for text columns */
 	struct csv_field *f;		/* ncol + 1 */
 	char		*scratch;	/* unquoted text, max_line bytes */
 	struct tmpl	 tmpl;

@@ -24,8 +24,9 @@
 #include "ingest.h"
 
 enum {
-	O_CLOCK = 256, O_DEVICE, O_DEVCOL, O_EMPTY, O_MAXDEV, O_MAXLINE,
-	O_META, O_REJECT, O_RENAME, O_SKIP, O_SPEED, O_START, O_STRICT, O_FROMNAME,
+	O_CLOCK = FILTER_OPT_OWN, O_DEVICE, O_DEVCOL, O_EMPTY, O_MAXDEV,
+	O_MAXLINE, O_META, O_RENAME, O_SKIP, O_SPEED, O_START, O_STRICT,
+	O_FROMNAME,
 	O_FORMAT, O_UNIT, O_TZ
 };
 
@@ -37,15 +38,11 @@ static const struct option opts[] = {
 	{ "device-column",	required_argument,	NULL, O_DEVCOL },
 	{ "empty",		required_argument,	NULL, O_EMPTY },
 	{ "help",		no_argument,		NULL, 'h' },
-	{ "input",		required_argument,	NULL, 'i' },
 	{ "max-devices",	required_argument,	NULL, O_MAXDEV },
 	{ "max-line",		required_argument,	NULL, O_MAXLINE },
 	{ "meta",		required_argument,	NULL, O_META },
 	{ "no-header",		no_argument,		NULL, 'n' },
-	{ "output",		required_argument,	NULL, 'o' },
-	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "rate",		required_argument,	NULL, 'r' },
-	{ "reject",		required_argument,	NULL, O_REJECT },
 	{ "rename",		required_argument,	NULL, O_RENAME },
 	{ "skip",		required_argument,	NULL, O_SKIP },
 	{ "speed",		required_argument,	NULL, O_SPEED },
@@ -56,6 +53,7 @@ static const struct option opts[] = {
 	{ "time-from-name",	no_argument,		NULL, O_FROMNAME },
 	{ "time-unit",		required_argument,	NULL, O_UNIT },
 	{ "tz",			required_argument,	NULL, O_TZ },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -70,8 +68,9 @@ usage(int status)
 "              [--skip columns] [--speed x]\n"
 "              [--start time] [--strict] [--time-format auto|iso|epoch]\n"
 "              [--time-from-name] [--time-unit s|ms|us|ns] [--tz zone]\n"
-"              [file ...]\n"
-"       ingest -i uri [-q] [-o uri] [--device id] [--reject uri] [--strict]\n");
+"              [--metrics file] [file ...]\n"
+"       ingest -i uri [-q] [-o uri] [--device id] [--reject uri] [--strict]\n"
+"              [--metrics file]\n");
 	if (status == EX_OK)
 		printf(
 "\n"
@@ -98,6 +97,10 @@ usage(int status)
 "      --reject URI        reject frames go there, not into the output\n"
 "      --rename P=N,...    call the header column matching the fnmatch\n"
 "                          pattern P N (the first pattern that matches)\n"
+"      --metrics FILE      counters in Prometheus text format, rewritten\n"
+"                          atomically every --metrics-every S (10) and at exit\n"
+"      --max-frame N       largest frame read with -i (default 1 MiB)\n"
+"Behaviours and exit statuses every program shares: docs/filters.md.\n"
 "      --skip a,b          columns to leave out\n"
 "      --speed X           replay at X times the recorded speed\n"
 "      --start TIME        time of the first row with --rate (default 0)\n"
@@ -209,46 +212,28 @@ default_device(const char *path, size_t *len)
 void
 ingest_report(struct ingest *g)
 {
-	char line[256];
-
 	if (g->shown) {
 		ingest_progress(g, 1);
 		fputc('\n', stderr);
 		g->shown = 0;
 	}
-	if (g->quiet)
-		return;
-	counters_format(&g->cnt, PROG, line, sizeof(line));
-	fprintf(stderr, "%s\n", line);
-}
-
-static void
-counters_init(struct ingest *g)
-{
-	g->c_in = counters_add(&g->cnt, "in");
-	g->c_out = counters_add(&g->cnt, "out");
-	g->c_rej = counters_add(&g->cnt, "rejected");
-	if (g->in_uri == NULL)
-		g->c_blank = counters_add(&g->cnt, "blank");
-	g->n_in = &g->cnt.n[g->c_in];
-	g->n_out = &g->cnt.n[g->c_out];
-	g->n_rej = &g->cnt.n[g->c_rej];
-	/* frames have no blank lines: count them nowhere that is shown */
-	g->n_blank = g->in_uri == NULL ? &g->cnt.n[g->c_blank] : &g->no_blank;
+	filter_report(g->flt);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct ingest g;
+	struct filter f;
 	struct stat st;
 	const char *dev, *start = NULL;
 	char *e;
 	size_t dlen, k;
-	int ch, i, csvopt = 0;
+	int ch, i, csvopt = 0, status;
 
 	memset(&g, 0, sizeof(g));
-	g.out_uri = "-";
+	filter_init(&f, PROG);
+	g.flt = &f;
 	g.delim = -1;
 	g.header = 1;
 	g.tsrc = T_AUTO;
@@ -258,8 +243,17 @@ main(int argc, char *argv[])
 
 	while ((ch = getopt_long(argc, argv, "c:d:hi:no:qr:t:", opts, NULL))
 	    != -1) {
-		csvopt += ch != 'h' && ch != 'i' && ch != 'o' && ch != 'q' &&
-		    ch != O_DEVICE && ch != O_REJECT && ch != O_STRICT;
+		csvopt += ch != 'h' && ch != O_DEVICE && ch != O_STRICT &&
+		    ch < FILTER_OPT_REJECT && ch != 'i' && ch != 'o' &&
+		    ch != 'q';
+		if (ch == 'i')
+			g.in_uri = optarg;
+		switch (filter_option(&f, ch, optarg)) {
+		case 1:
+			continue;
+		case -1:
+			errx(EX_USAGE, "%s", filter_error(&f));
+		}
 		switch (ch) {
 		case 'c':
 			names(&g.columns, optarg, "--columns");
@@ -270,17 +264,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(EX_OK);
-		case 'i':
-			g.in_uri = optarg;
-			break;
 		case 'n':
 			g.header = 0;
-			break;
-		case 'o':
-			g.out_uri = optarg;
-			break;
-		case 'q':
-			g.quiet = 1;
 			break;
 		case 'r':
 			if (when_rate(optarg, &g.rate_num, &g.rate_den) == -1)
@@ -328,9 +313,6 @@ main(int argc, char *argv[])
 			if (g.meta.n > META_MAX)
 				errx(EX_USAGE, "--meta: more than %d columns",
 				    META_MAX);
-			break;
-		case O_REJECT:
-			g.rej_uri = optarg;
 			break;
 		case O_RENAME:
 			names(&g.rename, optarg, "--rename");
@@ -394,6 +376,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	g.quiet = f.quiet;
 
 	if (g.in_uri != NULL && (argc > 0 || csvopt))
 		errx(EX_USAGE, "-i reads frames: file operands and CSV "
@@ -421,15 +404,21 @@ main(int argc, char *argv[])
 			errx(EX_USAGE, "%s: no date and time in the file name "
 			    "(--time-from-name)", argc > 0 ? argv[i] : "-");
 
-	if ((g.out = stream_open(g.out_uri, "w")) == NULL)
-		errx(EX_CANTCREAT, "%s: %s", g.out_uri, stream_open_error());
-	if (g.rej_uri != NULL && (g.rej = stream_open(g.rej_uri, "w")) ==
-	    NULL)
-		errx(EX_CANTCREAT, "%s: %s", g.rej_uri, stream_open_error());
+	/* CSV comes from files, not a frame stream: no input to open */
+	f.want_in = g.in_uri != NULL;
+	if (g.in_uri == NULL)
+		g.n_blank = &FILTER_COUNT(&f, filter_counter(&f, "blank"));
+	else
+		g.n_blank = &g.no_blank;	/* frames have no blank lines */
+	g.n_in = &FILTER_COUNT(&f, f.ci_in);
+	g.n_out = &FILTER_COUNT(&f, f.ci_out);
+	g.n_rej = &FILTER_COUNT(&f, f.ci_rejected);
+	if ((status = filter_open(&f)) != EX_OK)
+		errx(status, "%s", filter_error(&f));
+	g.out = f.out;
+	g.rej = f.rej != f.out ? f.rej : NULL;
 	if ((g.rr = record_new()) == NULL)
 		err(EX_OSERR, NULL);
-	counters_init(&g);
-	stream_catch_signals();
 	g.progress = !g.quiet && isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &g.t0);
 
@@ -473,11 +462,11 @@ main(int argc, char *argv[])
 	ingest_drain(&g);
 
 out:
-	if (stream_close(&g.out) == -1)
-		err(EX_IOERR, "%s", g.out_uri);
-	if (stream_close(&g.rej) == -1)
-		err(EX_IOERR, "%s", g.rej_uri);
-	ingest_report(&g);
+	if (g.shown) {
+		ingest_progress(&g, 1);
+		fputc('\n', stderr);
+	}
+	status = filter_close(&f);
 	record_free(&g.rr);
 	buf_free(&g.rbuf);
 	tmpl_free(&g.tmpl);
@@ -489,5 +478,5 @@ out:
 	free_names(&g.rename);
 	free_names(&g.meta);
 	when_tz_free(g.tz);
-	return g.status;
+	return status != EX_OK ? status : g.status;
 }

@@ -22,11 +22,8 @@
 
 #include "buf.h"
 #include "codec.h"
-#include "counters.h"
-#include "record.h"
-#include "reject.h"
+#include "filter.h"
 #include "scaler.h"
-#include "stream.h"
 #include "fit.h"
 
 enum missing { MISS_REJECT, MISS_DROP, MISS_PASS };
@@ -40,11 +37,7 @@ struct sel {
 	int			 ok;	/* this frame: a number at 'at' */
 };
 
-enum { C_IN, C_OUT, C_REJ, C_DROP, C_UNSCALED };
-
-static struct counters	 cnt;
-static int		 cidx[5];
-static int		 quiet;
+static int		 quiet;		/* --fit */
 
 static _Noreturn void	 usage(int);
 static char		**split_names(char *, size_t *);
@@ -58,26 +51,18 @@ static int		 find_channels(struct sel *, size_t,
 			    const struct record *);
 static int		 scale_frame(const struct sel *, size_t,
 			    struct record *, int, struct buf *);
-static int		 reject_missing(struct stream *, const struct record *,
+static int		 reject_missing(struct filter *, const struct record *,
 			    const struct sel *, size_t, int, const char *);
-static int		 reject_bad(struct stream *, const struct stream *);
-static int		 reject(struct stream *, const struct record *,
-			    const struct value *, const char *, const char *,
-			    size_t, const struct value *, const char *);
-static void		 report(void);
 
 static const struct option opts[] = {
 	{ "channels",	required_argument, NULL, 'c' },
 	{ "fit",	no_argument,	   NULL, 'f' },
 	{ "help",	no_argument,	   NULL, 'h' },
-	{ "input",	required_argument, NULL, 'i' },
 	{ "method",	required_argument, NULL, 'm' },
 	{ "missing",	required_argument, NULL, 'M' },
-	{ "output",	required_argument, NULL, 'o' },
 	{ "params",	required_argument, NULL, 'p' },
-	{ "quiet",	no_argument,	   NULL, 'q' },
-	{ "reject",	required_argument, NULL, 'R' },
 	{ "inverse",	no_argument,	   NULL, 'u' },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -88,7 +73,8 @@ usage(int status)
 
 	fprintf(fp,
 	    "usage: normalize [-qu] [-c name,...] [-m method] [--missing action]\n"
-	    "                 [--reject uri] [-i uri] [-o uri] -p params\n"
+	    "                 [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
+	    "                 -p params\n"
 	    "       normalize -f [-q] [-c name,...] [-m method] [-i uri] [-p params]\n");
 	if (status != EX_OK)
 		exit(status);
@@ -96,36 +82,43 @@ usage(int status)
 	    "  -c, --channels LIST  scale (or fit) only these channels\n"
 	    "  -f, --fit            read the stream, write the parameters file\n"
 	    "  -h, --help           this help\n"
-	    "  -i, --input URI      frames in (default -)\n"
 	    "  -m, --method M       zscore, minmax or robust (fit default zscore;\n"
 	    "                       when scaling, overrides the file's methods)\n"
 	    "      --missing A      a channel to scale absent or not a number:\n"
 	    "                       reject (default), drop, or pass (flagged)\n"
-	    "  -o, --output URI     frames out (default -)\n"
 	    "  -p, --params FILE    parameters file (read; with -f written,\n"
 	    "                       default -)\n"
-	    "  -q, --quiet          no accounting line at exit\n"
-	    "      --reject URI     reject frames here (default: inline)\n"
-	    "  -u, --inverse        undo the scaling\n");
+	    "  -u, --inverse        undo the scaling\n"
+	    FILTER_USAGE
+	    "Behaviours and exit statuses every program shares: "
+	    "docs/filters.md.\n");
 	exit(status);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *in = "-", *out = "-", *rejuri = NULL, *params = NULL;
-	struct stream *src = NULL, *dst = NULL, *rej = NULL, *rs, *failed;
+	const char *params = NULL;
+	struct filter f;
 	struct scaler *sc = NULL;
 	struct sel *sel = NULL, *sk[2], *ks;
 	struct record *r;
 	struct buf flag = BUF_INIT;
 	char **names = NULL, errbuf[512];
 	size_t nnames = 0, nsel = 0, nk[2], ns;
-	int ch, n, fit = 0, inverse = 0, method = -1, miss = MISS_REJECT;
-	int status = EX_OK, bad, o_given = 0;
+	int ch, fit = 0, inverse = 0, method = -1, miss = MISS_REJECT;
+	int status, bad, o_given = 0, ci_unscaled;
 
-	while ((ch = getopt_long(argc, argv, "c:fhi:m:o:p:qu", opts,
-	    NULL)) != -1) {
+	filter_init(&f, "normalize");
+	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "c:fhm:p:u",
+	    opts, NULL)) != -1) {
+		o_given |= ch == 'o' || ch == FILTER_OPT_REJECT;
+		switch (filter_option(&f, ch, optarg)) {
+		case 1:
+			continue;
+		case -1:
+			errx(EX_USAGE, "%s", filter_error(&f));
+		}
 		switch (ch) {
 		case 'c':
 			free(names);
@@ -137,9 +130,6 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(EX_OK);
-		case 'i':
-			in = optarg;
-			break;
 		case 'm':
 			method = scale_method_parse(optarg, strlen(optarg));
 			if (method <= SCALE_NONE) {
@@ -161,18 +151,8 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 			}
 			break;
-		case 'o':
-			out = optarg;
-			o_given = 1;
-			break;
 		case 'p':
 			params = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'R':
-			rejuri = optarg;
 			break;
 		case 'u':
 			inverse = 1;
@@ -184,13 +164,14 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(EX_USAGE);
 	if (fit) {
-		if (inverse || o_given || rejuri != NULL) {
+		if (inverse || o_given) {
 			warnx("-f writes a parameters file (-p): -u, -o and "
 			    "--reject do not apply");
 			usage(EX_USAGE);
 		}
-		status = run_fit(in, params ? params : "-", names, nnames,
-		    method < 0 ? SCALE_ZSCORE : method);
+		quiet = f.quiet;
+		status = run_fit(f.in_uri, params ? params : "-", names,
+		    nnames, method < 0 ? SCALE_ZSCORE : method);
 		free(names);
 		return status;
 	}
@@ -204,76 +185,33 @@ main(int argc, char *argv[])
 		errx(errno == EINVAL ? EX_DATAERR : EX_NOINPUT, "%s", errbuf);
 	sel = select_channels(sc, names, nnames, method, &nsel);
 	split_kinds(sel, nsel, sk, nk);
-	if ((src = stream_open(in, "r")) == NULL)
-		errx(EX_NOINPUT, "%s: %s", in, errno == EINVAL ?
-		    stream_open_error() : strerror(errno));
-	if ((dst = stream_open(out, "w")) == NULL)
-		errx(EX_CANTCREAT, "%s: %s", out, errno == EINVAL ?
-		    stream_open_error() : strerror(errno));
-	if (rejuri != NULL && (rej = stream_open(rejuri, "w")) == NULL)
-		errx(EX_CANTCREAT, "%s: %s", rejuri, errno == EINVAL ?
-		    stream_open_error() : strerror(errno));
-	rs = rej ? rej : dst;
-	cidx[C_IN] = counters_add(&cnt, "in");
-	cidx[C_OUT] = counters_add(&cnt, "out");
-	cidx[C_REJ] = counters_add(&cnt, "rejected");
-	cidx[C_DROP] = counters_add(&cnt, "dropped");
-	cidx[C_UNSCALED] = counters_add(&cnt, "unscaled");
-	stream_catch_signals();
+	ci_unscaled = filter_counter(&f, "unscaled");
+	if ((status = filter_open(&f)) != EX_OK)
+		errx(status, "%s", filter_error(&f));
 
-	for (;;) {
-		if (stream_report_requested())
-			report();
-		if ((n = stream_read(src, &r)) == STREAM_EOF)
-			break;
-		if (n == STREAM_ERR) {
-			warnx("%s", stream_error(src));
-			status = EX_DATAERR;
-			break;
-		}
-		cnt.n[cidx[C_IN]]++;
-		if (n == STREAM_BAD) {
-			if (reject_bad(rs, src) == -1) {
-				failed = rs;
-				goto writefail;
-			}
-			cnt.n[cidx[C_REJ]]++;
+	while (filter_read(&f, &r) == FILTER_FRAME) {
+		if ((r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES) ||
+		    (ns = nk[r->kind == KIND_FEATURES]) == 0) {
+			if (filter_pass(&f, r) == -1)	/* unchanged */
+				break;
 			continue;
 		}
-		if (r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES)
-			goto pass;
 		ks = sk[r->kind == KIND_FEATURES];
-		if ((ns = nk[r->kind == KIND_FEATURES]) == 0)
-			goto pass;
 		if ((bad = find_channels(ks, ns, r)) > 0 &&
 		    miss != MISS_PASS) {
-			if (miss == MISS_DROP) {
-				cnt.n[cidx[C_DROP]]++;
-				continue;
-			}
-			if (reject_missing(rs, r, ks, ns, bad, params) == -1) {
-				failed = rs;
-				goto writefail;
-			}
-			cnt.n[cidx[C_REJ]]++;
+			if (miss == MISS_DROP)
+				filter_drop(&f);
+			else if (reject_missing(&f, r, ks, ns, bad,
+			    params) == -1)
+				break;
 			continue;
 		}
 		if (scale_frame(ks, ns, r, inverse, &flag) > 0)
-			cnt.n[cidx[C_UNSCALED]]++;
-pass:
-		if (stream_write(dst, r) == -1) {
-			failed = dst;
-			goto writefail;
-		}
-		cnt.n[cidx[C_OUT]]++;
+			FILTER_COUNT(&f, ci_unscaled)++;
+		if (filter_emit(&f, r) == -1)
+			break;
 	}
-
-	if (stream_close(&rej) == -1)
-		err(EX_IOERR, "%s", rejuri);
-	if (stream_close(&dst) == -1)
-		err(EX_IOERR, "%s", out);
-	stream_close(&src);
-	report();
+	status = filter_close(&f);
 	buf_free(&flag);
 	free(sk[0]);
 	free(sk[1]);
@@ -281,9 +219,6 @@ pass:
 	free(names);
 	scaler_free(&sc);
 	return status;
-writefail:
-	report();
-	errx(EX_IOERR, "%s", stream_error(failed));
 }
 
 /* "a,b,c" into a NULL-terminated array pointing into s (modified). */
@@ -440,9 +375,10 @@ scale_frame(const struct sel *sel, size_t nsel, struct record *r,
 
 /* Reject r for the first channel find_channels() could not use. */
 static int
-reject_missing(struct stream *s, const struct record *r,
+reject_missing(struct filter *f, const struct record *r,
     const struct sel *sel, size_t nsel, int bad, const char *params)
 {
+	struct reject rj = { 0 };
 	char why[512];
 	size_t i, len;
 
@@ -459,25 +395,12 @@ reject_missing(struct stream *s, const struct record *r,
 	if (bad > 1)
 		snprintf(why + len, sizeof(why) - len, " (and %d more "
 		    "channel%s)", bad - 1, bad > 2 ? "s" : "");
-	return reject(s, r, NULL, sel[i].at < 0 ? "required" : "type",
-	    sel[i].c->name, sel[i].c->len,
-	    sel[i].at < 0 ? NULL : &r->body[sel[i].at].v, why);
-}
-
-/* Reject an undecodable frame: its bytes as "raw". */
-static int
-reject_bad(struct stream *s, const struct stream *src)
-{
-	struct value raw = { .type = VAL_BIN };
-	const char *p = NULL;
-	size_t n = 0;
-
-	if (stream_bad_frame(src, &p, &n) == 0) {
-		raw.p = p;
-		raw.len = (uint32_t)n;
-	}
-	return reject(s, NULL, raw.p ? &raw : NULL, "decode", NULL, 0, NULL,
-	    stream_error(src));
+	rj.rule = sel[i].at < 0 ? "required" : "type";
+	rj.field = sel[i].c->name;
+	rj.flen = sel[i].c->len;
+	rj.value = sel[i].at < 0 ? NULL : &r->body[sel[i].at].v;
+	rj.reason = why;
+	return filter_reject(f, r, &rj);
 }
 
 /* The channels that apply to sample frames (k[0]) and features (k[1]). */
@@ -634,39 +557,4 @@ done:
 	scaler_free(&sc);
 	fitter_free(&f);
 	return status;
-}
-
-/*
- * A reject frame to s (docs/protocol.md): for r, the original frame nested
- * whole, or for an undecodable frame (r NULL) its bytes as raw; the rule,
- * the field and its value if any, and a reason a person can act on.  0, or
- * -1 on a write error (stream_error(s)).
- */
-static int
-reject(struct stream *s, const struct record *r, const struct value *rawb,
-    const char *rule, const char *field, size_t flen,
-    const struct value *val, const char *reason)
-{
-	static struct record *rj;
-	static struct buf enc;
-	struct reject why = { "normalize", rule, field, flen, val, NULL,
-	    reason };
-
-	if (rj == NULL && (rj = record_new()) == NULL)
-		err(EX_OSERR, NULL);
-	if (reject_build(rj, &enc, r, rawb ? rawb->p : NULL,
-	    rawb ? rawb->len : 0, &why) == -1)
-		err(EX_OSERR, NULL);
-	return stream_write(s, rj);
-}
-
-static void
-report(void)
-{
-	char line[1024];
-
-	if (quiet)
-		return;
-	counters_format(&cnt, "normalize", line, sizeof(line));
-	fprintf(stderr, "%s\n", line);
 }

@@ -24,6 +24,7 @@
 
 #include "json.h"
 #include "numparse.h"
+#include "utf8.h"
 
 enum role {
 	R_NONE,		/* any value */
@@ -82,23 +83,6 @@ utf8_seq(const unsigned char *s, size_t n)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
 	return len;
-}
-
-static int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((k = utf8_seq(s + i, n - i)) == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
 }
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -746,7 +730,8 @@ plain_keys(struct pr *P, uint64_t n, int depth, int *plain)
 			if (skip(P, depth + 1) == -1)
 				return -1;
 			*plain = 0;
-		} else if (h.type != T_STR || !utf8_valid(h.data, h.u) ||
+		} else if (h.type != T_STR ||
+		    !utf8_valid((const char *)h.data, h.u) ||
 		    (i == 0 && h.u > 0 && h.data[0] == '$'))
 			*plain = 0;
 		if (*plain) {
@@ -851,7 +836,7 @@ pvalue(struct pr *P, enum role role, int depth)
 		out(P, "}", 1);
 		break;
 	case T_STR:
-		if (!utf8_valid(h.data, h.u)) {
+		if (!utf8_valid((const char *)h.data, h.u)) {
 			outs(P, "{\"$strhex\":");
 			outhex(P, h.data, h.u);
 			out(P, "}", 1);

@@ -23,6 +23,7 @@
 
 #include "codec.h"
 #include "counters.h"
+#include "filter.h"
 #include "record.h"
 #include "stream.h"
 
@@ -38,7 +39,7 @@ struct opts {
 	int		 quiet, unbuffered;
 };
 
-/* The accounting line: in = out + bad. */
+/* tap -r's accounting line: in = out + bad (lines). */
 struct acct {
 	struct counters	 c;
 	int		 in, out, bad;
@@ -49,8 +50,12 @@ static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "input",	required_argument,	NULL, 'i' },
 	{ "max-frame",	required_argument,	NULL, 'm' },
+	{ "metrics",	required_argument,	NULL, FILTER_OPT_METRICS },
+	{ "metrics-every", required_argument,	NULL,
+	    FILTER_OPT_METRICS_EVERY },
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "reject",	required_argument,	NULL, FILTER_OPT_REJECT },
 	{ "reverse",	no_argument,		NULL, 'r' },
 	{ "unbuffered",	no_argument,		NULL, 'u' },
 	{ NULL,		0,			NULL, 0 }
@@ -62,9 +67,11 @@ usage(int status)
 	FILE *f = status == EX_OK ? stdout : stderr;
 
 	fprintf(f,
-	    "usage: tap [-qu] [-m bytes] [-i uri] [-o file]\n"
+	    "usage: tap [-qu] [-m bytes] [-i uri] [-o file] [--reject uri] "
+	    "[--metrics file]\n"
 	    "       tap -r [-q] [-m bytes] [-i file] [-o uri]\n"
-	    "       tap -c [-q] [-m bytes] [-i uri] [-o uri]\n");
+	    "       tap -c [-q] [-m bytes] [-i uri] [-o uri] [--reject uri] "
+	    "[--metrics file]\n");
 	if (status == EX_OK)
 		fprintf(f, "\n"
 		    "Print frames as JSON lines, read JSON lines back into "
@@ -82,6 +89,14 @@ usage(int status)
 		    "  -q, --quiet          no accounting line at exit\n"
 		    "  -r, --reverse        JSON lines in, frames out\n"
 		    "  -u, --unbuffered     print each JSON line at once\n"
+		    "      --reject URI     reject frames there (default: "
+		    "inline with -c;\n"
+		    "                       printing, counted and named on "
+		    "stderr)\n"
+		    "      --metrics FILE   counters in Prometheus text "
+		    "format (docs/filters.md)\n"
+		    "      --metrics-every S  its period in seconds (default "
+		    "10)\n"
 		    "\nURI: -, a file, or a ZeroMQ endpoint such as "
 		    "@tcp://*:5555 (bind) or\n>ipc:///tmp/x.sock (connect).  "
 		    "The JSON mapping: docs/tap.md; see tap(1).\n",
@@ -131,53 +146,52 @@ open_stream(const char *uri, const char *mode, const struct opts *o)
 	return s;
 }
 
-/*
- * Read frames from src until it ends.  Each good frame goes to emit(),
- * which exits if it cannot write it; a bad one is reported and counted.
- * Returns EX_OK or EX_DATAERR.
- */
-static int
-read_frames(struct stream *src, struct acct *a, const struct opts *o,
-    void (*emit)(const struct record *, void *), void *arg)
-{
-	struct record *r;
-	int st, status = EX_OK;
-
-	while ((st = stream_read(src, &r)) != STREAM_EOF) {
-		if (stream_report_requested())
-			acct_print(a, o);
-		a->c.n[a->in]++;
-		if (st == STREAM_OK) {
-			emit(r, arg);
-			a->c.n[a->out]++;
-			continue;
-		}
-		warnx("%s", stream_error(src));
-		a->c.n[a->bad]++;
-		status = EX_DATAERR;
-		if (st == STREAM_ERR)
-			break;
-	}
-	return status;
-}
-
 /* ---- print: frames to JSON lines ------------------------------------- */
 
+/*
+ * Lines are gathered in txt and written with write(2) when 64 KiB are
+ * there, when asked to (-u), and whenever no more input is waiting, so a
+ * quiet stream is printed at once.  A line counts as out when it is
+ * gathered; the lines a failed write never delivered go to unwritten.
+ */
 struct printer {
-	FILE		*f;
+	int		 fd;
 	const char	*name;
 	struct buf	 enc, txt;
 	struct json	 j;
 	int		 flush;
 };
 
-static void
-print_one(const struct record *r, void *arg)
+static int
+print_flush(struct printer *p, struct filter *f)
 {
-	struct printer *p = arg;
+	size_t off = 0, i;
+	uint64_t lost = 0;
+	ssize_t n;
 
-	buf_reset(&p->enc);
+	while (off < p->txt.len) {
+		n = write(p->fd, p->txt.p + off, p->txt.len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			for (i = off; i < p->txt.len; i++)
+				lost += p->txt.p[i] == '\n';
+			FILTER_COUNT(f, f->ci_out) -= lost;
+			FILTER_COUNT(f, f->ci_unwritten) += lost;
+			buf_reset(&p->txt);
+			return filter_fail(f, EX_IOERR, "%s: write: %s",
+			    p->name, strerror(errno));
+		}
+		off += (size_t)n;
+	}
 	buf_reset(&p->txt);
+	return 0;
+}
+
+static int
+print_one(struct printer *p, struct filter *f, const struct record *r)
+{
+	buf_reset(&p->enc);
 	if (frame_encode(&p->enc, r) == -1)
 		err(EX_OSERR, "encoding a frame");
 	if (json_print(&p->j, &p->txt, p->enc.p, p->enc.len, 1, NULL) == -1)
@@ -185,70 +199,59 @@ print_one(const struct record *r, void *arg)
 		    p->j.err);
 	if (buf_putc(&p->txt, '\n') == -1)
 		err(EX_OSERR, "printing a frame");
-	if (fwrite(p->txt.p, 1, p->txt.len, p->f) != p->txt.len ||
-	    (p->flush && fflush(p->f) == EOF))
-		err(EX_IOERR, "%s", p->name);
+	FILTER_COUNT(f, f->ci_out)++;
+	if (p->txt.len >= READ_CHUNK || p->flush || !filter_pending(f))
+		return print_flush(p, f);
+	return 0;
 }
 
 static int
-run_print(const struct opts *o, struct acct *a)
+run_print(struct filter *f, int unbuffered)
 {
-	struct printer p = { NULL, o->out, BUF_INIT, BUF_INIT, JSON_INIT, 0 };
-	struct stream *src;
-	int status;
+	struct printer p = { STDOUT_FILENO, NULL, BUF_INIT, BUF_INIT,
+	    JSON_INIT, 0 };
+	struct record *r;
+	int st;
 
-	if (is_zmq(o->out))
+	p.name = f->out_uri;
+	if (is_zmq(f->out_uri))
 		errx(EX_USAGE, "%s: JSON goes to a file or standard output "
-		    "(-r writes frames to ZeroMQ)", o->out);
-	src = open_stream(o->in, "r", o);
-	if (strcmp(o->out, "-") == 0)
-		p.f = stdout;
-	else if ((p.f = fopen(o->out, "w")) == NULL)
-		err(EX_CANTCREAT, "%s", o->out);
-	p.flush = o->unbuffered || stream_is_zmq(src);
-	stream_catch_signals();
-	signal(SIGPIPE, SIG_DFL);	/* tap | head ends quietly */
+		    "(-r writes frames to ZeroMQ)", f->out_uri);
+	f->want_out = 0;
+	if ((st = filter_open(f)) != EX_OK)
+		errx(st, "%s", filter_error(f));
+	if (strcmp(f->out_uri, "-") != 0 && (p.fd = open(f->out_uri,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
+		err(EX_CANTCREAT, "%s", f->out_uri);
+	p.flush = unbuffered || stream_is_zmq(f->in);
 
-	status = read_frames(src, a, o, print_one, &p);
-
-	if (fflush(p.f) == EOF || ferror(p.f) ||
-	    (p.f != stdout && fclose(p.f) == EOF))
-		err(EX_IOERR, "%s", o->out);
-	stream_close(&src);
+	while (filter_read(f, &r) == FILTER_FRAME)
+		if (print_one(&p, f, r) == -1)
+			break;
+	print_flush(&p, f);
+	if (p.fd != STDOUT_FILENO && close(p.fd) == -1)
+		filter_fail(f, EX_IOERR, "%s: %s", f->out_uri,
+		    strerror(errno));
 	buf_free(&p.enc);
 	buf_free(&p.txt);
 	json_free(&p.j);
-	return status;
+	return filter_close(f);
 }
 
 /* ---- count: the bare pass-through ------------------------------------ */
 
-static void
-write_one(const struct record *r, void *arg)
-{
-	struct stream *dst = arg;
-
-	if (stream_write(dst, r) == -1)
-		errx(errno == EMSGSIZE ? EX_DATAERR : EX_IOERR, "%s",
-		    stream_error(dst));
-}
-
 static int
-run_count(const struct opts *o, struct acct *a)
+run_count(struct filter *f)
 {
-	struct stream *src, *dst;
-	int status;
+	struct record *r;
+	int st;
 
-	src = open_stream(o->in, "r", o);
-	dst = open_stream(o->out, "w", o);
-	stream_catch_signals();
-
-	status = read_frames(src, a, o, write_one, dst);
-
-	if (stream_close(&dst) == -1)
-		err(EX_IOERR, "%s", o->out);
-	stream_close(&src);
-	return status;
+	if ((st = filter_open(f)) != EX_OK)
+		errx(st, "%s", filter_error(f));
+	while (filter_read(f, &r) == FILTER_FRAME)
+		if (filter_emit(f, r) == -1)	/* decoded, encoded again */
+			break;
+	return filter_close(f);
 }
 
 /* ---- reverse: JSON lines to frames ----------------------------------- */
@@ -406,13 +409,20 @@ int
 main(int argc, char *argv[])
 {
 	struct opts o = { "-", "-", FRAME_MAX_DEFAULT, 0, 0 };
+	struct filter f;
 	struct acct a;
 	char *end;
 	unsigned long v;
-	int ch, mode = 'p', status;
+	int ch, k, mode = 'p', status;
 
+	filter_init(&f, "tap");
 	while ((ch = getopt_long(argc, argv, "chi:m:o:qru", longopts, NULL))
 	    != -1) {
+		if (ch != 'm' && (k = filter_option(&f, ch, optarg)) != 0) {
+			if (k == -1)
+				errx(EX_USAGE, "%s", filter_error(&f));
+			continue;
+		}
 		switch (ch) {
 		case 'c':
 		case 'r':
@@ -422,9 +432,6 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(EX_OK);
-		case 'i':
-			o.in = optarg;
-			break;
 		case 'm':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -434,13 +441,7 @@ main(int argc, char *argv[])
 				errx(EX_USAGE, "--max-frame: %s: not a number "
 				    "of bytes from %u to %u", optarg,
 				    MAX_FRAME_MIN, MAX_FRAME_MAX);
-			o.max_frame = v;
-			break;
-		case 'o':
-			o.out = optarg;
-			break;
-		case 'q':
-			o.quiet = 1;
+			o.max_frame = f.max_frame = v;
 			break;
 		case 'u':
 			o.unbuffered = 1;
@@ -452,13 +453,18 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(EX_USAGE);
 
-	acct_init(&a);
 	if (mode == 'c')
-		status = run_count(&o, &a);
-	else if (mode == 'r')
-		status = run_reverse(&o, &a);
-	else
-		status = run_print(&o, &a);
+		return run_count(&f);
+	if (mode == 'p')
+		return run_print(&f, o.unbuffered);
+	/* -r: JSON text in, not frames: its own reader and accounting */
+	if (f.rej_uri != NULL || f.metrics_path != NULL)
+		errx(EX_USAGE, "-r: --reject and --metrics do not apply");
+	o.in = f.in_uri;
+	o.out = f.out_uri;
+	o.quiet = f.quiet;
+	acct_init(&a);
+	status = run_reverse(&o, &a);
 	acct_print(&a, &o);
 	return status;
 }

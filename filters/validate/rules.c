@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "reject.h"
 #include "record.h"
 #include "rules.h"
 #include "schema.h"
@@ -674,7 +675,7 @@ emit(struct vstate *vs, struct device *d, enum emit what,
 {
 	if (vs->emit(vs->arg, what, r) == -1)
 		return -1;
-	switch (what) {
+	switch (what) {	/* out: every frame that went to the output */
 	case EMIT_OUT:
 		vs->c.out++;
 		d->c.out++;
@@ -682,10 +683,14 @@ emit(struct vstate *vs, struct device *d, enum emit what,
 	case EMIT_FILLED:
 		vs->c.filled++;
 		d->c.filled++;
+		vs->c.out++;
+		d->c.out++;
 		break;
 	case EMIT_EVENT:
 		vs->c.events++;
 		d->c.events++;
+		vs->c.out++;
+		d->c.out++;
 		break;
 	case EMIT_REJECT:
 		vs->c.rejected++;
@@ -980,40 +985,17 @@ vstate_frame(struct vstate *vs, struct record *r)
 }
 
 int
-vstate_bad(struct vstate *vs, const char *p, size_t n, const char *why)
+vstate_undecodable(struct vstate *vs, uint64_t n)
 {
-	struct record *o = vs->out;
 	struct device *d;
-	struct value v;
-	char *reason;
-	int len;
 
 	if ((d = device_get(vs, "", 0)) == NULL)
 		return -1;
-	vs->c.in++;
-	d->c.in++;
-	if (count(vs, NULL, RULE_DECODE, OUT_REJECTED, 1, 0) == -1)
-		return -1;
-	record_clear(o);
-	set_time(o, 0);
-	record_set_kind(o, KIND_REJECT);
-	v = val_str("validate", 8);
-	record_meta_set(o, "stage", &v);
-	len = snprintf(vs->reason, sizeof(vs->reason),
-	    "undecodable frame: %s", why);
-	reason = vs->reason;
-	if (record_add_str(o, "reason", reason, (size_t)len <
-	    sizeof(vs->reason) ? (size_t)len : sizeof(vs->reason) - 1) == -1 ||
-	    record_add_str(o, "rule", "decode", 6) == -1)
-		return -1;
-	if (p != NULL) {
-		v.type = VAL_BIN;
-		v.len = (uint32_t)n;
-		v.p = p;
-		if (record_add(o, "raw", 3, &v) == -1)
-			return -1;
-	}
-	return emit(vs, d, EMIT_REJECT, o);
+	vs->c.in += n;
+	d->c.in += n;
+	vs->c.rejected += n;
+	d->c.rejected += n;
+	return count(vs, NULL, RULE_DECODE, OUT_REJECTED, n, 0);
 }
 
 int
@@ -1147,25 +1129,11 @@ report_rules(const struct vstate *vs, FILE *f, const char *prog,
 }
 
 void
-vstate_report_rejects(const struct vstate *vs, FILE *f, const char *prog)
-{
-	report_rules(vs, f, prog, 1);
-}
-
-void
 vstate_report(const struct vstate *vs, FILE *f, const char *prog)
 {
 	const struct device *d;
 	uint64_t i;
 
-	fprintf(f, "%s: in=%llu out=%llu rejected=%llu dropped=%llu "
-	    "filled=%llu events=%llu held=%llu\n", prog,
-	    (unsigned long long)vs->c.in, (unsigned long long)vs->c.out,
-	    (unsigned long long)vs->c.rejected,
-	    (unsigned long long)vs->c.dropped,
-	    (unsigned long long)vs->c.filled,
-	    (unsigned long long)vs->c.events,
-	    (unsigned long long)vs->held);
 	report_rules(vs, f, prog, 0);
 	if (vs->ndev > 0)
 		fprintf(f, "%s: devices=%llu state-bytes=%zu per-device=%zu\n",
@@ -1639,49 +1607,20 @@ check(struct vstate *vs, struct device *d, struct record *r, int64_t t)
 static int
 reject(struct vstate *vs, struct device *d, const struct record *r)
 {
-	struct record *o = vs->out;
-	const struct value *mv;
-	struct value v;
-	size_t rlen;
+	struct reject why = { .stage = "validate",
+	    .rule = rule_name(vs->vrule), .reason = vs->reason };
 
-	record_clear(o);
-	record_set_time(o, r->sec, r->nsec);
-	if (record_set_kind(o, KIND_REJECT) == -1)
-		return -1;
-	if (r->dev != NULL && record_set_dev(o, r->dev, r->dev_len) == -1)
-		return -1;
-	if ((mv = record_meta_get(r, "src")) != NULL &&
-	    record_meta_set(o, "src", mv) == -1)
-		return -1;
-	if ((mv = record_meta_get(r, "line")) != NULL &&
-	    record_meta_set(o, "line", mv) == -1)
-		return -1;
-	v = val_str("validate", 8);
-	if (record_meta_set(o, "stage", &v) == -1)
-		return -1;
-	rlen = strlen(vs->reason);
-	if (record_add_str(o, "reason", vs->reason, rlen) == -1 ||
-	    record_add_str(o, "rule", rule_name(vs->vrule),
-	    strlen(rule_name(vs->vrule))) == -1)
-		return -1;
-	if (vs->vdef != NULL && record_add_str(o, "field", vs->vdef->name,
-	    vs->vdef->nlen) == -1)
-		return -1;
+	if (vs->vdef != NULL) {
+		why.field = vs->vdef->name;
+		why.flen = vs->vdef->nlen;
+	}
 	if (vs->vval.type != VAL_NIL || vs->vrule == RULE_REQUIRED)
-		if (record_add(o, "value", 5, &vs->vval) == -1)
-			return -1;
-	if (vs->vlim.type != VAL_NIL &&
-	    record_add(o, "limit", 5, &vs->vlim) == -1)
+		why.value = &vs->vval;
+	if (vs->vlim.type != VAL_NIL)
+		why.limit = &vs->vlim;
+	if (reject_build(vs->out, &vs->raw, r, NULL, 0, &why) == -1)
 		return -1;
-	buf_reset(&vs->raw);
-	if (frame_encode(&vs->raw, r) == -1)
-		return -1;
-	v.type = VAL_RAW;
-	v.len = (uint32_t)vs->raw.len;
-	v.p = vs->raw.p;
-	if (record_add(o, "frame", 5, &v) == -1)
-		return -1;
-	return emit(vs, d, EMIT_REJECT, o);
+	return emit(vs, d, EMIT_REJECT, vs->out);
 }
 
 /* The gap event: at the time the gap began, naming where it ended. */

@@ -2,8 +2,9 @@
  * rules -- apply a schema to a stream of frames, device by device.
  * vstate_frame() judges a frame and hands everything that leaves (the
  * sample, gap events, added frames, reject frames) to an emit callback, in
- * order per device.  Counting: in where frames arrive, out/rejected/filled/
- * events where the callback took them, dropped where decided; so in = out
+ * order per device.  Counting: in where frames arrive, out (every frame to
+ * the output: read, filled or event), rejected, filled and events where the
+ * callback took them, dropped where decided; so in + filled + events = out
  * + rejected + dropped + held, held being 0 after vstate_finish().
  */
 #ifndef VALIDATE_RULES_H
@@ -47,12 +48,10 @@ void		 vstate_free(struct vstate **);	/* NULL-safe, nulls *vp */
  */
 int		 vstate_frame(struct vstate *, struct record *r);
 /*
- * An undecodable frame: its bytes p[0..n) (NULL if unknown) and why it
- * could not be decoded (a sentence naming the stream and the byte, as
- * stream_error() gives it).  Emitted as a reject frame with "raw".
+ * n frames that did not decode, rejected by the caller (filter_read()):
+ * counted in, rejected, rule decode, device "".  0, or -1 on ENOMEM.
  */
-int		 vstate_bad(struct vstate *, const char *p, size_t n,
-		    const char *why);
+int		 vstate_undecodable(struct vstate *, uint64_t n);
 /* End of input: fill what still waits with last values, emit it all. */
 int		 vstate_finish(struct vstate *);
 
@@ -69,16 +68,11 @@ uint64_t	 vstate_held(const struct vstate *);
 uint64_t	 vstate_devices(const struct vstate *);
 
 /*
- * Print the accounting to f: the totals line, one line per rule that did
- * something (per channel for channel rules), one line per device.  prog
- * starts each line.
+ * Print the accounting's detail to f (the totals are the caller's line):
+ * one line per rule that did something (per channel for channel rules),
+ * one line per device.  prog starts each line.
  */
 void		 vstate_report(const struct vstate *, FILE *f, const char *prog);
-
-/* The rejects alone, one line per rule (and channel) with their count and
- * source lines: the summary printed when there is no dead-letter stream. */
-void		 vstate_report_rejects(const struct vstate *, FILE *f,
-		    const char *prog);
 
 /*
  * Memory held per device, in bytes (device state, channel slots, windows,

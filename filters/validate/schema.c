@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "schema.h"
 
 #define MAXTOK		16
@@ -178,6 +179,21 @@ schema_load(const char *path, char *err, size_t errsize)
 	if (ferror(f)) {
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		goto out;
+	}
+	{	/* a model bundle: its schema section (docs/bundle.md) */
+		char *t;
+		size_t tl;
+
+		switch (bundle_section_mem(text, len, path, "schema", &t, &tl,
+		    err, errsize)) {
+		case -1:
+			errno = EINVAL;
+			goto out;
+		case 1:
+			s = schema_parse(t, tl, path, err, errsize);
+			free(t);
+			goto out;
+		}
 	}
 	s = schema_parse(text, len, path, err, errsize);
 out:

@@ -20,13 +20,14 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "bundle.h"
 #include "codec.h"
-#include "reject.h"
+#include "filter.h"
 #include "window.h"
 
 enum {
 	O_ENVBAND = 256, O_ENVTOL, O_HARM, O_IDLE, O_MAXDEV, O_MAXSAMP,
-	O_ONGAP, O_REJECT, O_SHORT
+	O_ONGAP, O_PRINTCONF, O_SHORT
 };
 
 /*
@@ -53,29 +54,26 @@ static const struct option opts[] = {
 	{ "help",	 no_argument,	    NULL, 'h' },
 	{ "hop",	 required_argument, NULL, 'H' },
 	{ "idle",	 required_argument, NULL, O_IDLE },
-	{ "input",	 required_argument, NULL, 'i' },
 	{ "kurtosis",	 required_argument, NULL, 'k' },
 	{ "lateness",	 required_argument, NULL, 'l' },
 	{ "max-devices", required_argument, NULL, O_MAXDEV },
 	{ "max-samples", required_argument, NULL, O_MAXSAMP },
 	{ "min-samples", required_argument, NULL, 'm' },
 	{ "on-gap",	 required_argument, NULL, O_ONGAP },
-	{ "output",	 required_argument, NULL, 'o' },
-	{ "quiet",	 no_argument,	    NULL, 'q' },
+	{ "print-config", no_argument,	    NULL, O_PRINTCONF },
 	{ "rate",	 required_argument, NULL, 'r' },
-	{ "reject",	 required_argument, NULL, O_REJECT },
 	{ "short",	 required_argument, NULL, O_SHORT },
 	{ "size",	 required_argument, NULL, 's' },
 	{ "type",	 required_argument, NULL, 't' },
 	{ "window-fn",	 required_argument, NULL, 'w' },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
-static const char optstr[] = "a:B:b:C:c:f:g:H:hi:k:l:m:o:qr:s:t:w:";
+static const char optstr[] = FILTER_SHORTOPTS "a:B:b:C:c:f:g:H:hk:l:m:r:s:t:w:";
 
 
 /* The options as given, before they are checked against each other. */
 struct opt {
-	const char	*in, *out, *rejuri;
 	const char	*size, *hop, *type;
 	const char	*fspec[CH_MAX + 1];	/* -f, in order */
 	unsigned	 nfspec;
@@ -83,20 +81,26 @@ struct opt {
 	unsigned	 nbspec;
 	const char	*bands;
 	int		 min_given, idle_given, ongap_given;
-	int		 quiet, in_config;
+	int		 in_config;
 };
 
 static struct conf	 cf;
 static struct opt	 op;
+static const char	*given_name[512];	/* --print-config */
+static const char	*given_val[512];
+static unsigned		 ngiven;
+static int		 print_conf;
+static struct filter	 flt;
 static const char	*where = "";	/* "FILE:LINE: " inside --config */
 
 static _Noreturn void	 usage(int);
 static void		 option(int, char *);
+static void		 option1(int, char *);
+static void		 remember(int, const char *);
+static void		 print_config(void);
 static void		 read_config(const char *);
 static void		 settle(void);
 static void		 free_held(void);
-static void		 report(const struct run *);
-static int		 reject_bad(struct stream *, const struct stream *);
 
 static _Noreturn void
 usage(int status)
@@ -109,7 +113,8 @@ usage(int status)
 "              [-w hann|hamming|blackman|rect] [--env-band lo-hi]\n"
 "              [--env-tol hz] [--harmonics n] [--idle duration]\n"
 "              [--max-devices n] [--max-samples n] [--on-gap close|bridge]\n"
-"              [--reject uri] [--short flag|drop]\n");
+"              [--metrics file] [--print-config] [--reject uri]\n"
+"              [--short flag|drop]\n");
 	if (status == EX_OK)
 		printf(
 "\n"
@@ -122,6 +127,7 @@ usage(int status)
 "                        [,bpfo=X,bpfi=X,bsf=X,ftf=X][,channel=NAME]\n"
 "  -b, --bands LIST      N equal bands to fs/2, and/or LO-HI bands in Hz\n"
 "  -C, --config FILE     options from FILE: one \"long-option value\" a line\n"
+"                        (a model bundle: its window section)\n"
 "      --carry KEY       carry the samples' numeric field KEY (a label):\n"
 "                        KEY.last (at the window's last sample), KEY.min,\n"
 "                        KEY.max (they differ: the samples disagree)\n"
@@ -133,13 +139,11 @@ usage(int status)
 "  -H, --hop SIZE        hopping windows: a new one every SIZE (1: each\n"
 "                        sample)\n"
 "  -h, --help            this help\n"
-"  -i, --input URI       frames in (default -)\n"
 "  -k, --kurtosis K      excess (default, as scipy) or pearson (normal: 3)\n"
 "  -l, --lateness DUR    out-of-order samples up to DUR are placed (0)\n"
 "  -m, --min-samples N   fewer make a short window (default: count windows\n"
 "                        their size, others 1)\n"
-"  -o, --output URI      frames out (default -)\n"
-"  -q, --quiet           no accounting line at exit\n"
+"      --print-config    print the options as a --config file and exit\n"
 "  -r, --rate HZ         sampling rate for spectra (default: from the times)\n"
 "  -s, --size SIZE       window size (sessions: their largest size)\n"
 "  -t, --type T          tumbling (default), hopping (with -H), session\n"
@@ -154,100 +158,70 @@ usage(int status)
 "      --max-samples N   samples held per device (default 1048576)\n"
 "      --on-gap G        a gap closes the windows (close, default) or not\n"
 "                        (bridge)\n"
-"      --reject URI      reject frames go there (default: into the output)\n"
-"      --short S         windows with too few samples: flag (default), drop\n");
+"      --short S         windows with too few samples: flag (default), drop\n"
+FILTER_USAGE
+"Behaviours and exit statuses every program shares: docs/filters.md.\n");
 	exit(status);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct stream *src = NULL, *dst = NULL, *rej = NULL;
 	struct devtab *tab;
 	struct record *r;
 	struct run run;
-	int ch, n, status = EX_OK;
+	int ch, n, status;
 	static const char *const cname[C_COUNT] = {
-		"in", "out", "passed", "used", "skipped", "rejected", "late",
+		NULL, NULL, "passed", "used", "skipped", NULL, "late",
 		"features", "short", "short_dropped", "gaps", "devices",
 		"idle", "evicted"
 	};
 
-	op.in = op.out = "-";
+	filter_init(&flt, "window");
 	cf.excess = 1;
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
 		option(ch, optarg);
 	if (optind != argc)
 		usage(EX_USAGE);
 	settle();
+	if (print_conf) {
+		print_config();
+		return EX_OK;
+	}
 
 	memset(&run, 0, sizeof run);
 	run.cf = &cf;
+	run.f = &flt;
 	for (n = 0; n < C_COUNT; n++)
-		run.ci[n] = counters_add(&run.cnt, cname[n]);
+		run.ci[n] = cname[n] != NULL ?
+		    filter_counter(&flt, cname[n]) : -1;
+	run.ci[C_IN] = flt.ci_in;
+	run.ci[C_OUT] = flt.ci_out;
+	run.ci[C_REJECTED] = flt.ci_rejected;
+	/* features come out of samples: both sides count them */
+	if (filter_equation(&flt, "in + features = out + used + skipped + "
+	    "rejected + unwritten") == -1)
+		errx(EX_SOFTWARE, "%s", filter_error(&flt));
 	if ((tab = devtab_new()) == NULL || (run.rec = record_new()) ==
 	    NULL || (run.spec = spec_new()) == NULL)
 		err(EX_OSERR, NULL);
-	if ((src = stream_open(op.in, "r")) == NULL)
-		errx(EX_NOINPUT, "%s: %s", op.in, errno == EINVAL ?
-		    stream_open_error() : strerror(errno));
-	if ((dst = stream_open(op.out, "w")) == NULL)
-		errx(EX_CANTCREAT, "%s: %s", op.out, errno == EINVAL ?
-		    stream_open_error() : strerror(errno));
-	if (op.rejuri != NULL && (rej = stream_open(op.rejuri, "w")) == NULL)
-		errx(EX_CANTCREAT, "%s: %s", op.rejuri, errno == EINVAL ?
-		    stream_open_error() : strerror(errno));
-	run.out = dst;
-	run.rej = rej ? rej : dst;
-	stream_catch_signals();
+	if ((status = filter_open(&flt)) != EX_OK)
+		errx(status, "%s", filter_error(&flt));
 
-	for (;;) {
-		if (stream_report_requested() && !op.quiet)
-			report(&run);
-		if ((n = stream_read(src, &r)) == STREAM_EOF)
-			break;
-		if (n == STREAM_ERR) {
-			warnx("%s", stream_error(src));
-			status = EX_DATAERR;
-			break;
-		}
-		run.cnt.n[run.ci[C_IN]]++;
-		if (n == STREAM_BAD) {
-			run.cnt.n[run.ci[C_REJECTED]]++;
-			if (reject_bad(run.rej, src) == -1) {
-				run.failed = run.rej;
-				goto writefail;
-			}
-			continue;
-		}
+	while (filter_read(&flt, &r) == FILTER_FRAME) {
 		if (r->kind != KIND_SAMPLE) {
-			const char *fp;
-			size_t fn;
-
-			/* unchanged: its own bytes go on */
-			if ((stream_frame_bytes(src, &fp, &fn) == 0 ?
-			    stream_write_frames(dst, fp, fn, 1) :
-			    stream_write(dst, r)) == -1) {
-				run.failed = dst;
-				goto writefail;
-			}
-			run.cnt.n[run.ci[C_PASSED]]++;
-			run.cnt.n[run.ci[C_OUT]]++;
+			if (filter_pass(&flt, r) == -1)	/* unchanged */
+				break;
+			FILTER_COUNT(&flt, run.ci[C_PASSED])++;
 			continue;
 		}
 		if (devtab_sample(tab, &run, r) == -1)
-			goto writefail;
+			break;
 	}
 	/* end of input: every open window goes out */
-	if (devtab_flush(tab, &run) == -1)
-		goto writefail;
-	if (stream_close(&rej) == -1)
-		err(EX_IOERR, "%s", op.rejuri);
-	if (stream_close(&dst) == -1)
-		err(EX_IOERR, "%s", op.out);
-	stream_close(&src);
-	if (!op.quiet)
-		report(&run);
+	if (flt.status == EX_OK)
+		devtab_flush(tab, &run);
+	status = filter_close(&flt);
 	devtab_free(&tab);
 	record_free(&run.rec);
 	spec_free(&run.spec);
@@ -258,11 +232,6 @@ main(int argc, char *argv[])
 	free(cf.brg);
 	free_held();
 	return status;
-writefail:
-	if (!op.quiet)
-		report(&run);
-	errx(EX_IOERR, "%s: %s", stream_name(run.failed),
-	    stream_error(run.failed));
 }
 
 /* A number in [lo, hi] from s, or usage error naming the option. */
@@ -391,6 +360,55 @@ free_held(void)
 static void
 option(int ch, char *arg)
 {
+	remember(ch, arg);
+	switch (filter_option(&flt, ch, arg)) {
+	case 1:
+		return;
+	case -1:
+		warnx("%s%s", where, filter_error(&flt));
+		usage(EX_USAGE);
+	}
+	option1(ch, arg);
+}
+
+/*
+ * --print-config: every option that shapes the windows, as given (the
+ * command line and --config files, in order), printed as a --config file
+ * that reproduces them; input, output and reporting options are left out.
+ */
+static void
+remember(int ch, const char *arg)
+{
+	int i;
+
+	if (ch == 'C' || ch == 'i' || ch == 'o' || ch == 'q' || ch == 'h' ||
+	    ch >= FILTER_OPT_REJECT || ch == O_PRINTCONF)
+		return;
+	for (i = 0; opts[i].name != NULL; i++)
+		if (opts[i].val == ch)
+			break;
+	if (opts[i].name == NULL || ngiven == 512)
+		return;
+	given_name[ngiven] = opts[i].name;
+	given_val[ngiven++] = arg ? dup_arg(arg) : NULL;
+}
+
+static void
+print_config(void)
+{
+	unsigned i;
+
+	printf("# window options as applied (window --print-config)\n");
+	for (i = 0; i < ngiven; i++)
+		printf("%s%s%s\n", given_name[i], given_val[i] ? " " : "",
+		    given_val[i] ? given_val[i] : "");
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
+}
+
+static void
+option1(int ch, char *arg)
+{
 	switch (ch) {
 	case 'a':
 		if (strcmp(arg, "first") == 0)
@@ -411,6 +429,9 @@ option(int ch, char *arg)
 		break;
 	case 'b':
 		op.bands = dup_arg(arg);
+		break;
+	case O_PRINTCONF:
+		print_conf = 1;
 		break;
 	case 'C':
 		if (op.in_config) {
@@ -459,9 +480,6 @@ option(int ch, char *arg)
 		break;
 	case 'h':
 		usage(EX_OK);
-	case 'i':
-		op.in = dup_arg(arg);
-		break;
 	case 'k':
 		if (strcmp(arg, "excess") == 0)
 			cf.excess = 1;
@@ -478,12 +496,6 @@ option(int ch, char *arg)
 	case 'm':
 		cf.min_n = (uint64_t)count(arg, "-m", 0, 1e15);
 		op.min_given = 1;
-		break;
-	case 'o':
-		op.out = dup_arg(arg);
-		break;
-	case 'q':
-		op.quiet = 1;
 		break;
 	case 'r':
 		cf.rate = num(arg, "-r", 1e-9, 1e12);
@@ -548,9 +560,6 @@ option(int ch, char *arg)
 		}
 		op.ongap_given = 1;
 		break;
-	case O_REJECT:
-		op.rejuri = dup_arg(arg);
-		break;
 	case O_SHORT:
 		if (strcmp(arg, "flag") == 0)
 			cf.short_drop = 0;
@@ -581,8 +590,8 @@ read_config(const char *path)
 	int i;
 	FILE *fp;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		err(EX_NOINPUT, "%s", path);
+	if ((fp = bundle_fopen(path, "window", loc, sizeof loc)) == NULL)
+		errx(errno == EINVAL ? EX_DATAERR : EX_NOINPUT, "%s", loc);
 	op.in_config = 1;
 	while (getline(&line, &cap, fp) != -1) {
 		ln++;
@@ -987,53 +996,4 @@ settle(void)
 	cf.nbrg = op.nbspec;
 	carry_expand();
 	parse_features();
-}
-
-static void
-report(const struct run *run)
-{
-	char line[1024];
-
-	counters_format(&run->cnt, "window", line, sizeof line);
-	fprintf(stderr, "%s\n", line);
-}
-
-/*
- * A reject frame to s (docs/protocol.md): the original frame r nested
- * whole (or, r NULL, undecodable bytes as raw), the rule, the field, its
- * value and the limit if any, and a reason a person can act on.  0, or -1
- * on a write error (stream_error(s)).
- */
-int
-reject_frame(struct stream *s, const struct record *r,
-    const struct value *rawb, const char *rule, const char *field,
-    size_t flen, const struct value *val, const struct value *limit,
-    const char *reason)
-{
-	static struct record *rj;
-	static struct buf enc;
-	struct reject why = { "window", rule, field, flen, val, limit, reason };
-
-	if (rj == NULL && (rj = record_new()) == NULL)
-		err(EX_OSERR, NULL);
-	if (reject_build(rj, &enc, r, rawb ? rawb->p : NULL,
-	    rawb ? rawb->len : 0, &why) == -1)
-		err(EX_OSERR, NULL);
-	return stream_write(s, rj);
-}
-
-/* An undecodable frame: its bytes as "raw". */
-static int
-reject_bad(struct stream *s, const struct stream *src)
-{
-	struct value raw = { .type = VAL_BIN };
-	const char *p = NULL;
-	size_t n = 0;
-
-	if (stream_bad_frame(src, &p, &n) == 0) {
-		raw.p = p;
-		raw.len = (uint32_t)n;
-	}
-	return reject_frame(s, NULL, raw.p ? &raw : NULL, "decode", NULL, 0,
-	    NULL, NULL, stream_error(src));
 }

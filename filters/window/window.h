@@ -18,7 +18,7 @@
 #include "counters.h"
 #include "feature.h"
 #include "record.h"
-#include "stream.h"
+#include "filter.h"
 
 #define CH_MAX		64	/* channels per device */
 #define NS		1000000000LL
@@ -85,9 +85,8 @@ enum {
 /* What devices.c needs from the run. */
 struct run {
 	const struct conf *cf;
-	struct stream	*out, *rej;	/* rej may equal out */
-	struct counters	 cnt;
-	int		 ci[C_COUNT];
+	struct filter	*f;		/* streams and counters (borrowed) */
+	int		 ci[C_COUNT];	/* counter indices in f */
 	struct record	*rec;		/* features frame being built */
 	struct spec	*spec;
 	double		*scratch;	/* one channel of a window */
@@ -95,7 +94,6 @@ struct run {
 	double		*vals;		/* one frame's features */
 	size_t		 nvals;
 	struct buf	 obuf;		/* one frame, encoded */
-	struct stream	*failed;	/* the stream a write failed on */
 };
 
 struct devtab;
@@ -108,16 +106,10 @@ void		 devtab_free(struct devtab **);
 
 /*
  * One sample frame r (borrowed).  It is placed in its device's windows,
- * or rejected (to run->rej, counted); features frames go to run->out.
- * 0, or -1 on a write error (run->failed is the stream).
+ * or rejected (filter_reject()); features frames go out (filter_emit*()).
+ * 0, or -1 on a write error (run->f says which).
  */
 int		 devtab_sample(struct devtab *, struct run *,
 		     const struct record *r);
-
-/* A reject frame for r (or bytes raw); see docs/protocol.md. */
-int		 reject_frame(struct stream *, const struct record *r,
-		     const struct value *raw, const char *rule,
-		     const char *field, size_t flen, const struct value *val,
-		     const struct value *limit, const char *reason);
 
 #endif

@@ -125,6 +125,13 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	check "no ERROR line" [ "$(grep -c '^ERROR' "$T/ingest.out" "$T/pass.out" "$T/zmq.out" | awk -F: '{ s += $2 } END { print s }')" -eq 0 ]
 	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 16 ]
 	sed 's/^/# /' "$FIGS"
+	if [ -x "$BIN/sample-upload" ] && [ -x "$BIN/collect" ]; then
+		UPLOAD_CAP=500 sh bench/upload.sh > "$T/upload.out" 2>&1
+		check "bench/upload.sh" [ $? -eq 0 ]
+		check "bench/upload.sh: 6 figures" \
+			[ "$(grep -c '^sample-upload' "$T/upload.out")" -eq 6 ]
+		sed 's/^/# /' "$T/upload.out"
+	fi
 
 	INGEST_OPTS=--no-such-option sh bench/ingest.sh > "$T/bad.out" 2>&1
 	check "bench/ingest.sh fails when ingest fails" [ $? -eq 1 ]

@@ -80,7 +80,7 @@ oracle csv_unclosed_quote.csv
 expect csv_blank_lines.csv 0 '3 sample csv_blank_lines 0|6 sample csv_blank_lines 1'
 oracle csv_blank_lines.csv
 check "csv_blank_lines.csv: blank lines counted" \
-	grep -q 'in=2 out=2 rejected=0 blank=4' "$T/csv_blank_lines.csv.err"
+	grep -q 'in=2 out=2 rejected=0 dropped=0 unwritten=0 blank=4' "$T/csv_blank_lines.csv.err"
 expect csv_semicolon.csv 0 '2 sample csv_semicolon 0|3 sample csv_semicolon 1'
 oracle csv_semicolon.csv
 expect csv_no_newline.csv 0 '2 sample csv_no_newline 0|3 sample csv_no_newline 1'

@@ -70,6 +70,39 @@ $I "$T/a.csv" "$T/b.csv" > "$T/ab.mp" 2> "$T/ab.err"
 check "two files, columns in another order: oracle" $PY $O \
 	--frames "$T/ab.mp" --stderr "$T/ab.err" "$T/a.csv" "$T/b.csv"
 
+# ---- fleet: the device column by its usual names, a text column named once ---
+printf 'timestamp,Machine,ID,site,temp\n' > "$T/fleet.csv"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	printf '2024-01-01T00:00:0%s,m%s,%s,north,7%s.5\n' $i $((i % 3)) $i $i
+done >> "$T/fleet.csv"
+$I "$T/fleet.csv" > "$T/fleet.mp" 2> "$T/fleet.err"
+st=$?
+check "fleet: Machine (before ID) is the device, site is named once and left out" $PY -c '
+import sys, msgpack
+fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+err = open(sys.argv[2]).read()
+assert int(sys.argv[3]) == 0, sys.argv[3]
+assert len(fr) == 10, fr
+assert [f[0][1]["dev"] for f in fr] == ["m%d" % (i % 3) for i in range(10)], fr
+assert all(f[0][1]["kind"] == "sample" for f in fr)
+assert [f[1] for f in fr] == [{"ID": float(i), "temp": 70 + i + 0.5} for i in range(10)], fr
+assert [f[0][1]["seq"] for f in fr] == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3]
+w = [l for l in err.splitlines() if "site" in l]
+assert len(w) == 1 and "--meta" in w[0] and "--skip" in w[0], err
+assert "ingest: in=10 out=10 rejected=0" in err, err
+' "$T/fleet.mp" "$T/fleet.err" $st
+$I --meta site "$T/fleet.csv" 2> "$T/fleet2.err" | $BIN/tap > "$T/fleet2.json"
+check "fleet: --meta site keeps it, no warning" sh -c \
+	"grep -c '\"site\":\"north\"' '$T/fleet2.json' | grep -qx 10 && ! grep -q 'holds text' '$T/fleet2.err'"
+printf '1,u1,1\n2,u1,2\n' > "$T/unit.csv"
+$I -n -c time,unit,v "$T/unit.csv" 2> "$T/unit.err" | $BIN/tap > "$T/unit.json"
+check "-c names are not searched for a device: unit is text, named" sh -c \
+	"grep -q 'column \"unit\" holds text.*--device-column' '$T/unit.err' && grep -q '\"dev\":\"unit\"' '$T/unit.json'"
+printf 'time,dev,v\n1,p1,1\n2,p1,abc\n' > "$T/late.csv"
+$I "$T/late.csv" 2> "$T/late.err" | $BIN/tap > "$T/late.json"
+check "a word on a later row rejects that row only" sh -c \
+	"grep -q 'rule\":\"number' '$T/late.json' && grep -q 'in=2 out=1 rejected=1' '$T/late.err'"
+
 # ---- times: epoch units, zones, formats --------------------------------------
 printf 'ts,v\n1700000000123,1\n1700000000999,2\n-5,3\n1700000001000.5,4\n' > "$T/ms.csv"
 $I -t ts --time-unit ms "$T/ms.csv" > "$T/ms.mp" 2> "$T/ms.err"
@@ -125,7 +158,7 @@ while True:
 text = out.decode()
 assert p.returncode == 0, p.returncode
 assert "\ringest: 22695 rows, " in text and " rows/s, 100%" in text, repr(text)
-assert text.rstrip().endswith("ingest: in=22695 out=22695 rejected=0 blank=0"), repr(text)
+assert text.rstrip().endswith("ingest: in=22695 out=22695 rejected=0 dropped=0 unwritten=0 blank=0"), repr(text)
 ' "$I" "$TESTDATA/nab/machine_temperature_system_failure.csv"
 $I "$NAB" > /dev/null 2> "$T/np.err"
 check "no progress when stderr is not a terminal" sh -c \
@@ -162,8 +195,8 @@ p.send_signal(signal.SIGINT)
 rc = p.wait(60)
 err = p.stderr.read().decode()
 assert rc == 0, (rc, err)
-assert "ingest: in=2 out=2 rejected=0 blank=0" in err, err
-assert err.rstrip().endswith("ingest: in=3 out=2 rejected=1 blank=0"), err
+assert "ingest: in=2 out=2 rejected=0 dropped=0 unwritten=0 blank=0" in err, err
+assert err.rstrip().endswith("ingest: in=3 out=2 rejected=1 dropped=0 unwritten=0 blank=0 (interrupted)"), err
 ' "$I"
 
 finish

@@ -26,9 +26,9 @@ for tr in tcp ipc; do
 		check "$tr ${dev:-(no --device)}: frames passed, rejects in order" \
 		    $PY $Z check "$T/$tr.mp" $dev
 		if [ -z "$dev" ]; then
-			want="ingest: in=18 out=11 rejected=7"
+			want="ingest: in=18 out=11 rejected=7 dropped=0 unwritten=0"
 		else
-			want="ingest: in=18 out=12 rejected=6"
+			want="ingest: in=18 out=12 rejected=6 dropped=0 unwritten=0"
 		fi
 		check "$tr ${dev:-(no --device)}: $want" grep -qx "$want" "$T/$tr.err"
 	done
@@ -41,7 +41,7 @@ for tr in tcp ipc; do
 	wait $pid
 	check "$tr --strict: exit 65" test $st -eq 65
 	check "$tr --strict: stopped at the first reject" \
-		grep -qx "ingest: in=4 out=3 rejected=1" "$T/$tr.strict.err"
+		grep -qx "ingest: in=4 out=3 rejected=1 dropped=0 unwritten=0" "$T/$tr.strict.err"
 
 	# rejects to another endpoint... here a file
 	$PY $Z push "$a" &

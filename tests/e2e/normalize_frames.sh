@@ -29,7 +29,7 @@ $BIN/normalize --missing pass -p "$P" < "$T/in.mp" > "$T/pass.mp" 2> "$T/err"
 dump "$T/pass.mp" > "$T/pass.json"
 check "--missing pass: output = mixed-pass.out (meta unscaled)" cmp "$T/pass.json" "$D/mixed-pass.out"
 check "--missing pass: in=12 out=12, 5 flagged unscaled" \
-	grep -q '^normalize: in=12 out=12 rejected=0 dropped=0 unscaled=5$' "$T/err"
+	grep -q '^normalize: in=12 out=12 rejected=0 dropped=0 unwritten=0 unscaled=5$' "$T/err"
 
 $BIN/normalize --missing drop -p "$P" < "$T/in.mp" > "$T/drop.mp" 2> "$T/err"
 dump "$T/drop.mp" > "$T/drop.json"
@@ -109,8 +109,17 @@ $BIN/normalize -p "$P" < "$T/broken.mp" > "$T/broken.out" 2> "$T/err"
 check "broken input: exit status 65" test $? -eq 65
 check "broken input: the message says where" grep -q 'byte [0-9]' "$T/err"
 dump "$T/broken.out" | sed "s|($P)|(PARAMS)|" > "$T/broken.json"
-check "broken input: the 12 frames before it written" cmp "$T/broken.json" "$D/mixed.out"
-check "broken input: accounting still printed and balanced" test "$(counts "$T/err")" = "12 7 5 0"
+check "broken input: the 12 frames before it written, then the tail as a reject" $PY -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+want = open(sys.argv[2]).read().splitlines()
+assert lines[:-1] == want, "the frames before differ"
+t, meta, body = json.loads(lines[-1])
+assert meta == {"kind": "reject", "stage": "normalize"}, meta
+assert body["rule"] == "decode" and body["raw"] == {"bytes": "9301"}, body
+' "$T/broken.json" "$D/mixed.out"
+check "broken input: accounting still printed and balanced (the tail in and rejected)" \
+	test "$(counts "$T/err")" = "13 7 6 0"
 
 # the accounting line on SIGUSR1, while running
 check "SIGUSR1: the accounting line while running, and again at exit" \

@@ -56,12 +56,12 @@ check "-r to a full disk: exit 74" test $? -eq 74
 # accounting: one line, suppressed by -q
 cat "$T/g.mp" "$T/g.mp" "$T/g.mp" > "$T/g3.mp"
 $BIN/tap < "$T/g3.mp" > /dev/null 2> "$T/err"
-check "accounting line" sh -c "test \"\$(cat '$T/err')\" = 'tap: in=3 out=3 bad=0'"
+check "accounting line" sh -c "test \"\$(cat '$T/err')\" = 'tap: in=3 out=3 rejected=0 dropped=0 unwritten=0'"
 $BIN/tap -q -c < "$T/g3.mp" > /dev/null 2> "$T/err"
 check "-q: no accounting line" test ! -s "$T/err"
 $BIN/tap -c -i "$T/g3.mp" -o "$T/c.mp" 2> "$T/err"
 check "--count with -i and -o files" cmp "$T/c.mp" "$T/g3.mp"
-check "--count: the count at exit" grep -qx "tap: in=3 out=3 bad=0" "$T/err"
+check "--count: the count at exit" grep -qx "tap: in=3 out=3 rejected=0 dropped=0 unwritten=0" "$T/err"
 
 # SIGTERM ends a waiting reader cleanly: exit 0, accounting printed
 $BIN/tap -i "@ipc://$T/wait.sock" > "$T/out" 2> "$T/err" &
@@ -70,7 +70,7 @@ i=0; while [ ! -S "$T/wait.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1))
 kill -TERM $pid
 wait $pid
 check "SIGTERM while waiting: exit 0" test $? -eq 0
-check "SIGTERM while waiting: accounting" grep -qx "tap: in=0 out=0 bad=0" "$T/err"
+check "SIGTERM while waiting: accounting" grep -qx "tap: in=0 out=0 rejected=0 dropped=0 unwritten=0 (interrupted)" "$T/err"
 
 # -r flushes a frame as soon as its input goes quiet (the input stays
 # open until the frame has come out the other end)

@@ -223,6 +223,28 @@ F a 0 [1 1.000000001) n=1 short x.mean=3
 EOF
 counters "evicted: accounting" evicted=2 devices=3
 
+# churn: 20,000 devices twice through a cap of 1,000 (eviction is O(1): the
+# least recently seen goes; it was a scan of every device per new one)
+$PY -c '
+import struct, sys, msgpack
+w = sys.stdout.buffer.write
+for n in range(40000):
+    t = msgpack.ExtType(0, struct.pack(">II", 1700000000 + n, 0))
+    w(msgpack.packb([[t, {"kind": "sample", "dev": "d%d" % (n % 20000)}], {"x": float(n)}]))
+' > "$T/churn.mp"
+"$W" -s 2 -f mean --max-devices 1000 < "$T/churn.mp" > "$T/churn.out" 2> "$T/churn.err"
+check "churn: exit 0" test $? -eq 0
+check "churn: every sample in a window of its own, the least recent evicted" \
+	grep -q "in=40000 out=40000 .* used=40000 .* features=40000 .* devices=40000 idle=0 evicted=39000$" "$T/churn.err"
+check "churn: each window holds its one sample" $PY -c '
+import sys, msgpack
+fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+assert len(fr) == 40000
+got = sorted((f[0][1]["dev"], f[1]["x.mean"]) for f in fr)
+want = sorted(("d%d" % (n % 20000), float(n)) for n in range(40000))
+assert got == want
+' "$T/churn.out"
+
 expect "one sample: std 0, skewness NaN" "-s 5 -f std,skew" a:0:7 <<'EOF'
 F a 0 [0 0.000000001) n=1 short x.std=0 x.skew=nan
 EOF

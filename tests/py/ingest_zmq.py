@@ -77,7 +77,7 @@ def feed():
                (dup, ('reject', 'fields', None))]
     frames += [(pack(f), ('pass', f)) for f in good[3:]]
     # not a frame: a well-formed msgpack value of the wrong shape
-    frames += [(pack([1, 2, 3]), ('reject', 'frame', None))]
+    frames += [(pack([1, 2, 3]), ('reject', 'decode', None))]
     i = k = 0
     while i < len(frames):
         n = 1 + k % 3

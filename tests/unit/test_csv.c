@@ -282,21 +282,6 @@ test_sniff(void **state)
 }
 
 static void
-test_utf8(void **state)
-{
-	(void)state;
-	assert_true(utf8_valid("abc", 3));
-	assert_true(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
-	assert_false(utf8_valid("\xe9", 1));		/* Latin-1 */
-	assert_false(utf8_valid("\xc0\xaf", 2));	/* overlong */
-	assert_false(utf8_valid("\xe0\x80\xaf", 3));	/* overlong */
-	assert_false(utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
-	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
-	assert_false(utf8_valid("\xe2\x82", 2));	/* truncated */
-	assert_false(utf8_valid("\xff", 1));
-}
-
-static void
 test_epoch_fast(void **state)
 {
 	static const int units[] = { 0, 3, 6, 9 };
@@ -421,7 +406,6 @@ main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_sniff),
-		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_epoch_fast),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_devtab),

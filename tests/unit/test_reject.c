@@ -25,8 +25,9 @@ test_frame(void **state)
 	struct record *r = record_new(), *rj = record_new(), *back = record_new();
 	struct buf scratch = BUF_INIT, out = BUF_INIT;
 	struct value v = val_str("x.csv", 5), lim = val_f64(100.0);
-	struct reject why = { "validate", "range", "temp", 4, NULL, &lim,
-	    "temp 120.5 is above 100" };
+	struct reject why = { .stage = "validate", .rule = "range",
+	    .field = "temp", .flen = 4, .limit = &lim,
+	    .reason = "temp 120.5 is above 100" };
 	const struct value *b;
 	const char *e;
 
@@ -75,8 +76,8 @@ test_raw(void **state)
 {
 	struct record *rj = record_new();
 	struct buf scratch = BUF_INIT;
-	struct reject why = { "tap", "decode", NULL, 0, NULL, NULL,
-	    "frame is not a 2-element array" };
+	struct reject why = { .stage = "tap", .rule = "decode",
+	    .reason = "frame is not a 2-element array" };
 
 	(void)state;
 	assert_int_equal(reject_build(rj, &scratch, NULL, "\x93\x01\x02\x03", 4,
@@ -93,12 +94,53 @@ test_raw(void **state)
 	record_free(&rj);
 }
 
+/* A line of text that never was a frame: its origin from why. */
+static void
+test_text(void **state)
+{
+	struct record *rj = record_new();
+	struct buf scratch = BUF_INIT;
+	struct reject why = { .stage = "ingest", .rule = "number",
+	    .field = "v", .flen = 1, .reason = "column \"v\": not a number",
+	    .text = "3,abc", .tlen = 5, .src = "x.csv", .line = 4,
+	    .dev = "p1", .devlen = 2, .timed = 1, .sec = 1700000000,
+	    .nsec = 5 };
+	const struct value *m;
+
+	(void)state;
+	assert_int_equal(reject_build(rj, &scratch, NULL, NULL, 0, &why), 0);
+	assert_int_equal(rj->kind, KIND_REJECT);
+	assert_int_equal(rj->sec, 1700000000);
+	assert_int_equal(rj->nsec, 5);
+	assert_int_equal(rj->dev_len, 2);
+	assert_memory_equal(rj->dev, "p1", 2);
+	m = record_meta_get(rj, "src");
+	assert_true(m != NULL && m->type == VAL_STR && m->len == 5);
+	m = record_meta_get(rj, "line");
+	assert_true(m != NULL && m->type == VAL_INT && m->i == 4);
+	assert_int_equal(body(rj, "text")->type, VAL_STR);
+	assert_memory_equal(body(rj, "text")->p, "3,abc", 5);
+	assert_null(body(rj, "truncated"));
+	assert_null(body(rj, "raw"));
+	/* not UTF-8: the bytes as raw; cut short: marked */
+	why.text = "3,\xff";
+	why.tlen = 3;
+	why.truncated = 1;
+	assert_int_equal(reject_build(rj, &scratch, NULL, NULL, 0, &why), 0);
+	assert_null(body(rj, "text"));
+	assert_int_equal(body(rj, "raw")->type, VAL_BIN);
+	assert_int_equal(body(rj, "truncated")->type, VAL_BOOL);
+	buf_free(&scratch);
+	record_free(&rj);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,12 +1,12 @@
 /*
- * infer -- write a starting schema from a stream of known-good frames:
+ * guess -- guess a starting schema from a stream of known-good frames:
  * the channels seen (required when in every frame), their type, the
  * observed range widened by a margin, the largest step and longest run of
  * one value, and the device's sample interval (median) with the tolerance
  * that covers 98% of the intervals seen.  A person reads and edits it.
  */
-#ifndef VALIDATE_INFER_H
-#define VALIDATE_INFER_H
+#ifndef VALIDATE_GUESS_H
+#define VALIDATE_GUESS_H
 
 #include <stdio.h>
 
@@ -19,7 +19,7 @@
  * exit status (EX_OK, EX_DATAERR, EX_CANTCREAT, EX_IOERR, EX_OSERR); errors
  * are reported on stderr.
  */
-int	 infer_schema(struct stream *src, const char *out, double margin,
+int	 guess_schema(struct stream *src, const char *out, double margin,
 	    FILE *log);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * infer -- validate --infer-schema: a starting schema from known-good data,
- * since nobody writes rules for 24 channels from nothing.  It writes what it
+ * guess -- validate --infer-schema, schema guessing (not the infer
+ * program): a starting schema from known-good data, since nobody writes
+ * rules for 24 channels from nothing.  It writes what it
  * saw as rules and as comments beside them: channels, type, range widened
  * by --margin (rounded outward; never negative for a channel that never
  * was), largest step and longest run per device, and the median interval
@@ -15,7 +16,7 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "infer.h"
+#include "guess.h"
 #include "record.h"
 #include "stats.h"
 #include "stream.h"
@@ -48,7 +49,7 @@ struct idev {
 	uint32_t	 nlast;
 };
 
-struct infer {
+struct guess {
 	struct ichan	*ch;
 	uint32_t	 nch;
 	uint32_t	*lay;		/* body position -> channel */
@@ -62,13 +63,13 @@ struct infer {
 	int64_t		 t0, t1;
 };
 
-static int	 add_frame(struct infer *, const struct record *);
-static int	 write_schema(struct infer *, FILE *, const char *, double);
+static int	 add_frame(struct guess *, const struct record *);
+static int	 write_schema(struct guess *, FILE *, const char *, double);
 
 int
-infer_schema(struct stream *src, const char *out, double margin, FILE *log)
+guess_schema(struct stream *src, const char *out, double margin, FILE *log)
 {
-	struct infer in;
+	struct guess in;
 	struct record *r;
 	FILE *f = NULL;
 	uint32_t i;
@@ -135,7 +136,7 @@ out:
 }
 
 static struct idev *
-dev_get(struct infer *in, const char *name, uint32_t nlen)
+dev_get(struct guess *in, const char *name, uint32_t nlen)
 {
 	struct idev *d, *nd;
 	uint32_t i;
@@ -166,7 +167,7 @@ dev_get(struct infer *in, const char *name, uint32_t nlen)
 }
 
 static int
-chan_at(struct infer *in, uint32_t pos, const struct field *f)
+chan_at(struct guess *in, uint32_t pos, const struct field *f)
 {
 	struct ichan *c, *nc;
 	uint32_t i, *nl;
@@ -207,7 +208,7 @@ chan_at(struct infer *in, uint32_t pos, const struct field *f)
 }
 
 static int
-add_frame(struct infer *in, const struct record *r)
+add_frame(struct guess *in, const struct record *r)
 {
 	struct idev *d;
 	struct ichan *c;
@@ -359,7 +360,7 @@ fmt_when(char *buf, size_t size, int64_t ns)
 }
 
 static int
-write_schema(struct infer *in, FILE *f, const char *name, double margin)
+write_schema(struct guess *in, FILE *f, const char *name, double margin)
 {
 	struct ichan *c;
 	char b1[64], b2[64], b3[64];

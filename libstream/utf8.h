@@ -1,0 +1,15 @@
+/*
+ * utf8 -- is a byte string UTF-8?  One check for every program that must
+ * tell text from bytes (CSV names and values, device ids, reject text),
+ * strict as RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF.  Pure; never prints.
+ */
+#ifndef UTF8_H
+#define UTF8_H
+
+#include <stddef.h>
+
+/* Nonzero if s[0..n) (borrowed) is UTF-8. */
+int	 utf8_valid(const char *s, size_t n);
+
+#endif
