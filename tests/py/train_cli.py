@@ -248,6 +248,24 @@ p = run(["-k", "logistic", "-l", "state", "--mixed", "keep", "--val", "0",
          "--test", "0", "-o", bun2], wf)
 check("--mixed keep: every window", "rows=%d" % len(wins) in p.stderr)
 
+# --- signing: train --sign, bundle verify, train --eval --pubkey -------------------
+kp = os.path.join(DIR, "k")
+subprocess.run([os.path.join(BIN, "bundle"), "keygen", kp], check=True,
+               capture_output=True)
+sb = os.path.join(DIR, "signed.bundle")
+run(["-k", "logistic", "-l", "label", "-o", sb, "--sign", kp + ".sec"], fr)
+v = subprocess.run([os.path.join(BIN, "bundle"), "verify", "-k",
+                    kp + ".pub", sb], capture_output=True)
+check("--sign: bundle verify -k accepts it", v.returncode == 0, v.stderr)
+p = run(["--eval", sb, "-l", "label", "--pubkey", kp + ".pub"], fr)
+check("--eval --pubkey: a bundle signed by that key", "eval" in p.stdout)
+subprocess.run([os.path.join(BIN, "bundle"), "keygen", kp + "2"],
+               check=True, capture_output=True)
+p = run(["--eval", sb, "-l", "label", "--pubkey", kp + "2.pub"], fr,
+        status=66)
+check("--eval --pubkey: another key's bundle refused (66)",
+      p.returncode == 66)
+
 # --- errors ------------------------------------------------------------------------
 one = os.path.join(DIR, "one.msgpack")
 write_frames(one, X[:10], NAMES, devs[:10], times[:10], ["x"] * 10)
