@@ -230,17 +230,26 @@ grep '"type":"drift"' "$W/events.jsonl" | while read -r l; do
 		awk '{ printf "%s%s %s %.2f", (NR > 1 ? "; " : ""), $1, $2, $3 }')
 	echo "   fleet time $t: $state ($feats)"
 done
+tc=$(grep '"type":"drift","state":"confirmed"' "$W/events.jsonl" | head -n 1 | cut -c3-32 | secs)
+[ -n "$tc" ] && echo "   => drift confirmed at fleet time $tc, $((tc - T0)) s after the recalibration at $T0"
 echo "== retrain (trigger's runs: $("$BIN/tap" -q < "$W/trigger.mp" 2> /dev/null | grep -c '"type":"trigger"'))"
 for r in "$W"/retrain/runs/*; do
 	[ -d "$r" ] || continue
 	echo "   run $(basename "$r"): $(wc -l < "$r/devices.train") engines trained on, $(wc -l < "$r/devices.holdout") held out"
 	echo "   gate: $(cat "$r/gate" 2> /dev/null)"
+	tr ' ' '\n' < "$r/gate" 2> /dev/null | awk -F= '{ v[$1] = $2 }
+	    END { if (v["verdict"] != "") printf "   => the gate said %s: RMSE of the candidate %.2f against %.2f for the serving model, on %d held-out frames of %d engines\n",
+		v["verdict"], v["candidate"], v["serving"], v["n"], v["holdout_devices"] }'
 done
 echo "== registry history"
 $R history $MODEL | cut -f1-7 | sed 's/^/   /'
 echo "== infer: the model of each prediction, in stream order"
 sed 's/.*"model":"\([^"]*\)".*/\1/' "$W/predictions.jsonl" | uniq -c |
 	awk '{ printf "   %6d predictions by %s\n", $1, $2 }'
+sed 's/.*"end":{"\$time":"\([^"]*\)".*"model":"\([^"]*\)".*/\2 \1/' "$W/predictions.jsonl" |
+    awk '$1 != m { if (m != "") { print m, $1, $2; exit } m = $1 }' | while read -r from to t; do
+	echo "   => infer switched from $from to $to on the first window ending at fleet time $(echo "$t" | secs) (the fleet held there until the retrain decided), between two frames"
+done
 echo "== RMSE of the predicted RUL (true RUL capped at 125, as trained)"
 awk -v t0=$T0 -v logf="$W/fleet.log" '
 	BEGIN { while ((getline l < logf) > 0) { split(l, a, " "); last[a[1]] = a[4] } }
