@@ -96,6 +96,7 @@ awk -v n=$NTRAIN '
 		printf "   alarms after training before it: %d\n", before
 	}' "$I/scores.txt" > "$I/story.txt"
 cat "$I/story.txt"
+printf 'threshold %s\ntrain_end %s\n' "$thr" "$tend" > "$I/model.txt"
 # the third party's result: the datasets README when it is beside the
 # checkout, else as docs/train.md quotes it
 ref=$(cat ../shared/datasets/README.md ../../shared/datasets/README.md 2> /dev/null |

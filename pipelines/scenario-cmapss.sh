@@ -40,7 +40,8 @@
 # sent, writes the maintenance log of the engines that failed so far, and
 # runs pipelines/retrain.sh.
 #
-# At the end: the story on stdout; in WORKDIR predictions.mp, events.mp,
+# At the end: the story on stdout; in WORKDIR features.mp (window's
+# output, what infer and drift read), predictions.mp, events.mp,
 # trigger.mp, the registry, the data set, each stage's stderr and metrics.
 # Exit 0 if every stage ended well, else the status of the first that did
 # not (named).
@@ -195,7 +196,7 @@ awk -v t1=$T1 -v held="$W/held" -v decided="$W/decided" -v wait=$HOLD '
 	{ print }' "$W/fleet.txt" |
     st ingest "$BIN/ingest" $INGEST |
     st window "$BIN/window" $WINDOW |
-    tee "$W/up.fifo" "$W/drift.fifo" |
+    tee "$W/up.fifo" "$W/drift.fifo" "$W/features.mp" |
     st infer "$BIN/infer" -m "$REG/$MODEL/production" -k "$W/release.pub" \
         --metrics "$W/metrics/infer.prom" > "$W/predictions.mp"
 # the device side is done; the gateway finishes what it holds
