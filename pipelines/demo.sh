@@ -116,7 +116,7 @@ done
 n=$(grep -c '"type":"retrain"' "$I/events.jsonl" || true)
 echo "   drift's retrain events: $n (not acted on: retrained on a failing bearing, a model learns the"
 echo "   fault as normal; docs/loop.md)"
-echo "   frames:"
+echo "   frames (drift sees the $(($(grep -c . "$I/scores.txt") - NTRAIN)) after training):"
 for s in ingest infer drift; do
 	printf '     %-7s %s\n' "$s" "$(grep -E "^$s: in=" "$I/$s.err" | tail -n 1 | sed 's/^[a-z-]*: //; s/ unwritten=0//; s/ dropped=0//')"
 done

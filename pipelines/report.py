@@ -322,6 +322,14 @@ def cmapss():
         for f in feats:
             vals = [fr[1][f] for fr in win if isinstance(fr[1].get(f), (int, float))]
             series[f].append((t, w1(vals, prof[f]["sample"]) / prof[f]["std"]))
+    # drift's own numbers beside the recomputation: an event names the
+    # frame count of its evaluation (500 + 100 i) and carries each test's stat
+    agree = []
+    for e in ev:
+        i = (e[1]["frames"] - 500) // 100
+        for x in e[1]["evidence"]:
+            if x["test"] == "w1" and x["feature"] in series and 0 <= i < len(series[x["feature"]]):
+                agree.append(abs(series[x["feature"]][i][1] - x["stat"]))
     watched = sensor + ".mean"
     others = [f for f in feats if f != watched]
     top = [(t, max(series[f][i][1] for f in others)) for i, (t, _) in enumerate(series[watched])]
@@ -359,6 +367,10 @@ def cmapss():
                models[1] if len(models) > 1 else "no other model",
                "%g" % t_swap if t_swap else "-", r[0], r[1], models[0],
                "%.2f (%s)" % (r[2], models[1]) if len(r) > 2 else "-"))
+    if agree:
+        txt += ("  The W1 plotted is recomputed here; at drift's %d event%s it equals "
+                "the statistic drift carried (largest difference %.1e)."
+                % (len(agree), "" if len(agree) == 1 else "s", max(agree)))
     return svg2, svg3, txt
 
 

@@ -237,6 +237,8 @@ echo "== retrain (trigger's runs: $("$BIN/tap" -q < "$W/trigger.mp" 2> /dev/null
 for r in "$W"/retrain/runs/*; do
 	[ -d "$r" ] || continue
 	echo "   run $(basename "$r"): $(wc -l < "$r/devices.train") engines trained on, $(wc -l < "$r/devices.holdout") held out"
+	cand=$(cd "$r" && ls -- *.bundle 2> /dev/null | head -n 1)
+	echo "   => trigger ran the retrain on drift's retrain event; candidate ${cand%.bundle}: the first model's data plus $(wc -l < "$r/devices.train") engines failed by fleet time $T1"
 	echo "   gate: $(cat "$r/gate" 2> /dev/null)"
 	tr ' ' '\n' < "$r/gate" 2> /dev/null | awk -F= '{ v[$1] = $2 }
 	    END { if (v["verdict"] != "") printf "   => the gate said %s: RMSE of the candidate %.2f against %.2f for the serving model, on %d held-out frames of %d engines\n",
@@ -272,4 +274,15 @@ echo "== frames"
 for s in ingest window infer sample-upload drift collect; do
 	printf '   %-14s %s\n' "$s" "$(grep -E '^[a-z-]+: (.* )?(in|batches)=[0-9]+' "$W/$s.err" | tail -n 1 | sed 's/^[a-z-]*: //')"
 done
+awk '
+	FILENAME ~ /ingest.err$/ && /^ingest: in=/ { split($0, a, /[ =]/); for (i = 2; i < length(a); i += 2) g[a[i]] = a[i + 1] }
+	FILENAME ~ /window.err$/ && /^window: in=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] } }
+	FILENAME ~ /infer.err$/ && /^infer: in=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+	FILENAME ~ /sample-upload.err$/ && /^sample-upload: in=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); u[kv[1]] = kv[2] } }
+	FILENAME ~ /collect.err$/ && /^collect: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); c[kv[1]] = kv[2] } }
+	END {
+		printf "   => %d rows -> %d windows (the first 9 cycles of each of %d engines make none) -> %d predictions and %d swap event;\n",
+		    g["out"], w["out"], w["devices"], f["in"] - f["rejected"], f["events"]
+		printf "      %d windows uploaded, %d stored by the gateway\n", u["acked"], c["frames"]
+	}' "$W/ingest.err" "$W/window.err" "$W/infer.err" "$W/sample-upload.err" "$W/collect.err"
 exit $status

@@ -60,7 +60,9 @@ text = [" ".join(t.text or "" for t in ET.fromstring(s).iter(ns + "text")) for s
 assert "sustained alarm" in text[0] and "drift confirmed" in text[0], text[0]
 assert "recalibrated" in text[1] and "drift confirmed" in text[1] and "swaps to" in text[1], text[1]
 assert "drift: confirmed" in text[2], text[2]
+m = re.search(r"drift carried \(largest difference ([0-9.e+-]+)\)", page)
+assert m and float(m.group(1)) < 1e-4, "W1 recomputed in python differs from drift's: %s" % (m and m.group(1))
 assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
 PY
-check "report: 3 SVG plots parse, marks present, no script or link" test $? -eq 0
+check "report: 3 SVG plots parse, marks present, W1 as drift has it, no script or link" test $? -eq 0
 finish
