@@ -238,6 +238,10 @@ def ims():
                               "" if before == 1 else "s",
                               "; drift confirmed on bearing 1 at <b>%s</b>" % fmt(iso(ev[0][0][0]))
                               if ev else ""))
+    if meta.get("reference"):
+        txt += ("  Beside it, an autoencoder on the same run (Vegard Flovik's method, a "
+                "third party's reproduction quoted in the datasets README) flags 3 in a "
+                "row from %s." % html.escape(meta["reference"]))
     return svg, txt
 
 
