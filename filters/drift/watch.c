@@ -177,14 +177,19 @@ watch_ready(struct watch *w)
 	free(w->sums);
 	free(w->slots);
 	free(w->below);
+	free(w->occ);
+	free(w->xslot);
 	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
 	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
 	w->hist = calloc(2 * (size_t)nmax + 2, sizeof(uint32_t));
 	w->sums = calloc(2 * (size_t)nmax + 2, sizeof(double));
 	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
 	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
+	w->occ = calloc((2 * (size_t)nmax + 1 + 63) / 64 + 1, sizeof(uint64_t));
+	w->xslot = malloc(sizeof(uint32_t) * ((size_t)nmax + 2));
 	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
-	    w->sums == NULL || w->slots == NULL || w->below == NULL)
+	    w->sums == NULL || w->slots == NULL || w->below == NULL ||
+	    w->occ == NULL || w->xslot == NULL)
 		return -1;
 	for (i = 0; i < 2 * nmax + 2; i++)
 		w->below[i] = UINT32_MAX;
@@ -208,7 +213,11 @@ watch_free(struct watch *w)
 	free(w->sums);
 	free(w->slots);
 	free(w->below);
+	free(w->occ);
+	free(w->xslot);
 	w->below = NULL;
+	w->occ = NULL;
+	w->xslot = NULL;
 	w->scratch = NULL;
 	w->counts = NULL;
 	w->hist = NULL;
@@ -345,16 +354,6 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 	*w1 = s;
 }
 
-static int
-cmp_slotval(const void *x, const void *y)
-{
-	const double *a = x, *b = y;	/* (slot, value) pairs */
-
-	if (a[0] != b[0])
-		return a[0] < b[0] ? -1 : 1;
-	return a[1] < b[1] ? -1 : a[1] > b[1];
-}
-
 /*
  * The window v[0..W) (float32, NaN: absent) against r without sorting it:
  * each value's slot in r's grid (an index and a short scan), the count
@@ -372,14 +371,16 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
     uint32_t *bins, double *ks, double *w1)
 {
 	uint32_t *hist = w->hist, ns = 2 * r->ng + 1, i, n = 0, s, j, nc = 0,
-	    na = r->nsample, ia;
+	    na = r->nsample, ia, next, wi, nw = (ns + 63) / 64;
 	double *sums = w->sums, d = 0, area = 0, a, b, c, diff, inv,
-	    *pairs = w->scratch, fw, t, x;
-	int64_t e, ea, eb, best = -1;
+	    *vals = w->scratch, fw, t, x;
+	int64_t e, ea, eb, best = -1, jna;
 	uint32_t ja;
 	uint16_t *slots = w->slots;
+	uint64_t *occ = w->occ, word;
 
-	/* hist and sums are all zero here: each walk zeroes what it read */
+	/* hist, sums and occ are all zero here: each walk zeroes what it
+	   read */
 	memset(bins, 0, sizeof(uint32_t) * r->nbins);
 	for (i = 0; i < w->W; i++) {
 		x = v[i];
@@ -391,6 +392,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 		slots[i] = (uint16_t)s;
 		hist[s]++;
 		sums[s] += x;
+		occ[s >> 6] |= (uint64_t)1 << (s & 63);
 		n++;
 	}
 	if (n == 0) {
@@ -403,13 +405,80 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	 * division per slot); the statistic is then computed as scipy does,
 	 * ia / na - j / n, for the pairs that reach the largest (distinct
 	 * pairs can tie exactly and round apart: the larger float wins).
+	 * That rule does not depend on the order the pairs are seen in.
+	 *
+	 * Only the occupied slots are visited one by one (the occ bitmap);
+	 * over a run of empty slots j is fixed and the reference's count
+	 * rises, so |ia n - j na| is largest at the run's first or last grid
+	 * point: those two are the only KS candidates there.  The run's
+	 * gaps add |F_win - F_ref| (b - a) each, in slot order as before.
 	 */
 	inv = 1.0 / ((double)na * n);
 	j = 0;
-	for (s = 0; s < ns; s++) {
-		uint32_t h = hist[s];
-		double sm = sums[s];
+	next = 0;
+	wi = 0;
+	word = occ[0];
+	for (;;) {
+		uint32_t h, lo, hi, i1, i2;
+		double sm;
 
+		while (word == 0 && wi + 1 < nw) {
+			occ[wi] = 0;
+			word = occ[++wi];
+		}
+		if (word != 0) {
+			s = wi * 64 + (uint32_t)__builtin_ctzll(word);
+			word &= word - 1;
+		} else {
+			occ[wi] = 0;
+			s = ns;
+		}
+		/* the empty slots next .. s - 1 */
+		if (next < s) {
+			lo = next;
+			hi = s - 1;
+			/* KS: the run's first and last grid points */
+			i1 = lo | 1;
+			i2 = (hi & 1) ? hi : hi - 1;
+			if (hi >= 1 && i1 <= i2) {
+				uint32_t o = i1;
+
+				for (;;) {
+					ia = r->cref[(o - 1) / 2];
+					e = (int64_t)ia * n - (int64_t)j * na;
+					if (e < 0)
+						e = -e;
+					if (e >= best) {
+						diff = fabs((double)ia / na -
+						    (double)j / n);
+						if (e > best || diff > d)
+							d = diff;
+						best = e;
+					}
+					if (o == i2)
+						break;
+					o = i2;
+				}
+			}
+			/* W1: the gaps 2i with 0 < i < ng, no value inside */
+			i1 = (lo + 1) / 2;
+			i2 = hi / 2;
+			if (i1 < 1)
+				i1 = 1;
+			if (i2 > r->ng - 1)
+				i2 = r->ng - 1;
+			jna = (int64_t)j * na;
+			for (i = i1; i <= i2 && i2 >= 1; i++) {
+				e = jna - (int64_t)r->cref[i - 1] * n;
+				area += (e < 0 ? -e : e) * inv * (r->g[i] -
+				    r->g[i - 1]);
+			}
+		}
+		if (s == ns)
+			break;
+		next = s + 1;
+		h = hist[s];
+		sm = sums[s];
 		hist[s] = 0;
 		sums[s] = 0;
 		bins[r->sbin[s]] += h;
@@ -436,20 +505,11 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 		e = (int64_t)ia * n - (int64_t)j * na;
 		if (e < 0)
 			e = -e;
-		if (e >= best && h > 0) {
+		if (e >= best) {
 			diff = fabs((double)ia / na - (double)j / n);
 			if (e > best || diff > d)
 				d = diff;
 			best = e;
-		}
-		if (h == 0) {
-			/* no window value inside: |F_win - c| (b - a) */
-			if (i > 0 && i < r->ng) {
-				e = (int64_t)ja * na - (int64_t)ia * n;
-				area += (e < 0 ? -e : e) * inv * (r->g[i] -
-				    r->g[i - 1]);
-			}
-			continue;
 		}
 		if (i == 0) {		/* below g[0]: F_ref = 0 */
 			area += (h * r->g[0] - sm) / n;
@@ -468,40 +528,59 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 			area += fabs(ea * inv * (b - a) + (h * b -
 			    sm) / n);
 		} else {
-			w->below[s] = ja;	/* crossing: value by value */
+			/* crossing: value by value, below */
+			w->below[s] = ja;
 			hist[s] = h;		/* zeroed there */
-			nc++;
+			w->xslot[nc++] = s;
 		}
 	}
 	if (nc > 0) {
-		/* collect (slot, value) of the crossing gaps, sort, integrate */
-		uint32_t m = 0, k, q, below;
+		/* the values of the crossing gaps grouped by slot (slot order,
+		   sums[] as each group's cursor), each group sorted, then
+		   integrated value by value */
+		uint32_t k, q, m = 0, below, g0, gn;
 
+		for (k = 0; k < nc; k++) {
+			s = w->xslot[k];
+			sums[s] = m;
+			m += hist[s];
+		}
 		for (i = 0; i < w->W; i++) {
 			s = slots[i];
 			if (s == UINT16_MAX || w->below[s] == UINT32_MAX)
 				continue;
-			pairs[2 * m] = s;
-			pairs[2 * m + 1] = v[i];
-			m++;
+			vals[(uint32_t)sums[s]++] = v[i];
 		}
-		qsort(pairs, m, 2 * sizeof(double), cmp_slotval);
-		for (k = 0; k < m; ) {
-			s = (uint32_t)pairs[2 * k];
+		for (k = 0, g0 = 0; k < nc; k++) {
+			s = w->xslot[k];
+			gn = hist[s];
+			if (gn > 32)
+				qsort(vals + g0, gn, sizeof(double), cmpd);
+			else
+				for (q = 1; q < gn; q++) {
+					double y = vals[g0 + q];
+					uint32_t p = q;
+
+					for (; p > 0 && vals[g0 + p - 1] > y; p--)
+						vals[g0 + p] = vals[g0 + p - 1];
+					vals[g0 + p] = y;
+				}
 			below = w->below[s];
 			w->below[s] = UINT32_MAX;
+			sums[s] = 0;
 			i = s / 2;
 			c = (double)r->cref[i - 1] / na;
 			t = r->g[i - 1];
 			fw = (double)below / n;
-			for (q = 0; q < hist[s]; q++, k++) {
-				x = pairs[2 * k + 1];
+			for (q = 0; q < gn; q++) {
+				x = vals[g0 + q];
 				area += fabs(fw - c) * (x - t);
 				fw = (double)(below + q + 1) / n;
 				t = x;
 			}
 			area += fabs(fw - c) * (r->g[i] - t);
 			hist[s] = 0;
+			g0 += gn;
 		}
 	}
 	*ks = d > 1 ? 1 : d;

@@ -81,6 +81,8 @@ struct watch {
 	uint16_t	*slots;		/* W */
 	uint32_t	*below;		/* per slot: window values below a
 					   crossing gap, UINT32_MAX if not */
+	uint64_t	*occ;		/* bitmap of the occupied slots */
+	uint32_t	*xslot;		/* the crossing gaps of a walk */
 };
 
 /* One test's values in an event. */
