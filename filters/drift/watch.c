@@ -96,7 +96,7 @@ grid_build(struct ref *r)
 	r->g = malloc(sizeof(double) * (n + 1));
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
-	r->nlut = 4 * n;
+	r->nlut = 16 * n;
 	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
 	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
 	    r->lut == NULL)
