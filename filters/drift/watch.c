@@ -93,13 +93,15 @@ grid_build(struct ref *r)
 	free(r->cref);
 	free(r->sbin);
 	free(r->lut);
+	free(r->pslot);
 	r->g = malloc(sizeof(double) * (n + 1));
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
 	r->nlut = 16 * n;
 	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
+	r->pslot = malloc(sizeof(uint16_t) * (r->nlut + 2));
 	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
-	    r->lut == NULL)
+	    r->lut == NULL || r->pslot == NULL)
 		return -1;
 	memcpy(v, r->sorted, sizeof(double) * r->nsample);
 	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
@@ -133,6 +135,25 @@ grid_build(struct ref *r)
 			k++;
 		r->lut[i] = k > 0 ? k - 1 : 0;	/* may start one early */
 	}
+	/*
+	 * The buckets no grid value falls in: x -> (x - lo) scale is
+	 * monotone in floating point, so every x of such a bucket lies
+	 * strictly between the same two grid values, and the bucket gives
+	 * the slot without a scan.  i: grid values in lower buckets.
+	 */
+	for (i = 0; i <= r->nlut + 1; i++)
+		r->pslot[i] = 0;
+	for (i = 0; i < r->ng; i++)
+		r->pslot[(uint32_t)((r->g[i] - r->lut_lo) * r->lut_scale)] = 1;
+	for (i = 0, k = 0; i <= r->nlut + 1; i++) {
+		if (r->pslot[i]) {
+			r->pslot[i] = UINT16_MAX;
+			while (k < r->ng && (uint32_t)((r->g[k] - r->lut_lo) *
+			    r->lut_scale) == i)
+				k++;
+		} else
+			r->pslot[i] = (uint16_t)(2 * k);
+	}
 	return 0;
 }
 
@@ -141,13 +162,16 @@ static inline uint32_t
 slot_of(const struct ref *r, double x)
 {
 	const double *g = r->g;
-	uint32_t i;
+	uint32_t i, b;
 
 	if (x < g[0])
 		return 0;
 	if (x > g[r->ng - 1])
 		return 2 * r->ng;
-	i = r->lut[(uint32_t)((x - r->lut_lo) * r->lut_scale)];
+	b = (uint32_t)((x - r->lut_lo) * r->lut_scale);
+	if (r->pslot[b] != UINT16_MAX)
+		return r->pslot[b];
+	i = r->lut[b];
 	while (i < r->ng && g[i] <= x)	/* i: grid values <= x */
 		i++;
 	return g[i - 1] == x ? 2 * i - 1 : 2 * i;
@@ -206,6 +230,7 @@ watch_free(struct watch *w)
 		free(w->ref[i].cref);
 		free(w->ref[i].sbin);
 		free(w->ref[i].lut);
+		free(w->ref[i].pslot);
 	}
 	free(w->scratch);
 	free(w->counts);

@@ -43,6 +43,9 @@ struct ref {
 	uint32_t	*lut;		/* nlut + 1: first i with g[i] >= the
 					   bucket's start */
 	double		 lut_lo, lut_scale;
+	uint16_t	*pslot;		/* nlut + 2: the slot of every x of the
+					   bucket, UINT16_MAX if a grid value
+					   is in it */
 };
 
 /* What one test of one feature is held to. */
