@@ -381,8 +381,9 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 
 /*
  * The window v[0..W) (float32, NaN: absent) against r without sorting it:
- * each value's slot in r's grid (an index and a short scan), the count
- * and sum of the values in each slot, then one walk over the slots.  At a
+ * each value's slot in r's grid (an index: a bucket without a grid value
+ * gives the slot, the others start a short scan), the count and sum of the
+ * values in each slot, then one walk over the occupied slots.  At a
  * grid point and just below the next one the two ECDFs are known exactly,
  * which is where the KS supremum is reached (as scipy evaluates it); the
  * Wasserstein integral over a gap where the window's ECDF stays on one side
