@@ -4,10 +4,11 @@
 #	dp_conf FILE		read the configuration (shell assignments)
 #	dp_common KIND		defaults, directories, the bundle checked
 #	dp_side STAGE		the stage's --reject and --metrics options
-#	dp_chain M		validate | normalize | window | infer | drift,
-#				each configured from the bundle M
+#	dp_chain M [novalidate]	validate | normalize | window | infer |
+#				drift, each configured from the bundle M
 #	dp_side_start NAME CMD...	a process beside the chain (trigger,
 #				collect): pid, stderr, status in WORK/pl
+#	dp_collect_start	collect beside the chain (DATASET set)
 #	dp_run OUT		run the chain, then trigger's end; accounts
 #
 # Paths in the configuration must not hold blanks (the options are word
@@ -61,7 +62,8 @@ dp_chain() {
 	_k="" _dk=""
 	[ -n "$PUBKEY" ] && _k="-k $PUBKEY" _dk="--pubkey $PUBKEY"
 	# shellcheck disable=SC2046
-	pl_stage validate "$BIN/validate" -s "$_m" $(dp_side validate)
+	[ "${2:-}" = novalidate ] ||
+	    pl_stage validate "$BIN/validate" -s "$_m" $(dp_side validate)
 	# shellcheck disable=SC2046
 	pl_stage normalize "$BIN/normalize" -p "$_m" $(dp_side normalize)
 	# shellcheck disable=SC2046
@@ -87,11 +89,14 @@ dp_chain() {
 dp_side_start() {
 	_n=$1; shift
 	rm -f "$PL_DIR/side-$_n.rc" "$PL_DIR/side-$_n.pid"
-	(
+	# not a child of this shell (pl_run's wait waits for every child):
+	# the outer subshell ends at once, the inner one watches CMD
+	( (
 		sh -c 'echo $$ > "$0"; exec "$@"' "$PL_DIR/side-$_n.pid" "$@" \
 		    < /dev/null 2> "$PL_DIR/$_n.err"
-		echo $? > "$PL_DIR/side-$_n.rc"
-	) &
+		echo $? > "$PL_DIR/side-$_n.rc.tmp"
+		mv "$PL_DIR/side-$_n.rc.tmp" "$PL_DIR/side-$_n.rc"
+	) & )
 	DP_SIDES="$DP_SIDES $_n"
 	_t=0
 	while [ ! -s "$PL_DIR/side-$_n.pid" ] && [ $_t -lt 50 ]; do
@@ -104,7 +109,9 @@ dp_side_start() {
 dp_side_wait() {
 	_t=0
 	while [ ! -f "$PL_DIR/side-$1.rc" ]; do
-		if [ "$_t" -eq "$2" ] && [ -s "$PL_DIR/side-$1.pid" ]; then
+		# SIGTERM at TENTHS, again every 2 s until it has gone
+		if [ "$_t" -ge "$2" ] && [ $(((_t - $2) % 20)) -eq 0 ] &&
+		    [ -s "$PL_DIR/side-$1.pid" ]; then
 			kill -TERM "$(cat "$PL_DIR/side-$1.pid")" 2>/dev/null
 		fi
 		sleep 0.1 2>/dev/null || sleep 1
@@ -114,7 +121,7 @@ dp_side_wait() {
 }
 
 dp_side_line() {
-	_line=$(grep -E '^[a-z-]+: (.* )?in=[0-9]+' "$PL_DIR/$1.err" | tail -n 1)
+	_line=$(grep -E "^$1: [a-z_]+=[0-9]" "$PL_DIR/$1.err" | tail -n 1)
 	printf '  %-14s %s\n' "$1" "${_line#*: }"
 }
 
@@ -133,6 +140,19 @@ dp_trigger_start() {
 	    -o "$WORK/trigger.mp" $TRIGGER_OPTS sh -c "$RETRAIN"
 }
 
+# dp_collect_start: collect -i $COLLECT_INPUT -d $DATASET beside the chain
+# when DATASET is set (stopped with SIGTERM once the chain has ended).
+dp_collect_start() {
+	[ -n "${DATASET:-}" ] || return 0
+	mkdir -p "$DATASET" || return 73
+	case $COLLECT_INPUT in dir:*) mkdir -p "${COLLECT_INPUT#dir:}" || return 73 ;; esac
+	_cm=""
+	[ -n "$METRICS_DIR" ] && _cm="--metrics $METRICS_DIR/pdm-$DP_INST-collect.prom"
+	# shellcheck disable=SC2086
+	dp_side_start collect "$BIN/collect" -i "$COLLECT_INPUT" -d "$DATASET" \
+	    ${COLLECT_OPTS:-} $_cm
+}
+
 # dp_run OUT: the chain to OUT; trigger ends when drift closes its events
 # (a writer opened and closed here wakes a trigger still waiting to open
 # the FIFO because drift never did); the accounts; exit.
@@ -146,6 +166,12 @@ dp_run() {
 		dp_side_wait trigger 36000
 		_tst=$?
 	fi
+	# collect runs until told: sample-upload has drained its acks by now
+	_cst=0
+	case " $DP_SIDES " in *" collect "*)
+		dp_side_wait collect 0
+		_cst=$?
+	esac
 	echo "${0##*/}: $DP_KIND $DP_INST: each stage's frames:" >&2
 	pl_accounts >&2
 	_acc=$?
@@ -156,6 +182,11 @@ dp_run() {
 		echo "pipeline: trigger failed with status $_tst; it said:" >&2
 		tail -n 5 "$PL_DIR/trigger.err" | sed 's/^/    /' >&2
 		_st=$_tst
+	fi
+	if [ "$_cst" -ne 0 ] && [ "$_st" -eq 0 ]; then
+		echo "pipeline: collect failed with status $_cst; it said:" >&2
+		tail -n 5 "$PL_DIR/collect.err" | sed 's/^/    /' >&2
+		_st=$_cst
 	fi
 	[ "$_st" -ne 0 ] && exit "$_st"
 	exit "$_acc"

@@ -26,6 +26,9 @@
 #                (default dir:$WORK/uplink)
 #   SPOOL        sample-upload's spool (default $WORK/spool)
 #   UPLOAD_OPTS  more sample-upload options (--drain, --batch-age ...)
+#   DATASET      when set, collect -i $COLLECT_INPUT -d DATASET runs beside
+#                the chain: the device keeps its own data set (replay)
+#   COLLECT_INPUT  (default $UPLINK); COLLECT_OPTS
 #   RETRAIN      the command (sh -c) trigger runs on drift's retrain
 #                events (default: sh pipelines/retrain.sh, configured by
 #                $PDM_RETRAIN_CONF); "none": no trigger
@@ -71,6 +74,7 @@ dp_common device || exit $?
 : "${UPLINK:=dir:$WORK/uplink}" "${SPOOL:=$WORK/spool}"
 : "${SAMPLE_OPTS:=--every 100}" "${UPLOAD_OPTS:=}" "${DRIFT_OPTS:=}"
 : "${INGEST_OPTS:=}" "${INPUT:=}" "${INPUT_URI:=}" "${OUTPUT:=/dev/null}"
+: "${COLLECT_INPUT:=$UPLINK}"
 case $UPLINK in dir:*) mkdir -p "${UPLINK#dir:}" || exit 73 ;; esac
 
 pl_init "$WORK/pl" || exit 73
@@ -85,4 +89,5 @@ dp_chain "$MODEL"
 # shellcheck disable=SC2086
 pl_stage sample-upload "$BIN/sample-upload" -s "$SPOOL" -u "$UPLINK" \
     $SAMPLE_OPTS $UPLOAD_OPTS $(dp_side sample-upload)
+dp_collect_start || exit 73
 dp_run "$OUTPUT"
