@@ -7,7 +7,9 @@
 #
 # M: a logistic bundle made with scikit-learn (bench/pipeline_model.sh) on
 # the first SLICE rows (100,000, or ROWS/2 when fewer), with a synthetic
-# label: 3 channels, hop-1 windows of 256 (-s 256 -H 1 -f
+# label; its schema inferred from the slice with --margin 1 and gaps up to
+# 10 s allowed (the slice's 48 ms would make 2 M gap events of the 10 M
+# rows, and its ranges reject the later temperature and pressure drift): 3 channels, hop-1 windows of 256 (-s 256 -H 1 -f
 # mean,std,rms,kurtosis: 12 features; 16 when ROWS < 200,000, so that a
 # tiny input still makes windows), drift on (its default tests and
 # window).  Each stage runs under bench/rss: its CPU seconds and peak RSS;
@@ -37,7 +39,8 @@ WOPTS="-t hopping -s $WS -H 1 -f mean,std,rms,kurtosis"
 # shellcheck disable=SC2086
 head -n $((SLICE + 1)) "$BENCH_CSV" | "$BIN/ingest" -q $INGEST_OPTS > "$P/slice.mp" &&
 # shellcheck disable=SC2086
-sh bench/pipeline_model.sh "$BIN" "$P/slice.mp" "$P/model" "$P/m.bundle" "$PY" -- $WOPTS \
+SCHEMA_OPTS="--margin 1" SCHEMA_EDIT="s/^gap .*/gap        10s event/" \
+    sh bench/pipeline_model.sh "$BIN" "$P/slice.mp" "$P/model" "$P/m.bundle" "$PY" -- $WOPTS \
     > "$P/model.log" 2>&1 || { fail "pipeline: the bundle" "$P/model.log"; finish; }
 
 # ---- the pipeline -------------------------------------------------------------
