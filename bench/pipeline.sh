@@ -37,7 +37,8 @@ WOPTS="-t hopping -s $WS -H 1 -f mean,std,rms,kurtosis"
 
 # ---- the bundle -------------------------------------------------------------
 # shellcheck disable=SC2086
-head -n $((SLICE + 1)) "$BENCH_CSV" | "$BIN/ingest" -q $INGEST_OPTS > "$P/slice.mp" &&
+head -n $((SLICE + 1)) "$BENCH_CSV" | "$BIN/ingest" -q $INGEST_OPTS > "$P/slice.mp" ||
+    { fail "pipeline: ingest of the slice"; finish; }
 # shellcheck disable=SC2086
 SCHEMA_OPTS="--margin 1" SCHEMA_EDIT="s/^gap .*/gap        10s event/" \
     sh bench/pipeline_model.sh "$BIN" "$P/slice.mp" "$P/model" "$P/m.bundle" "$PY" -- $WOPTS \

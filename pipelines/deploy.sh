@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2154	# $here: set by the script that sources this
 # pipelines/deploy.sh -- what device.sh, gateway.sh, sensor.sh and replay.sh
 # share (sourced after lib.sh; POSIX sh, runs under busybox sh):
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2034,SC2046,SC2086	# sourced files; options are word lists
 # device.sh -- the device deployment: one machine reads its sensors and runs
 # the whole chain, configured from the production bundle M:
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2034,SC2046,SC2086	# sourced files; options are word lists
 # gateway.sh -- the gateway of sensors (sensor.sh): one bound PULL socket
 # receives every sensor's checked frames, and the rest of the chain runs
 # here for all of them, configured from the production bundle M; collect

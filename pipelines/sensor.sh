@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2034,SC2046,SC2086	# sourced files; options are word lists
 # sensor.sh -- a sensor of the gateway deployment: it reads its CSV and
 # checks it, and pushes the frames over ZeroMQ tcp to the gateway, which
 # runs the rest of the chain (gateway.sh):
