@@ -35,7 +35,7 @@ for s in $FIRST; do
 done
 for f in bench/*.sh; do
 	s=$(basename "$f" .sh)
-	case " run lib $FIRST " in *" $s "*) continue ;; esac
+	case " run lib pipeline_model $FIRST " in *" $s "*) continue ;; esac
 	script "$s"
 done
 for f in bench/*.c; do

@@ -126,10 +126,12 @@ pl_run() {
 	return 0
 }
 
-# pl_count NAME COUNTER: a counter from the stage's last accounting line.
+# pl_count NAME COUNTER: a counter from the stage's last accounting line
+# (not a line of one device's counts: validate prints those after).
 pl_count() {
-	sed -n "s/^[a-z-]*: \(.* \)\{0,1\}$2=\([0-9][0-9]*\).*/\2/p" \
-	    "$PL_DIR/$1.err" | tail -n 1
+	grep -v '^[a-z-]*: \(.* \)\{0,1\}device=' "$PL_DIR/$1.err" |
+	    sed -n "s/^[a-z-]*: \(.* \)\{0,1\}$2=\([0-9][0-9]*\).*/\2/p" |
+	    tail -n 1
 }
 
 # pl_accounts: print each stage's accounting line; 0 if every link holds.
@@ -137,8 +139,9 @@ pl_accounts() {
 	_ok=0 _i=1 _prev=""
 	while [ "$_i" -le "$PL_N" ]; do
 		_n=$(pl_name "$_i")
+		# the stage's own line, not validate's lines per device
 		_line=$(grep -E '^[a-z-]+: (.* )?in=[0-9]+' "$PL_DIR/$_n.err" |
-		    tail -n 1)
+		    grep -v -E '^[a-z-]+: (.* )?device=' | tail -n 1)
 		printf '  %-14s %s\n' "$_n" "${_line#*: }"
 		if [ -n "$_prev" ]; then
 			_o=$(pl_count "$_prev" out) _in=$(pl_count "$_n" in)

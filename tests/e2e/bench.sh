@@ -5,7 +5,7 @@
 # against the format docs/bench.md promises; deterministic; -c is the size.
 # rss: the peak RSS of a process that touches 64 MiB, exit statuses passed on.
 # zmq_rtt: echo/ping, ping through tap --count, hop and flood on small counts.
-# The bench scripts on a tiny input: every figure line present, no ERROR; a
+# The bench scripts on a tiny input (pipeline.sh among them): every figure line present, no ERROR; a
 # failing program makes a script fail.  No figure's value is checked: the
 # benchmarks never fail on time, and neither does this test.
 . tests/lib.sh
@@ -131,6 +131,16 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 		check "bench/upload.sh: 6 figures" \
 			[ "$(grep -c '^sample-upload' "$T/upload.out")" -eq 6 ]
 		sed 's/^/# /' "$T/upload.out"
+	fi
+	if [ -x "$BIN/infer" ] && [ -x "$BIN/drift" ] && [ -x "$BIN/sample-upload" ]; then
+		sh bench/pipeline.sh > "$T/pipeline.out" 2>&1
+		check "bench/pipeline.sh" [ $? -eq 0 ]
+		for f in "pipeline ingest|validate|normalize|window" "pipeline CPU by stage: ingest" \
+		    "pipeline in Python" "pipeline / Python: "; do
+			check "bench/pipeline.sh prints \"$f\"" grep -q "^$f" "$T/pipeline.out"
+		done
+		check "bench/pipeline.sh: no ERROR" sh -c "! grep -q '^ERROR' '$T/pipeline.out'"
+		sed 's/^/# /' "$T/pipeline.out"
 	fi
 
 	INGEST_OPTS=--no-such-option sh bench/ingest.sh > "$T/bad.out" 2>&1
