@@ -29,6 +29,7 @@ PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
 LIBPKG_MQTT	= libmosquitto
 PKGS_sample-upload = $(LIBPKG_MQTT)
 PKGS_collect	= $(LIBPKG_MQTT)
+PKGS_train	= openblas
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
 LIBSRC	:= $(wildcard libstream/*.c)

@@ -11,6 +11,9 @@
 #    stopped.
 # 2. NAB machine temperature, whose clock goes back once: validate sends the
 #    12 out-of-order rows to a dead-letter file, each naming its line.
+# 3. The loop (pipelines/scenario-cmapss.sh, docs/loop.md): C-MAPSS engines
+#    as a fleet, a sensor recalibrated, drift, trigger, retrain, the gate,
+#    the registry's promotion, infer's swap, and the error falling back.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
@@ -53,3 +56,6 @@ echo "== NAB machine temperature: the clock goes back at line 10151"
 cat "$T/ingest.err"; grep '^validate: in' "$T/validate.err"
 echo "-- the dead-letter stream (first 3 of $("$BIN/tap" -q < "$T/rejects.mp" | wc -l)):"
 "$BIN/tap" -q < "$T/rejects.mp" | head -n 3 | cut -c1-240
+
+echo
+BIN=$BIN sh pipelines/scenario-cmapss.sh -w "$T/loop"

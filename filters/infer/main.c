@@ -45,6 +45,7 @@
 #include "filter.h"
 #include "model.h"
 
+#define IDLE	2		/* not a filter_read() status: flush what is held */
 #define BATCH_DEFAULT	64
 #define BATCH_MAX	4096
 #define POLL_MS		50
@@ -322,7 +323,14 @@ main(int argc, char *argv[])
 
 	Y = NULL;
 	for (;;) {
-		int got = filter_read(&f, &r), scorable, flush;
+		int got, scorable, flush;
+
+		/* frames held for a batch and nothing more queued: score
+		 * them now, before a read that may wait (no added latency) */
+		if (nb > 0 && !filter_pending(&f))
+			got = IDLE;
+		else
+			got = filter_read(&f, &r);
 
 		cur = got == FILTER_FRAME;	/* read, not yet written */
 
@@ -374,6 +382,8 @@ main(int argc, char *argv[])
 			}
 			nb = 0;
 		}
+		if (got == IDLE)
+			continue;
 		if (got != FILTER_FRAME)
 			break;
 		if (!scorable) {

@@ -13,6 +13,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -338,6 +339,8 @@ find_usual(const struct ingest *g, const char *const *usual, size_t nusual)
  * each field its role; set up the template.  A header's usual names give
  * the time and device columns unless options say otherwise.
  */
+static char	*copy(const char *, size_t);
+
 static void
 set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol,
     int from_header)
@@ -350,6 +353,21 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol,
 	uint32_t i, j;
 	long t;
 
+	/* --rename: the first pattern that matches a column names it */
+	for (i = 0; i < ncol; i++)
+		for (k = 0; k < g->rename.n; k++) {
+			char *eq = strchr(g->rename.v[k], '=');
+
+			*eq = '\0';
+			t = fnmatch(g->rename.v[k], names[i], 0);
+			*eq = '=';
+			if (t != 0)
+				continue;
+			free(names[i]);
+			lens[i] = strlen(eq + 1);
+			names[i] = copy(eq + 1, lens[i]);
+			break;
+		}
 	g->ncol = ncol;
 	g->cname = names;
 	g->clen = lens;

@@ -62,6 +62,7 @@ struct ingest {
 	int		 header;	/* the file starts with a header line */
 	struct names	 columns;	/* --columns */
 	struct names	 skip, meta;	/* --skip, --meta */
+	struct names	 rename;	/* --rename PATTERN=NAME, in order */
 	const char	*time_col, *dev_col, *device;
 	enum tsrc	 tsrc;
 	int		 from_name;	/* --time-from-name */

@@ -25,7 +25,8 @@
 
 enum {
 	O_CLOCK = FILTER_OPT_OWN, O_DEVICE, O_DEVCOL, O_EMPTY, O_MAXDEV,
-	O_MAXLINE, O_META, O_SKIP, O_SPEED, O_START, O_STRICT, O_FROMNAME,
+	O_MAXLINE, O_META, O_RENAME, O_SKIP, O_SPEED, O_START, O_STRICT,
+	O_FROMNAME,
 	O_FORMAT, O_UNIT, O_TZ
 };
 
@@ -42,6 +43,7 @@ static const struct option opts[] = {
 	{ "meta",		required_argument,	NULL, O_META },
 	{ "no-header",		no_argument,		NULL, 'n' },
 	{ "rate",		required_argument,	NULL, 'r' },
+	{ "rename",		required_argument,	NULL, O_RENAME },
 	{ "skip",		required_argument,	NULL, O_SKIP },
 	{ "speed",		required_argument,	NULL, O_SPEED },
 	{ "start",		required_argument,	NULL, O_START },
@@ -62,7 +64,8 @@ usage(int status)
 "usage: ingest [-nq] [-c names] [-d delim] [-o uri] [-r hz] [-t column]\n"
 "              [--clock] [--device id | --device-column column]\n"
 "              [--empty reject|nan] [--max-devices n] [--max-line bytes]\n"
-"              [--meta columns] [--reject uri] [--skip columns] [--speed x]\n"
+"              [--meta columns] [--reject uri] [--rename pattern=name]\n"
+"              [--skip columns] [--speed x]\n"
 "              [--start time] [--strict] [--time-format auto|iso|epoch]\n"
 "              [--time-from-name] [--time-unit s|ms|us|ns] [--tz zone]\n"
 "              [--metrics file] [file ...]\n"
@@ -92,6 +95,8 @@ usage(int status)
 "      --max-line BYTES    longest line (default 1048576)\n"
 "      --meta a,b          text columns copied into meta\n"
 "      --reject URI        reject frames go there, not into the output\n"
+"      --rename P=N,...    call the header column matching the fnmatch\n"
+"                          pattern P N (the first pattern that matches)\n"
 "      --metrics FILE      counters in Prometheus text format, rewritten\n"
 "                          atomically every --metrics-every S (10) and at exit\n"
 "      --max-frame N       largest frame read with -i (default 1 MiB)\n"
@@ -223,7 +228,7 @@ main(int argc, char *argv[])
 	struct stat st;
 	const char *dev, *start = NULL;
 	char *e;
-	size_t dlen;
+	size_t dlen, k;
 	int ch, i, csvopt = 0, status;
 
 	memset(&g, 0, sizeof(g));
@@ -308,6 +313,14 @@ main(int argc, char *argv[])
 			if (g.meta.n > META_MAX)
 				errx(EX_USAGE, "--meta: more than %d columns",
 				    META_MAX);
+			break;
+		case O_RENAME:
+			names(&g.rename, optarg, "--rename");
+			for (k = 0; k < g.rename.n; k++)
+				if ((e = strchr(g.rename.v[k], '=')) == NULL ||
+				    e == g.rename.v[k] || e[1] == '\0')
+					errx(EX_USAGE, "--rename: %s: not "
+					    "PATTERN=NAME", g.rename.v[k]);
 			break;
 		case O_SKIP:
 			names(&g.skip, optarg, "--skip");
@@ -462,6 +475,7 @@ out:
 	free(g.scratch);
 	free_names(&g.columns);
 	free_names(&g.skip);
+	free_names(&g.rename);
 	free_names(&g.meta);
 	when_tz_free(g.tz);
 	return status != EX_OK ? status : g.status;

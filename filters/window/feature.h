@@ -21,8 +21,11 @@
 enum tf {
 	TF_MEAN, TF_STD, TF_MIN, TF_MAX, TF_RMS, TF_PEAK, TF_P2P, TF_SKEW,
 	TF_KURT, TF_CREST, TF_SHAPE, TF_IMPULSE, TF_CLEARANCE, TF_SLOPE,
-	TF_COUNT
+	TF_LAST, TF_COUNT
 };
+/* The group "time" (and the default): every time-domain feature but last
+ * (the window's last value, asked for by name, as RUL models use it). */
+#define TF_TIME_MASK	((1u << TF_LAST) - 1)
 extern const char *const tf_name[TF_COUNT];	/* "mean", "std", ... */
 /* Index of a time-domain feature name, or -1. */
 int	 tf_lookup(const char *name, size_t len);

@@ -20,7 +20,7 @@
 
 const char *const tf_name[TF_COUNT] = {
 	"mean", "std", "min", "max", "rms", "peak", "p2p", "skew",
-	"kurtosis", "crest", "shape", "impulse", "clearance", "slope"
+	"kurtosis", "crest", "shape", "impulse", "clearance", "slope", "last"
 };
 
 const char *const line_name[LINE_COUNT] = { "bpfo", "bpfi", "bsf", "ftf" };
@@ -692,6 +692,7 @@ fwin_features(struct fwin *w, unsigned c, int excess, uint32_t want,
 	}
 	if (w->lazy) {
 		scan(w, ch, excess, want, out);
+		out[TF_LAST] = ch->x[(w->first + w->len - 1) & w->mask];
 		return;
 	}
 	if (w->pops > 1024 * (uint64_t)w->len + 65536 || !chan_finite(ch)) {
@@ -732,6 +733,7 @@ fwin_features(struct fwin *w, unsigned c, int excess, uint32_t want,
 	finish(need, want, n, ch->k + mu, M2 * inv, M3 * inv, M4 * inv, mn,
 	    mx,
 	    ks_val(&ch->a), ks_val(&ch->q), slope, excess, out);
+	out[TF_LAST] = ch->x[(w->first + w->len - 1) & w->mask];
 }
 
 void
@@ -777,6 +779,7 @@ tf_exact(const double *x, const int64_t *t, size_t n, int excess,
 	    (double)(m3 / n),
 	    (double)(m4 / n), mn, mx, (double)sa, (double)sq, slope, excess,
 	    out);
+	out[TF_LAST] = x[n - 1];
 }
 
 void

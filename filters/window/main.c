@@ -624,7 +624,7 @@ feature_bit(const char *p, uint32_t *tf, uint32_t *xf, int haveb)
 		return 1;
 	}
 	if (strcmp(p, "time") == 0) {
-		*tf |= (1u << TF_COUNT) - 1;
+		*tf |= TF_TIME_MASK;
 		return 1;
 	}
 	if (strcmp(p, "spectral") == 0) {
@@ -660,7 +660,7 @@ parse_features(void)
 	if ((cf.fsel = calloc(op.nfspec + 1, sizeof *cf.fsel)) == NULL)
 		err(EX_OSERR, NULL);
 	cf.nfsel = 1;
-	cf.fsel[0].tf = (1u << TF_COUNT) - 1;	/* default: time */
+	cf.fsel[0].tf = TF_TIME_MASK;	/* default: time */
 	for (i = 0; i < op.nfspec; i++) {
 		struct fsel f = { NULL, 0, 0 };
 
