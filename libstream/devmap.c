@@ -1,69 +1,15 @@
 /*
- * devmap -- chained hash of devices, at least one bucket
- * per device held (doubled as devices come, up to 2 per device of
- * capacity), and a doubly linked list in order of last sight, so that the
- * oldest is found in O(1) for eviction and expiry.  Each device is one
- * allocation: header, then its value (aligned), then its id.
+ * devmap -- chained hash of devices, at least one bucket per device held
+ * (doubled as devices come, up to 2 per device of capacity), and a doubly
+ * linked list in order of last sight, so that the oldest is found in O(1)
+ * for eviction and expiry.  Each device is one allocation: header, then its
+ * value (aligned), then its id.  The lookup of a device held is inline in
+ * devmap.h; what adds, moves or frees a device is here.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "devmap.h"
-
-struct dev {
-	struct dev	*chain;		/* next in bucket */
-	struct dev	*older, *newer;	/* by last sight */
-	uint64_t	 hash;
-	double		 seen;
-	size_t		 len;
-	char		*id;
-	_Alignas(16) unsigned char val[];
-};
-
-struct devmap {
-	struct dev	**bucket;
-	size_t		 nbucket;	/* power of two */
-	size_t		 cap, n, valsize;
-	struct dev	*oldest, *newest;
-	devmap_fn	 init, fini;
-	void		*arg;
-	uint64_t	 evicted;
-};
-
-static inline uint64_t
-load(const char *s, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, s, n);
-	return w;
-}
-
-/*
- * Eight bytes at a time, whole-word loads only, never past s[n - 1] (from
- * ingest, where ids are hashed once a row).
- */
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
-
-	for (; n > 8; s += 8, n -= 8) {
-		w = load(s, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-	}
-	if (n >= 4)		/* 4..8 bytes: two overlapping words */
-		w = load(s, 4) | load(s + n - 4, 4) << 32;
-	else
-		for (w = 0; n > 0; n--)
-			w = w << 8 | (unsigned char)s[n - 1];
-	/* splitmix64's finalizer: every input bit reaches the low bits */
-	h ^= w;
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
-}
 
 struct devmap *
 devmap_new(size_t cap, size_t valsize, devmap_fn init, devmap_fn fini,
@@ -87,7 +33,7 @@ devmap_new(size_t cap, size_t valsize, devmap_fn init, devmap_fn fini,
 }
 
 static void
-unlink_lru(struct devmap *m, struct dev *d)
+unlink_lru(struct devmap *m, struct devmap_dev *d)
 {
 	if (d->older != NULL)
 		d->older->newer = d->newer;
@@ -101,7 +47,7 @@ unlink_lru(struct devmap *m, struct dev *d)
 }
 
 static void
-push_newest(struct devmap *m, struct dev *d)
+push_newest(struct devmap *m, struct devmap_dev *d)
 {
 	d->older = m->newest;
 	d->newer = NULL;
@@ -116,7 +62,7 @@ push_newest(struct devmap *m, struct dev *d)
 static int
 grow(struct devmap *m)
 {
-	struct dev **b, *d;
+	struct devmap_dev **b, *d;
 	size_t n = m->nbucket * 2;
 
 	if ((b = calloc(n, sizeof(*b))) == NULL)
@@ -131,49 +77,28 @@ grow(struct devmap *m)
 	return 0;
 }
 
-static inline struct dev *
-lookup(const struct devmap *m, const char *id, size_t len, uint64_t h)
-{
-	struct dev *d;
-
-	for (d = m->bucket[h & (m->nbucket - 1)]; d != NULL; d = d->chain)
-		if (d->hash == h && d->len == len && memcmp(d->id, id,
-		    len) == 0)
-			return d;
-	return NULL;
-}
-
 static void
-remove_dev(struct devmap *m, struct dev *d)
+remove_dev(struct devmap *m, struct devmap_dev *d)
 {
-	struct dev **pp = &m->bucket[d->hash & (m->nbucket - 1)];
+	struct devmap_dev **pp = &m->bucket[d->hash & (m->nbucket - 1)];
 
 	while (*pp != d)
 		pp = &(*pp)->chain;
 	*pp = d->chain;
 	unlink_lru(m, d);
+	m->n--;
 	if (m->fini != NULL)
 		m->fini(d->val, m->arg);
 	free(d);
-	m->n--;
 }
 
 void *
-devmap_get(struct devmap *m, const char *id, size_t len, double now,
-    int *created)
+devmap_add_(struct devmap *m, const char *id, size_t len, uint64_t h,
+    double now, int *created)
 {
-	uint64_t h = hash(id, len);
-	struct dev *d, **b;
+	struct devmap_dev *d, **b;
 
 	*created = 0;
-	if ((d = lookup(m, id, len, h)) != NULL) {
-		d->seen = now;
-		if (m->newest != d) {
-			unlink_lru(m, d);
-			push_newest(m, d);
-		}
-		return d->val;
-	}
 	if (m->n >= m->cap) {
 		remove_dev(m, m->oldest);
 		m->evicted++;
@@ -198,18 +123,11 @@ devmap_get(struct devmap *m, const char *id, size_t len, double now,
 	return d->val;
 }
 
-void *
-devmap_find(const struct devmap *m, const char *id, size_t len)
-{
-	struct dev *d = lookup(m, id, len, hash(id, len));
-
-	return d != NULL ? d->val : NULL;
-}
-
 int
 devmap_del(struct devmap *m, const char *id, size_t len)
 {
-	struct dev *d = lookup(m, id, len, hash(id, len));
+	struct devmap_dev *d = devmap_lookup_(m, id, len,
+	    devmap_hash_(id, len));
 
 	if (d == NULL)
 		return 0;
@@ -233,7 +151,7 @@ void
 devmap_foreach(struct devmap *m, void (*fn)(const char *, size_t, void *,
     void *), void *arg)
 {
-	struct dev *d, *next;
+	struct devmap_dev *d, *next;
 
 	for (d = m->oldest; d != NULL; d = next) {
 		next = d->newer;

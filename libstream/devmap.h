@@ -23,11 +23,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct devmap;
+#include <string.h>
 
 /* init(val, arg) readies a new device's zeroed value; fini(val, arg) is
  * called before one is freed, evicted or expired (either may be NULL). */
 typedef void	(*devmap_fn)(void *val, void *arg);
+
+/*
+ * Private: the layout, for the inline lookup below (a call a frame cost
+ * validate 10% of its instructions).  Use the functions.
+ */
+struct devmap_dev {
+	struct devmap_dev	*chain;		/* next in bucket */
+	struct devmap_dev	*older, *newer;	/* by last sight */
+	uint64_t		 hash;
+	double			 seen;
+	size_t			 len;
+	char			*id;
+	_Alignas(16) unsigned char val[];
+};
+
+struct devmap {
+	struct devmap_dev	**bucket;
+	size_t			 nbucket;	/* power of two */
+	size_t			 cap, n, valsize;
+	struct devmap_dev	*oldest, *newest;
+	devmap_fn		 init, fini;
+	void			*arg;
+	uint64_t		 evicted;
+};
 
 /*
  * At most cap >= 1 devices, valsize bytes of value each (aligned to 16).
@@ -45,10 +69,10 @@ void		 devmap_free(struct devmap **);	/* NULL-safe; fini each */
  * expired or deleted, or the map freed.  NULL on ENOMEM (the map is
  * unchanged but for an eviction).
  */
-void		*devmap_get(struct devmap *, const char *dev, size_t len,
-		    double now, int *created);
+static inline void *devmap_get(struct devmap *, const char *dev,
+		    size_t len, double now, int *created);
 /* The value of dev[0..len) if held, else NULL; marks nothing. */
-void		*devmap_find(const struct devmap *, const char *dev,
+static inline void *devmap_find(const struct devmap *, const char *dev,
 		    size_t len);
 /* Forget dev[0..len) (fini called); 1 if it was held, else 0. */
 int		 devmap_del(struct devmap *, const char *dev, size_t len);
@@ -66,5 +90,120 @@ void		 devmap_foreach(struct devmap *, void (*fn)(const char *dev,
 size_t		 devmap_count(const struct devmap *);
 size_t		 devmap_cap(const struct devmap *);
 uint64_t	 devmap_evicted(const struct devmap *);	/* for being full */
+
+/* ---- the inline lookup (private) ---------------------------------------- */
+
+#if defined(__GNUC__)
+#define DEVMAP_INLINE_	static inline __attribute__((always_inline))
+#else
+#define DEVMAP_INLINE_	static inline
+#endif
+
+DEVMAP_INLINE_ uint64_t
+devmap_load_(const char *s, size_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, s, n);
+	return w;
+}
+
+/* Eight bytes at a time, whole-word loads only, never past s[n - 1]. */
+DEVMAP_INLINE_ uint64_t
+devmap_hash_(const char *p, size_t n)
+{
+	const uint64_t k = 0xff51afd7ed558ccdULL;
+	uint64_t h = (n + 1) * 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			h = (h ^ devmap_load_(p + i, 8)) * k;
+		h = (h ^ devmap_load_(p + n - 8, 8)) * k;
+	} else if (n >= 4) {
+		h = (h ^ (devmap_load_(p, 4) | devmap_load_(p + n - 4, 4) <<
+		    32)) * k;
+	} else {
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)p[i]) * k;
+	}
+	/* murmur3's finalizer: every input bit reaches the low bits, which
+	 * pick the bucket */
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+/* a[0..n) == b[0..n), inline for ids up to 16 bytes */
+DEVMAP_INLINE_ int
+devmap_eq_(const char *a, const char *b, size_t n)
+{
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8)
+		return devmap_load_(a, 8) == devmap_load_(b, 8) &&
+		    devmap_load_(a + n - 8, 8) == devmap_load_(b + n - 8, 8);
+	if (n >= 4)
+		return devmap_load_(a, 4) == devmap_load_(b, 4) &&
+		    devmap_load_(a + n - 4, 4) == devmap_load_(b + n - 4, 4);
+	return devmap_load_(a, n) == devmap_load_(b, n);
+}
+
+DEVMAP_INLINE_ struct devmap_dev *
+devmap_lookup_(const struct devmap *m, const char *id, size_t len,
+    uint64_t h)
+{
+	struct devmap_dev *d;
+
+	for (d = m->bucket[h & (m->nbucket - 1)]; d != NULL; d = d->chain)
+		if (d->hash == h && d->len == len && devmap_eq_(d->id, id, len))
+			return d;
+	return NULL;
+}
+
+/* out of line: a new device, its id hashed to h */
+void	*devmap_add_(struct devmap *, const char *, size_t, uint64_t, double,
+	    int *);
+/* d becomes the newest */
+DEVMAP_INLINE_ void
+devmap_touch_(struct devmap *m, struct devmap_dev *d)
+{
+	struct devmap_dev *o = d->older, *n = d->newer;	/* n: not NULL */
+
+	if (o != NULL)
+		o->newer = n;
+	else
+		m->oldest = n;
+	n->older = o;
+	d->older = m->newest;
+	d->newer = NULL;
+	m->newest->newer = d;
+	m->newest = d;
+}
+
+DEVMAP_INLINE_ void *
+devmap_get(struct devmap *m, const char *id, size_t len, double now,
+    int *created)
+{
+	uint64_t h = devmap_hash_(id, len);
+	struct devmap_dev *d;
+
+	if ((d = devmap_lookup_(m, id, len, h)) == NULL)
+		return devmap_add_(m, id, len, h, now, created);
+	*created = 0;
+	d->seen = now;
+	if (m->newest != d)
+		devmap_touch_(m, d);
+	return d->val;
+}
+
+DEVMAP_INLINE_ void *
+devmap_find(const struct devmap *m, const char *id, size_t len)
+{
+	struct devmap_dev *d = devmap_lookup_(m, id, len,
+	    devmap_hash_(id, len));
+
+	return d != NULL ? d->val : NULL;
+}
 
 #endif
