@@ -10,12 +10,17 @@
 #   throughput        libstream -> libstream (zmq_rtt flood, ipc and tcp), and
 #                     tap --count -> tap --count over ipc on the frames file
 #                     (target >= 1.5 M frames/s)
+#   writer memory     peak RSS of a libstream writer (bench/streamcat) whose
+#                     reader is stopped (SIGSTOP) for $ZMQ_MEM_STOP s mid-stream of
+#                     $ZMQ_MEM_N frames: with
+#                     the library's ZMQ_SNDHWM (16 messages) and with
+#                     ZeroMQ's default (1,000; PDM_ZMQ_HWM=0)
 # Latency figures are the median over $RUNS runs of each run's p50 and p99
 # of $ZMQ_N frames.
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 what=zmq
-: "${ZMQ_N:=10000}" "${ZMQ_FLOOD_N:=2000000}"
+: "${ZMQ_N:=10000}" "${ZMQ_FLOOD_N:=2000000}" "${ZMQ_MEM_N:=3000000}" "${ZMQ_MEM_STOP:=3}"
 need "$BBIN/zmq_rtt" || exit 0
 Z=$BBIN/zmq_rtt
 dir=$(mktemp -d /tmp/pdm-bench.XXXXXX) || exit 1
@@ -156,5 +161,27 @@ if need "$BIN/tap" "$BIN/ingest" "$BBIN/rss" && bench_frames; then
 		r=$(calc "$ROWS / $m / 1e6")
 		fig "zmq throughput ipc, tap --count -> tap --count: $(fmt '%.2f' "$r") M frames/s (median of $PRUNS: $(fmt '%.3f' "$m") s wall, $(fmt '%.3f' "$cm") s CPU, for $ROWS frames; target >= 1.5 M: $(verdict "$r" '>=' 1.5))"
 	fi
+fi
+# ---- writer memory behind a stopped reader ------------------------------------
+what="zmq writer memory"
+if need "$BBIN/streamcat" "$BBIN/rss"; then
+	S=$BBIN/streamcat
+	for h in 16 0; do
+		a=$(addr tcp mem)
+		"$S" -q -i "@$a" -o /dev/null & rp=$!
+		sleep 0.2
+		PDM_ZMQ_HWM=$h "$BBIN/rss" -o "$OUT/zmq-mem.rss" \
+		    timeout "$TMO" "$S" -q -g "$ZMQ_MEM_N" -o ">$a" 2> "$OUT/zmq-mem.err" & wp=$!
+		sleep 0.15
+		kill -STOP $rp; sleep "$ZMQ_MEM_STOP"; kill -CONT $rp
+		wait $wp; st=$?
+		wait $rp
+		if [ $st -ne 0 ]; then
+			fail "zmq writer memory, PDM_ZMQ_HWM=$h: exit $st" "$OUT/zmq-mem.err"
+			continue
+		fi
+		kib=$(field maxrss_kib "$(cat "$OUT/zmq-mem.rss")")
+		fig "zmq writer memory, reader stopped $ZMQ_MEM_STOP s, SNDHWM $([ $h = 0 ] && echo '1000 (ZeroMQ default)' || echo "$h (libstream)"): peak RSS $(fmt '%.1f' "$(calc "$kib / 1024")") MiB ($ZMQ_MEM_N frames over tcp)"
+	done
 fi
 finish

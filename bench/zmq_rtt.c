@@ -124,6 +124,22 @@ sample_record(void)
 	return r;
 }
 
+/* Whether the message p[0..n) holds an eos frame (after its head). */
+static int
+has_eos(const char *p, size_t n, struct record *r)
+{
+	const char *why;
+	size_t off = 0, len;
+
+	while (off < n && frame_decode_next(r, p + off, n - off,
+	    FRAME_MAX_DEFAULT, &len, &why) == FRAME_OK) {
+		if (r->kind == KIND_EOS)
+			return 1;
+		off += len;
+	}
+	return 0;
+}
+
 /* The eos frame's bytes into b. */
 static void
 eos_frame(struct buf *b)
@@ -180,14 +196,15 @@ recv_msg(void *s, zmq_msg_t *m, const char *ep)
 static int
 do_echo(const char *in, const char *out)
 {
-	struct buf eos = BUF_INIT;
+	struct record *er;
 	zmq_msg_t m;
 	void *ctx, *pull, *push;
 	unsigned long n = 0;
 	size_t len;
 	int last;
 
-	eos_frame(&eos);
+	if ((er = record_new()) == NULL)
+		err(EX_OSERR, "record");
 	ctx = zmq_ctx_new();
 	pull = zsock(ctx, ZMQ_PULL, in, ECHO_IDLE_MS);
 	push = zsock(ctx, ZMQ_PUSH, out, -1);
@@ -197,8 +214,7 @@ do_echo(const char *in, const char *out)
 			errx(EX_UNAVAILABLE, "%s: nothing for %d s after %lu "
 			    "messages", in, ECHO_IDLE_MS / 1000, n);
 		len = zmq_msg_size(&m);
-		last = len == eos.len && memcmp(zmq_msg_data(&m), eos.p,
-		    len) == 0;
+		last = has_eos(zmq_msg_data(&m), len, er);
 		if (zmq_msg_send(&m, push, 0) == -1)
 			errx(EX_IOERR, "%s: %s", out, zmq_strerror(zmq_errno()));
 	}
@@ -206,7 +222,7 @@ do_echo(const char *in, const char *out)
 	zmq_close(pull);
 	zmq_close(push);
 	zmq_ctx_term(ctx);
-	buf_free(&eos);
+	record_free(&er);
 	return EX_OK;
 }
 
@@ -226,6 +242,15 @@ decode_reply(zmq_msg_t *m, struct record *r, const char *ep, unsigned long i)
 	const char *p = zmq_msg_data(m), *why;
 	size_t n = zmq_msg_size(m), len;
 
+	/* a libstream writer starts each message with a head frame (its
+	 * producer, docs/protocol.md): step over it */
+	if (frame_scan(p, n, FRAME_MAX_DEFAULT, &len, &why) == SCAN_OK &&
+	    len < n && frame_decode(r, p, len, &why) == 0 &&
+	    r->kind == KIND_OTHER && r->kind_len == 4 &&
+	    memcmp(r->kind_str, "head", 4) == 0) {
+		p += len;
+		n -= len;
+	}
 	if (frame_scan(p, n, FRAME_MAX_DEFAULT, &len, &why) != SCAN_OK)
 		errx(EX_DATAERR, "%s: reply %lu (%zu bytes) is not a frame",
 		    ep, i, n);

@@ -206,6 +206,15 @@ short_input:
 }
 
 int
+msgpack_header(const char *p, size_t n, size_t *hdr, uint64_t *payload,
+    uint64_t *items)
+{
+	if (n == 0)
+		return 1;
+	return header((const unsigned char *)p, n, hdr, payload, items);
+}
+
+int
 frame_scan(const char *p, size_t n, size_t max, size_t *len, const char **why)
 {
 	return scan(p, n, max, 0, len, why);

@@ -38,6 +38,15 @@ int	 frame_scan(const char *p, size_t n, size_t max, size_t *len,
 	     const char **why);
 
 /*
+ * The msgpack header at p[0..n): *hdr header bytes, *payload bytes that
+ * follow it (str, bin, ext), *items child values (arrays; 2 per map entry).
+ * 0, 1 if the header needs more bytes, -1 for the invalid byte 0xc1.  Lets
+ * a reader walk past a value it will not store (stream.c).
+ */
+int	 msgpack_header(const char *p, size_t n, size_t *hdr,
+	     uint64_t *payload, uint64_t *items);
+
+/*
  * Decode one scanned frame p[0..n) into r (cleared first).  Strings in r
  * point into p.  0, or -1 with *why (static) if the value is not a frame.
  */

@@ -71,6 +71,7 @@ filter_init(struct filter *f, const char *prog)
 	f->ci_rejected = counters_add(&f->c, "rejected");
 	f->ci_dropped = counters_add(&f->c, "dropped");
 	f->ci_unwritten = counters_add(&f->c, "unwritten");
+	f->ci_lost = f->ci_repeated = -1;
 	(void)filter_equation(f, "in = out + rejected + dropped + unwritten");
 }
 
@@ -134,6 +135,28 @@ filter_option(struct filter *f, int ch, const char *arg)
 			return -1;
 		}
 		f->metrics_every = d;
+		return 1;
+	case FILTER_OPT_TIMEOUT:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (end == arg || *end != '\0' || errno != 0 ||
+		    !(d >= 0.001 && d <= 86400 * 365)) {
+			seterr(f, "--timeout: '%s' is not a number of seconds "
+			    "from 0.001 to a year", arg);
+			return -1;
+		}
+		f->timeout = d;
+		return 1;
+	case FILTER_OPT_PRODUCERS:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (end == arg || *end != '\0' || errno != 0 ||
+		    !(d >= 1 && d <= 100000) || d != (unsigned)d) {
+			seterr(f, "--producers: '%s' is not a whole number from "
+			    "1 to 100000", arg);
+			return -1;
+		}
+		f->producers = (unsigned)d;
 		return 1;
 	case FILTER_OPT_MAX_FRAME:
 		if (size_arg(arg, 64, (size_t)1 << 30, &f->max_frame) == -1) {
@@ -302,6 +325,21 @@ filter_open(struct filter *f)
 		st = EX_OSERR;
 		goto fail;
 	}
+	if (f->timeout > 0) {
+		if (f->in != NULL)
+			stream_set_timeout(f->in, f->timeout);
+		if (f->out != NULL)
+			stream_set_timeout(f->out, f->timeout);
+		if (f->rej != NULL && f->rej != f->out)
+			stream_set_timeout(f->rej, f->timeout);
+	}
+	if (f->in != NULL && stream_is_zmq(f->in)) {
+		/* what never came over the network: outside the equation */
+		f->ci_lost = counters_add(&f->c, "lost");
+		f->ci_repeated = counters_add(&f->c, "repeated");
+		if (f->producers > 0)
+			stream_set_eos_count(f->in, f->producers);
+	}
 	if (f->metrics_path != NULL && metrics_write(f->metrics_path,
 	    f->prog, &f->c, 1, f->err, sizeof(f->err)) == -1) {
 		st = EX_CANTCREAT;
@@ -342,7 +380,8 @@ write_failed(struct filter *f, struct stream *st)
 	int queued = errno != EMSGSIZE && errno != ENOMEM &&
 	    errno != EINVAL;
 
-	fail(f, EX_IOERR, "%s", stream_error(st));
+	fail(f, stream_timed_out(st) ? EX_TEMPFAIL : EX_IOERR, "%s",
+	    stream_error(st));
 	return queued;
 }
 
@@ -393,6 +432,10 @@ filter_read_slow(struct filter *f, int r, struct record **rp)
 			f->interrupted = stream_interrupted();
 			return FILTER_END;
 		}
+		if (r == STREAM_ERR && stream_timed_out(f->in)) {
+			fail(f, EX_TEMPFAIL, "%s", stream_error(f->in));
+			return FILTER_FAIL;
+		}
 		/* undecodable: a reject frame with its bytes, then read on
 		 * (STREAM_BAD) or stop (STREAM_ERR: the rest is unreadable) */
 		if (stream_bad_frame(f->in, &p, &n) == -1)
@@ -432,8 +475,18 @@ filter_read_slow(struct filter *f, int r, struct record **rp)
 }
 
 void
+filter_net_counts(struct filter *f)
+{
+	if (f->ci_lost < 0 || f->in == NULL)
+		return;
+	f->c.n[f->ci_lost] = stream_lost(f->in);
+	f->c.n[f->ci_repeated] = stream_repeated(f->in);
+}
+
+void
 filter_usr1(struct filter *f)
 {
+	filter_net_counts(f);
 	filter_report(f);
 	f->metrics_next = 0;
 	tick(f);
@@ -558,8 +611,9 @@ close_writer(struct filter *f, struct stream **sp, int ci)
 
 	if (*sp == NULL)
 		return;
-	if (stream_flush(*sp) == -1)
-		fail(f, EX_IOERR, "%s", stream_error(*sp));
+	if (stream_finish(*sp) == -1)
+		fail(f, stream_timed_out(*sp) || errno == ETIMEDOUT ?
+		    EX_TEMPFAIL : EX_IOERR, "%s", stream_error(*sp));
 	move_unsent(f, stream_unsent(*sp), ci);
 	if (stream_close(sp) == -1)
 		fail(f, EX_IOERR, "%s: %s", uri, strerror(errno));
@@ -575,6 +629,11 @@ filter_close(struct filter *f)
 		close_writer(f, &f->rej, f->ci_rejected);
 	f->rej = NULL;
 	close_writer(f, &f->out, f->ci_out);
+	filter_net_counts(f);
+	if (f->ci_lost >= 0 && f->c.n[f->ci_lost] > 0)
+		fprintf(stderr, "%s: %s: %llu frames never arrived (seq gaps or "
+		    "producers' end-of-stream counts)\n", f->prog, f->in_uri,
+		    (unsigned long long)f->c.n[f->ci_lost]);
 	stream_close(&f->in);
 	if (f->status != EX_OK)
 		fprintf(stderr, "%s: %s\n", f->prog, f->err);

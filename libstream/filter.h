@@ -35,7 +35,10 @@
  *   some byte on), 66 input cannot be opened, 69 endpoint unavailable (bind or
  *   connect refused), 70 the accounting does not balance (a bug), 73 output
  *   cannot be created, 74 I/O error while writing (a reader that went away
- *   included: "broken pipe").
+ *   included: "broken pipe"), 75 --timeout expired (no input, or an output
+ *   blocked, for that long);
+ * - a ZeroMQ input adds `lost` and `repeated` (from seq and the producers'
+ *   end-of-stream counts, outside the equation: frames that never came).
  *
  * Ownership: struct filter lives in the caller (on main()'s stack); its
  * streams, record and buffers are owned by it until filter_close().  Nothing
@@ -59,6 +62,8 @@ enum {
 	FILTER_OPT_METRICS,
 	FILTER_OPT_METRICS_EVERY,
 	FILTER_OPT_MAX_FRAME,
+	FILTER_OPT_TIMEOUT,
+	FILTER_OPT_PRODUCERS,
 	FILTER_OPT_OWN			/* programs number their own from here */
 };
 
@@ -71,7 +76,9 @@ enum {
 	{ "metrics",		required_argument, NULL, FILTER_OPT_METRICS }, \
 	{ "metrics-every",	required_argument, NULL,		\
 	    FILTER_OPT_METRICS_EVERY },					\
-	{ "max-frame",		required_argument, NULL, FILTER_OPT_MAX_FRAME }
+	{ "max-frame",		required_argument, NULL, FILTER_OPT_MAX_FRAME }, \
+	{ "timeout",		required_argument, NULL, FILTER_OPT_TIMEOUT }, \
+	{ "producers",		required_argument, NULL, FILTER_OPT_PRODUCERS }
 #define FILTER_SHORTOPTS	"i:o:q"
 /* Their lines for usage(), in the layout every program's --help uses. */
 #define FILTER_USAGE							\
@@ -87,6 +94,12 @@ enum {
 	"                        and at exit\n"				\
 	"      --max-frame N     largest frame read or written, bytes "	\
 	"(default 1 MiB)\n"						\
+	"      --timeout S       give up after S seconds with no input or "	\
+	"a blocked\n"							\
+	"                        output (exit 75; default: wait)\n"		\
+	"      --producers N     ZeroMQ input: end after N producers' end "	\
+	"of stream\n"							\
+	"                        (default: every producer seen)\n"		\
 	"URIs: -, a path, [push|pull|pub|sub](@|>)(tcp|ipc)://...\n"	\
 	"SIGUSR1 prints the accounting so far; SIGINT/SIGTERM stop reading "	\
 	"and flush.\n"
@@ -104,6 +117,9 @@ struct filter {
 	int		 quiet;
 	double		 metrics_every;	/* seconds */
 	size_t		 max_frame;	/* 0: the library's default */
+	double		 timeout;	/* seconds; 0: wait as long as it takes */
+	unsigned	 producers;	/* 0: end when every producer seen ended */
+	int		 ci_lost, ci_repeated;	/* ZeroMQ input, else -1 */
 	int		 want_out;	/* 0: program has no frame output */
 	int		 want_in;	/* 0: program reads no frames (text) */
 
@@ -201,6 +217,9 @@ void	 filter_drop(struct filter *f);
  */
 int	 filter_fail(struct filter *f, int status, const char *fmt, ...)
 	     __attribute__((format(printf, 3, 4)));
+
+/* ZeroMQ input: take lost= and repeated= from the stream now. */
+void	 filter_net_counts(struct filter *f);
 
 /* Print the accounting line on stderr now ("prog: in=.. out=.."). */
 void	 filter_report(const struct filter *f);

@@ -8,8 +8,17 @@
  * or zmq_send() when it fills.  Every writer is on a list; before a reader
  * blocks for input it flushes them all, so frames never wait in a buffer
  * while the process sleeps.  Errors are kept in the stream as text.
+ *
+ * Nothing is lost silently: a writer counts a frame handed on only when
+ * write() or zmq_send() took it, and unsent when a send failed, timed out
+ * or was cut short by a signal (every wait is a poll in slices, so SIGTERM
+ * is seen within SLICE_MS).  A ZeroMQ writer starts each message with a
+ * head frame (its producer id and frames sent so far) and ends with an eos
+ * holding its count; the reader credits frames to producers, ends when
+ * all it has seen have ended, and counts shortfalls and seq gaps.
  */
 #define _GNU_SOURCE		/* F_GETPIPE_SZ, F_SETPIPE_SZ */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -20,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -30,17 +40,43 @@
 #define IN_CHUNK	(256u * 1024)	/* read() size */
 #define OUT_FLUSH	(64u * 1024)	/* write() when this much is queued */
 #define LINGER_MS	10000		/* how long close waits to deliver */
+#define GRACE_MS	500		/* how long a send may wait after a signal */
+#define SLICE_MS	200		/* longest sleep between signal checks */
 #define PIPE_BYTES	(256 * 1024)	/* pipe capacity asked for, see below */
+#define HWM_MSGS	16		/* ZeroMQ messages queued per socket, see
+					   open_zmq() */
+#define PROD_ID_MAX	40
 
 enum { S_FD, S_ZMQ };
+
+/* A producer seen by a reader: from its head frames and its eos. */
+struct prod {
+	char		 id[PROD_ID_MAX];
+	uint64_t	 base;		/* frames it sent before we saw it */
+	uint64_t	 got;		/* frames of it we read */
+	uint64_t	 lost;		/* frames it sent that never came */
+	uint64_t	 sent;		/* its eos count */
+	int		 ended;
+};
+
+/* The next seq expected of one (kind, dev). */
+struct seqent {
+	char		*dev;		/* owned */
+	uint32_t	 len;
+	uint8_t		 kind;
+	uint64_t	 next;
+};
 
 struct stream {
 	char		*uri;
 	int		 writer;
 	int		 type;		/* S_FD, S_ZMQ */
 	int		 fd, own_fd;
+	void		*ctx;		/* S_ZMQ: the socket's own context */
 	void		*sock;
 	int		 zsock_type;
+	int		 timeout_ms;	/* 0: none */
+	int		 timed_out;
 
 	/* reading */
 	struct buf	 in;		/* S_FD: bytes read; [pos, len) unread */
@@ -53,7 +89,14 @@ struct stream {
 	uint64_t	 msgno;
 	uint64_t	 offset;	/* of the last frame read */
 	int		 eof;
-	unsigned	 eos_need, eos_seen;
+	unsigned	 eos_need;	/* 0: count eos and read on */
+	int		 eos_auto;	/* end when every producer has ended */
+	uint64_t	 eos_seen;
+	int		 ending;	/* all producers ended: end when idle */
+	uint64_t	 skip_items;	/* walking past an oversized frame */
+	uint64_t	 skip_payload, skip_start;
+	int		 skipping;
+	uint64_t	 oversized;
 	const char	*bad_p;
 	size_t		 bad_n;
 	const char	*last_p;	/* the frame of the last STREAM_OK */
@@ -63,21 +106,91 @@ struct stream {
 	struct buf	 scratch;
 	int		 use_mpc;
 
+	struct prod	*prods;		/* producers seen, [0] anonymous */
+	size_t		 nprods, prods_cap;
+	size_t		 cur;		/* producer of the current message */
+	uint64_t	 anon_eos;
+	struct seqent	*seqs;		/* open addressing, seqcap a power
+					   of 2 */
+	size_t		 nseq, seqcap, seq_last;
+	int		 seq_on;
+	uint64_t	 gaps, repeats;
+
 	/* writing */
 	struct buf	 out;
+	uint64_t	 qframes;	/* frames in out */
+	uint64_t	 unsent;	/* accepted, never handed on */
+	int		 failed;	/* a send failed: no more tries */
+	int		 finished, finish_ret;	/* stream_finish() */
+	uint64_t	 msgs_sent;
+	uint64_t	 ring[HWM_MSGS];	/* frames of the last messages */
+	struct record	*hrec;		/* head and eos frames */
+	char		 prod_id[PROD_ID_MAX];	/* producer_id.N */
+	struct buf	 hbuf;
+	zmq_msg_t	 zm;
 	struct stream	*next;		/* list of writers */
 
 	size_t		 max_frame;
 	uint64_t	 frames, bytes;
-	uint64_t	 qframes;	/* writer: frames in out not yet sent */
 	char		 err[256];
 };
 
 static struct stream	*writers;
-static void		*zctx;
-static int		 zusers;
 static char		 open_err[256];
+static char		 producer_id[PROD_ID_MAX - 12];
+static unsigned		 nproducers;	/* writers opened: ids unique */
 static volatile sig_atomic_t	 interrupted, report;
+static int64_t		 stop_deadline;	/* ms; set at the first wait after a
+					   signal */
+
+static struct prod	*add_prod(struct stream *, const char *, size_t);
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * How long a wait that began at t0 may sleep before it looks again, in ms:
+ * at most SLICE_MS, so that a signal is seen soon.  0: give up now, *why
+ * says "timeout" or "interrupted".  after_signal: a send may still wait
+ * GRACE_MS in all after a signal (the frames read before it go out); a
+ * read gives up at once.
+ */
+static int
+wait_slice(const struct stream *s, int64_t t0, int after_signal,
+    const char **why)
+{
+	int64_t now = now_ms(), left = SLICE_MS;
+
+	if (interrupted) {
+		if (!after_signal) {
+			*why = "interrupted";
+			return 0;
+		}
+		if (stop_deadline == 0)
+			stop_deadline = now + GRACE_MS;
+		if (now >= stop_deadline) {
+			*why = "interrupted";
+			return 0;
+		}
+		if (stop_deadline - now < left)
+			left = stop_deadline - now;
+	}
+	if (s->timeout_ms > 0) {
+		if (now - t0 >= s->timeout_ms) {
+			*why = "timeout";
+			return 0;
+		}
+		if (t0 + s->timeout_ms - now < left)
+			left = t0 + s->timeout_ms - now;
+	}
+	return left > 0 ? (int)left : 1;
+}
 
 static void
 seterr(struct stream *s, const char *fmt, ...)
@@ -169,22 +282,64 @@ parse_zmq(const char *uri, int writer, int *type, int *bind,
 	return 1;
 }
 
+/* An id for this process run: pid and 32 random bits, e.g. "4242-9f3a1c2b";
+ * each writer adds its number, "4242-9f3a1c2b.1". */
+static void
+make_producer_id(void)
+{
+	uint32_t rnd;
+
+	if (producer_id[0] != '\0')
+		return;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)now_ms() ^ (uint32_t)getpid() << 16;
+	snprintf(producer_id, sizeof(producer_id), "%ld-%08x",
+	    (long)getpid(), (unsigned)rnd);
+}
+
+/*
+ * Each ZeroMQ stream has its own context, so that closing it can wait for
+ * its own queue (zmq_ctx_term) and say whether the linger expired.  A
+ * writer sets ZMQ_IMMEDIATE: messages are queued only for a peer that is
+ * connected, so with no peer a send waits (and can time out) instead of
+ * filling a queue that nobody will read.  A writer queues at most HWM_MSGS
+ * messages (about 64 KiB each, a batch) instead of ZeroMQ's 1,000, so the
+ * memory its socket holds is bounded by about HWM_MSGS batches
+ * (PDM_ZMQ_HWM=N sets N messages, 0 ZeroMQ's default: bench/zmq.sh).  A reader
+ * keeps ZeroMQ's default: with a receive limit of 16, libzmq 4.3.4 lost
+ * messages of a peer that closed while the reader's queue was full
+ * (tests/e2e/tap_zmq.sh over ipc lost a third of its frames).
+ */
 static int
 open_zmq(struct stream *s, int type, int bind, const char *addr)
 {
-	int linger = s->writer ? LINGER_MS : 0;
+	int linger = s->writer ? LINGER_MS : 0, one = 1, hwm = HWM_MSGS;
+	const char *env;
+	char *end;
+	long v;
 
-	if (zctx == NULL && (zctx = zmq_ctx_new()) == NULL) {
+	if ((env = getenv("PDM_ZMQ_HWM")) != NULL && *env != '\0') {
+		v = strtol(env, &end, 10);	/* 0: ZeroMQ's own 1,000 */
+		if (*end == '\0' && v >= 0 && v <= 1000000)
+			hwm = v == 0 ? 1000 : (int)v;
+	}
+
+	if ((s->ctx = zmq_ctx_new()) == NULL) {
 		open_fail("%s: zmq_ctx_new: %s", s->uri, zmq_strerror(errno));
 		return -1;
 	}
-	zusers++;
-	if ((s->sock = zmq_socket(zctx, type)) == NULL) {
+	if ((s->sock = zmq_socket(s->ctx, type)) == NULL) {
 		open_fail("%s: zmq_socket: %s", s->uri, zmq_strerror(errno));
 		return -1;
 	}
 	s->zsock_type = type;
 	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	if (s->writer) {
+		zmq_setsockopt(s->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+		if (type == ZMQ_PUSH)
+			zmq_setsockopt(s->sock, ZMQ_IMMEDIATE, &one,
+			    sizeof(one));
+	}
 	if (type == ZMQ_SUB)
 		zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, "", 0);
 	if ((bind ? zmq_bind(s->sock, addr) : zmq_connect(s->sock, addr))
@@ -245,7 +400,7 @@ stream_open(const char *uri, const char *mode)
 	s->writer = mode[0] == 'w';
 	s->fd = -1;
 	s->max_frame = FRAME_MAX_DEFAULT;
-	s->eos_need = 1;
+	s->eos_auto = 1;
 	if ((s->uri = strdup(uri)) == NULL)
 		goto fail;
 	if (!s->writer && ((s->rec = record_new()) == NULL ||
@@ -277,6 +432,19 @@ stream_open(const char *uri, const char *mode)
 	}
 	if (s->type == S_FD)
 		pipe_grow(s->fd);
+	if (s->type == S_ZMQ && !s->writer) {
+		s->seq_on = 1;
+		s->eos_need = 1;
+	}
+	if (!s->writer && add_prod(s, "", 0) == NULL)
+		goto fail;
+	if (s->type == S_ZMQ && s->writer) {
+		make_producer_id();
+		snprintf(s->prod_id, sizeof(s->prod_id), "%s.%u", producer_id,
+		    ++nproducers);
+		if ((s->hrec = record_new()) == NULL)
+			goto fail;
+	}
 	if (s->writer) {
 		s->next = writers;
 		writers = s;
@@ -286,14 +454,11 @@ fail:
 	saved = errno;
 	if (s->sock != NULL)
 		zmq_close(s->sock);
-	if (s->type == S_ZMQ || s->sock != NULL || zusers > 0) {
-		if (--zusers <= 0 && zctx != NULL) {
-			zmq_ctx_term(zctx);
-			zctx = NULL;
-			zusers = 0;
-		}
-	}
+	if (s->ctx != NULL)
+		zmq_ctx_term(s->ctx);
 	record_free(&s->rec);
+	record_free(&s->hrec);
+	free(s->prods);
 	if (s->zone)
 		msgpack_zone_free(s->zone);
 	free(s->uri);
@@ -310,17 +475,200 @@ has_pending_output(void)
 	struct stream *w;
 
 	for (w = writers; w != NULL; w = w->next)
-		if (w->out.len > 0)
+		if (w->out.len > 0 && !w->failed)
 			return 1;
 	return 0;
 }
 
-/* Read more bytes into s->in.  1 got some, 0 EOF, -1 error/interrupt. */
+/* Producer id[0..len) of reader s: found or added.  NULL on ENOMEM. */
+static struct prod *
+add_prod(struct stream *s, const char *id, size_t len)
+{
+	struct prod *p;
+	size_t i, cap;
+
+	if (len >= PROD_ID_MAX)
+		len = PROD_ID_MAX - 1;
+	for (i = 0; i < s->nprods; i++)
+		if (strlen(s->prods[i].id) == len &&
+		    memcmp(s->prods[i].id, id, len) == 0) {
+			s->cur = i;
+			return &s->prods[i];
+		}
+	if (s->nprods == s->prods_cap) {
+		cap = s->prods_cap ? 2 * s->prods_cap : 4;
+		if ((p = realloc(s->prods, cap * sizeof(*p))) == NULL)
+			return NULL;
+		s->prods = p;
+		s->prods_cap = cap;
+	}
+	p = &s->prods[s->nprods];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->id, id, len);
+	s->cur = s->nprods++;
+	return p;
+}
+
+/* Every producer has ended and as many as were asked for. */
+static int
+all_ended(const struct stream *s)
+{
+	uint64_t n = s->anon_eos;
+	size_t i;
+
+	if (s->eos_need == 0)
+		return 0;
+	for (i = 1; i < s->nprods; i++)
+		if (s->prods[i].ended)
+			n++;
+		else if (s->eos_auto)
+			return 0;
+	if (s->eos_auto && s->prods[0].got > 0 && s->anon_eos == 0)
+		return 0;
+	return n >= s->eos_need;
+}
+
+/* A head frame: the message's producer, and any frames of it that never
+ * came (its count of frames sent runs ahead of what we read). */
+static void
+on_head(struct stream *s, const struct record *r)
+{
+	const struct value *id = record_meta_get(r, "producer");
+	const struct value *sent = record_meta_get(r, "sent");
+	struct prod *p;
+	uint64_t n, have;
+	int fresh;
+
+	if (id == NULL || id->type != VAL_STR) {
+		s->cur = 0;
+		return;
+	}
+	fresh = s->nprods;
+	if ((p = add_prod(s, id->p, id->len)) == NULL) {
+		s->cur = 0;
+		return;
+	}
+	fresh = s->nprods != (size_t)fresh;
+	if (sent == NULL || sent->type != VAL_INT || sent->i < 0)
+		return;
+	n = (uint64_t)sent->i;
+	if (fresh) {
+		p->base = n;
+		return;
+	}
+	have = p->base + p->got + p->lost;
+	if (n > have)
+		p->lost += n - have;
+}
+
+/* An eos frame: its producer has ended; its count tells what never came. */
+static void
+on_eos(struct stream *s, const struct record *r)
+{
+	const struct value *id = record_meta_get(r, "producer");
+	const struct value *sent = record_meta_get(r, "frames");
+	struct prod *p;
+	uint64_t have;
+
+	s->eos_seen++;
+	if (id == NULL || id->type != VAL_STR || (p = add_prod(s, id->p,
+	    id->len)) == NULL) {
+		s->anon_eos++;
+		return;
+	}
+	if (p->ended)
+		return;
+	p->ended = 1;
+	if (sent == NULL || sent->type != VAL_INT || sent->i < 0)
+		return;
+	p->sent = (uint64_t)sent->i;
+	have = p->base + p->got + p->lost;
+	if (p->sent > have)
+		p->lost += p->sent - have;
+}
+
+static uint64_t
+hash_dev(const char *p, size_t n, unsigned kind)
+{
+	uint64_t h = 1469598103934665603ull ^ kind;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return h;
+}
+
+/* Count a gap or a repeat in the seq of r's (kind, dev). */
+static void
+check_seq(struct stream *s, const struct record *r)
+{
+	struct seqent *e, *old;
+	size_t i, mask, cap, j;
+
+	if (!r->has_seq || r->dev == NULL || (r->kind != KIND_SAMPLE &&
+	    r->kind != KIND_FEATURES))
+		return;
+	e = s->seqcap ? &s->seqs[s->seq_last] : NULL;
+	if (e == NULL || e->dev == NULL || e->kind != r->kind ||
+	    e->len != r->dev_len || memcmp(e->dev, r->dev, r->dev_len) != 0) {
+		if (2 * (s->nseq + 1) > s->seqcap) {	/* grow, rehash */
+			cap = s->seqcap ? 2 * s->seqcap : 16;
+			if ((e = calloc(cap, sizeof(*e))) == NULL)
+				return;
+			old = s->seqs;
+			for (j = 0; j < s->seqcap; j++) {
+				if (old[j].dev == NULL)
+					continue;
+				i = hash_dev(old[j].dev, old[j].len,
+				    old[j].kind) & (cap - 1);
+				while (e[i].dev != NULL)
+					i = (i + 1) & (cap - 1);
+				e[i] = old[j];
+			}
+			free(old);
+			s->seqs = e;
+			s->seqcap = cap;
+		}
+		mask = s->seqcap - 1;
+		i = hash_dev(r->dev, r->dev_len, r->kind) & mask;
+		for (;;) {
+			e = &s->seqs[i];
+			if (e->dev == NULL)
+				break;
+			if (e->kind == r->kind && e->len == r->dev_len &&
+			    memcmp(e->dev, r->dev, r->dev_len) == 0)
+				break;
+			i = (i + 1) & mask;
+		}
+		s->seq_last = i;
+		if (e->dev == NULL) {
+			if ((e->dev = malloc(r->dev_len + 1)) == NULL)
+				return;
+			memcpy(e->dev, r->dev, r->dev_len);
+			e->len = r->dev_len;
+			e->kind = r->kind;
+			e->next = r->seq + 1;
+			s->nseq++;
+			return;
+		}
+	}
+	if (r->seq == e->next)
+		e->next++;
+	else if (r->seq > e->next) {
+		s->gaps += r->seq - e->next;
+		e->next = r->seq + 1;
+	} else
+		s->repeats++;
+}
+
+/* Read more bytes into s->in.  1 got some, 0 EOF, -1 error, -2 signal. */
 static int
 fill(struct stream *s)
 {
 	struct pollfd pfd;
+	const char *why;
 	ssize_t n;
+	int64_t t0;
+	int ms, r;
 
 	if (s->pos > 0) {		/* keep only the unread tail */
 		s->base += s->pos;
@@ -331,13 +679,35 @@ fill(struct stream *s)
 		seterr(s, "%s: out of memory", s->uri);
 		return -1;
 	}
-	if (has_pending_output()) {
-		pfd.fd = s->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) == 0 && stream_flush_all() == -1) {
-			seterr(s, "%s: flushing output before waiting: %s",
-			    s->uri, strerror(errno));
-			return -1;
+	pfd.fd = s->fd;
+	pfd.events = POLLIN;
+	if (has_pending_output() && poll(&pfd, 1, 0) == 0 &&
+	    stream_flush_all() == -1) {
+		if (interrupted)	/* the writer says so at its close */
+			return -2;
+		seterr(s, "%s: flushing output before waiting: %s", s->uri,
+		    strerror(errno));
+		return -1;
+	}
+	if (s->timeout_ms > 0) {	/* wait in slices, see wait_slice() */
+		t0 = now_ms();
+		for (;;) {
+			if ((ms = wait_slice(s, t0, 0, &why)) == 0) {
+				if (*why == 'i')
+					return -2;
+				s->timed_out = 1;
+				seterr(s, "%s: no input for %g s", s->uri,
+				    s->timeout_ms / 1000.0);
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			if ((r = poll(&pfd, 1, ms)) > 0)
+				break;
+			if (r == -1 && errno != EINTR) {
+				seterr(s, "%s: poll: %s", s->uri,
+				    strerror(errno));
+				return -1;
+			}
 		}
 	}
 	for (;;) {
@@ -356,11 +726,33 @@ fill(struct stream *s)
 	return n > 0;
 }
 
-/* Next message into s->mp.  1 got one, -2 interrupted, -1 error. */
+/* Name the producers that have not ended, for a timeout's message. */
+static void
+unended_err(struct stream *s)
+{
+	size_t i, k = 0, n = strlen(s->err);
+	uint64_t got = 0;
+
+	for (i = 1; i < s->nprods; i++)
+		if (!s->prods[i].ended) {
+			k++;
+			got += s->prods[i].got;
+		}
+	if (k > 0)
+		snprintf(s->err + n, sizeof(s->err) - n, "; %zu producer%s "
+		    "did not end (%llu frames from %s)", k, k == 1 ? "" : "s",
+		    (unsigned long long)got, k == 1 ? "it" : "them");
+}
+
+/* Next message into s->mp.  1 got one, 0 end (all producers ended),
+ * -2 interrupted, -1 error. */
 static int
 next_msg(struct stream *s)
 {
-	int n;
+	zmq_pollitem_t pi;
+	const char *why;
+	int64_t t0 = 0;
+	int n, ms;
 
 	if (s->have_msg) {
 		zmq_msg_close(&s->msg);
@@ -370,16 +762,36 @@ next_msg(struct stream *s)
 	s->have_msg = 1;
 	n = zmq_msg_recv(&s->msg, s->sock, ZMQ_DONTWAIT);
 	if (n == -1 && errno == EAGAIN) {
+		if (s->ending && all_ended(s))
+			return 0;
 		if (stream_flush_all() == -1) {
+			if (interrupted)
+				return -2;
 			seterr(s, "%s: flushing output before waiting: %s",
 			    s->uri, strerror(errno));
 			return -1;
 		}
+		t0 = now_ms();
+		pi.socket = s->sock;
+		pi.events = ZMQ_POLLIN;
 		for (;;) {
-			if (interrupted)
-				return -2;
-			n = zmq_msg_recv(&s->msg, s->sock, 0);
-			if (n >= 0 || errno != EINTR)
+			if ((ms = wait_slice(s, t0, 0, &why)) == 0) {
+				if (*why == 'i')
+					return -2;
+				s->timed_out = 1;
+				seterr(s, "%s: no message for %g s", s->uri,
+				    s->timeout_ms / 1000.0);
+				unended_err(s);
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			if (zmq_poll(&pi, 1, ms) == -1 && errno != EINTR) {
+				seterr(s, "%s: poll: %s", s->uri,
+				    zmq_strerror(errno));
+				return -1;
+			}
+			n = zmq_msg_recv(&s->msg, s->sock, ZMQ_DONTWAIT);
+			if (n >= 0 || (errno != EAGAIN && errno != EINTR))
 				break;
 		}
 	}
@@ -394,6 +806,7 @@ next_msg(struct stream *s)
 	s->mpos = 0;
 	s->msgno++;
 	s->bytes += s->mlen;
+	s->cur = 0;			/* anonymous until a head says */
 	return 1;
 }
 
@@ -418,6 +831,46 @@ try_decode(struct stream *s, const char *p, size_t n, size_t *len,
 }
 
 /*
+ * Walk past the value at s->in[pos..) without keeping it: a frame larger
+ * than the maximum that is otherwise well formed.  1 walked past it
+ * (s->pos after it), 0 needs more input, -1 not msgpack (errors set).
+ */
+static int
+skip_value(struct stream *s)
+{
+	size_t hdr, n;
+	uint64_t payload, items;
+	int h;
+
+	for (;;) {
+		if (s->skip_payload > 0) {
+			n = s->in.len - s->pos;
+			if (n > s->skip_payload)
+				n = (size_t)s->skip_payload;
+			s->pos += n;
+			s->skip_payload -= n;
+			if (s->skip_payload > 0)
+				return 0;
+		}
+		if (s->skip_items == 0)
+			return 1;
+		h = msgpack_header(s->in.p + s->pos, s->in.len - s->pos, &hdr,
+		    &payload, &items);
+		if (h == -1) {
+			seterr(s, "%s: byte %llu: invalid msgpack byte 0xc1 "
+			    "inside a frame larger than the maximum", s->uri,
+			    (unsigned long long)(s->base + s->pos));
+			return -1;
+		}
+		if (h == 1 || hdr > s->in.len - s->pos)
+			return 0;
+		s->pos += hdr;
+		s->skip_items += items - 1;
+		s->skip_payload = payload;
+	}
+}
+
+/*
  * Decode the next frame into s->rec.  1 done, 0 EOF, STREAM_BAD (one frame
  * skipped), STREAM_ERR (errors set).
  */
@@ -430,11 +883,38 @@ next_frame(struct stream *s)
 
 	for (;;) {
 		if (s->type == S_ZMQ && !(s->have_msg && s->mpos < s->mlen)) {
-			if ((r = next_msg(s)) == -2)
+			if ((r = next_msg(s)) == -2 || r == 0)
 				return 0;
 			if (r == -1)
 				return STREAM_ERR;
 			continue;
+		}
+		if (s->skipping) {
+			if ((r = skip_value(s)) == 1) {
+				s->skipping = 0;
+				s->oversized++;
+				seterr(s, "%s: byte %llu: frame of %llu bytes is "
+				    "larger than the maximum frame size (%zu): "
+				    "skipped", s->uri,
+				    (unsigned long long)s->skip_start,
+				    (unsigned long long)(s->base + s->pos -
+				    s->skip_start), s->max_frame);
+				s->offset = s->skip_start;
+				return STREAM_BAD;
+			}
+			if (r == -1) {
+				s->eof = 1;
+				s->pos = s->in.len;
+				return STREAM_ERR;
+			}
+			if (s->eof) {
+				seterr(s, "%s: byte %llu: input ends inside a "
+				    "frame larger than the maximum frame size",
+				    s->uri,
+				    (unsigned long long)s->skip_start);
+				return STREAM_ERR;
+			}
+			goto more;
 		}
 		if (s->type == S_ZMQ) {
 			p = s->mp + s->mpos;
@@ -459,6 +939,31 @@ next_frame(struct stream *s)
 			s->bad_p = p;
 			s->bad_n = len;
 			goto bad;
+		}
+		if (r == FRAME_BAD && why != NULL && strcmp(why,
+		    "frame larger than the maximum frame size") == 0) {
+			/* well formed but too big: walk past it */
+			if (s->type == S_ZMQ) {
+				if (frame_scan(p, n, n, &len, &why) ==
+				    SCAN_OK) {
+					s->mpos += len;
+					s->oversized++;
+					seterr(s, "%s: message %llu, byte %llu: "
+					    "frame of %zu bytes is larger than "
+					    "the maximum frame size (%zu): "
+					    "skipped", s->uri,
+					    (unsigned long long)s->msgno,
+					    (unsigned long long)s->offset, len,
+					    s->max_frame);
+					return STREAM_BAD;
+				}
+			} else {
+				s->skipping = 1;
+				s->skip_items = 1;
+				s->skip_payload = 0;
+				s->skip_start = s->offset;
+				continue;
+			}
 		}
 		if (s->type == S_ZMQ) {
 			if (r == FRAME_MORE)
@@ -489,6 +994,7 @@ next_frame(struct stream *s)
 			}
 			return 0;
 		}
+more:
 		if ((r = fill(s)) == -2)
 			return 0;
 		if (r == -1)
@@ -505,6 +1011,13 @@ bad:
 		seterr(s, "%s: byte %llu: %s", s->uri,
 		    (unsigned long long)s->offset, why);
 	return STREAM_BAD;
+}
+
+static int
+is_head(const struct record *r)
+{
+	return r->kind == KIND_OTHER && r->kind_len == 4 &&
+	    memcmp(r->kind_str, "head", 4) == 0;
 }
 
 int
@@ -524,12 +1037,25 @@ stream_read(struct stream *s, struct record **rp)
 			return STREAM_EOF;
 		if ((r = next_frame(s)) != 1)
 			return r;
-		if (s->rec->kind == KIND_EOS && s->eos_need > 0) {
-			if (++s->eos_seen >= s->eos_need)
-				return STREAM_EOF;
+		if (s->rec->kind == KIND_EOS) {
+			on_eos(s, s->rec);
+			if (all_ended(s)) {
+				/* end now, unless more is waiting: it may
+				 * come from a producer not seen yet */
+				if (s->type != S_ZMQ || !stream_pending(s))
+					return STREAM_EOF;
+				s->ending = 1;
+			}
+			continue;
+		}
+		if (s->rec->kind == KIND_OTHER && is_head(s->rec)) {
+			on_head(s, s->rec);
 			continue;
 		}
 		s->frames++;
+		s->prods[s->cur].got++;
+		if (s->seq_on)
+			check_seq(s, s->rec);
 		*rp = s->rec;
 		return STREAM_OK;
 	}
@@ -537,34 +1063,153 @@ stream_read(struct stream *s, struct record **rp)
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* Send p[0..n) as one message or write() it all; *done: bytes gone. */
+/* Encode a head (eos = 0) or an eos frame of this producer into s->hbuf. */
 static int
-send_bytes(struct stream *s, const char *p, size_t n, size_t *done)
+encode_mark(struct stream *s, int eos)
 {
-	ssize_t w;
+	struct record *r = s->hrec;
 
-	*done = 0;
+	record_clear(r);
+	record_set_time(r, 0, 0);
+	record_meta_set(r, "v", &(struct value){ .type = VAL_INT, .i = 1 });
+	if (eos)
+		record_set_kind(r, KIND_EOS);
+	else
+		record_meta_set(r, "kind", &(struct value){ .type = VAL_STR,
+		    .len = 4, .p = "head" });
+	record_meta_set(r, "producer", &(struct value){ .type = VAL_STR,
+	    .len = (uint32_t)strlen(s->prod_id), .p = s->prod_id });
+	record_meta_set(r, eos ? "frames" : "sent", &(struct value){
+	    .type = VAL_INT, .i = (int64_t)s->frames });
+	buf_reset(&s->hbuf);
+	if (frame_encode(&s->hbuf, r) == -1) {
+		seterr(s, "%s: out of memory", s->uri);
+		return -1;
+	}
+	return 0;
+}
+
+/* Give up a send: say why from wait_slice()'s answer. */
+static int
+send_gave_up(struct stream *s, const char *why)
+{
+	if (*why == 't') {
+		s->timed_out = 1;
+		seterr(s, "%s: %s for %g s", s->uri, s->type == S_ZMQ ?
+		    "no peer took a message" : "output blocked",
+		    s->timeout_ms / 1000.0);
+		errno = ETIMEDOUT;
+	} else {
+		seterr(s, "%s: interrupted while %s", s->uri, s->type == S_ZMQ ?
+		    "waiting for a peer to take a message" :
+		    "waiting to write");
+		errno = EINTR;
+	}
+	return -1;
+}
+
+/*
+ * ZeroMQ: send a head frame and p[0..n) as one message (eos: the eos frame
+ * alone); a byte stream: write() p[0..n) all.  Wait at most the stream's
+ * timeout (GRACE_MS once a signal came).  On
+ * success the nframes frames it holds count as handed on.
+ */
+static int
+send_bytes(struct stream *s, const char *p, size_t n, uint64_t nframes,
+    int eos)
+{
+	struct pollfd pfd;
+	zmq_pollitem_t pi;
+	const char *why;
+	size_t done = 0, hlen = 0;
+	ssize_t w;
+	int64_t t0 = now_ms();
+	int ms;
+
 	if (s->type == S_ZMQ) {
-		while (zmq_send(s->sock, p, n, 0) == -1) {
-			if (errno == EINTR)
-				continue;
-			seterr(s, "%s: send: %s", s->uri, zmq_strerror(errno));
+		if (encode_mark(s, eos) == -1)	/* head, or the eos alone */
+			return -1;
+		hlen = s->hbuf.len;
+		if (zmq_msg_init_size(&s->zm, hlen + n) == -1) {
+			seterr(s, "%s: out of memory", s->uri);
 			return -1;
 		}
-		*done = n;
-		s->bytes += n;
+		if (hlen > 0)
+			memcpy(zmq_msg_data(&s->zm), s->hbuf.p, hlen);
+		if (n > 0)
+			memcpy((char *)zmq_msg_data(&s->zm) + hlen, p, n);
+		pi.socket = s->sock;
+		pi.events = ZMQ_POLLOUT;
+		while (zmq_msg_send(&s->zm, s->sock, ZMQ_DONTWAIT) == -1) {
+			if (errno != EAGAIN && errno != EINTR) {
+				seterr(s, "%s: send: %s", s->uri,
+				    zmq_strerror(errno));
+				zmq_msg_close(&s->zm);
+				return -1;
+			}
+			if ((ms = wait_slice(s, t0, 1, &why)) == 0) {
+				zmq_msg_close(&s->zm);
+				return send_gave_up(s, why);
+			}
+			(void)zmq_poll(&pi, 1, ms);
+		}
+		s->bytes += hlen + n;
+		s->ring[s->msgs_sent++ % HWM_MSGS] = nframes;
+		s->frames += nframes;
 		return 0;
 	}
-	while (*done < n) {
-		w = write(s->fd, p + *done, n - *done);
+	pfd.fd = s->fd;
+	pfd.events = POLLOUT;
+	while (done < n) {
+		if (interrupted || s->timeout_ms > 0) {
+			while (poll(&pfd, 1, 0) == 0) {
+				if ((ms = wait_slice(s, t0, 1, &why)) == 0)
+					return send_gave_up(s, why);
+				(void)poll(&pfd, 1, ms);
+			}
+		}
+		w = write(s->fd, p + done, n - done);
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
 			seterr(s, "%s: write: %s", s->uri, strerror(errno));
 			return -1;
 		}
-		*done += (size_t)w;
+		done += (size_t)w;
 		s->bytes += (uint64_t)w;
+	}
+	s->frames += nframes;
+	return 0;
+}
+
+/* A send failed: what is queued will never be handed on. */
+static int
+send_failed(struct stream *s)
+{
+	int saved = errno;
+
+	s->failed = 1;
+	s->unsent += s->qframes;
+	s->qframes = 0;
+	buf_reset(&s->out);
+	errno = saved;
+	return -1;
+}
+
+/* A writer whose send failed takes no more: the frames of the call count
+ * unsent, like those it held (stream.h, "Counting"). */
+static int
+refuse_failed(struct stream *s, uint64_t nframes)
+{
+	if (!s->writer) {
+		seterr(s, "%s: not open for writing", s->uri);
+		errno = EBADF;
+		return -1;
+	}
+	if (s->failed) {		/* s->err still says why */
+		s->unsent += nframes;
+		errno = EIO;
+		return -1;
 	}
 	return 0;
 }
@@ -572,16 +1217,17 @@ send_bytes(struct stream *s, const char *p, size_t n, size_t *done)
 int
 stream_flush(struct stream *s)
 {
-	size_t done;
-	int ret;
-
 	if (!s->writer || s->out.len == 0)
 		return 0;
-	ret = send_bytes(s, s->out.p, s->out.len, &done);
-	buf_consume(&s->out, done);
-	if (s->out.len == 0)
-		s->qframes = 0;
-	return ret;
+	if (s->failed) {
+		errno = EIO;
+		return -1;
+	}
+	if (send_bytes(s, s->out.p, s->out.len, s->qframes, 0) == -1)
+		return send_failed(s);
+	s->qframes = 0;
+	buf_reset(&s->out);
+	return 0;
 }
 
 int
@@ -591,14 +1237,35 @@ stream_flush_all(void)
 	int ret = 0;
 
 	for (w = writers; w != NULL; w = w->next)
-		if (stream_flush(w) == -1)
+		if (!w->failed && stream_flush(w) == -1)
 			ret = -1;
 	return ret;
 }
 
+/* nframes were just queued: flush if the buffer is full.  If that fails,
+ * they are unsent with the rest (the call returns -1, but they were
+ * queued: see stream.h, "Counting"). */
 static int
-after_append(struct stream *s, size_t start)
+queued(struct stream *s, uint64_t nframes)
 {
+	s->qframes += nframes;
+	if (s->out.len < OUT_FLUSH)
+		return 0;
+	return stream_flush(s);
+}
+
+int
+stream_write(struct stream *s, const struct record *r)
+{
+	size_t start = s->out.len;
+
+	if (refuse_failed(s, 1) == -1)
+		return -1;
+	if (frame_encode(&s->out, r) == -1) {
+		seterr(s, "%s: out of memory", s->uri);
+		s->out.len = start;
+		return -1;
+	}
 	if (s->out.len - start > s->max_frame) {
 		seterr(s, "%s: frame of %zu bytes is larger than the "
 		    "maximum frame size (%zu)", s->uri, s->out.len - start,
@@ -607,30 +1274,7 @@ after_append(struct stream *s, size_t start)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	s->qframes++;
-	if (s->out.len >= OUT_FLUSH)
-		return stream_flush(s);
-	return 0;
-}
-
-int
-stream_write(struct stream *s, const struct record *r)
-{
-	size_t start = s->out.len;
-
-	if (!s->writer) {
-		seterr(s, "%s: not open for writing", s->uri);
-		errno = EBADF;
-		return -1;
-	}
-	if (frame_encode(&s->out, r) == -1) {
-		seterr(s, "%s: out of memory", s->uri);
-		return -1;
-	}
-	if (after_append(s, start) == -1)
-		return -1;
-	s->frames++;
-	return 0;
+	return queued(s, 1);
 }
 
 int
@@ -640,10 +1284,11 @@ stream_write_raw(struct stream *s, const void *p, size_t n)
 	size_t off = 0, len;
 	uint64_t count = 0;
 
-	if (!s->writer) {
-		seterr(s, "%s: not open for writing", s->uri);
-		errno = EBADF;
-		return -1;
+	if (!s->writer || s->failed) {
+		for (len = 0; off < n && frame_scan((const char *)p + off,
+		    n - off, s->max_frame, &len, &why) == SCAN_OK; off += len)
+			count++;
+		return refuse_failed(s, count);
 	}
 	while (off < n) {
 		if (frame_scan((const char *)p + off, n - off, s->max_frame,
@@ -661,33 +1306,20 @@ stream_write_raw(struct stream *s, const void *p, size_t n)
 		seterr(s, "%s: out of memory", s->uri);
 		return -1;
 	}
-	s->frames += count;
-	s->qframes += count;
-	if (s->out.len >= OUT_FLUSH)
-		return stream_flush(s);
-	return 0;
+	return queued(s, count);
 }
 
 int
 stream_write_frames(struct stream *s, const void *p, size_t n,
     uint64_t nframes)
 {
-	size_t done;
-
-	if (!s->writer) {
-		seterr(s, "%s: not open for writing", s->uri);
-		errno = EBADF;
+	if (refuse_failed(s, nframes) == -1)
 		return -1;
-	}
-	s->frames += nframes;
 	if (s->out.len == 0 && n >= OUT_FLUSH) {
 		/* the caller's bytes go out as they are, no copy */
-		if (send_bytes(s, p, n, &done) == -1) {
-			if (buf_append(&s->out, (const char *)p + done,
-			    n - done) == -1)
-				seterr(s, "%s: out of memory", s->uri);
-			s->qframes += nframes;	/* at most; unknown which */
-			return -1;
+		if (send_bytes(s, p, n, nframes, 0) == -1) {
+			s->qframes = nframes;	/* counted unsent */
+			return send_failed(s);
 		}
 		return 0;
 	}
@@ -695,29 +1327,86 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 		seterr(s, "%s: out of memory", s->uri);
 		return -1;
 	}
-	s->qframes += nframes;
-	if (s->out.len >= OUT_FLUSH)
-		return stream_flush(s);
-	return 0;
+	return queued(s, nframes);
 }
 
+/*
+ * ZeroMQ: close the socket and wait for its queue to drain, at most the
+ * linger: 10 s, or the stream's timeout if shorter, or what is left of
+ * GRACE_MS after a signal.  If the linger
+ * expired, the frames of the messages that may still have been queued
+ * (the last HWM_MSGS at most) are counted unsent: an upper bound, since
+ * ZeroMQ does not say how many of them went out.
+ */
 static int
-send_eos(struct stream *s)
+zmq_finish(struct stream *s)
 {
-	struct record *r;
-	int ret;
+	int64_t t0, left;
+	uint64_t k, x = 0;
+	int linger = LINGER_MS, expired;
 
-	if ((r = record_new()) == NULL)
-		return -1;
-	record_set_time(r, 0, 0);
-	r->sec = 0;
-	record_meta_set(r, "v", &(struct value){ .type = VAL_INT, .i = 1 });
-	record_set_kind(r, KIND_EOS);
-	ret = frame_encode(&s->out, r);
-	record_free(&r);
+	if (s->timeout_ms > 0 && s->timeout_ms < linger)
+		linger = s->timeout_ms;	/* a writer blocked that long */
+	if (interrupted) {
+		left = stop_deadline ? stop_deadline - now_ms() : GRACE_MS;
+		if (left < linger)
+			linger = left > 0 ? (int)left : 0;
+	}
+	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	t0 = now_ms();
+	zmq_close(s->sock);
+	s->sock = NULL;
+	while (zmq_ctx_term(s->ctx) == -1 && errno == EINTR)
+		;
+	s->ctx = NULL;
+	expired = s->msgs_sent > 0 && now_ms() - t0 >= linger - 5 &&
+	    s->zsock_type == ZMQ_PUSH;
+	if (!expired)
+		return 0;
+	for (k = 0; k < s->msgs_sent && k < HWM_MSGS; k++)
+		x += s->ring[(s->msgs_sent - 1 - k) % HWM_MSGS];
+	if (x > s->frames)
+		x = s->frames;
+	s->frames -= x;
+	s->unsent += x;
+	s->timed_out = 1;
+	seterr(s, "%s: gave up after %.3g s with messages undelivered: "
+	    "up to %llu frames never reached a peer", s->uri, linger / 1000.0,
+	    (unsigned long long)x);
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+int
+stream_finish(struct stream *s)
+{
+	int ret = 0, saved = 0;
+	char err[sizeof(s->err)];
+
+	if (!s->writer || s->finished)
+		return s->writer ? s->finish_ret : 0;
+	s->finished = 1;
+	if (stream_flush(s) == -1) {
+		ret = -1;
+		saved = errno;
+	}
+	if (s->type == S_ZMQ) {
+		if (!s->failed && send_bytes(s, NULL, 0, 0, 1) == -1) {
+			ret = -1;
+			saved = errno;
+			s->failed = 1;
+		}
+		memcpy(err, s->err, sizeof(err));
+		if (zmq_finish(s) == -1 && ret == 0) {
+			ret = -1;
+			saved = errno;
+		} else if (ret == -1)
+			memcpy(s->err, err, sizeof(err));
+	}
+	s->finish_ret = ret;
 	if (ret == -1)
-		return -1;
-	return stream_flush(s);
+		errno = saved;
+	return ret;
 }
 
 int
@@ -725,15 +1414,12 @@ stream_close(struct stream **sp)
 {
 	struct stream *s, **w;
 	int ret = 0, saved = 0;
+	size_t i;
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return 0;
 	if (s->writer) {
-		if (stream_flush(s) == -1) {
-			ret = -1;
-			saved = errno;
-		}
-		if (s->type == S_ZMQ && ret == 0 && send_eos(s) == -1) {
+		if (stream_finish(s) == -1) {
 			ret = -1;
 			saved = errno;
 		}
@@ -747,11 +1433,8 @@ stream_close(struct stream **sp)
 		zmq_msg_close(&s->msg);
 	if (s->sock != NULL)
 		zmq_close(s->sock);
-	if (s->type == S_ZMQ && --zusers <= 0 && zctx != NULL) {
-		zmq_ctx_term(zctx);
-		zctx = NULL;
-		zusers = 0;
-	}
+	if (s->ctx != NULL)
+		zmq_ctx_term(s->ctx);
 	if (s->own_fd && close(s->fd) == -1 && ret == 0) {
 		ret = -1;
 		saved = errno;
@@ -759,9 +1442,15 @@ stream_close(struct stream **sp)
 	buf_free(&s->in);
 	buf_free(&s->out);
 	buf_free(&s->scratch);
+	buf_free(&s->hbuf);
 	record_free(&s->rec);
+	record_free(&s->hrec);
 	if (s->zone)
 		msgpack_zone_free(s->zone);
+	for (i = 0; i < s->seqcap; i++)
+		free(s->seqs[i].dev);
+	free(s->seqs);
+	free(s->prods);
 	free(s->uri);
 	free(s);
 	*sp = NULL;
@@ -825,7 +1514,7 @@ stream_frames(const struct stream *s)
 uint64_t
 stream_unsent(const struct stream *s)
 {
-	return s->writer ? s->qframes : 0;
+	return s->writer ? s->unsent + s->qframes : 0;
 }
 
 int
@@ -875,6 +1564,105 @@ void
 stream_set_eos_count(struct stream *s, unsigned n)
 {
 	s->eos_need = n;
+	s->eos_auto = 0;
+}
+
+void
+stream_set_timeout(struct stream *s, double seconds)
+{
+	double ms = seconds * 1000.0;
+
+	s->timeout_ms = !(ms > 0) ? 0 : ms > 2e9 ? 2000000000 :
+	    ms < 1 ? 1 : (int)ms;
+}
+
+int
+stream_timed_out(const struct stream *s)
+{
+	return s->timed_out;
+}
+
+void
+stream_set_seq_check(struct stream *s, int on)
+{
+	s->seq_on = on;
+}
+
+uint64_t
+stream_seq_gaps(const struct stream *s)
+{
+	return s->gaps;
+}
+
+uint64_t
+stream_repeated(const struct stream *s)
+{
+	return s->repeats;
+}
+
+uint64_t
+stream_shortfall(const struct stream *s)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < s->nprods; i++)
+		n += s->prods[i].lost;
+	return n;
+}
+
+uint64_t
+stream_lost(const struct stream *s)
+{
+	uint64_t a = s->gaps, b = stream_shortfall(s);
+
+	return a > b ? a : b;
+}
+
+uint64_t
+stream_eos_seen(const struct stream *s)
+{
+	return s->eos_seen;
+}
+
+uint64_t
+stream_oversized(const struct stream *s)
+{
+	return s->oversized;
+}
+
+size_t
+stream_producers(const struct stream *s)
+{
+	return s->nprods > 0 ? s->nprods - 1 : 0;
+}
+
+int
+stream_producer(const struct stream *s, size_t i,
+    struct stream_producer *p)
+{
+	const struct prod *q;
+
+	if (i + 1 >= s->nprods)
+		return -1;
+	q = &s->prods[i + 1];
+	p->id = q->id;
+	p->before = q->base;
+	p->got = q->got;
+	p->lost = q->lost;
+	p->sent = q->sent;
+	p->ended = q->ended;
+	return 0;
+}
+
+size_t
+stream_unended(const struct stream *s)
+{
+	size_t i, n = 0;
+
+	for (i = 1; i < s->nprods; i++)
+		n += !s->prods[i].ended;
+	return n;
 }
 
 void

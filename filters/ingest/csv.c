@@ -5,7 +5,9 @@
  * up to the whole free space, so a 10 million line file costs a few hundred
  * system calls and no allocation.  An unfinished line at the end of the
  * buffer is moved to the front before the next read; a line that fills the
- * whole buffer is too long and is skipped up to its newline.  Pipes are
+ * whole buffer is too long and is skipped up to its newline.  Line ends are
+ * LF or CRLF, or CR alone (old Mac files): the first line end decides, so
+ * the scan stays one memchr() per line.  Pipes are
  * polled first so that the caller can flush its output before blocking.
  */
 #include <errno.h>
@@ -27,6 +29,7 @@ csv_open(struct csv *c, int fd, size_t bufsize)
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->eol = '\n';
 	c->cap = bufsize ? bufsize : CSV_BUFSIZE;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		c->regular = 1;
@@ -106,6 +109,30 @@ give(struct csv *c, char **p, size_t *n, size_t e, int nl)
 	return CSV_LINE;
 }
 
+/*
+ * Decide the line end from the first one in buf[pos..end): a CR that is
+ * not followed by LF makes it CR.  Undecided while neither has come (or a
+ * CR is the last byte read).
+ */
+static void
+find_eol(struct csv *c)
+{
+	const char *s = c->buf + c->pos, *lf, *cr;
+	size_t n = c->end - c->pos;
+
+	lf = memchr(s, '\n', n);
+	cr = memchr(s, '\r', lf ? (size_t)(lf - s) : n);
+	if (cr == NULL) {
+		c->eol_known = lf != NULL;
+		return;
+	}
+	if (cr + 1 == s + n && !c->eof)
+		return;			/* CRLF or CR: the next byte says */
+	c->eol_known = 1;
+	if (cr + 1 == s + n || cr[1] != '\n')
+		c->eol = '\r';
+}
+
 int
 csv_line(struct csv *c, char **p, size_t *n)
 {
@@ -113,7 +140,9 @@ csv_line(struct csv *c, char **p, size_t *n)
 	int r;
 
 	for (;;) {
-		nl = memchr(c->buf + c->pos, '\n', c->end - c->pos);
+		if (!c->eol_known)
+			find_eol(c);
+		nl = memchr(c->buf + c->pos, c->eol, c->end - c->pos);
 		if (c->skipping) {
 			if (nl != NULL) {
 				c->pos = (size_t)(nl - c->buf) + 1;
@@ -156,7 +185,7 @@ csv_join(struct csv *c, char **p, size_t *n)
 	int r;
 
 	for (;;) {
-		nl = memchr(c->buf + c->pos, '\n', c->end - c->pos);
+		nl = memchr(c->buf + c->pos, c->eol, c->end - c->pos);
 		if (nl != NULL || (c->eof && c->pos < c->end)) {
 			*n = (nl ? (size_t)(nl - c->buf) : c->end) - off;
 			c->pos = nl ? (size_t)(nl - c->buf) + 1 : c->end;

@@ -35,6 +35,9 @@ struct csv {
 	int		 regular;	/* regular file: reads never block */
 	int		 eof;
 	int		 skipping;	/* discarding the rest of a long line */
+	char		 eol;		/* line end: '\n' (LF, CRLF) or '\r'
+					   (CR alone), see csv_line() */
+	int		 eol_known;
 	char		*buf;		/* owned */
 	size_t		 cap;
 	size_t		 pos, end;	/* unread bytes: buf[pos..end) */
@@ -62,6 +65,7 @@ void	 csv_close(struct csv *);	/* frees the buffer, not the fd */
 
 /*
  * Next line, without its "\n" or "\r\n", at *p (n bytes, not terminated;
+ * a file whose first line ends with a CR alone has CR line ends throughout;
  * the bytes may be modified by the caller).  A UTF-8 byte order mark at the
  * start of the input is dropped.  CSV_LONG: *p, *n are the first bytes of an
  * overlong line, whose rest the next calls skip.  CSV_WAIT only when the

@@ -36,7 +36,7 @@ enum {
 	OPT_PARAMS, OPT_WINDOW, OPT_SIGN, OPT_ALPHA, OPT_TOL, OPT_MAXIT,
 	OPT_HIDDEN, OPT_ACT, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_PATIENCE,
 	OPT_COMP, OPT_VARIANCE, OPT_FAR, OPT_THRESH, OPT_RIDGE, OPT_EVAL,
-	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE
+	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE, OPT_SUSTAIN, OPT_MIXED
 };
 
 static const struct option opts[] = {
@@ -84,6 +84,8 @@ static const struct option opts[] = {
 	{ "last",		no_argument,	   NULL, OPT_LAST },
 	{ "scores",		required_argument, NULL, OPT_SCORES },
 	{ "no-scale",		no_argument,	   NULL, OPT_NO_SCALE },
+	{ "sustain",		required_argument, NULL, OPT_SUSTAIN },
+	{ "mixed",		required_argument, NULL, OPT_MIXED },
 	{ "C",			required_argument, NULL, 'C' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -102,7 +104,10 @@ usage(int status)
 "  -k, --kind KIND       logistic, softmax, ridge, mlp_classifier,\n"
 "                        mlp_regressor, pca, mahalanobis\n"
 "  -o, --output FILE     the bundle to write\n"
-"  -l, --label KEY       label: a body field, else a meta field\n"
+"  -l, --label KEY       label: a body field, else a meta field, else\n"
+"                        window --carry's KEY.last\n"
+"      --mixed HOW       drop (default) or keep windows whose carried\n"
+"                        label changed (KEY.min != KEY.max)\n"
 "      --label-map FILE  label per device: lines \"DEV LABEL\" (with --rul:\n"
 "                        the RUL at the device's last row)\n"
 "      --rul UNIT        label = remaining useful life: windows or seconds\n"
@@ -137,7 +142,9 @@ usage(int status)
 "      --eval BUNDLE     score the frames with BUNDLE, print the metrics\n"
 "      --pubkey FILE     --eval: require a signature by this key\n"
 "      --last            --eval: only each device's last row\n"
-"      --scores FILE     every row's outputs as CSV\n"
+"      --scores FILE     every row's outputs as CSV (-: stdout)\n"
+"      --sustain N       --eval of a detector: each device's first run of N\n"
+"                        alarms in a row, and the alarms before it (3)\n"
 "  -i, --input URI       frames in (default -)\n"
 "  -q, --quiet           no accounting line at exit\n"
 "      --metrics FILE    counters in Prometheus text format\n"
@@ -365,7 +372,9 @@ write_scores(const char *path, const struct bundle *b, const struct data *d,
 	FILE *fp;
 	size_t i, k, K = bundle_outputs(b);
 
-	if ((fp = fopen(path, "w")) == NULL)
+	if (strcmp(path, "-") == 0)
+		fp = stdout;
+	else if ((fp = fopen(path, "w")) == NULL)
 		err(EX_CANTCREAT, "%s", path);
 	fprintf(fp, "dev,time,set,label");
 	if (kind_type(b->kind) == KIND_CLASSIFIER)
@@ -392,8 +401,63 @@ write_scores(const char *path, const struct bundle *b, const struct data *d,
 			fprintf(fp, ",%d", alarm_of(b, O + i * K));
 		fputc('\n', fp);
 	}
-	if (fclose(fp) == EOF)
+	if (fp == stdout) {
+		if (fflush(fp) == EOF || ferror(fp))
+			err(EX_IOERR, "stdout");
+	} else if (fclose(fp) == EOF)
 		err(EX_IOERR, "%s", path);
+}
+
+/*
+ * A detector's alarms per device in time order: the first run of `run`
+ * alarms in a row, and how many alarms came before it (false alarms, if
+ * the frames start healthy).
+ */
+static void
+report_sustained(FILE *fp, const struct bundle *b, const struct data *d,
+    const size_t *idx, size_t n, const double *O, size_t run)
+{
+	size_t *ord, i, m, k, K = bundle_outputs(b), at, before, streak;
+	char when[32];
+	uint32_t dv;
+
+	if ((ord = malloc((n ? n : 1) * sizeof(size_t))) == NULL)
+		err(EX_OSERR, NULL);
+	for (dv = 0; dv < d->devs.n; dv++) {
+		for (m = 0, i = 0; i < n; i++)
+			if (d->dev[idx[i]] == dv)
+				ord[m++] = i;
+		/* insertion sort by time: rows mostly arrive in order */
+		for (i = 1; i < m; i++)
+			for (k = i; k > 0 && d->t[idx[ord[k]]] <
+			    d->t[idx[ord[k - 1]]]; k--) {
+				size_t t = ord[k];
+
+				ord[k] = ord[k - 1];
+				ord[k - 1] = t;
+			}
+		at = SIZE_MAX;
+		for (before = streak = i = 0; i < m && at == SIZE_MAX; i++) {
+			if (alarm_of(b, O + ord[i] * K)) {
+				if (++streak == run)
+					at = i + 1 - run;
+			} else
+				streak = 0;
+		}
+		if (at == SIZE_MAX) {
+			fprintf(fp, "%s: no %zu alarms in a row in %zu rows\n",
+			    d->devs.s[dv], run, m);
+			continue;
+		}
+		for (i = 0; i < at; i++)
+			before += alarm_of(b, O + ord[i] * K);
+		iso_time(when, sizeof(when), (int64_t)floor(
+		    d->t[idx[ord[at]]]));
+		fprintf(fp, "%s: first %zu alarms in a row from %s (row %zu "
+		    "of %zu), %zu alarms before\n", d->devs.s[dv], run, when,
+		    at + 1, m, before);
+	}
+	free(ord);
 }
 
 int
@@ -416,14 +480,17 @@ main(int argc, char *argv[])
 	const char *signkey = NULL, *evalpath = NULL, *pubkey = NULL;
 	const char *scores = NULL, *rul = NULL;
 	char *fpat[256], *xpat[256], errbuf[512], lab[256], *e;
-	size_t nf = 0, nx = 0, i, j, purge = 1, n, *idx = NULL;
+	size_t nf = 0, nx = 0, i, j, purge = 1, n, *idx = NULL, sustain = 3;
 	double val = 0.2, test = 0.2, rulcap = 0, *x = NULL, *O = NULL;
 	double t, y, cv_mean[2] = { NAN, NAN };
 	uint64_t seed = 0;
 	int64_t created = -1, di, gi, li;
 	uint32_t *hints = NULL, lhint = 0, ghint = 0;
 	int ch, st, last = 0, folds = 0, want_kind, ci_rows, ci_skipped;
-	int ci_incomplete, ci_unlabelled, have_feat = 0;
+	int ci_incomplete, ci_unlabelled, ci_mixed, have_feat = 0;
+	int keep_mixed = 0;
+	char ck_last[300], ck_min[300], ck_max[300];
+	uint32_t h_last = 0, h_min = 0, h_max = 0;
 
 	fo.kind = NULL;
 	fo.scale = 1;
@@ -617,6 +684,14 @@ main(int argc, char *argv[])
 		case OPT_NO_SCALE:
 			fo.scale = 0;
 			break;
+		case OPT_MIXED:
+			if (strcmp(optarg, "drop") && strcmp(optarg, "keep"))
+				errx(EX_USAGE, "--mixed: drop or keep");
+			keep_mixed = !strcmp(optarg, "keep");
+			break;
+		case OPT_SUSTAIN:
+			sustain = (size_t)num_arg("--sustain", optarg, 1, 1e6);
+			break;
 		default:
 			usage(EX_USAGE);
 		}
@@ -626,6 +701,10 @@ main(int argc, char *argv[])
 	if (evalpath == NULL && (fo.kind == NULL || bundle_out == NULL))
 		errx(EX_USAGE, "-k KIND and -o BUNDLE are needed (or --eval "
 		    "BUNDLE)");
+	if (bundle_out != NULL && (strstr(bundle_out, "://") != NULL ||
+	    *bundle_out == '@' || *bundle_out == '>'))
+		errx(EX_USAGE, "-o %s: the bundle is a file, not an endpoint",
+		    bundle_out);
 	if (label != NULL && (mapfile != NULL || rul != NULL))
 		errx(EX_USAGE, "-l and --label-map/--rul: choose one");
 	if (last && evalpath == NULL)
@@ -667,14 +746,19 @@ main(int argc, char *argv[])
 	else
 		mo.alpha = fo.alpha;
 	want_kind = !strcmp(frames, "sample") ? KIND_SAMPLE : KIND_FEATURES;
+	/* window --carry KEY's features */
+	snprintf(ck_last, sizeof(ck_last), "%s.last", label ? label : "");
+	snprintf(ck_min, sizeof(ck_min), "%s.min", label ? label : "");
+	snprintf(ck_max, sizeof(ck_max), "%s.max", label ? label : "");
 
 	f.want_out = 0;
 	ci_rows = filter_counter(&f, "rows");
 	ci_skipped = filter_counter(&f, "skipped");
 	ci_incomplete = filter_counter(&f, "incomplete");
 	ci_unlabelled = filter_counter(&f, "unlabelled");
+	ci_mixed = filter_counter(&f, "mixed");
 	if (filter_equation(&f, "in = rows + skipped + incomplete + "
-	    "unlabelled + rejected") == -1)
+	    "unlabelled + mixed + rejected") == -1)
 		errx(EX_SOFTWARE, "%s", filter_error(&f));
 	if ((st = filter_open(&f)) != EX_OK)
 		errx(st, "%s", filter_error(&f));
@@ -704,6 +788,9 @@ main(int argc, char *argv[])
 					err(EX_OSERR, NULL);
 				if (value_f64(&r->body[k].v, &tmp) == -1 ||
 				    (label && !strcmp(nm, label)) ||
+				    (label && !strncmp(nm, label,
+				    strlen(label)) && nm[strlen(label)] ==
+				    '.') ||
 				    (group && !strcmp(nm, group)) ||
 				    (nf > 0 && !matches(fpat, nf, nm)) ||
 				    matches(xpat, nx, nm)) {
@@ -737,8 +824,26 @@ main(int argc, char *argv[])
 		y = NAN;
 		lab[0] = '\0';
 		if (label != NULL) {
-			if ((v = field_of(r, label, &lhint)) == NULL ||
-			    label_text(v, lab, sizeof(lab), &y) == -1) {
+			if ((v = field_of(r, label, &lhint)) == NULL &&
+			    (k = record_find(r, ck_last, strlen(ck_last),
+			    &h_last)) >= 0) {
+				/* carried by window: mixed if it changed */
+				double lo, hi;
+				int a = record_find(r, ck_min, strlen(ck_min),
+				    &h_min), z = record_find(r, ck_max,
+				    strlen(ck_max), &h_max);
+
+				v = &r->body[k].v;
+				if (!keep_mixed && a >= 0 && z >= 0 &&
+				    value_f64(&r->body[a].v, &lo) == 0 &&
+				    value_f64(&r->body[z].v, &hi) == 0 &&
+				    lo != hi) {
+					FILTER_COUNT(&f, ci_mixed)++;
+					continue;
+				}
+			}
+			if (v == NULL || label_text(v, lab, sizeof(lab),
+			    &y) == -1) {
 				FILTER_COUNT(&f, ci_unlabelled)++;
 				continue;
 			}
@@ -851,6 +956,8 @@ main(int argc, char *argv[])
 		report_line(stdout, b, "eval", &m);
 		report_confusion(stdout, b, &m);
 		free(m.cm);
+		if (kind_type(b->kind) == KIND_DETECTOR)
+			report_sustained(stdout, b, &d, idx, n, O, sustain);
 		if (scores != NULL)
 			write_scores(scores, b, &d, idx, n, O);
 		goto done;
@@ -872,6 +979,7 @@ main(int argc, char *argv[])
 		uint8_t sk[64], dig[32];
 		char hex[65], when[32];
 		struct metrics sm[3];
+		struct timespec t0, t1;
 		int pp, hold;
 
 		tr = malloc(d.n * sizeof(size_t));
@@ -944,9 +1052,11 @@ main(int argc, char *argv[])
 		ntr = rows_of(&d, PART_TRAIN, tr);
 		nva = rows_of(&d, PART_VAL, va);
 		nte = rows_of(&d, PART_TEST, idx);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 		if ((b = fit_model(&d, tr, ntr, va, nva, &fo, errbuf,
 		    sizeof(errbuf))) == NULL)
 			errx(EX_DATAERR, "%s", errbuf);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 		K = bundle_outputs(b);
 
 		/* metadata */
@@ -986,8 +1096,10 @@ main(int argc, char *argv[])
 			errx(EX_SOFTWARE, "%s", errbuf);
 
 		printf("train: %s, %zu features, %u devices; rows: train %zu, "
-		    "validation %zu, test %zu, purged %zu\n", fo.kind, d.p,
-		    d.devs.n, ntr, nva, nte, d.n - ntr - nva - nte);
+		    "validation %zu, test %zu, purged %zu; fit %.3f s (CPU)\n",
+		    fo.kind, d.p, d.devs.n, ntr, nva, nte, d.n - ntr - nva -
+		    nte, (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
 		if (kind_type(fo.kind) == KIND_DETECTOR)
 			printf("threshold %.6g at false-alarm rate %g (%s)\n",
 			    b->threshold, fo.far, bundle_hyper_str(b,

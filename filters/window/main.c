@@ -30,10 +30,20 @@ enum {
 	O_ONGAP, O_PRINTCONF, O_SHORT
 };
 
+/*
+ * --carry KEY: a label (a numeric field of the samples) goes through to the
+ * features frames as a channel of its own with the features last (its
+ * value at the window's last sample), min and max (they differ when the
+ * window's samples disagree: train drops such windows unless told).
+ */
+enum { O_CARRY = 512 };
+static char *carry;
+
 static const struct option opts[] = {
 	{ "align",	 required_argument, NULL, 'a' },
 	{ "bands",	 required_argument, NULL, 'b' },
 	{ "bearing",	 required_argument, NULL, 'B' },
+	{ "carry",	 required_argument, NULL, O_CARRY },
 	{ "channels",	 required_argument, NULL, 'c' },
 	{ "config",	 required_argument, NULL, 'C' },
 	{ "env-band",	 required_argument, NULL, O_ENVBAND },
@@ -60,6 +70,7 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 static const char optstr[] = FILTER_SHORTOPTS "a:B:b:C:c:f:g:H:hk:l:m:r:s:t:w:";
+
 
 /* The options as given, before they are checked against each other. */
 struct opt {
@@ -117,6 +128,9 @@ usage(int status)
 "  -b, --bands LIST      N equal bands to fs/2, and/or LO-HI bands in Hz\n"
 "  -C, --config FILE     options from FILE: one \"long-option value\" a line\n"
 "                        (a model bundle: its window section)\n"
+"      --carry KEY       carry the samples' numeric field KEY (a label):\n"
+"                        KEY.last (at the window's last sample), KEY.min,\n"
+"                        KEY.max (they differ: the samples disagree)\n"
 "  -c, --channels LIST   channels to window (default: the numbers in each\n"
 "                        device's first sample frame)\n"
 "  -f, --features LIST   [channel=]names or groups time, spectral, envelope,\n"
@@ -312,6 +326,30 @@ dup_arg(const char *s)
 }
 
 static void
+carry_expand(void)
+{
+	static char spec[300];
+	unsigned i;
+
+	if (carry == NULL)
+		return;
+	if (cf.nchannels > 0) {
+		for (i = 0; i < cf.nchannels && strcmp(cf.channels[i],
+		    carry) != 0; i++)
+			;
+		if (i == cf.nchannels && cf.nchannels == CH_MAX)
+			errx(EX_USAGE, "--carry %s: more than 64 channels",
+			    carry);
+		if (i == cf.nchannels)
+			cf.channels[cf.nchannels++] = carry;
+	}
+	if (op.nfspec == CH_MAX + 1 || strlen(carry) > 200)
+		errx(EX_USAGE, "--carry %s: too many -f or too long", carry);
+	snprintf(spec, sizeof(spec), "%s=last,min,max", carry);
+	op.fspec[op.nfspec++] = spec;
+}
+
+static void
 free_held(void)
 {
 	while (nheld > 0)
@@ -401,6 +439,9 @@ option1(int ch, char *arg)
 			usage(EX_USAGE);
 		}
 		read_config(arg);
+		break;
+	case O_CARRY:
+		carry = dup_arg(arg);
 		break;
 	case 'c': {
 		char *s = dup_arg(arg), *p;
@@ -953,5 +994,6 @@ settle(void)
 			    cf.brg[i].shaft;
 	}
 	cf.nbrg = op.nbspec;
+	carry_expand();
 	parse_features();
 }

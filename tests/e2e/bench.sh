@@ -106,7 +106,7 @@ check "zmq_rtt flood: every frame read" grep -q '^flood frames=20000 ' "$T/flood
 "$Z" ping bogus "@$b" > /dev/null 2>&1; check "zmq_rtt: bad endpoint is a usage error" [ $? -eq 64 ]
 
 # ---- the bench scripts on a tiny input ------------------------------------
-export OUT="$T/out" ROWS=3000 RUNS=1 PRUNS=1 ZMQ_N=100 ZMQ_FLOOD_N=5000 BIN BBIN PY
+export OUT="$T/out" ROWS=3000 RUNS=1 PRUNS=1 ZMQ_N=100 ZMQ_FLOOD_N=5000 ZMQ_MEM_N=100000 ZMQ_MEM_STOP=0.5 BIN BBIN PY
 export FIGS="$T/out/figures.txt"
 if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	sh bench/ingest.sh > "$T/ingest.out" 2>&1
@@ -121,9 +121,9 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	done
 	sh bench/zmq.sh > "$T/zmq.out" 2>&1
 	check "bench/zmq.sh" [ $? -eq 0 ]
-	check "bench/zmq.sh: 8 figures" [ "$(grep -c '^zmq ' "$T/zmq.out")" -eq 8 ]
+	check "bench/zmq.sh: 10 figures" [ "$(grep -c '^zmq ' "$T/zmq.out")" -eq 10 ]
 	check "no ERROR line" [ "$(grep -c '^ERROR' "$T/ingest.out" "$T/pass.out" "$T/zmq.out" | awk -F: '{ s += $2 } END { print s }')" -eq 0 ]
-	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 16 ]
+	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 18 ]
 	sed 's/^/# /' "$FIGS"
 	if [ -x "$BIN/sample-upload" ] && [ -x "$BIN/collect" ]; then
 		UPLOAD_CAP=500 sh bench/upload.sh > "$T/upload.out" 2>&1

@@ -188,7 +188,8 @@ def main():
                 if fr[0][1].get('kind') == 'eos':
                     done = True
                     break
-                out.append(pack(fr))
+                if fr[0][1].get('kind') != 'head':
+                    out.append(pack(fr))
         with open(sys.argv[3], 'wb') as f:
             f.write(b''.join(out))
         sock.close()

@@ -26,14 +26,19 @@ EOS = o.pack([[o.Time(0, 0), {'v': 1, 'kind': 'eos'}], {}])
 frames_of = o.split
 
 
-def is_eos(fr):
+def kind_of(fr):
     try:
         v = msgpack.unpackb(fr, raw=False, strict_map_key=False,
                             ext_hook=lambda c, d: (c, d))
     except ValueError:
-        return False
-    return isinstance(v[0], list) and isinstance(v[0][1], dict) and \
-        v[0][1].get('kind') == 'eos'
+        return None
+    if isinstance(v[0], list) and isinstance(v[0][1], dict):
+        return v[0][1].get('kind')
+    return None
+
+
+def is_eos(fr):
+    return kind_of(fr) == 'eos'
 
 
 def main():
@@ -77,10 +82,12 @@ def main():
                 print('tap_zmq: no end-of-stream frame within 30 s', file=sys.stderr)
                 return 1
             for fr in frames_of(msg):
-                if is_eos(fr):
+                k = kind_of(fr)
+                if k == 'eos':
                     done = True
                     break
-                got.append(fr)
+                if k != 'head':     # a message's producer (protocol.md)
+                    got.append(fr)
         open(sys.argv[3], 'wb').write(b''.join(got))
         sock.close(0)
         ctx.term()

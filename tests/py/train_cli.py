@@ -215,6 +215,57 @@ check("upstream texts embedded as they are",
       u == {"schema": open(sch).read(), "params": open(par).read(),
             "window": open(win).read()}, u)
 
+# --- labels through window --carry ------------------------------------------------
+import msgpack
+from train_util import evtime
+smp = os.path.join(DIR, "samples.msgpack")
+lab = np.repeat([0, 1, 0, 1], [37, 50, 23, 50])      # changes inside windows
+with open(smp, "wb") as f:
+    for i in range(len(lab)):
+        f.write(msgpack.packb([[evtime(1.7e9 + i), {"dev": "m", "seq": i}],
+                               {"v": float(rng.normal() + 3 * lab[i]),
+                                "w": float(rng.normal()),
+                                "state": float(lab[i])}]))
+wf = os.path.join(DIR, "carry.feat")
+p = subprocess.run("%s/window -q -s 10 --carry state < %s > %s" %
+                   (BIN, smp, wf), shell=True)
+check("window --carry: runs", p.returncode == 0)
+fr_ = list(msgpack.Unpacker(open(wf, "rb"), raw=False))
+wins = [lab[k:k + 10] for k in range(0, len(lab), 10)]
+check("window --carry: state.last is the window's last sample, min/max "
+      "its range", [(b["state.last"], b["state.min"], b["state.max"])
+                    for _, b in fr_] ==
+      [(float(w[-1]), float(w.min()), float(w.max())) for w in wins])
+mixed = sum(1 for w in wins if w.min() != w.max())
+p = run(["-k", "logistic", "-l", "state", "--val", "0", "--test", "0",
+         "-o", bun2], wf)
+b = read_bundle(bun2)
+check("train -l state: carried labels, %d mixed windows dropped" % mixed,
+      "rows=%d skipped=0 incomplete=0 unlabelled=0 mixed=%d" %
+      (len(wins) - mixed, mixed) in p.stderr and
+      not any(f.startswith("state.") for f in b["features"]), p.stderr)
+p = run(["-k", "logistic", "-l", "state", "--mixed", "keep", "--val", "0",
+         "--test", "0", "-o", bun2], wf)
+check("--mixed keep: every window", "rows=%d" % len(wins) in p.stderr)
+
+# --- signing: train --sign, bundle verify, train --eval --pubkey -------------------
+kp = os.path.join(DIR, "k")
+subprocess.run([os.path.join(BIN, "bundle"), "keygen", kp], check=True,
+               capture_output=True)
+sb = os.path.join(DIR, "signed.bundle")
+run(["-k", "logistic", "-l", "label", "-o", sb, "--sign", kp + ".sec"], fr)
+v = subprocess.run([os.path.join(BIN, "bundle"), "verify", "-k",
+                    kp + ".pub", sb], capture_output=True)
+check("--sign: bundle verify -k accepts it", v.returncode == 0, v.stderr)
+p = run(["--eval", sb, "-l", "label", "--pubkey", kp + ".pub"], fr)
+check("--eval --pubkey: a bundle signed by that key", "eval" in p.stdout)
+subprocess.run([os.path.join(BIN, "bundle"), "keygen", kp + "2"],
+               check=True, capture_output=True)
+p = run(["--eval", sb, "-l", "label", "--pubkey", kp + "2.pub"], fr,
+        status=66)
+check("--eval --pubkey: another key's bundle refused (66)",
+      p.returncode == 66)
+
 # --- errors ------------------------------------------------------------------------
 one = os.path.join(DIR, "one.msgpack")
 write_frames(one, X[:10], NAMES, devs[:10], times[:10], ["x"] * 10)

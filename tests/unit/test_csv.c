@@ -226,6 +226,19 @@ test_lines(void **state)
 	/* a long last line without newline */
 	d = "a\n0123456789abcdef";
 	assert_string_equal(lines(d, strlen(d), 8), "1:a\n2:LONG\n");
+	/* CR alone ends lines (old Mac files), at any buffer boundary; CRLF
+	 * split between two reads is still CRLF */
+	for (b = 4; b <= 16; b++) {
+		d = "a\rbb\r\rccc";
+		assert_string_equal(lines(d, strlen(d), b),
+		    "1:a\n2:bb\n3:\n4:ccc\n");
+		d = "a\rbb\r";
+		assert_string_equal(lines(d, strlen(d), b), "1:a\n2:bb\n");
+		d = "ab\r\ncd\r\n\r\ne";
+		assert_string_equal(lines(d, strlen(d), b),
+		    "1:ab\n2:cd\n3:\n4:e\n");
+	}
+	assert_string_equal(lines("x\r", 2, 8), "1:x\n");
 }
 
 static void

@@ -42,7 +42,9 @@ write_n(const char *uri, unsigned n)
 		make_frame(r, i);
 		assert_int_equal(stream_write(w, r), 0);
 	}
-	assert_int_equal(stream_frames(w), n);
+	assert_int_equal(stream_finish(w), 0);
+	assert_int_equal(stream_frames(w), n);	/* handed on, all */
+	assert_int_equal(stream_unsent(w), 0);
 	assert_int_equal(stream_close(&w), 0);
 	assert_null(w);
 	record_free(&r);
@@ -137,9 +139,10 @@ test_bad_and_truncated(void **state)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(write(fd, "\x92\x92\xdb\xff\xff\xff\xff", 7) == 7);
 	close(fd);
-	s = stream_open(path, "r");
+	s = stream_open(path, "r");	/* walked past to the end */
 	assert_int_equal(stream_read(s, &r), STREAM_ERR);
-	assert_non_null(strstr(stream_error(s), "byte 2: frame larger"));
+	assert_non_null(strstr(stream_error(s), "byte 0: input ends inside "
+	    "a frame larger"));
 	stream_close(&s);
 	buf_free(&b);
 }
@@ -164,8 +167,11 @@ test_max_frame(void **state)
 	record_free(&own);
 	s = stream_open(path, "r");
 	stream_set_max_frame(s, 20);
-	assert_int_equal(stream_read(s, &r), STREAM_ERR);
-	assert_non_null(strstr(stream_error(s), "maximum frame size"));
+	assert_int_equal(stream_read(s, &r), STREAM_BAD);
+	assert_non_null(strstr(stream_error(s), "maximum frame size (20): "
+	    "skipped"));
+	assert_int_equal(stream_read(s, &r), STREAM_EOF);
+	assert_int_equal(stream_oversized(s), 1);
 	stream_close(&s);
 	s = stream_open(path, "r");
 	assert_int_equal(stream_read(s, &r), STREAM_OK);
@@ -200,7 +206,7 @@ test_write_frames(void **state)
 	assert_int_equal(stream_flush(w), 0);
 	assert_int_equal(stream_write_frames(w, b.p + first, b.len - first,
 	    19999), 0);			/* > 64 KiB, nothing queued: direct */
-	assert_int_equal(stream_frames(w), 20000);
+	assert_int_equal(stream_frames(w), 20000);	/* all written */
 	assert_int_equal(stream_write_raw(w, b.p, first - 1), -1);
 	assert_non_null(strstr(stream_error(w), "not whole frames"));
 	assert_int_equal(stream_close(&w), 0);
@@ -267,6 +273,154 @@ test_zmq(void **state)
 	record_free(&m);
 }
 
+/* Write the bytes b to path. */
+static void
+put_file(const char *path, const struct buf *b)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_true(write(fd, b->p, b->len) == (ssize_t)b->len);
+	close(fd);
+}
+
+/* A 2 MiB frame between good ones is walked past; an eos inside a file is
+ * counted and skipped unless the reader asks to stop at it; seq gaps and
+ * repeats are counted. */
+static void
+test_oversized_eos_seq(void **state)
+{
+	char path[64];
+	struct stream *s;
+	struct record *r = record_new(), *g;
+	struct buf b = BUF_INIT, big = BUF_INIT;
+	static const uint64_t seqs[] = { 0, 1, 5, 6, 6, 2, 7 };
+	unsigned i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/big.mp", dir);
+	make_frame(r, 0);
+	assert_int_equal(frame_encode(&b, r), 0);
+	assert_int_equal(buf_reserve(&big, 2u << 20), 0);
+	memset(big.p, 'a', 2u << 20);
+	record_add_str(r, "blob", big.p, 2u << 20);
+	assert_int_equal(frame_encode(&b, r), 0);
+	make_frame(r, 1);
+	assert_int_equal(frame_encode(&b, r), 0);
+	record_clear(r);
+	record_set_time(r, 0, 0);
+	record_set_kind(r, KIND_EOS);
+	assert_int_equal(frame_encode(&b, r), 0);	/* eos inside */
+	make_frame(r, 2);
+	assert_int_equal(frame_encode(&b, r), 0);
+	put_file(path, &b);
+
+	s = stream_open(path, "r");
+	assert_int_equal(stream_read(s, &g), STREAM_OK);
+	assert_int_equal(g->seq, 0);
+	assert_int_equal(stream_read(s, &g), STREAM_BAD);
+	assert_non_null(strstr(stream_error(s), "larger than the maximum "
+	    "frame size (1048576): skipped"));
+	assert_int_equal(stream_read(s, &g), STREAM_OK);
+	assert_int_equal(g->seq, 1);
+	assert_int_equal(stream_read(s, &g), STREAM_OK);	/* after eos */
+	assert_int_equal(g->seq, 2);
+	assert_int_equal(stream_read(s, &g), STREAM_EOF);
+	assert_int_equal(stream_eos_seen(s), 1);
+	assert_int_equal(stream_oversized(s), 1);
+	assert_int_equal(stream_frames(s), 3);
+	stream_close(&s);
+
+	s = stream_open(path, "r");		/* asked to stop at the eos */
+	stream_set_eos_count(s, 1);
+	while (stream_read(s, &g) != STREAM_EOF)
+		;
+	assert_int_equal(stream_frames(s), 2);
+	stream_close(&s);
+
+	buf_reset(&b);
+	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		make_frame(r, seqs[i]);
+		assert_int_equal(frame_encode(&b, r), 0);
+	}
+	record_set_dev(r, "d2", 2);	/* another device: its own seq */
+	assert_int_equal(frame_encode(&b, r), 0);
+	put_file(path, &b);
+	s = stream_open(path, "r");
+	stream_set_seq_check(s, 1);
+	while (stream_read(s, &g) == STREAM_OK)
+		;
+	assert_int_equal(stream_seq_gaps(s), 3);	/* 2, 3, 4 */
+	assert_int_equal(stream_repeated(s), 2);	/* 6, 2 */
+	assert_int_equal(stream_lost(s), 3);
+	stream_close(&s);
+	record_free(&r);
+	buf_free(&b);
+	buf_free(&big);
+}
+
+/* Two producers into one reader: it ends after both eos, each producer's
+ * count checked.  A writer with no peer times out, its frames unsent. */
+static void
+test_zmq_producers(void **state)
+{
+	char in[128], out[128];
+	struct stream *rd, *w1, *w2;
+	struct stream_producer p;
+	struct record *r, *m = record_new();
+	unsigned i, n = 0;
+	int ret;
+
+	(void)state;
+	snprintf(in, sizeof(in), "@ipc://%s/p.sock", dir);
+	snprintf(out, sizeof(out), ">ipc://%s/p.sock", dir);
+	rd = stream_open(in, "r");
+	assert_non_null(rd);
+	w1 = stream_open(out, "w");
+	w2 = stream_open(out, "w");
+	assert_non_null(w1);
+	assert_non_null(w2);
+	for (i = 0; i < 3000; i++) {
+		make_frame(m, i);
+		assert_int_equal(stream_write(w1, m), 0);
+		record_set_dev(m, "d2", 2);
+		if (i < 1000)
+			assert_int_equal(stream_write(w2, m), 0);
+	}
+	assert_int_equal(stream_flush(w2), 0);
+	assert_int_equal(stream_close(&w1), 0);	/* w1 ends first */
+	assert_int_equal(stream_close(&w2), 0);
+	while ((ret = stream_read(rd, &r)) == STREAM_OK)
+		n++;
+	assert_int_equal(ret, STREAM_EOF);
+	assert_int_equal(n, 4000);
+	assert_int_equal(stream_producers(rd), 2);
+	assert_int_equal(stream_unended(rd), 0);
+	assert_int_equal(stream_lost(rd), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(stream_producer(rd, i, &p), 0);
+		assert_true(p.ended);
+		assert_int_equal(p.got, p.sent);
+		assert_true(p.sent == 3000 || p.sent == 1000);
+	}
+	stream_close(&rd);
+
+	snprintf(out, sizeof(out), ">ipc://%s/nobody.sock", dir);
+	w1 = stream_open(out, "w");
+	stream_set_timeout(w1, 0.2);
+	make_frame(m, 0);
+	assert_int_equal(stream_write(w1, m), 0);	/* queued */
+	assert_int_equal(stream_finish(w1), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(stream_timed_out(w1));
+	assert_non_null(strstr(stream_error(w1), "no peer took a message"));
+	assert_int_equal(stream_frames(w1), 0);
+	assert_int_equal(stream_unsent(w1), 1);
+	assert_int_equal(stream_write(w1, m), -1);	/* failed for good */
+	assert_int_equal(stream_close(&w1), -1);
+	record_free(&m);
+}
+
 static int
 setup(void **state)
 {
@@ -294,6 +448,8 @@ main(void)
 		cmocka_unit_test(test_write_frames),
 		cmocka_unit_test(test_uri_errors),
 		cmocka_unit_test(test_zmq),
+		cmocka_unit_test(test_oversized_eos_seq),
+		cmocka_unit_test(test_zmq_producers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
