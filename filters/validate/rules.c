@@ -253,26 +253,7 @@ name_eq(const char *a, const char *b, size_t n)
 static inline uint32_t
 name_hash(const char *p, size_t n)
 {
-	const uint64_t k = 0xff51afd7ed558ccdULL;
-	uint64_t h = (n + 1) * 0x9e3779b97f4a7c15ULL;
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i + 8 < n; i += 8)
-			h = (h ^ ld8(p + i)) * k;
-		h = (h ^ ld8(p + n - 8)) * k;
-	} else if (n >= 4) {
-		h = (h ^ (ld4(p) | (uint64_t)ld4(p + n - 4) << 32)) * k;
-	} else {
-		for (i = 0; i < n; i++)
-			h = (h ^ (unsigned char)p[i]) * k;
-	}
-	/* murmur3's finalizer: every input bit reaches the low bits, which
-	 * pick the bucket */
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)devmap_hash_(p, n);	/* the device map's */
 }
 
 /*
