@@ -439,11 +439,7 @@ filter_read_slow(struct filter *f, int r, struct record **rp)
 		/* undecodable: a reject frame with its bytes, then read on
 		 * (STREAM_BAD) or stop (STREAM_ERR: the rest is unreadable) */
 		if (stream_bad_frame(f->in, &p, &n) == -1)
-			p = NULL, n = 0;
-		if (r == STREAM_ERR && p == NULL) {
-			fail(f, EX_DATAERR, "%s", stream_error(f->in));
-			return FILTER_FAIL;
-		}
+			p = NULL, n = 0;	/* a reject with the reason only */
 		FILTER_COUNT(f, f->ci_in)++;
 		if (r == STREAM_ERR && f->rej == NULL) {
 			/* no trace to leave but the message, said once */

@@ -40,7 +40,8 @@
 # sent, writes the maintenance log of the engines that failed so far, and
 # runs pipelines/retrain.sh.
 #
-# At the end: the story on stdout; in WORKDIR predictions.mp, events.mp,
+# At the end: the story on stdout; in WORKDIR features.mp (window's
+# output, what infer and drift read), predictions.mp, events.mp,
 # trigger.mp, the registry, the data set, each stage's stderr and metrics.
 # Exit 0 if every stage ended well, else the status of the first that did
 # not (named).
@@ -195,7 +196,7 @@ awk -v t1=$T1 -v held="$W/held" -v decided="$W/decided" -v wait=$HOLD '
 	{ print }' "$W/fleet.txt" |
     st ingest "$BIN/ingest" $INGEST |
     st window "$BIN/window" $WINDOW |
-    tee "$W/up.fifo" "$W/drift.fifo" |
+    tee "$W/up.fifo" "$W/drift.fifo" "$W/features.mp" |
     st infer "$BIN/infer" -m "$REG/$MODEL/production" -k "$W/release.pub" \
         --metrics "$W/metrics/infer.prom" > "$W/predictions.mp"
 # the device side is done; the gateway finishes what it holds
@@ -230,17 +231,28 @@ grep '"type":"drift"' "$W/events.jsonl" | while read -r l; do
 		awk '{ printf "%s%s %s %.2f", (NR > 1 ? "; " : ""), $1, $2, $3 }')
 	echo "   fleet time $t: $state ($feats)"
 done
+tc=$(grep '"type":"drift","state":"confirmed"' "$W/events.jsonl" | head -n 1 | cut -c3-32 | secs)
+[ -n "$tc" ] && echo "   => drift confirmed at fleet time $tc, $((tc - T0)) s after the recalibration at $T0"
 echo "== retrain (trigger's runs: $("$BIN/tap" -q < "$W/trigger.mp" 2> /dev/null | grep -c '"type":"trigger"'))"
 for r in "$W"/retrain/runs/*; do
 	[ -d "$r" ] || continue
 	echo "   run $(basename "$r"): $(wc -l < "$r/devices.train") engines trained on, $(wc -l < "$r/devices.holdout") held out"
+	cand=$(cd "$r" && ls -- *.bundle 2> /dev/null | head -n 1)
+	echo "   => trigger ran the retrain on drift's retrain event; candidate ${cand%.bundle}: the first model's data plus $(wc -l < "$r/devices.train") engines failed by fleet time $T1"
 	echo "   gate: $(cat "$r/gate" 2> /dev/null)"
+	tr ' ' '\n' < "$r/gate" 2> /dev/null | awk -F= '{ v[$1] = $2 }
+	    END { if (v["verdict"] != "") printf "   => the gate said %s: RMSE of the candidate %.2f against %.2f for the serving model, on %d held-out frames of %d engines\n",
+		v["verdict"], v["candidate"], v["serving"], v["n"], v["holdout_devices"] }'
 done
 echo "== registry history"
 $R history $MODEL | cut -f1-7 | sed 's/^/   /'
 echo "== infer: the model of each prediction, in stream order"
 sed 's/.*"model":"\([^"]*\)".*/\1/' "$W/predictions.jsonl" | uniq -c |
 	awk '{ printf "   %6d predictions by %s\n", $1, $2 }'
+sed 's/.*"end":{"\$time":"\([^"]*\)".*"model":"\([^"]*\)".*/\2 \1/' "$W/predictions.jsonl" |
+    awk '$1 != m { if (m != "") { print m, $1, $2; exit } m = $1 }' | while read -r from to t; do
+	echo "   => infer switched from $from to $to on the first window ending at fleet time $(echo "$t" | secs) (the fleet held there until the retrain decided), between two frames"
+done
 echo "== RMSE of the predicted RUL (true RUL capped at 125, as trained)"
 awk -v t0=$T0 -v logf="$W/fleet.log" '
 	BEGIN { while ((getline l < logf) > 0) { split(l, a, " "); last[a[1]] = a[4] } }
@@ -262,4 +274,15 @@ echo "== frames"
 for s in ingest window infer sample-upload drift collect; do
 	printf '   %-14s %s\n' "$s" "$(grep -E '^[a-z-]+: (.* )?(in|batches)=[0-9]+' "$W/$s.err" | tail -n 1 | sed 's/^[a-z-]*: //')"
 done
+awk '
+	FILENAME ~ /ingest.err$/ && /^ingest: in=/ { split($0, a, /[ =]/); for (i = 2; i < length(a); i += 2) g[a[i]] = a[i + 1] }
+	FILENAME ~ /window.err$/ && /^window: in=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] } }
+	FILENAME ~ /infer.err$/ && /^infer: in=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+	FILENAME ~ /sample-upload.err$/ && /^sample-upload: in=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); u[kv[1]] = kv[2] } }
+	FILENAME ~ /collect.err$/ && /^collect: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); c[kv[1]] = kv[2] } }
+	END {
+		printf "   => %d rows -> %d windows (the first 9 cycles of each of %d engines make none) -> %d predictions and %d swap event;\n",
+		    g["out"], w["out"], w["devices"], f["in"] - f["rejected"], f["events"]
+		printf "      %d windows uploaded, %d stored by the gateway\n", u["acked"], c["frames"]
+	}' "$W/ingest.err" "$W/window.err" "$W/infer.err" "$W/sample-upload.err" "$W/collect.err"
 exit $status

@@ -70,7 +70,7 @@ i=0; while [ ! -S "$T/wait.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1))
 kill -TERM $pid
 wait $pid
 check "SIGTERM while waiting: exit 0" test $? -eq 0
-check "SIGTERM while waiting: accounting" grep -qx "tap: in=0 out=0 rejected=0 dropped=0 unwritten=0 (interrupted)" "$T/err"
+check "SIGTERM while waiting: accounting" grep -qx "tap: in=0 out=0 rejected=0 dropped=0 unwritten=0 lost=0 repeated=0 (interrupted)" "$T/err"
 
 # -r flushes a frame as soon as its input goes quiet (the input stays
 # open until the frame has come out the other end)
