@@ -5,6 +5,8 @@
 #   make demo       replay bundled recordings through the pipeline
 #   make bench      run the benchmarks and print their figures
 #   make fuzz       fuzz the codec, tap's JSON and the number parsers (clang; FUZZ_SECONDS=60 each)
+#   make install    programs, man pages, libstream (headers, libstream.a,
+#                   libstream.pc) under $(DESTDIR)$(PREFIX) (/usr/local)
 #
 # One filter = one folder filters/NAME/ (*.c + NAME.1) -> bin/NAME.
 # libstream/*.c -> build/<variant>/libstream.a.  tests/unit/test_*.c -> one
@@ -135,8 +137,49 @@ fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 		    -artifact_prefix=build/fuzz/ build/fuzz/$$f testdata/fuzz/$$f || exit 1; \
 	done
 
+# ---- install ---------------------------------------------------------------
+# The programs and their man pages, and libstream as a library a user's own
+# filter builds against with pkg-config alone (docs/libstream.md, "Building
+# against an installed libstream"):
+#   cc $$(pkg-config --cflags libstream) -o f f.c $$(pkg-config --libs libstream)
+# Headers go flat into include/libstream/ (they include each other by name).
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+INCDIR	?= $(PREFIX)/include/libstream
+LIBDIR	?= $(PREFIX)/lib
+PCDIR	?= $(LIBDIR)/pkgconfig
+VERSION	?= 0.1
+
+build/libstream.pc: Makefile FORCE | build/.dir
+	@printf '%s\n' 'prefix=$(PREFIX)' \
+	    'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCDIR))' \
+	    'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))' '' \
+	    'Name: libstream' \
+	    'Description: pdm-edge frames (msgpack [[time, meta], body]) over pipes, files and ZeroMQ, and the filter skeleton' \
+	    'Version: $(VERSION)' \
+	    'Requires: $(BASEPKG)' \
+	    'Requires.private: $(LIBPKG_MQTT)' \
+	    'Cflags: -I$${includedir}' \
+	    'Libs: -L$${libdir} -lstream -lm' > $@
+
+install: rel build/libstream.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCDIR) \
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(FILTERS:%=bin/%) $(DESTDIR)$(BINDIR)
+	install -m 644 $(foreach f,$(FILTERS),$(wildcard filters/$(f)/$(f).1)) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard libstream/*.h) $(DESTDIR)$(INCDIR)
+	install -m 644 $(LIBA_rel) $(DESTDIR)$(LIBDIR)/libstream.a
+	install -m 644 build/libstream.pc $(DESTDIR)$(PCDIR)/libstream.pc
+
+uninstall:
+	rm -f $(FILTERS:%=$(DESTDIR)$(BINDIR)/%) $(FILTERS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	    $(DESTDIR)$(LIBDIR)/libstream.a $(DESTDIR)$(PCDIR)/libstream.pc
+	rm -rf $(DESTDIR)$(INCDIR)
+
 clean:
 	rm -rf build bin
 
-.PHONY: all rel san deps test check bench bench-bins demo fuzz clean
+.PHONY: all rel san deps test check bench bench-bins demo fuzz install uninstall clean FORCE
+FORCE:
 .SECONDARY:

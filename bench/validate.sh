@@ -135,4 +135,20 @@ if run validate-10k-pass validate 200000 "\"$BIN/validate\" -s \"$OUT/validate-p
 	per=$(grep -o 'per-device=[0-9]*' "$OUT/validate-10k-pass.err" | tail -n 1 | sed 's/.*=//')
 	fig "validate peak RSS, 10,000 devices, range rules only: $(fmt '%.2f' "$RSS / 1024") MiB (${per:-?} bytes of state per device)"
 fi
+# device churn (issue 9): 100,000 devices, 3 frames each round robin,
+# through the default cap of 10,000 (every frame evicts one), against
+# 1,000 devices x 300 frames; the same 300,000 frames' worth of work
+for nd in 1000:300 100000:3; do
+	d=${nd%%:*} n=${nd##*:}
+	if [ ! -s "$OUT/validate-churn-$d.mp" ] || ! newer "$OUT/validate-churn-$d.mp" bench/validate_gen.py; then
+		"$PY" bench/validate_gen.py "$d" "$n" > "$OUT/validate-churn-$d.mp" ||
+			fail "bench/validate_gen.py"
+	fi
+done
+if run validate-churn-1k validate 300000 "\"$BIN/validate\" -s \"$OUT/validate-pass.schema\" < \"$OUT/validate-churn-1000.mp\""; then
+	r1=$(rate) rss1=$RSS
+	if run validate-churn-100k validate 300000 "\"$BIN/validate\" -s \"$OUT/validate-pass.schema\" < \"$OUT/validate-churn-100000.mp\""; then
+		fig "validate device churn: 1,000 devices $r1 M frames/s, $(fmt '%.1f' "$rss1 / 1024") MiB; 100,000 devices through --max-devices 10000 $(rate) M frames/s, $(fmt '%.1f' "$RSS / 1024") MiB (target: within 2x, memory bounded by the cap)"
+	fi
+fi
 finish

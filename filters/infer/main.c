@@ -285,12 +285,6 @@ main(int argc, char *argv[])
 		if (ld_blas_min >= 0)
 			m->blas_min = (size_t)ld_blas_min;
 	}
-	if ((X = malloc(maxbatch * sizeof(double) * (sv->m->n + 1))) == NULL || (held = calloc(maxbatch,
-	    sizeof(*held))) == NULL || (pr = record_new()) == NULL)
-		err(EX_OSERR, NULL);
-	for (i = 0; i < maxbatch; i++)
-		if ((held[i] = record_new()) == NULL)
-			err(EX_OSERR, NULL);
 
 	ci_events = filter_counter(&f, "events");
 	ci_missing = filter_counter(&f, "missing");
@@ -304,6 +298,14 @@ main(int argc, char *argv[])
 		errx(EX_SOFTWARE, "%s", filter_error(&f));
 	if ((st = filter_open(&f)) != EX_OK)
 		errx(st, "%s", filter_error(&f));
+	/* after filter_open(): an endpoint refused exits with nothing held */
+	if ((X = malloc(maxbatch * sizeof(double) * (sv->m->n + 1))) ==
+	    NULL || (held = calloc(maxbatch, sizeof(*held))) == NULL ||
+	    (pr = record_new()) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < maxbatch; i++)
+		if ((held[i] = record_new()) == NULL)
+			err(EX_OSERR, NULL);
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);

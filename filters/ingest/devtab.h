@@ -1,11 +1,11 @@
 /*
  * devtab -- the devices of one ingest run: name -> template head and next
- * sequence number.
+ * sequence number, held in libstream's devmap.
  *
- * An open-addressing hash table that grows by doubling, with the last
- * device looked up tried first (rows of one device often come in runs).
- * It holds at most a fixed number of devices, so a device column whose
- * values never repeat cannot make ingest's memory grow without bound.
+ * ingest never evicts: a device's sequence numbers must not start over
+ * within a run, so at most max devices are held and a new one past them
+ * is refused (ENOSPC; the row is rejected), and a device's pointer stays
+ * valid for the whole run.
  */
 #ifndef DEVTAB_H
 #define DEVTAB_H
@@ -13,16 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devmap.h"
 #include "tmpl.h"
 
 struct devtab {
-	struct tmpl_dev	**slot;		/* owned, cap entries */
-	size_t		  cap, n, max;
+	struct devmap	 *map;		/* owned */
+	size_t		  max;
 	uint32_t	  nmeta;	/* passed to tmpl_dev_init() */
-	struct tmpl_dev	 *last;
 };
 
-/* max: most devices held.  0, or -1 on ENOMEM. */
+/* max >= 1: most devices held.  0, or -1 on ENOMEM. */
 int		 devtab_init(struct devtab *, size_t max, uint32_t nmeta);
 void		 devtab_free(struct devtab *);
 /*

@@ -38,7 +38,6 @@ struct tmpl_dev {
 	size_t		 hlen;
 	char		*name;		/* NUL-terminated copy */
 	size_t		 len;
-	uint64_t	 hash;		/* devtab's */
 	uint64_t	 seq;		/* next sequence number */
 };
 

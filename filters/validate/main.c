@@ -21,12 +21,13 @@
 
 #define PROG	"validate"
 
-enum { OPT_INFER = FILTER_OPT_OWN, OPT_MARGIN };
+enum { OPT_INFER = FILTER_OPT_OWN, OPT_MARGIN, OPT_MAXDEV };
 
 static const struct option opts[] = {
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "infer-schema",	no_argument,		NULL, OPT_INFER },
 	{ "margin",		required_argument,	NULL, OPT_MARGIN },
+	{ "max-devices",	required_argument,	NULL, OPT_MAXDEV },
 	{ "schema",		required_argument,	NULL, 's' },
 	FILTER_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
@@ -57,6 +58,8 @@ main(int argc, char *argv[])
 	struct stream *src;
 	char errbuf[1024];
 	double margin = 0.1;
+	long long maxdev = VSTATE_MAX_DEVICES;
+	char *end;
 	int ch, infer = 0, failed = 0, status;
 
 	filter_init(&f, PROG);
@@ -79,6 +82,14 @@ main(int argc, char *argv[])
 			break;
 		case OPT_MARGIN:
 			margin = margin_arg(optarg);
+			break;
+		case OPT_MAXDEV:
+			errno = 0;
+			maxdev = strtoll(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    maxdev < 1 || maxdev > 100000000)
+				errx(EX_USAGE, "--max-devices: '%s' is not a "
+				    "number from 1 to 100000000", optarg);
 			break;
 		default:
 			usage(EX_USAGE);
@@ -117,7 +128,8 @@ main(int argc, char *argv[])
 	if (filter_equation(&f, "in + filled + events = out + rejected + "
 	    "dropped + held + unwritten") == -1)
 		errx(EX_SOFTWARE, "%s", filter_error(&f));
-	if ((vs = vstate_new(schema, emit, &sink)) == NULL)
+	if ((vs = vstate_new(schema, emit, &sink)) == NULL ||
+	    vstate_max_devices(vs, (size_t)maxdev) == -1)
 		err(EX_OSERR, "vstate_new");
 	sink.vs = vs;
 	sink.vc = vstate_count(vs);
@@ -150,12 +162,16 @@ usage(int status)
 {
 	fprintf(status == EX_OK ? stdout : stderr,
 	    "usage: validate [-q] [-i URI] [-o URI] [--reject URI] "
-	    "[--metrics FILE] -s SCHEMA\n"
+	    "[--metrics FILE] [--max-devices N] -s SCHEMA\n"
 	    "       validate --infer-schema [-q] [-i URI] [-o FILE] "
 	    "[--margin FRACTION]\n"
 	    "Check sample frames against a schema (docs/schema.md).\n"
 	    "  -h, --help          this text\n"
 	    "  -s, --schema FILE   the rules\n"
+	    "      --max-devices N devices held at most (default 10000): "
+	    "past it the\n"
+	    "                      one seen least recently goes, its held "
+	    "frames sent on\n"
 	    "      --infer-schema  read known-good frames, write a starting "
 	    "schema\n"
 	    "                      (to -o FILE, default -)\n"

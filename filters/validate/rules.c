@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "devmap.h"
 #include "reject.h"
 #include "record.h"
 #include "rules.h"
@@ -97,7 +98,7 @@ struct holdq {
 };
 
 struct device {
-	uint32_t	 nlen, hash;
+	uint32_t	 nlen;
 	int64_t		 last_t;	/* last accepted frame */
 	uint64_t	 last_line;	/* ... its source line, 0: unknown */
 	uint8_t		 has_last;
@@ -114,11 +115,6 @@ struct device {
 	char		 name[];	/* nlen bytes and a NUL */
 };
 
-/* Devices are found by open addressing: hash and length in the table. */
-struct dent {
-	uint32_t	 hash, nlen;
-	struct device	*d;
-};
 
 /* Per body field: what take() does. */
 enum op { OP_KEEP, OP_SET, OP_DEL, OP_HOLE };
@@ -158,11 +154,12 @@ struct vstate {
 	struct chandef		**req;		/* required channels */
 	uint32_t		 nreq;
 
-	struct dent		*dtab;		/* devices, hashed */
-	uint32_t		 dmask;
-	struct device		**devs;		/* in order of appearance */
-	uint64_t		 ndev;
+	struct devmap		*dm;		/* name -> struct device * */
+	uint64_t		 ndev;		/* devices first seen */
 	struct device		*lastdev;
+	int			 evict_err;	/* an evicted device's flush
+						 * failed */
+	int			 freeing;	/* vstate_free(): no flush */
 
 	struct rcount		 dcnt[RULE_COUNT];	/* device rules */
 	struct vcount		 c;
@@ -256,26 +253,7 @@ name_eq(const char *a, const char *b, size_t n)
 static inline uint32_t
 name_hash(const char *p, size_t n)
 {
-	const uint64_t k = 0xff51afd7ed558ccdULL;
-	uint64_t h = (n + 1) * 0x9e3779b97f4a7c15ULL;
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i + 8 < n; i += 8)
-			h = (h ^ ld8(p + i)) * k;
-		h = (h ^ ld8(p + n - 8)) * k;
-	} else if (n >= 4) {
-		h = (h ^ (ld4(p) | (uint64_t)ld4(p + n - 4) << 32)) * k;
-	} else {
-		for (i = 0; i < n; i++)
-			h = (h ^ (unsigned char)p[i]) * k;
-	}
-	/* murmur3's finalizer: every input bit reaches the low bits, which
-	 * pick the bucket */
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)devmap_hash_(p, n);	/* the device map's */
 }
 
 /*
@@ -444,75 +422,43 @@ intern(struct vstate *vs, const char *name, uint32_t nlen)
 	return c;
 }
 
-static struct device	*device_add(struct vstate *, const char *, uint32_t,
-			    uint32_t, struct dent *);
+static struct device	*device_new(struct vstate *, struct device **,
+			    const char *, uint32_t);
 
-/* The device named name[0..nlen), added if new; NULL on ENOMEM.  Inline:
- * it runs once a frame, and a device seen before is the usual case. */
+/* The device named name[0..nlen), added if new; NULL on ENOMEM or when an
+ * evicted device's frames could not be written.  Inline: it runs once a
+ * frame, and a device seen before is the usual case. */
 static inline __attribute__((always_inline)) struct device *
 device_get(struct vstate *vs, const char *name, uint32_t nlen)
 {
-	struct device *d;
-	struct dent *e;
-	uint32_t h, i;
+	struct device *d, **dp;
+	int created;
 
 	d = vs->lastdev;
 	if (d != NULL && d->nlen == nlen && name_eq(d->name, name, nlen))
 		return d;
-	h = name_hash(name, nlen);
-	for (i = h & vs->dmask;; i = (i + 1) & vs->dmask) {
-		e = &vs->dtab[i];
-		if (e->d == NULL)
-			break;
-		if (e->hash == h && e->nlen == nlen &&
-		    name_eq(e->d->name, name, nlen))
-			return vs->lastdev = e->d;
-	}
-	return device_add(vs, name, nlen, h, e);
+	if ((dp = devmap_get(vs->dm, name, nlen, 0, &created)) == NULL)
+		return NULL;
+	if (created)
+		return device_new(vs, dp, name, nlen);
+	return vs->lastdev = *dp;
 }
 
-/* A new device, hash h, to go in the free table entry e. */
+/* A device new to the map, its value at *dp. */
 static struct device *
-device_add(struct vstate *vs, const char *name, uint32_t nlen, uint32_t h,
-    struct dent *e)
+device_new(struct vstate *vs, struct device **dp, const char *name,
+    uint32_t nlen)
 {
-	struct device *d, **devs;
-	struct dent *tab;
-	uint32_t i, j, m;
-	if (vs->ndev + 1 > ((uint64_t)vs->dmask + 1) / 2) {	/* rehash */
-		if (vs->dmask >= UINT32_MAX / 4)
-			return NULL;
-		m = vs->dmask * 2 + 1;
-		if ((tab = calloc((size_t)m + 1, sizeof(*tab))) == NULL)
-			return NULL;
-		for (j = 0; j < vs->ndev; j++) {
-			d = vs->devs[j];
-			for (i = d->hash & m; tab[i].d != NULL; i = (i + 1) & m)
-				;
-			tab[i].hash = d->hash;
-			tab[i].nlen = d->nlen;
-			tab[i].d = d;
-		}
-		free(vs->dtab);
-		vs->dtab = tab;
-		vs->dmask = m;
-		if ((devs = realloc(vs->devs, ((size_t)m + 1) / 2 *
-		    sizeof(*devs))) == NULL)
-			return NULL;
-		vs->devs = devs;
-		for (i = h & m; tab[i].d != NULL; i = (i + 1) & m)
-			;
-		e = &tab[i];
-	}
-	if ((d = calloc(1, sizeof(*d) + nlen + 1)) == NULL)
+	struct device *d;
+
+	if (vs->evict_err || (d = calloc(1, sizeof(*d) + nlen + 1)) == NULL) {
+		devmap_del(vs->dm, name, nlen);
 		return NULL;
+	}
 	memcpy(d->name, name, nlen);
 	d->nlen = nlen;
-	d->hash = h;
-	e->hash = h;
-	e->nlen = nlen;
-	e->d = d;
-	vs->devs[vs->ndev++] = d;
+	*dp = d;
+	vs->ndev++;
 	return vs->lastdev = d;
 }
 
@@ -858,7 +804,82 @@ emit_asis(struct vstate *vs, struct device *d, const struct record *r)
 	return ret;
 }
 
+/* What waits for d: holes filled with last values, sent on. */
+static int
+device_drain(struct vstate *vs, struct device *d)
+{
+	struct hitem *it;
+	uint32_t j;
+
+	if (d->q == NULL)
+		return 0;
+	for (j = 0; j < d->q->n && d->npend > 0; j++) {
+		it = q_at(d->q, j);
+		while (it->nh > 0)
+			fill_hole(d, it, 0, d->slot[it->h[0].slot].last);
+	}
+	return q_flush(vs, d);
+}
+
+static void
+device_free(struct device *d)
+{
+	uint32_t j;
+
+	for (j = 0; j < d->nslot; j++)
+		free(d->slot[j].win);
+	if (d->q != NULL) {
+		for (j = 0; j < d->q->cap; j++) {
+			record_free(&d->q->it[j].r);
+			free(d->q->it[j].h);
+		}
+		free(d->q->it);
+		free(d->q);
+	}
+	free(d->slot);
+	free(d->lay);
+	free(d);
+}
+
+/* The map lets a device go (evicted for room, or at vstate_free()): what
+ * it holds goes out first, as at the end of input. */
+static void
+device_gone(void *val, void *arg)
+{
+	struct vstate *vs = arg;
+	struct device *d = *(struct device **)val;
+
+	if (d == NULL)
+		return;
+	if (!vs->freeing && device_drain(vs, d) == -1)
+		vs->evict_err = 1;
+	if (vs->lastdev == d)
+		vs->lastdev = NULL;
+	device_free(d);
+}
+
 /* ---- public ------------------------------------------------------------ */
+
+int
+vstate_max_devices(struct vstate *vs, size_t max)
+{
+	struct devmap *m;
+
+	if (max == 0 || vs->ndev > 0)
+		return -1;
+	if ((m = devmap_new(max, sizeof(struct device *), NULL, device_gone,
+	    vs)) == NULL)
+		return -1;
+	devmap_free(&vs->dm);
+	vs->dm = m;
+	return 0;
+}
+
+uint64_t
+vstate_evicted(const struct vstate *vs)
+{
+	return devmap_evicted(vs->dm);
+}
 
 struct vstate *
 vstate_new(const struct schema *s, vemit_fn fn, void *arg)
@@ -873,15 +894,14 @@ vstate_new(const struct schema *s, vemit_fn fn, void *arg)
 	vs->emit = fn;
 	vs->arg = arg;
 	vs->cmask = 63;
-	vs->dmask = 63;
 	vs->fgap = s->on[RULE_GAP].act != ACT_NONE ? s->gap_ns : INT64_MAX;
 	vs->frlo = s->on[RULE_RATE].act != ACT_NONE ? s->rate_ns - s->tol_ns :
 	    INT64_MIN;
 	vs->frhi = s->on[RULE_RATE].act != ACT_NONE ? s->rate_ns + s->tol_ns :
 	    INT64_MAX;
 	if ((vs->ctab = calloc(64, sizeof(*vs->ctab))) == NULL ||
-	    (vs->dtab = calloc(64, sizeof(*vs->dtab))) == NULL ||
-	    (vs->devs = calloc(32, sizeof(*vs->devs))) == NULL ||
+	    (vs->dm = devmap_new(VSTATE_MAX_DEVICES, sizeof(struct device *),
+	    NULL, device_gone, vs)) == NULL ||
 	    (vs->out = record_new()) == NULL)
 		goto fail;
 	if (s->nrequired > 0 &&
@@ -905,28 +925,12 @@ void
 vstate_free(struct vstate **vp)
 {
 	struct vstate *vs;
-	struct device *d;
-	uint64_t i;
 	uint32_t j;
 
 	if (vp == NULL || (vs = *vp) == NULL)
 		return;
-	for (i = 0; i < vs->ndev; i++) {
-		d = vs->devs[i];
-		for (j = 0; j < d->nslot; j++)
-			free(d->slot[j].win);
-		if (d->q != NULL) {
-			for (j = 0; j < d->q->cap; j++) {
-				record_free(&d->q->it[j].r);
-				free(d->q->it[j].h);
-			}
-			free(d->q->it);
-			free(d->q);
-		}
-		free(d->slot);
-		free(d->lay);
-		free(d);
-	}
+	vs->freeing = 1;
+	devmap_free(&vs->dm);
 	for (j = 0; j < vs->ncdef; j++) {
 		free(vs->cdefs[j]->name);
 		free(vs->cdefs[j]->cnt);
@@ -935,8 +939,6 @@ vstate_free(struct vstate **vp)
 	free(vs->cdefs);
 	free(vs->ctab);
 	free(vs->req);
-	free(vs->devs);
-	free(vs->dtab);
 	free(vs->fop);
 	free(vs->hit);
 	free(vs->add);
@@ -998,28 +1000,22 @@ vstate_undecodable(struct vstate *vs, uint64_t n)
 	return count(vs, NULL, RULE_DECODE, OUT_REJECTED, n, 0);
 }
 
+static void
+finish_one(const char *name, size_t len, void *val, void *arg)
+{
+	struct vstate *vs = arg;
+
+	(void)name;
+	(void)len;
+	if (device_drain(vs, *(struct device **)val) == -1)
+		vs->evict_err = 1;
+}
+
 int
 vstate_finish(struct vstate *vs)
 {
-	struct device *d;
-	struct hitem *it;
-	uint64_t i;
-	uint32_t j;
-
-	for (i = 0; i < vs->ndev; i++) {
-		d = vs->devs[i];
-		if (d->q == NULL)
-			continue;
-		for (j = 0; j < d->q->n && d->npend > 0; j++) {
-			it = q_at(d->q, j);
-			while (it->nh > 0)
-				fill_hole(d, it, 0,
-				    d->slot[it->h[0].slot].last);
-		}
-		if (q_flush(vs, d) == -1)
-			return -1;
-	}
-	return 0;
+	devmap_foreach(vs->dm, finish_one, vs);
+	return vs->evict_err ? -1 : 0;
 }
 
 const struct vcount *
@@ -1046,29 +1042,34 @@ vstate_devices(const struct vstate *vs)
 	return vs->ndev;
 }
 
+static void
+bytes_one(const char *name, size_t len, void *val, void *arg)
+{
+	const struct device *d = *(struct device **)val;
+	size_t *n = arg;
+	uint32_t j;
+
+	(void)name;
+	(void)len;
+	/* the struct with its name, its slots and layout, and the map's
+	 * entry: header, value (a pointer, aligned to 16), id, a bucket */
+	*n += sizeof(*d) + d->nlen + 1 + d->slotcap * sizeof(*d->slot) +
+	    d->laycap * sizeof(*d->lay) + sizeof(struct devmap_dev) + 16 +
+	    d->nlen + 1 + sizeof(void *);
+	for (j = 0; j < d->nslot; j++)
+		if (d->slot[j].win != NULL)
+			*n += sizeof(struct flatwin) +
+			    d->slot[j].def->rule->flatn * sizeof(double);
+	if (d->q != NULL)
+		*n += sizeof(*d->q) + d->q->cap * sizeof(struct hitem);
+}
+
 size_t
 vstate_device_bytes(const struct vstate *vs)
 {
-	const struct device *d;
 	size_t n = 0;
-	uint64_t i;
-	uint32_t j;
 
-	for (i = 0; i < vs->ndev; i++) {
-		d = vs->devs[i];
-		/* the struct with its name, its slots and layout, two table
-		 * entries (load under 1/2) and its place in devs */
-		n += sizeof(*d) + d->nlen + 1 + d->slotcap * sizeof(*d->slot) +
-		    d->laycap * sizeof(*d->lay) + 2 * sizeof(struct dent) +
-		    sizeof(void *);
-		for (j = 0; j < d->nslot; j++)
-			if (d->slot[j].win != NULL)
-				n += sizeof(struct flatwin) +
-				    d->slot[j].def->rule->flatn *
-				    sizeof(double);
-		if (d->q != NULL)
-			n += sizeof(*d->q) + d->q->cap * sizeof(struct hitem);
-	}
+	devmap_foreach(vs->dm, bytes_one, &n);
 	return n;
 }
 
@@ -1128,29 +1129,45 @@ report_rules(const struct vstate *vs, FILE *f, const char *prog,
 				    &vs->cdefs[j]->cnt[r], rejects_only);
 }
 
+struct report_arg {
+	FILE		*f;
+	const char	*prog;
+};
+
+static void
+report_one(const char *name, size_t len, void *val, void *arg)
+{
+	const struct device *d = *(struct device **)val;
+	struct report_arg *a = arg;
+
+	(void)name;
+	(void)len;
+	fprintf(a->f, "%s:", a->prog);
+	pname(a->f, "device", d->name);
+	fprintf(a->f, " in=%llu out=%llu rejected=%llu dropped=%llu "
+	    "filled=%llu events=%llu\n",
+	    (unsigned long long)d->c.in, (unsigned long long)d->c.out,
+	    (unsigned long long)d->c.rejected,
+	    (unsigned long long)d->c.dropped,
+	    (unsigned long long)d->c.filled,
+	    (unsigned long long)d->c.events);
+}
+
 void
 vstate_report(const struct vstate *vs, FILE *f, const char *prog)
 {
-	const struct device *d;
-	uint64_t i;
+	struct report_arg a = { f, prog };
+	size_t held = devmap_count(vs->dm);
 
 	report_rules(vs, f, prog, 0);
 	if (vs->ndev > 0)
-		fprintf(f, "%s: devices=%llu state-bytes=%zu per-device=%zu\n",
-		    prog, (unsigned long long)vs->ndev, vstate_device_bytes(vs),
-		    vstate_device_bytes(vs) / vs->ndev);
-	for (i = 0; i < vs->ndev; i++) {
-		d = vs->devs[i];
-		fprintf(f, "%s:", prog);
-		pname(f, "device", d->name);
-		fprintf(f, " in=%llu out=%llu rejected=%llu dropped=%llu "
-		    "filled=%llu events=%llu\n",
-		    (unsigned long long)d->c.in, (unsigned long long)d->c.out,
-		    (unsigned long long)d->c.rejected,
-		    (unsigned long long)d->c.dropped,
-		    (unsigned long long)d->c.filled,
-		    (unsigned long long)d->c.events);
-	}
+		fprintf(f, "%s: devices=%llu held=%zu evicted=%llu "
+		    "state-bytes=%zu per-device=%zu\n", prog,
+		    (unsigned long long)vs->ndev, held,
+		    (unsigned long long)devmap_evicted(vs->dm),
+		    vstate_device_bytes(vs),
+		    held ? vstate_device_bytes(vs) / held : 0);
+	devmap_foreach(vs->dm, report_one, &a);
 }
 
 /* ---- judging ------------------------------------------------------------ */

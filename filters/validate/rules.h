@@ -65,12 +65,24 @@ int		 vstate_asis(const struct vstate *);
 /* Totals (borrowed; live). */
 const struct vcount *vstate_count(const struct vstate *);
 uint64_t	 vstate_held(const struct vstate *);
-uint64_t	 vstate_devices(const struct vstate *);
+uint64_t	 vstate_devices(const struct vstate *);	/* first seen */
+
+/*
+ * Devices held at most (default VSTATE_MAX_DEVICES), before the first
+ * frame: past it the device seen least recently goes, its waiting frames
+ * sent on first as at the end of input (vstate_evicted() counts them); a
+ * device seen again after starts afresh.  0, or -1 (max 0, frames seen
+ * already, ENOMEM).
+ */
+#define VSTATE_MAX_DEVICES	10000
+int		 vstate_max_devices(struct vstate *, size_t max);
+uint64_t	 vstate_evicted(const struct vstate *);
 
 /*
  * Print the accounting's detail to f (the totals are the caller's line):
  * one line per rule that did something (per channel for channel rules),
- * one line per device.  prog starts each line.
+ * one line per device held, least recently seen first.  prog starts each
+ * line.
  */
 void		 vstate_report(const struct vstate *, FILE *f, const char *prog);
 

@@ -5,11 +5,15 @@
 # that goes away, -q with SIGUSR1, SIGTERM, --metrics through promtool.
 # Each program states how to run it in filters/NAME/conformance*.args (one
 # run per file), so a new program is picked up without editing this test;
-# one without such a file fails here.  The behaviours: docs/filters.md.
+# one without such a file fails here.  A program that filters no frame
+# stream (bundle, collect) says why in its file (not-a-filter: REASON),
+# printed as an ok line naming the reason.  The behaviours: docs/filters.md.
 . "$(dirname "$0")/../lib.sh"
 
+progs=0
 for p in "$BIN"/*; do
 	[ -x "$p" ] && [ -f "$p" ] || continue
+	progs=$((progs + 1))
 	n=$(basename "$p")
 	set -- filters/"$n"/conformance*.args
 	if [ ! -f "$1" ]; then
@@ -22,4 +26,5 @@ for p in "$BIN"/*; do
 		check "$n: $a" $PY tests/py/conformance.py "$p" "$a" "$d"
 	done
 done
+[ "$progs" -gt 0 ] || fail "programs" "none in $BIN: build it first"
 finish

@@ -6,12 +6,19 @@ program run one way.
 ARGSFILE is filters/PROG/conformance*.args: lines of "key: value",
 '#' comments:
 
-    args: -s testdata/conformance/x.schema   the program's minimal arguments
+    args: -s testdata/conformance/x.schema   the program's minimal arguments;
+                                             {tmp} stands for TMPDIR
     equation: in = out + rejected + dropped  its accounting equation (default
                                              in = out + rejected + dropped +
                                              unwritten)
     output: text                             it writes text, not frames: no
                                              reject frames to look at
+    operands: true                           put after each case's options
+                                             (a command, files)
+    not-a-filter: REASON                     it does not read frames (bundle:
+                                             subcommands on files): prints
+                                             "ok - PROG: not a filter: REASON"
+                                             and runs no case
 
 Each case runs the program on frames made here (one device, channel "x",
 one frame a second) and checks the exit status, the shape of every message
@@ -35,17 +42,29 @@ signal.alarm(240)
 prog_path, argsfile, tmp = sys.argv[1], sys.argv[2], sys.argv[3]
 prog = os.path.basename(prog_path)
 conf = {"args": "", "equation": "in = out + rejected + dropped + unwritten",
-        "output": "frames"}
+        "output": "frames", "operands": ""}
 for raw in open(argsfile):
     raw = raw.split("#", 1)[0].strip()
     if raw:
         k, v = raw.split(":", 1)
         conf[k.strip()] = v.strip()
-ARGS = conf["args"].split()
+ARGS = conf["args"].replace("{tmp}", tmp).split()
+OPERANDS = conf["operands"].replace("{tmp}", tmp).split()
+if "not-a-filter" in conf:
+    if not conf["not-a-filter"]:
+        print("FAIL - %s: not-a-filter without a reason" % prog)
+        sys.exit(1)
+    print("ok - %s: not a filter: %s" % (prog, conf["not-a-filter"]))
+    sys.exit(0)
 FRAMES_OUT = conf["output"] == "frames"
 EX_OK, EX_DATAERR, EX_NOINPUT, EX_UNAVAILABLE, EX_IOERR = 0, 65, 66, 69, 74
 fails = 0
-name = "%s %s" % (prog, " ".join(ARGS)) if ARGS else prog
+name = " ".join([prog] + ARGS + OPERANDS)
+
+
+def cmd(extra):
+    """The command line of a case: PROG ARGS EXTRA OPERANDS."""
+    return [prog_path] + ARGS + extra + OPERANDS
 
 
 def report(ok, what, why=""):
@@ -91,7 +110,7 @@ os.makedirs(os.path.join(tmp, "adir"), exist_ok=True)
 def run(extra, stdin=None, inp=None):
     """(status, stdout bytes, stderr text) of PROG ARGS EXTRA."""
     with open(stdin if stdin else os.devnull, "rb") as f:
-        p = subprocess.run([prog_path] + ARGS + extra, stdin=f,
+        p = subprocess.run(cmd(extra), stdin=f,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
@@ -235,14 +254,14 @@ if FRAMES_OUT:
           EX_IOERR, err, "/dev/full")
 else:
     with open(good, "rb") as fi, open("/dev/full", "wb") as fo:
-        p = subprocess.run([prog_path] + ARGS, stdin=fi, stdout=fo,
+        p = subprocess.run(cmd([]), stdin=fi, stdout=fo,
                            stderr=subprocess.PIPE, timeout=60)
     check("output to /dev/full: exit 74, the accounting balances",
           p.returncode, EX_IOERR, p.stderr.decode(errors="replace"))
 
 with open(good, "rb") as fi:
     env = dict(os.environ, PDM_PIPE_SIZE="0")
-    p = subprocess.Popen([prog_path] + ARGS, stdin=fi,
+    p = subprocess.Popen(cmd([]), stdin=fi,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env)
     p.stdout.read(1000)			# | head -c 1000
@@ -256,7 +275,7 @@ report(not why and len(re.findall("broken pipe", err, re.I)) == 1,
        "| head -c 1000: 'broken pipe' said once", repr(err))
 
 # ---- signals -----------------------------------------------------------------
-p = subprocess.Popen([prog_path] + ARGS + ["-q"], stdin=subprocess.PIPE,
+p = subprocess.Popen(cmd(["-q"]), stdin=subprocess.PIPE,
                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 p.stdin.write(frames(0, 100))
 p.stdin.flush()
@@ -280,7 +299,7 @@ if len([l for l in err.splitlines() if l.startswith(prog + ": in=")]) != 1:
 report(not why, "-q and SIGUSR1: one accounting line, on the signal",
        "; ".join(why))
 
-p = subprocess.Popen([prog_path] + ARGS, stdin=subprocess.PIPE,
+p = subprocess.Popen(cmd([]), stdin=subprocess.PIPE,
                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 p.stdin.write(frames(0, 1000))
 p.stdin.flush()

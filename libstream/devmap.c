@@ -1,43 +1,15 @@
 /*
- * devmap -- chained hash of devices (FNV-1a of the id), 2 buckets per
- * device of capacity, and a doubly linked list in order of last sight, so
- * that the oldest is found in O(1) for eviction and expiry.  Each device is
- * one allocation: header, then its value (aligned), then its id.
+ * devmap -- chained hash of devices, at least one bucket per device held
+ * (doubled as devices come, up to 2 per device of capacity), and a doubly
+ * linked list in order of last sight, so that the oldest is found in O(1)
+ * for eviction and expiry.  Each device is one allocation: header, then its
+ * value (aligned), then its id.  The lookup of a device held is inline in
+ * devmap.h; what adds, moves or frees a device is here.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "devmap.h"
-
-struct dev {
-	struct dev	*chain;		/* next in bucket */
-	struct dev	*older, *newer;	/* by last sight */
-	uint64_t	 hash;
-	double		 seen;
-	size_t		 len;
-	char		*id;
-	_Alignas(16) unsigned char val[];
-};
-
-struct devmap {
-	struct dev	**bucket;
-	size_t		 nbucket;	/* power of two */
-	size_t		 cap, n, valsize;
-	struct dev	*oldest, *newest;
-	devmap_fn	 init, fini;
-	void		*arg;
-	uint64_t	 evicted;
-};
-
-static uint64_t
-fnv(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
-}
 
 struct devmap *
 devmap_new(size_t cap, size_t valsize, devmap_fn init, devmap_fn fini,
@@ -48,8 +20,6 @@ devmap_new(size_t cap, size_t valsize, devmap_fn init, devmap_fn fini,
 	if (cap == 0 || (m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->nbucket = 16;
-	while (m->nbucket < 2 * cap)
-		m->nbucket *= 2;
 	if ((m->bucket = calloc(m->nbucket, sizeof(*m->bucket))) == NULL) {
 		free(m);
 		return NULL;
@@ -63,7 +33,7 @@ devmap_new(size_t cap, size_t valsize, devmap_fn init, devmap_fn fini,
 }
 
 static void
-unlink_lru(struct devmap *m, struct dev *d)
+unlink_lru(struct devmap *m, struct devmap_dev *d)
 {
 	if (d->older != NULL)
 		d->older->newer = d->newer;
@@ -77,7 +47,7 @@ unlink_lru(struct devmap *m, struct dev *d)
 }
 
 static void
-push_newest(struct devmap *m, struct dev *d)
+push_newest(struct devmap *m, struct devmap_dev *d)
 {
 	d->older = m->newest;
 	d->newer = NULL;
@@ -88,43 +58,54 @@ push_newest(struct devmap *m, struct dev *d)
 	m->newest = d;
 }
 
-static void
-remove_dev(struct devmap *m, struct dev *d)
+/* Twice the buckets, the devices rehashed; 0, or -1 on ENOMEM (kept). */
+static int
+grow(struct devmap *m)
 {
-	struct dev **pp = &m->bucket[d->hash & (m->nbucket - 1)];
+	struct devmap_dev **b, *d;
+	size_t n = m->nbucket * 2;
+
+	if ((b = calloc(n, sizeof(*b))) == NULL)
+		return -1;
+	for (d = m->oldest; d != NULL; d = d->newer) {
+		d->chain = b[d->hash & (n - 1)];
+		b[d->hash & (n - 1)] = d;
+	}
+	free(m->bucket);
+	m->bucket = b;
+	m->nbucket = n;
+	return 0;
+}
+
+static void
+remove_dev(struct devmap *m, struct devmap_dev *d)
+{
+	struct devmap_dev **pp = &m->bucket[d->hash & (m->nbucket - 1)];
 
 	while (*pp != d)
 		pp = &(*pp)->chain;
 	*pp = d->chain;
 	unlink_lru(m, d);
+	m->n--;
 	if (m->fini != NULL)
 		m->fini(d->val, m->arg);
 	free(d);
-	m->n--;
 }
 
 void *
-devmap_get(struct devmap *m, const char *id, size_t len, double now,
-    int *created)
+devmap_add_(struct devmap *m, const char *id, size_t len, uint64_t h,
+    double now, int *created)
 {
-	uint64_t h = fnv(id, len);
-	struct dev *d, **b = &m->bucket[h & (m->nbucket - 1)];
+	struct devmap_dev *d, **b;
 
 	*created = 0;
-	for (d = *b; d != NULL; d = d->chain)
-		if (d->hash == h && d->len == len && memcmp(d->id, id,
-		    len) == 0) {
-			d->seen = now;
-			if (m->newest != d) {
-				unlink_lru(m, d);
-				push_newest(m, d);
-			}
-			return d->val;
-		}
 	if (m->n >= m->cap) {
 		remove_dev(m, m->oldest);
 		m->evicted++;
 	}
+	if (m->n >= m->nbucket && m->nbucket < 2 * m->cap && grow(m) == -1)
+		return NULL;
+	b = &m->bucket[h & (m->nbucket - 1)];
 	if ((d = calloc(1, sizeof(*d) + m->valsize + len + 1)) == NULL)
 		return NULL;
 	d->hash = h;
@@ -140,6 +121,18 @@ devmap_get(struct devmap *m, const char *id, size_t len, double now,
 		m->init(d->val, m->arg);
 	*created = 1;
 	return d->val;
+}
+
+int
+devmap_del(struct devmap *m, const char *id, size_t len)
+{
+	struct devmap_dev *d = devmap_lookup_(m, id, len,
+	    devmap_hash_(id, len));
+
+	if (d == NULL)
+		return 0;
+	remove_dev(m, d);
+	return 1;
 }
 
 size_t
@@ -158,7 +151,7 @@ void
 devmap_foreach(struct devmap *m, void (*fn)(const char *, size_t, void *,
     void *), void *arg)
 {
-	struct dev *d, *next;
+	struct devmap_dev *d, *next;
 
 	for (d = m->oldest; d != NULL; d = next) {
 		next = d->newer;
@@ -170,6 +163,12 @@ size_t
 devmap_count(const struct devmap *m)
 {
 	return m->n;
+}
+
+size_t
+devmap_cap(const struct devmap *m)
+{
+	return m->cap;
 }
 
 uint64_t
