@@ -1470,8 +1470,8 @@ pk_nums(msgpack_packer *pk, const double *x, size_t n)
 		msgpack_pack_double(pk, x[i]);
 }
 
-static void
-pk_prof(msgpack_packer *pk, const struct bundle_prof *p)
+void
+bundle_pack_prof(struct msgpack_packer *pk, const struct bundle_prof *p)
 {
 	msgpack_pack_map(pk, 8);
 	pk_str(pk, "count");
@@ -1624,11 +1624,11 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 	for (i = 0; b->prof != NULL && i < b->nfeat; i++)
 		if (b->prof[i].nbins > 0) {
 			pk_str(pk, b->feat[i]);
-			pk_prof(pk, &b->prof[i]);
+			bundle_pack_prof(pk, &b->prof[i]);
 		}
 	pk_str(pk, "score");
 	if (b->score_prof != NULL && b->score_prof->nbins > 0)
-		pk_prof(pk, b->score_prof);
+		bundle_pack_prof(pk, b->score_prof);
 	else
 		msgpack_pack_nil(pk);
 }

@@ -178,6 +178,11 @@ int		 bundle_prof_fit(struct bundle_prof *p, const double *x,
  */
 uint32_t	 bundle_prof_bin(const struct bundle_prof *p, double x);
 void		 bundle_prof_free(struct bundle_prof *p);	/* its arrays */
+/* Pack p as a profile map (docs/bundle.md PROF) with a msgpack-c packer:
+ * for a program that writes profiles of its own (drift --fit-reference). */
+struct msgpack_packer;
+void		 bundle_pack_prof(struct msgpack_packer *pk,
+		     const struct bundle_prof *p);
 
 /* A new ed25519 pair (libsodium).  0, or -1 if libsodium cannot start. */
 int		 bundle_keygen(uint8_t pk[32], uint8_t sk[64]);

@@ -39,38 +39,6 @@ pk_str(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_body(pk, s, n);
 }
 
-static void
-pk_arr(msgpack_packer *pk, const double *v, uint32_t n)
-{
-	uint32_t i;
-
-	msgpack_pack_array(pk, n);
-	for (i = 0; i < n; i++)
-		msgpack_pack_double(pk, v[i]);
-}
-
-static void
-pk_prof(msgpack_packer *pk, const struct bundle_prof *p)
-{
-	msgpack_pack_map(pk, 8);
-	pk_str(pk, "count");
-	msgpack_pack_uint64(pk, p->count);
-	pk_str(pk, "mean");
-	msgpack_pack_double(pk, p->mean);
-	pk_str(pk, "std");
-	msgpack_pack_double(pk, p->std);
-	pk_str(pk, "min");
-	msgpack_pack_double(pk, p->min);
-	pk_str(pk, "max");
-	msgpack_pack_double(pk, p->max);
-	pk_str(pk, "edges");
-	pk_arr(pk, p->edges, p->nbins + 1);
-	pk_str(pk, "freq");
-	pk_arr(pk, p->freq, p->nbins);
-	pk_str(pk, "sample");
-	pk_arr(pk, p->sample, p->nsample);
-}
-
 int
 profile_write(const char *path, const struct profile *p, char *err,
     size_t errlen)
@@ -92,11 +60,11 @@ profile_write(const char *path, const struct profile *p, char *err,
 	msgpack_pack_map(&pk, p->n);
 	for (i = 0; i < p->n; i++) {
 		pk_str(&pk, p->name[i]);
-		pk_prof(&pk, &p->prof[i]);
+		bundle_pack_prof(&pk, &p->prof[i]);
 	}
 	pk_str(&pk, "score");
 	if (p->score != NULL)
-		pk_prof(&pk, p->score);
+		bundle_pack_prof(&pk, p->score);
 	else
 		msgpack_pack_nil(&pk);
 	if ((fp = fopen(tmp, "wb")) == NULL) {
