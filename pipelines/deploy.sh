@@ -2,6 +2,9 @@
 # pipelines/deploy.sh -- what device.sh, gateway.sh, sensor.sh and replay.sh
 # share (sourced after lib.sh; POSIX sh, runs under busybox sh):
 #
+#	dp_start KIND OPERANDS "$@"	-c conf, -w workdir, the configuration
+#				read, WORK set, dp_common; DP_SHIFT: the
+#				caller's `shift`
 #	dp_conf FILE		read the configuration (shell assignments)
 #	dp_common KIND		defaults, directories, the bundle checked
 #	dp_side STAGE		the stage's --reject and --metrics options
@@ -14,6 +17,31 @@
 #
 # Paths in the configuration must not hold blanks (the options are word
 # lists, as in a shell command line).
+
+# dp_start KIND OPERANDS "$@": the options every role takes (-c conf, -w
+# workdir; OPERANDS is the usage's tail), the configuration read
+# (/etc/pdm/KIND-INSTANCE.conf unless -c or $PDM_CONF), WORK set (-w wins
+# over the configuration), then dp_common KIND.  Sets DP_SHIFT to the
+# options' count: the caller shifts them off and reads its operands.
+dp_start() {
+	_kind=$1 _ops=$2; shift 2
+	conf=${PDM_CONF:-} work="" conf_given=${PDM_CONF:+1}
+	OPTIND=1
+	while getopts c:w: opt; do
+		case $opt in
+		c) conf=$OPTARG conf_given=1 ;;
+		w) work=$OPTARG ;;
+		*) echo "usage: $_kind.sh [-c conf] [-w workdir]${_ops:+ $_ops}" >&2; return 64 ;;
+		esac
+	done
+	DP_SHIFT=$((OPTIND - 1))
+	inst=${PDM_INSTANCE:-$_kind}
+	[ -n "$conf" ] || conf=/etc/pdm/$_kind-$inst.conf
+	dp_conf "$conf" || return 78
+	: "${WORK:=${work:-/var/lib/pdm/run/$_kind-$inst}}"
+	[ -n "$work" ] && WORK=$work
+	dp_common "$_kind"
+}
 
 # dp_conf FILE: source FILE when it exists; a FILE named (-c or $PDM_CONF:
 # conf_given set) that does not exist is an error (78), the default one

@@ -56,22 +56,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/deploy.sh"
 
-conf=${PDM_CONF:-} work="" conf_given=${PDM_CONF:+1}
-while getopts c:w: opt; do
-	case $opt in
-	c) conf=$OPTARG conf_given=1 ;;
-	w) work=$OPTARG ;;
-	*) echo "usage: device.sh [-c conf] [-w workdir] [file ...]" >&2; exit 64 ;;
-	esac
-done
-shift $((OPTIND - 1))
-inst=${PDM_INSTANCE:-device}
-[ -n "$conf" ] || conf=/etc/pdm/device-$inst.conf
-dp_conf "$conf" || exit 78
+dp_start device "[file ...]" "$@" || exit $?
+shift $DP_SHIFT
 [ $# -gt 0 ] && INPUT="$*"
-: "${WORK:=${work:-/var/lib/pdm/run/device-$inst}}"
-[ -n "$work" ] && WORK=$work
-dp_common device || exit $?
 : "${UPLINK:=dir:$WORK/uplink}" "${SPOOL:=$WORK/spool}"
 : "${SAMPLE_OPTS:=--every 100}" "${UPLOAD_OPTS:=}" "${DRIFT_OPTS:=}"
 : "${INGEST_OPTS:=}" "${INPUT:=}" "${INPUT_URI:=}" "${OUTPUT:=/dev/null}"

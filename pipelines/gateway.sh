@@ -32,21 +32,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/deploy.sh"
-conf=${PDM_CONF:-} work="" conf_given=${PDM_CONF:+1}
-while getopts c:w: opt; do
-	case $opt in
-	c) conf=$OPTARG conf_given=1 ;;
-	w) work=$OPTARG ;;
-	*) echo "usage: gateway.sh [-c conf] [-w workdir]" >&2; exit 64 ;;
-	esac
-done
-shift $((OPTIND - 1))
-inst=${PDM_INSTANCE:-gateway}
-[ -n "$conf" ] || conf=/etc/pdm/gateway-$inst.conf
-dp_conf "$conf" || exit 78
-: "${WORK:=${work:-/var/lib/pdm/run/gateway-$inst}}"
-[ -n "$work" ] && WORK=$work
-dp_common gateway || exit $?
+dp_start gateway "" "$@" || exit $?
+shift $DP_SHIFT
 : "${LISTEN:=pull@tcp://*:5555}" "${UPLINK:=dir:$WORK/uplink}"
 : "${SPOOL:=$WORK/spool}" "${DATASET:=/var/lib/pdm/dataset}"
 : "${SAMPLE_OPTS:=--every 100}" "${UPLOAD_OPTS:=}" "${DRIFT_OPTS:=}"

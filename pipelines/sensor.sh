@@ -21,22 +21,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/deploy.sh"
-conf=${PDM_CONF:-} work="" conf_given=${PDM_CONF:+1}
-while getopts c:w: opt; do
-	case $opt in
-	c) conf=$OPTARG conf_given=1 ;;
-	w) work=$OPTARG ;;
-	*) echo "usage: sensor.sh [-c conf] [-w workdir] [file ...]" >&2; exit 64 ;;
-	esac
-done
-shift $((OPTIND - 1))
-inst=${PDM_INSTANCE:-sensor}
-[ -n "$conf" ] || conf=/etc/pdm/sensor-$inst.conf
-dp_conf "$conf" || exit 78
+dp_start sensor "[file ...]" "$@" || exit $?
+shift $DP_SHIFT
 [ $# -gt 0 ] && INPUT="$*"
-: "${WORK:=${work:-/var/lib/pdm/run/sensor-$inst}}"
-[ -n "$work" ] && WORK=$work
-dp_common sensor || exit $?
 : "${INGEST_OPTS:=}" "${INPUT:=}" "${INPUT_URI:=}"
 [ -n "${GATEWAY:-}" ] || { echo "sensor.sh: GATEWAY is not set" >&2; exit 78; }
 S=${SCHEMA:-${MODEL:-}}

@@ -109,8 +109,10 @@ MODEL=$T/m.bundle GATEWAY=tcp://127.0.0.1:$port $SH pipelines/sensor.sh -w "$T/s
     > "$T/s.out" 2> "$T/s.err"
 check "sensor: status 0" [ $? -eq 0 ]
 n=0
-while [ "$(grep -c . "$T/g/pl/ingest.err" 2>/dev/null)" = 0 ] && [ $n -lt 20 ]; do sleep 0.2; n=$((n + 1)); done
-sleep 1
+# the sensor's end reaches the gateway's ingest, which ends, and the chain
+# drains; SIGTERM only if it has not ended within 60 s (a loaded machine
+# may take seconds)
+while kill -0 $G 2>/dev/null && [ $n -lt 300 ]; do sleep 0.2; n=$((n + 1)); done
 kill -TERM $G 2>/dev/null
 wait $G
 check "gateway: status 0" [ $? -eq 0 ]
