@@ -29,36 +29,49 @@ bench_frames || finish
 port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-w="" b="" r="" i=0 ok=1
-while [ "$i" -lt "$PRUNS" ]; do
-	i=$((i + 1))
+# run TAG ERR EVERY FRAMES: collect ($CARGS) beside sample-upload ($UARGS,
+# --every EVERY) on FRAMES, the spool and data set emptied first; its
+# accounting in ERR.  Sets n (frames in) and ab (batches acknowledged); 1,
+# said with fail, when it failed or left or lost a frame.
+run() {
 	rm -rf "$OUT/upload-spool" "$OUT/upload-ds"
-	u="tcp://127.0.0.1:$(port)"
-	"$BIN/collect" -i "$u" -d "$OUT/upload-ds" 2> "$OUT/upload-collect.err" &
+	# shellcheck disable=SC2086
+	"$BIN/collect" $CARGS -d "$OUT/upload-ds" 2> "$OUT/upload-collect.err" &
 	cpid=$!
-	timed "$OUT/upload.err" "$BIN/sample-upload" --every 100 \
-	    --drain 600 -s "$OUT/upload-spool" -u "$u" \
-	    < "$BENCH_FRAMES" > /dev/null
+	# shellcheck disable=SC2086
+	timed "$2" "$BIN/sample-upload" --every "$3" --drain 600 \
+	    -s "$OUT/upload-spool" $UARGS < "$4" > /dev/null
 	st=$?
 	kill -TERM $cpid
 	wait $cpid
 	if [ $st -ne 0 ]; then
-		fail "upload: sample-upload: exit $st" "$OUT/upload.err"
-		ok=0
-		break
+		fail "$1: sample-upload: exit $st" "$2"
+		return 1
 	fi
-	n=$(counter "$OUT/upload.err" sample-upload in)
-	left=$(counter "$OUT/upload.err" sample-upload left)
-	lost=$(counter "$OUT/upload.err" sample-upload lost)
-	ab=$(counter "$OUT/upload.err" sample-upload acked_batches)
+	n=$(counter "$2" sample-upload in)
+	ab=$(counter "$2" sample-upload acked_batches)
+	left=$(counter "$2" sample-upload left)
+	lost=$(counter "$2" sample-upload lost)
 	if [ "$left" != 0 ] || [ "$lost" != 0 ]; then
-		fail "upload: the uplink did not keep up: left=$left lost=$lost" "$OUT/upload.err"
-		ok=0
-		break
+		fail "$1: the uplink did not keep up: left=$left lost=$lost" "$2"
+		return 1
 	fi
-	w="$w $WALL" b="$b $(calc "$ab / $WALL")" r="$r $MAXRSS"
-done
-if [ $ok = 1 ]; then
+}
+
+# runs TAG ERR: $PRUNS runs of --every 100 on the bench frames; w, b, r:
+# their wall times, batches/s and peak RSS; 1 when one failed
+runs() {
+	w="" b="" r="" i=0
+	while [ "$i" -lt "$PRUNS" ]; do
+		i=$((i + 1))
+		run "$1" "$2" 100 "$BENCH_FRAMES" || return 1
+		w="$w $WALL" b="$b $(calc "$ab / $WALL")" r="$r $MAXRSS"
+	done
+}
+
+u="tcp://127.0.0.1:$(port)"
+CARGS="-i $u" UARGS="-u $u"
+if runs upload "$OUT/upload.err"; then
 	# shellcheck disable=SC2086
 	med=$(median $w)
 	rate=$(calc "$n / $med")
@@ -81,19 +94,9 @@ with open(sys.argv[2], 'wb') as f:
             break
         f.write(msgpack.packb(o, use_bin_type=True))
 PYEOF
-rm -rf "$OUT/upload-spool" "$OUT/upload-ds"
 u="tcp://127.0.0.1:$(port)"
-"$BIN/collect" -i "$u" -d "$OUT/upload-ds" 2> "$OUT/upload-collect.err" &
-cpid=$!
-timed "$OUT/upload-cap.err" "$BIN/sample-upload" --every 1 --drain 600 \
-    -s "$OUT/upload-spool" -u "$u" < "$OUT/upload-cap.mp" > /dev/null
-st=$?
-kill -TERM $cpid
-wait $cpid
-if [ $st -ne 0 ]; then
-	fail "upload capacity: sample-upload: exit $st" "$OUT/upload-cap.err"
-else
-	ab=$(counter "$OUT/upload-cap.err" sample-upload acked_batches)
+CARGS="-i $u" UARGS="-u $u"
+if run "upload capacity" "$OUT/upload-cap.err" 1 "$OUT/upload-cap.mp"; then
 	fig "sample-upload -> collect at capacity (--every 1, $UPLOAD_CAP frames): $(fmt '%.1f' "$ab / $WALL") batches/s acknowledged, $(fmt '%.0f' "$UPLOAD_CAP / $WALL") frames/s delivered ($ab batches in $(fmt '%.2f' "$WALL") s)"
 fi
 rm -rf "$OUT/upload-spool" "$OUT/upload-ds" "$OUT/upload-cap.mp"
@@ -114,42 +117,12 @@ mqtt_conf "$M" "$(port)"
 mqtt_start "$M"
 mport=$(sed -n 's/^listener \([0-9]*\) .*/\1/p' "$M/mq.conf")
 mtls="--mqtt-ca $M/ca.crt"
-w="" b="" r="" i=0 ok=1
-while [ "$i" -lt "$PRUNS" ]; do
-	i=$((i + 1))
-	rm -rf "$OUT/upload-spool" "$OUT/upload-ds"
-	# shellcheck disable=SC2086
-	"$BIN/collect" -i "mqtts://localhost:$mport" $mtls \
-	    --mqtt-cert "$M/collect.crt" --mqtt-key "$M/collect.key" \
-	    --mqtt-user collect --mqtt-password s3cret-gw \
-	    -d "$OUT/upload-ds" 2> "$OUT/upload-collect.err" &
-	cpid=$!
-	# shellcheck disable=SC2086
-	timed "$OUT/upload-mqtt.err" "$BIN/sample-upload" --every 100 \
-	    --drain 600 -s "$OUT/upload-spool" -u "mqtts://localhost:$mport" \
-	    $mtls --mqtt-cert "$M/dev.crt" --mqtt-key "$M/dev.key" \
-	    --mqtt-user dev --mqtt-password s3cret-dev --mqtt-id bench \
-	    < "$BENCH_FRAMES" > /dev/null
-	st=$?
-	kill -TERM $cpid
-	wait $cpid
-	if [ $st -ne 0 ]; then
-		fail "upload mqtt: sample-upload: exit $st" "$OUT/upload-mqtt.err"
-		ok=0
-		break
-	fi
-	n=$(counter "$OUT/upload-mqtt.err" sample-upload in)
-	left=$(counter "$OUT/upload-mqtt.err" sample-upload left)
-	lost=$(counter "$OUT/upload-mqtt.err" sample-upload lost)
-	ab=$(counter "$OUT/upload-mqtt.err" sample-upload acked_batches)
-	if [ "$left" != 0 ] || [ "$lost" != 0 ]; then
-		fail "upload mqtt: the uplink did not keep up: left=$left lost=$lost" "$OUT/upload-mqtt.err"
-		ok=0
-		break
-	fi
-	w="$w $WALL" b="$b $(calc "$ab / $WALL")" r="$r $MAXRSS"
-done
-if [ $ok = 1 ]; then
+CARGS="-i mqtts://localhost:$mport $mtls --mqtt-cert $M/collect.crt
+    --mqtt-key $M/collect.key --mqtt-user collect --mqtt-password s3cret-gw"
+UARGS="-u mqtts://localhost:$mport $mtls --mqtt-cert $M/dev.crt
+    --mqtt-key $M/dev.key --mqtt-user dev --mqtt-password s3cret-dev
+    --mqtt-id bench"
+if runs "upload mqtt" "$OUT/upload-mqtt.err"; then
 	# shellcheck disable=SC2086
 	med=$(median $w)
 	rate=$(calc "$n / $med")
