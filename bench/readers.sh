@@ -9,10 +9,11 @@
 #   normalize -p PARAMS < /dev/null     a parameters file of NAMES lines
 #   ingest WIDE.csv                     a header of NAMES columns and 3 rows:
 #                                       read, split, names checked, roles
-#                                       given; such rows make frames over
-#                                       the frame limit, so ingest refuses
-#                                       them after the header (exit 65,
-#                                       "columns make frames too large")
+#                                       given; past about 28,000 columns
+#                                       the rows make frames over the frame
+#                                       limit, and ingest refuses them after
+#                                       the header (exit 65, "columns make
+#                                       frames too large")
 #   ingest NARROW.csv                   20,000 columns and 3 rows, the widest
 #                                       whose frames fit, read to the end
 #
@@ -49,8 +50,9 @@ gen csv "$NAMES" > "$OUT/readers-wide.csv"
 gen csv 20000 > "$OUT/readers-narrow.csv"
 
 # run NAME WANT CMD...: $RUNS runs of CMD (stdin /dev/null, stdout to
-# /dev/null) that must exit WANT; sets CMED (median CPU s) and RSS (largest,
-# KiB); 1 if a run did not.
+# /dev/null) that must exit with one of the statuses in WANT; sets _st (the
+# last status), CMED (median CPU s) and RSS (largest, KiB); 1 if a run did
+# not.
 run() {
 	_name=$1 _want=$2 _c="" _r="" _i=0
 	shift 2
@@ -58,10 +60,10 @@ run() {
 		_i=$((_i + 1))
 		timed "$OUT/$_name.err" "$@" < /dev/null > /dev/null
 		_st=$?
-		if [ $_st -ne "$_want" ]; then
+		case " $_want " in *" $_st "*) ;; *)
 			fail "$_name: $*: exit $_st, expected $_want" "$OUT/$_name.err"
-			return 1
-		fi
+			return 1 ;;
+		esac
 		_c="$_c $CPU" _r="$_r $MAXRSS"
 	done
 	# shellcheck disable=SC2086
@@ -69,20 +71,22 @@ run() {
 }
 how() { echo "$(fmt '%.2f' "$CMED") s CPU, peak RSS $(fmt '%.1f' "$RSS / 1024") MiB (median of $RUNS; target about 1 s: $(verdict "$CMED" '<=' 1.5))"; }
 
-if run readers-validate 0 "$BIN/validate" -q -s "$OUT/readers.schema"; then
+if run readers-validate "0" "$BIN/validate" -q -s "$OUT/readers.schema"; then
 	fig "validate reading a schema of $NAMES sections: $(how)"
 fi
-if run readers-normalize 0 "$BIN/normalize" -q -p "$OUT/readers.params"; then
+if run readers-normalize "0" "$BIN/normalize" -q -p "$OUT/readers.params"; then
 	fig "normalize reading $NAMES parameter lines: $(how)"
 fi
-if run readers-ingest 65 "$BIN/ingest" -q --max-line 67108864 "$OUT/readers-wide.csv"; then
-	if grep -q "columns make frames too large" "$OUT/readers-ingest.err"; then
+if run readers-ingest "0 65" "$BIN/ingest" -q --max-line 67108864 "$OUT/readers-wide.csv"; then
+	if [ "$_st" -eq 0 ]; then
+		fig "ingest reading a header of $NAMES columns (and 3 rows to frames): $(how)"
+	elif grep -q "columns make frames too large" "$OUT/readers-ingest.err"; then
 		fig "ingest reading a header of $NAMES columns (refused after it: frames too large): $(how)"
 	else
-		fail "readers-ingest: not refused for its frame size" "$OUT/readers-ingest.err"
+		fail "readers-ingest: exit 65, but not for its frame size" "$OUT/readers-ingest.err"
 	fi
 fi
-if run readers-ingest20k 0 "$BIN/ingest" -q --max-line 67108864 "$OUT/readers-narrow.csv"; then
+if run readers-ingest20k "0" "$BIN/ingest" -q --max-line 67108864 "$OUT/readers-narrow.csv"; then
 	fig "ingest, 20,000 columns x 3 rows to frames: $(how)"
 fi
 finish
