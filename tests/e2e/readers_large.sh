@@ -13,6 +13,18 @@ N=20000
 R=3
 P="$PY tests/py/readers_large.py"
 
+# refused WHAT MESSAGE CMD...: CMD (stdin wide.mp) exits 65, writes no
+# frame, and says MESSAGE on stderr
+refused() {
+	what=$1 msg=$2
+	shift 2
+	"$@" < "$T/wide.mp" > "$T/out" 2> "$T/err"
+	st=$?
+	check "$what: exit 65, nothing out" \
+		sh -c "test $st -eq 65 && ! test -s '$T/out'"
+	check "$what: the message names file and lines" grep -qF "$msg" "$T/err"
+}
+
 # ---- ingest: the header --------------------------------------------------------
 $P csv $N $R > "$T/wide.csv" || fail "csv"
 $BIN/ingest -q "$T/wide.csv" > "$T/wide.mp" 2> "$T/err"
@@ -20,12 +32,9 @@ check "ingest: $N columns, exit 0" test $? -eq 0
 check "ingest: every column of every row in the frames" \
 	$P check-ingest $N $R "$T/wide.mp"
 $P csv $N $R 3 > "$T/dup.csv" || fail "csv dup"
-$BIN/ingest -q "$T/dup.csv" > "$T/out" 2> "$T/err"
-st=$?
-check "ingest: a name again in the last column: exit 65, nothing out" \
-	sh -c "test $st -eq 65 && ! test -s '$T/out'"
-check "ingest: the two columns named" \
-	grep -qF "ingest: $T/dup.csv: columns 5 and $((N + 1)) are both called \"c00003\"" "$T/err"
+refused "ingest: a name again in the last column" \
+	"ingest: $T/dup.csv: columns 5 and $((N + 1)) are both called \"c00003\"" \
+	$BIN/ingest -q "$T/dup.csv"
 # a column found by name among them (the last one, by --time-column's lookup)
 $P csv $N 1 | sed '1s/^time,/t,/; 1s/,c19999$/,time/' > "$T/late.csv"
 $BIN/ingest -q --time-column t --meta time "$T/late.csv" > "$T/late.mp" 2> "$T/err"
@@ -46,12 +55,9 @@ $BIN/ingest -q "$T/less.csv" | $BIN/validate -q -s "$T/wide.schema" > "$T/v2.mp"
 check "validate: a required channel absent: every row rejected" \
 	test "$($P count "$T/v2.mp")" = "0 3"
 $P schema $N 3 > "$T/dup.schema" || fail "schema dup"
-$BIN/validate -s "$T/dup.schema" < "$T/wide.mp" > "$T/out" 2> "$T/err"
-st=$?
-check "validate: a section again at the end: exit 65, nothing out" \
-	sh -c "test $st -eq 65 && ! test -s '$T/out'"
-check "validate: file, line and the first line in the message" \
-	grep -qF "$T/dup.schema:$((3 * N + 3)): [channel c00003] already given at line 12" "$T/err"
+refused "validate: a section again at the end" \
+	"$T/dup.schema:$((3 * N + 3)): [channel c00003] already given at line 12" \
+	$BIN/validate -s "$T/dup.schema"
 
 # ---- normalize: the parameters --------------------------------------------------
 $P params $N > "$T/wide.params" || fail "params"
@@ -60,10 +66,7 @@ check "normalize: $N lines, exit 0" test $? -eq 0
 check "normalize: every channel scaled by its own line" \
 	$P check-normalize $N $R "$T/n.mp"
 $P params $N 3 > "$T/dup.params" || fail "params dup"
-$BIN/normalize -p "$T/dup.params" < "$T/wide.mp" > "$T/out" 2> "$T/err"
-st=$?
-check "normalize: a channel again at the end: exit 65, nothing out" \
-	sh -c "test $st -eq 65 && ! test -s '$T/out'"
-check "normalize: file, line and the first line in the message" \
-	grep -qF "$T/dup.params:$((N + 2)): channel 'c00003' given twice (first at line 5)" "$T/err"
+refused "normalize: a channel again at the end" \
+	"$T/dup.params:$((N + 2)): channel 'c00003' given twice (first at line 5)" \
+	$BIN/normalize -p "$T/dup.params"
 finish
