@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "bundle.h"
 #include "codec.h"
+#include "nameidx.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -682,11 +683,12 @@ get_metrics(struct ctx *c, struct rd *r, struct bundle *b)
 static int
 get_profile(struct ctx *c, struct rd *r, struct bundle *b)
 {
+	struct nameidx idx = NAMEIDX_INIT;
 	uint32_t i, j, m, mm;
 	const char *s;
 	uint32_t sl;
 	char w[300];
-	int fi;
+	long fi;
 
 	if (!rd_container(r, 1, &m))
 		return cerr(c, "profile: not a map");
@@ -709,21 +711,36 @@ get_profile(struct ctx *c, struct rd *r, struct bundle *b)
 			if (b->prof == NULL && (b->prof = calloc(b->nfeat + 1,
 			    sizeof(*b->prof))) == NULL)
 				return cerr(c, "out of memory");
+			/* features by name: one lookup per profile */
+			for (j = 0; j < b->nfeat; j++)
+				if (nameidx_add(&idx, b->feat[j],
+				    strlen(b->feat[j]), j, NULL) == -1)
+					goto nomem;
 			for (j = 0; j < mm; j++) {
-				if (!rd_bytes(r, 0, &s, &sl))
-					return cerr(c, "profile.features: a key "
-					    "is not a string");
+				if (!rd_bytes(r, 0, &s, &sl)) {
+					cerr(c, "profile.features: a key is not "
+					    "a string");
+					goto fail;
+				}
 				snprintf(w, sizeof(w), "%.*s", (int)sl, s);
-				if ((fi = bundle_feature(b, w)) < 0)
-					return cerr(c, "profile of %s, which is "
-					    "not a feature", w);
+				if ((fi = nameidx_get(&idx, w, strlen(w))) < 0) {
+					cerr(c, "profile of %s, which is not a "
+					    "feature", w);
+					goto fail;
+				}
 				if (get_prof(c, r, &b->prof[fi], w) == -1)
-					return -1;
+					goto fail;
 			}
+			nameidx_free(&idx);
 		} else if (!rd_skip(r))
 			return cerr(c, "profile: truncated");
 	}
 	return 0;
+nomem:
+	cerr(c, "out of memory");
+fail:
+	nameidx_free(&idx);
+	return -1;
 }
 
 /* ---- the checks shared by reading and writing -------------------------- */
@@ -886,7 +903,8 @@ check_kind(struct ctx *c, const struct bundle *b)
 static int
 check(struct ctx *c, const struct bundle *b)
 {
-	uint32_t i, j;
+	struct nameidx idx = NAMEIDX_INIT;
+	uint32_t i;
 	size_t k;
 
 	if (b->name == NULL || b->version == NULL)
@@ -894,9 +912,16 @@ check(struct ctx *c, const struct bundle *b)
 	if (b->nfeat == 0)
 		return cerr(c, "no features");
 	for (i = 0; i < b->nfeat; i++)
-		for (j = 0; j < i; j++)
-			if (strcmp(b->feat[i], b->feat[j]) == 0)
-				return cerr(c, "feature %s twice", b->feat[i]);
+		switch (nameidx_add(&idx, b->feat[i], strlen(b->feat[i]), i,
+		    NULL)) {
+		case 0:
+			nameidx_free(&idx);
+			return cerr(c, "feature %s twice", b->feat[i]);
+		case -1:
+			nameidx_free(&idx);
+			return cerr(c, "out of memory");
+		}
+	nameidx_free(&idx);
 	if (b->kind == NULL)
 		return cerr(c, "no model kind");
 	if ((b->scale_mean == NULL) != (b->scale_scale == NULL))

@@ -120,6 +120,7 @@ scaler_free(struct scaler **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	nameidx_free(&s->idx);
 	for (i = 0; i < s->nchan; i++) {
 		free(s->chan[i].name);
 		free(s->chan[i].note);
@@ -150,8 +151,11 @@ scaler_add(struct scaler *s, const struct scaler_chan *c)
 		return NULL;
 	memcpy(e->name, c->name, c->len);
 	e->name[c->len] = '\0';
-	if (c->note != NULL && (e->note = strdup(c->note)) == NULL) {
+	if ((c->note != NULL && (e->note = strdup(c->note)) == NULL) ||
+	    nameidx_add(&s->idx, e->name, c->len, (uint32_t)s->nchan, NULL) ==
+	    -1) {
 		free(e->name);
+		free(e->note);
 		return NULL;
 	}
 	s->nchan++;
@@ -161,13 +165,9 @@ scaler_add(struct scaler *s, const struct scaler_chan *c)
 const struct scaler_chan *
 scaler_find(const struct scaler *s, const char *name, size_t len)
 {
-	size_t i;
+	long i = nameidx_get(&s->idx, name, len);
 
-	for (i = 0; i < s->nchan; i++)
-		if (s->chan[i].len == len &&
-		    memcmp(s->chan[i].name, name, len) == 0)
-			return &s->chan[i];
-	return NULL;
+	return i != -1 ? &s->chan[i] : NULL;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "nameidx.h"
 
 #define SCALER_VERSION	1
 
@@ -57,6 +58,7 @@ struct scaler {
 	char			*name;	/* owned: the file, for messages */
 	struct scaler_chan	*chan;	/* owned, in file order */
 	size_t			 nchan, cap;
+	struct nameidx		 idx;	/* names -> chan[], for scaler_find */
 };
 
 /*
@@ -79,7 +81,8 @@ void		 scaler_free(struct scaler **);	/* NULL-safe, nulls *sp */
  * scaler_free), or NULL on ENOMEM.  Does not check for duplicates.
  */
 struct scaler_chan *scaler_add(struct scaler *s, const struct scaler_chan *c);
-/* The entry for name[0..len), or NULL.  Borrowed from s. */
+/* The entry for name[0..len) (the first, if added twice), or NULL, in
+ * O(1).  Borrowed from s. */
 const struct scaler_chan *scaler_find(const struct scaler *, const char *name,
 		    size_t len);
 

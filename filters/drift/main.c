@@ -26,6 +26,7 @@
 #include "devmap.h"
 #include "drift.h"
 #include "filter.h"
+#include "nameidx.h"
 #include "profile.h"
 #include "watch.h"
 
@@ -543,6 +544,7 @@ main(int argc, char *argv[])
 	struct profile prof;
 	struct fit ft;
 	struct devmap *dm = NULL;
+	struct nameidx pidx = NAMEIDX_INIT;
 	struct record *r;
 	struct report rep = { 0 };
 	const char *mpath = NULL, *rpath = NULL, *fitpath = NULL,
@@ -726,13 +728,16 @@ main(int argc, char *argv[])
 		    (w.lim = calloc((size_t)(nf + 1) * T_COUNT,
 		    sizeof(*w.lim))) == NULL)
 			err(EX_OSERR, NULL);
+		/* the reference's features by name: one lookup each */
+		for (i = 0; i < pn; i++)
+			if (nameidx_add(&pidx, pnames[i], strlen(pnames[i]), i,
+			    NULL) == -1)
+				err(EX_OSERR, NULL);
 		for (i = 0; i < nf; i++) {
-			uint32_t j;
+			long j = nameidx_get(&pidx, fnames[i],
+			    strlen(fnames[i]));
 
-			for (j = 0; j < pn; j++)
-				if (strcmp(pnames[j], fnames[i]) == 0)
-					break;
-			if (j == pn)
+			if (j == -1)
 				errx(EX_USAGE, "--features: %s is not in the "
 				    "reference", fnames[i]);
 			if (profs[j].nsample == 0)
@@ -741,6 +746,7 @@ main(int argc, char *argv[])
 				    fnames[i]);
 			ref_from(&w.ref[i], fnames[i], &profs[j]);
 		}
+		nameidx_free(&pidx);
 		w.nfeat = nf;
 		/* the signal */
 		w.sig = -1;

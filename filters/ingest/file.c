@@ -280,6 +280,7 @@ free_columns(struct ingest *g)
 		free(g->cname[i]);
 	free(g->cname);
 	free(g->clen);
+	nameidx_free(&g->cidx);
 	free(g->role);
 	free(g->vfield);
 	free(g->mfield);
@@ -295,13 +296,7 @@ free_columns(struct ingest *g)
 static long
 find(const struct ingest *g, const char *name)
 {
-	uint32_t i;
-
-	for (i = 0; i < g->ncol; i++)
-		if (strlen(name) == g->clen[i] &&
-		    memcmp(name, g->cname[i], g->clen[i]) == 0)
-			return i;
-	return -1;
+	return nameidx_get(&g->cidx, name, strlen(name));
 }
 
 static long
@@ -377,12 +372,13 @@ set_columns(struct ingest *g, char **names, size_t *lens, uint32_t ncol,
 	    (g->f = calloc((size_t)ncol + 1, sizeof(*g->f))) == NULL)
 		err(EX_OSERR, NULL);
 	for (i = 0; i < ncol; i++)
-		for (j = 0; j < i; j++)
-			if (lens[i] == lens[j] &&
-			    memcmp(names[i], names[j], lens[i]) == 0)
-				errx(EX_DATAERR, "%s: columns %u and %u are "
-				    "both called \"%s\"", g->src, j + 1, i + 1,
-				    names[i]);
+		switch (nameidx_add(&g->cidx, names[i], lens[i], i, &j)) {
+		case 0:
+			errx(EX_DATAERR, "%s: columns %u and %u are both "
+			    "called \"%s\"", g->src, j + 1, i + 1, names[i]);
+		case -1:
+			err(EX_OSERR, NULL);
+		}
 
 	g->tfield = g->dfield = -1;
 	if (g->tsrc == T_COLUMN) {

@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "filter.h"
 #include "csv.h"
+#include "nameidx.h"
 #include "devtab.h"
 #include "record.h"
 #include "stream.h"
@@ -100,6 +101,7 @@ struct ingest {
 	uint32_t	*mfield;	/* meta column i -> field */
 	char		**cname;	/* per field: its name (owned) */
 	size_t		*clen;
+	struct nameidx	 cidx;		/* cname -> field */
 	uint32_t	 nval, nmeta;
 	long		 tfield, dfield;	/* -1: none */
 	int		 probe;		/* next row: look for text columns */

@@ -15,38 +15,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "numdigits.h"
 #include "numparse.h"
 #include "swar.h"
 
 #if SWAR && defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
 #define NUMFAST	1
-
-static const double numfast_pow10[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16
-};
-
-/* 0x80 in each byte of x (text ^ '0' in each byte) that is not a digit. */
-static inline uint64_t
-numfast_nondigits(uint64_t x)
-{
-	return (((x & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | x) &
-	    0x8080808080808080ull;
-}
-
-/* Eight digit values 0..9 (first, most significant, lowest) to a number. */
-static inline uint64_t
-numfast_digits8(uint64_t x)
-{
-	x = x * 10 + (x >> 8);
-	return ((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
-	    ((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >>
-	    32;
-}
-
-static const uint64_t numfast_pow10u[] = {
-	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000
-};
 
 /* num_fast() for 9..16 bytes after the sign: lo, hi are the bytes ^ '0'. */
 static inline int
@@ -57,8 +31,8 @@ num_fast16(const char *s, size_t n, size_t l, uint64_t lo, uint64_t hi,
 	size_t nd, nfrac, d;
 
 	hi &= ~0ull >> (8 * (16 - l));
-	bl = numfast_nondigits(lo);
-	bh = numfast_nondigits(hi);
+	bl = num_nondigits(lo);
+	bh = num_nondigits(hi);
 	if ((bl | bh) == 0) {
 		if (l > 15)
 			return num_parse(s, n, out);
@@ -88,9 +62,9 @@ num_fast16(const char *s, size_t n, size_t l, uint64_t lo, uint64_t hi,
 		nd = l - 1;
 	}
 	/* lo: the first 8 digits; hi: the other nd - 8 (0..7), right-aligned */
-	m = numfast_digits8(lo) * numfast_pow10u[nd - 8] +
-	    numfast_digits8((hi << (8 * (15 - nd))) << 8);
-	*out = (double)m / numfast_pow10[nfrac];
+	m = num_digits8(lo) * num_pow10u[nd - 8] +
+	    num_digits8((hi << (8 * (15 - nd))) << 8);
+	*out = (double)m / num_pow10[nfrac];
 	return 0;
 }
 
@@ -119,8 +93,8 @@ num_fast(const char *s, size_t n, double *out)
 	} else {
 		/* right-aligned in the word: the bytes shifted in are leading zeros */
 		x <<= 8 * (8 - l);
-		if ((b = numfast_nondigits(x)) == 0) {
-			v = (double)numfast_digits8(x);
+		if ((b = num_nondigits(x)) == 0) {
+			v = (double)num_digits8(x);
 		} else {
 			/* one non-digit, a point, and a digit besides */
 			if ((b & (b - 1)) != 0 || l == 1)
@@ -131,7 +105,7 @@ num_fast(const char *s, size_t n, double *out)
 			/* the point out, the digits before it one byte up */
 			low = (1ull << (8 * d)) - 1;
 			x = (x & low) << 8 | (x & (~low << 8));
-			v = (double)numfast_digits8(x) / numfast_pow10[7 - d];
+			v = (double)num_digits8(x) / num_pow10[7 - d];
 		}
 	}
 	memcpy(&bits, &v, sizeof(bits));

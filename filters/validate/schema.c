@@ -259,9 +259,12 @@ schema_free(struct schema **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	nameidx_free(&s->exact);
+	nameidx_free(&s->globs);
 	for (i = 0; i < s->nchan; i++)
 		free(s->chan[i].name);
 	free(s->chan);
+	free(s->glob);
 	free(s->path);
 	free(s);
 	*sp = NULL;
@@ -273,11 +276,12 @@ schema_match(const struct schema *s, const char *name, size_t len)
 	char buf[256], *nm;
 	const struct chanrule *hit = NULL;
 	size_t i;
+	long at;
 
-	for (i = 0; i < s->nchan; i++)
-		if (!s->chan[i].glob && strlen(s->chan[i].name) == len &&
-		    memcmp(s->chan[i].name, name, len) == 0)
-			return &s->chan[i];
+	if ((at = nameidx_get(&s->exact, name, len)) != -1)
+		return &s->chan[at];
+	if (s->nglob == 0)
+		return NULL;
 	/* fnmatch wants a C string */
 	if (len < sizeof(buf))
 		nm = buf;
@@ -286,10 +290,9 @@ schema_match(const struct schema *s, const char *name, size_t len)
 	memcpy(nm, name, len);
 	nm[len] = '\0';
 	if (strlen(nm) == len)		/* a NUL inside never matches */
-		for (i = 0; i < s->nchan && hit == NULL; i++)
-			if (s->chan[i].glob &&
-			    fnmatch(s->chan[i].name, nm, 0) == 0)
-				hit = &s->chan[i];
+		for (i = 0; i < s->nglob && hit == NULL; i++)
+			if (fnmatch(s->chan[s->glob[i]].name, nm, 0) == 0)
+				hit = &s->chan[s->glob[i]];
 	if (nm != buf)
 		free(nm);
 	return hit;
@@ -358,7 +361,8 @@ parse_section(struct parser *p, char *s)
 {
 	struct chanrule *c, *nc;
 	char *end, *kw, *name;
-	size_t i, klen;
+	size_t klen;
+	uint32_t had;
 	int glob;
 
 	/* "[...]" possibly followed by a comment */
@@ -392,19 +396,39 @@ parse_section(struct parser *p, char *s)
 	if (*name == '\0')
 		return perr(p, "[%s] needs a %s", kw, glob ? "pattern" :
 		    "channel name");
-	for (i = 0; i < p->s->nchan; i++)
-		if (p->s->chan[i].glob == glob &&
-		    strcmp(p->s->chan[i].name, name) == 0)
-			return perr(p, "[%s %s] already given at line %d", kw,
-			    name, p->s->chan[i].line);
-	nc = realloc(p->s->chan, (p->s->nchan + 1) * sizeof(*nc));
-	if (nc == NULL)
-		return perr(p, "out of memory");
-	p->s->chan = nc;
-	c = &nc[p->s->nchan];
+	if (p->s->nchan == p->s->cap) {
+		size_t cap = p->s->cap ? p->s->cap * 2 : 16;
+
+		if ((nc = realloc(p->s->chan, cap * sizeof(*nc))) == NULL)
+			return perr(p, "out of memory");
+		p->s->chan = nc;
+		p->s->cap = cap;
+	}
+	/* glob[] grows at each power of two */
+	if (glob && (p->s->nglob & (p->s->nglob - 1)) == 0) {
+		uint32_t *ng = realloc(p->s->glob, (p->s->nglob ? p->s->nglob *
+		    2 : 1) * sizeof(*ng));
+
+		if (ng == NULL)
+			return perr(p, "out of memory");
+		p->s->glob = ng;
+	}
+	c = &p->s->chan[p->s->nchan];
 	memset(c, 0, sizeof(*c));
 	if ((c->name = strdup(name)) == NULL)
 		return perr(p, "out of memory");
+	switch (nameidx_add(glob ? &p->s->globs : &p->s->exact, c->name,
+	    strlen(c->name), (uint32_t)p->s->nchan, &had)) {
+	case 0:
+		free(c->name);
+		return perr(p, "[%s %s] already given at line %d", kw, name,
+		    p->s->chan[had].line);
+	case -1:
+		free(c->name);
+		return perr(p, "out of memory");
+	}
+	if (glob)
+		p->s->glob[p->s->nglob++] = (uint32_t)p->s->nchan;
 	p->s->nchan++;
 	c->glob = glob;
 	c->line = p->line;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nameidx.h"
+
 /* What a rule does with a frame that breaks it. */
 enum act {
 	ACT_NONE,		/* rule not set */
@@ -68,7 +70,12 @@ struct schema {
 	int64_t		 rate_ns;	/* rate: expected interval */
 	int64_t		 tol_ns;	/* ... plus or minus this */
 	struct chanrule	*chan;		/* owned, in file order */
-	size_t		 nchan;
+	size_t		 nchan, cap;
+	struct nameidx	 exact;		/* [channel] names -> chan[] */
+	struct nameidx	 globs;		/* [channels] patterns -> chan[] */
+	uint32_t	*glob;		/* owned: the [channels] sections, in
+					   file order */
+	size_t		 nglob;
 	uint32_t	 nrequired;	/* exact sections with required */
 	uint32_t	 maxlook;	/* largest fill linear N */
 };

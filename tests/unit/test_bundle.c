@@ -471,6 +471,67 @@ test_write_refuses(void **state)
 	bundle_free(&a);
 }
 
+/*
+ * 20,000 features, each with its own profile: written, read back, each
+ * profile under its feature (looked up by name when read); one name given
+ * twice at the end is refused by name.
+ */
+static void
+test_wide(void **state)
+{
+	enum { NF = 20000 };
+	static char names[NF][8];
+	static const char *feat[NF];
+	static double coef[NF];
+	uint32_t s2[] = { 1, NF }, i;
+	struct bundle *a, *b;
+	double x[3];
+	uint8_t *p;
+	size_t n;
+
+	(void)state;
+	a = sample_bundle();
+	for (i = 0; i < NF; i++) {
+		snprintf(names[i], sizeof(names[i]), "f%05u", i);
+		feat[i] = names[i];
+		coef[i] = i;
+	}
+	assert_int_equal(bundle_set_features(a, NF, feat), 0);
+	assert_non_null(a->scale_mean = realloc(a->scale_mean, NF *
+	    sizeof(double)));
+	assert_non_null(a->scale_scale = realloc(a->scale_scale, NF *
+	    sizeof(double)));
+	assert_non_null(a->prof = calloc(NF, sizeof(*a->prof)));
+	for (i = 0; i < NF; i++) {
+		a->scale_mean[i] = 0;
+		a->scale_scale[i] = 1;
+		x[0] = i;
+		x[1] = i + 1;
+		x[2] = i + 2;
+		assert_int_equal(bundle_prof_fit(&a->prof[i], x, 1 + i % 3, 2,
+		    3, i), 0);
+	}
+	assert_int_equal(bundle_set_array(a, "coef", 2, s2, coef), 0);
+	assert_int_equal(bundle_encode(a, NULL, &p, &n, err, sizeof(err)), 0);
+	b = bundle_load_mem(p, n, NULL, err, sizeof(err));
+	assert_non_null(b);
+	assert_int_equal(b->nfeat, NF);
+	assert_non_null(b->prof);
+	for (i = 0; i < NF; i++) {
+		assert_string_equal(b->feat[i], names[i]);
+		assert_int_equal(b->prof[i].count, 1 + i % 3);
+		assert_true(b->prof[i].min == i);
+	}
+	bundle_free(&b);
+	free(p);
+
+	snprintf(names[NF - 1], sizeof(names[NF - 1]), "f%05u", 3);
+	assert_int_equal(bundle_set_features(a, NF, feat), 0);
+	assert_int_equal(bundle_encode(a, NULL, &p, &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "feature f00003 twice"));
+	bundle_free(&a);
+}
+
 static void
 test_section(void **state)
 {
@@ -637,6 +698,7 @@ main(void)
 		cmocka_unit_test(test_flipped),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_write_refuses),
+		cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_section),
 		cmocka_unit_test(test_prof),
 		cmocka_unit_test(test_keys),
