@@ -11,8 +11,9 @@ mkdir -p "$T/in1" "$T/in2" "$T/in3" "$T/in4"
 su() { $BIN/sample-upload --every 10 --batch-count 100 --retry-base 0.2 \
     --retry-max 1 "$@"; }
 
-# 1. no collect: 10 batches stay in the spool (--drain 0)
-su -v --drain 0 -s "$T/sp" -u "dir:$T/in1" < "$T/f.mp" > /dev/null \
+# 1. no collect: 10 batches stay in the spool (--drain 1: a second for the
+# uplink to take the first batches, none acknowledged)
+su -v --drain 1 -s "$T/sp" -u "dir:$T/in1" < "$T/f.mp" > /dev/null \
 	2> "$T/1.err"
 check "no collect: exit 0" test $? -eq 0
 check "no collect: 1000 sampled, 1000 left in the spool" \
