@@ -321,15 +321,28 @@ time_parse_digits(const char *s, size_t n, int64_t *sec)
 	return found ? 0 : -1;
 }
 
-size_t
-time_format_iso(char *buf, size_t size, int64_t sec, uint32_t nsec)
+static char *
+put_num(char *p, uint64_t v, int width)
 {
+	char *q = p + width;
+
+	while (q > p) {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+size_t
+time_format(char *buf, size_t size, int64_t sec, uint32_t nsec, int prec)
+{
+	char tmp[48], *p = tmp;
 	int64_t days, rem, y;
 	unsigned m, d;
-	int r;
+	size_t len;
 
-	if (nsec > 999999999)
-		return 0;
+	if (nsec > 999999999 || prec < TIME_SHORT || prec > 9)
+		goto fail;
 	days = sec / DAYSEC;
 	rem = sec % DAYSEC;
 	if (rem < 0) {
@@ -337,15 +350,61 @@ time_format_iso(char *buf, size_t size, int64_t sec, uint32_t nsec)
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	r = snprintf(buf, size, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%09"
-	    PRIu32 "Z", y, m, d, (unsigned)(rem / 3600),
-	    (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), nsec);
-	if (r < 0 || (size_t)r >= size) {
-		if (size > 0)
-			buf[0] = '\0';
-		return 0;
+	if (y >= 0 && y <= 9999)
+		p = put_num(p, (uint64_t)y, 4);
+	else
+		p += snprintf(p, 24, "%04" PRId64, y);
+	*p++ = '-';
+	p = put_num(p, m, 2);
+	*p++ = '-';
+	p = put_num(p, d, 2);
+	*p++ = 'T';
+	p = put_num(p, (uint64_t)(rem / 3600), 2);
+	*p++ = ':';
+	p = put_num(p, (uint64_t)(rem / 60 % 60), 2);
+	*p++ = ':';
+	p = put_num(p, (uint64_t)(rem % 60), 2);
+	if (prec == TIME_SHORT && nsec != 0) {
+		*p++ = '.';
+		p = put_num(p, nsec, 9);
+		while (p[-1] == '0')
+			p--;
+	} else if (prec > 0) {
+		static const uint32_t div[10] = { 1000000000, 100000000,
+		    10000000, 1000000, 100000, 10000, 1000, 100, 10, 1 };
+
+		*p++ = '.';
+		p = put_num(p, nsec / div[prec], prec);
 	}
-	return (size_t)r;
+	*p++ = 'Z';
+	len = (size_t)(p - tmp);
+	if (len >= size)
+		goto fail;
+	memcpy(buf, tmp, len);
+	buf[len] = '\0';
+	return len;
+fail:
+	if (size > 0)
+		buf[0] = '\0';
+	return 0;
+}
+
+size_t
+time_format_ns(char *buf, size_t size, int64_t ns, int prec)
+{
+	int64_t s = ns / 1000000000, n = ns % 1000000000;
+
+	if (n < 0) {
+		n += 1000000000;
+		s--;
+	}
+	return time_format(buf, size, s, (uint32_t)n, prec);
+}
+
+size_t
+time_format_iso(char *buf, size_t size, int64_t sec, uint32_t nsec)
+{
+	return time_format(buf, size, sec, nsec, 9);
 }
 
 /* ---- time zones ---------------------------------------------------------- */

@@ -53,11 +53,26 @@ int	time_parse_digits(const char *s, size_t n, int64_t *sec);
 int64_t	time_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /*
- * Write "2004-02-12T10:32:39.000000000Z" (always 9 fraction digits; years
- * beyond 0000-9999 are written with more digits or a '-') into buf; 32
- * bytes suffice for years -999 to 99999.  Returns the length written (without the
- * NUL), or 0 if nsec > 999999999 or the text does not fit in size bytes.
+ * Times as every program writes them, in frames' JSON and in messages: one
+ * formatter, ISO 8601 in UTC.
+ *
+ * time_format() writes "2004-02-12T10:32:39Z" with prec fraction digits
+ * after the seconds: prec 0..9 writes exactly prec digits (truncated, not
+ * rounded: 9 for a frame's time, 3 for a log's milliseconds, 0 for whole
+ * seconds); TIME_SHORT writes the fewest that say the time exactly, none
+ * when it is a whole second ("...:39Z", "...:39.5Z"), for messages.  Years
+ * beyond 0000-9999 are written with more digits or a '-'; 32 bytes suffice
+ * for years -999 to 99999.  Returns the length written (without the NUL), or
+ * 0, with buf "", if nsec > 999999999, prec is out of range or the text
+ * does not fit in size bytes.
+ *
+ * time_format_ns() is the same for nanoseconds since the epoch (negative:
+ * before 1970); time_format_iso() is time_format(..., 9).
  */
+#define TIME_SHORT	(-1)
+size_t	time_format(char *buf, size_t size, int64_t sec, uint32_t nsec,
+	    int prec);
+size_t	time_format_ns(char *buf, size_t size, int64_t ns, int prec);
 size_t	time_format_iso(char *buf, size_t size, int64_t sec, uint32_t nsec);
 
 /*

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "timeparse.h"
 
 static _Noreturn void	 usage(int);
 static int		 cmd_show(int, char **);
@@ -160,13 +161,7 @@ finish(void)
 static void
 when(char *out, size_t n, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL)
-		snprintf(out, n, "%lld", (long long)t);
-	else
-		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_format(out, n, t, 0, 0);
 }
 
 static int

@@ -15,6 +15,7 @@
 #include "codec.h"
 #include "durable.h"
 #include "store.h"
+#include "timeparse.h"
 
 struct store_group {
 	const char	*dev;		/* into the batch; NULL: none */
@@ -154,14 +155,11 @@ static int
 group_dir(const struct store *s, const struct store_group *g, char *dir,
     size_t size)
 {
-	char dd[1024];
-	struct tm tm;
-	time_t t = (time_t)(g->day * 86400);
+	char dd[1024], day[48];
 
 	store_dev_dir(g->dev, g->dlen, dd, sizeof(dd));
-	gmtime_r(&t, &tm);
-	snprintf(dir, size, "%s/%s/%04d-%02d-%02d", s->root, dd,
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	time_format(day, sizeof(day), g->day * 86400, 0, 0);
+	snprintf(dir, size, "%s/%s/%.10s", s->root, dd, day);	/* the date */
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "timeparse.h"
 
 #define DEFAULT_DIR	"/var/lib/pdm/registry"
 #define DEFAULT_ALIAS	"production"
@@ -642,17 +643,13 @@ hist_append(const char *op, const char *name, const char *alias,
 	const char *f[HIST_FIELDS];
 	struct timespec ts;
 	struct stat st;
-	struct tm tm;
 	char path[PATH_MAX], when[40], *line;
 	size_t cap = 256, used;
 	ssize_t w;
 	int fd, i;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
-	    ts.tv_nsec / 1000000);
+	time_format(when, sizeof(when), ts.tv_sec, (uint32_t)ts.tv_nsec, 3);
 	f[0] = when, f[1] = op, f[2] = name, f[3] = alias;
 	f[4] = from, f[5] = to, f[6] = why, f[7] = gate;
 	for (;;) {
@@ -888,8 +885,6 @@ list_name(const char *name)
 {
 	struct bundle *b;
 	struct strv vs = { 0 };
-	struct tm tm;
-	time_t t;
 	char d[PATH_MAX], p[PATH_MAX], e[1024], when[32], al[512];
 	size_t i;
 
@@ -903,9 +898,7 @@ list_name(const char *name)
 			    vs.v[i], al[0] ? al : "-", e);
 			continue;
 		}
-		t = (time_t)b->created;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		time_format(when, sizeof(when), b->created, 0, 0);
 		printf("%s@%s\t%s\t%s\t%s\n", name, vs.v[i], when,
 		    b->kind ? b->kind : "-", al[0] ? al : "-");
 		bundle_free(&b);
@@ -954,8 +947,6 @@ static int
 cmd_show(int argc, char **argv)
 {
 	struct bundle *b;
-	struct tm tm;
-	time_t t;
 	char *name, *version, v[NAME_MAX_LEN + 1], p[PATH_MAX], hex[65];
 	char when[32], al[512];
 	uint32_t i;
@@ -966,9 +957,7 @@ cmd_show(int argc, char **argv)
 	load_pubkey();
 	resolve(argv[0], &name, &version, v);
 	b = load_stored(name, version, p);
-	t = (time_t)b->created;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_format(when, sizeof(when), b->created, 0, 0);
 	aliases_of(name, version, al, sizeof(al));
 	printf("name: %s\nversion: %s\nparent: %s\ncreated: %s\n", b->name,
 	    b->version, b->parent ? b->parent : "-", when);

@@ -24,6 +24,7 @@
 
 #include "json.h"
 #include "numparse.h"
+#include "timeparse.h"
 #include "utf8.h"
 
 enum role {
@@ -287,47 +288,6 @@ json_fmt_double(char *dst, double v, int single)
 
 /* ---- time ------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-put_digits(char *dst, uint32_t v, int n)
-{
-	while (n-- > 0) {
-		dst[n] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-/* "2004-02-12T10:32:39.000000000Z" into dst[31] (NUL-terminated). */
-static void
-iso_format(char *dst, uint32_t sec, uint32_t nsec)
-{
-	time_t t = (time_t)sec;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	memcpy(dst, "0000-00-00T00:00:00.000000000Z", 31);
-	put_digits(dst, (uint32_t)tm.tm_year + 1900, 4);
-	put_digits(dst + 5, (uint32_t)tm.tm_mon + 1, 2);
-	put_digits(dst + 8, (uint32_t)tm.tm_mday, 2);
-	put_digits(dst + 11, (uint32_t)tm.tm_hour, 2);
-	put_digits(dst + 14, (uint32_t)tm.tm_min, 2);
-	put_digits(dst + 17, (uint32_t)tm.tm_sec, 2);
-	put_digits(dst + 20, nsec, 9);
-}
-
 static int
 num(const char *s, int n, int *v)
 {
@@ -394,7 +354,7 @@ iso_parse(const char *s, size_t n, int64_t *sec, uint32_t *nsec,
 			off = -off;
 	} else
 		return -1;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	t = time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	    h * 3600 + mi * 60 + se - off;
 	if (t < 0 || t > UINT32_MAX) {
 		*why = "outside the EventTime range "
@@ -855,8 +815,8 @@ pvalue(struct pr *P, enum role role, int depth)
 	case T_EXT:
 		if (is_eventtime(&h)) {
 			tmp[0] = '"';
-			iso_format(tmp + 1, (uint32_t)be(h.data, 4),
-			    (uint32_t)be(h.data + 4, 4));
+			time_format_iso(tmp + 1, sizeof(tmp) - 2,
+			    (uint32_t)be(h.data, 4), (uint32_t)be(h.data + 4, 4));
 			strcat(tmp, "\"");
 			if (role != R_TIME)
 				outs(P, "{\"$time\":");

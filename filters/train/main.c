@@ -27,6 +27,7 @@
 
 #include "bundle.h"
 #include "filter.h"
+#include "timeparse.h"
 #include "train.h"
 
 enum {
@@ -298,11 +299,7 @@ field_of(const struct record *r, const char *key, uint32_t *hint)
 static void
 iso_time(char *buf, size_t len, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_format(buf, len, t, 0, 0);
 }
 
 /* Row indices of part p (all parts if p is PART_NONE). */

@@ -33,6 +33,7 @@
 #include <msgpack.h>
 
 #include "filter.h"
+#include "timeparse.h"
 
 #define PROG	"trigger"
 #define TAIL	1024
@@ -122,14 +123,10 @@ json_time(struct buf *b, const char *p, int wrap)
 	const unsigned char *u = (const unsigned char *)p;
 	uint32_t sec = (uint32_t)u[0] << 24 | u[1] << 16 | u[2] << 8 | u[3];
 	uint32_t nsec = (uint32_t)u[4] << 24 | u[5] << 16 | u[6] << 8 | u[7];
-	time_t t = sec;
-	struct tm tm;
-	char s[64];
+	char s[48];
 
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	bprintf(b, wrap ? "{\"$time\":\"%s.%09uZ\"}" : "\"%s.%09uZ\"", s,
-	    nsec);
+	time_format_iso(s, sizeof(s), sec, nsec);
+	bprintf(b, wrap ? "{\"$time\":\"%s\"}" : "\"%s\"", s);
 }
 
 static void

@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "guess.h"
 #include "record.h"
 #include "stats.h"
 #include "stream.h"
+#include "timeparse.h"
 
 #define RUN_MAX		1000	/* longer runs: no stuck rule offered */
 
@@ -349,13 +349,7 @@ fmt_dur(char *buf, size_t size, double ns)
 static const char *
 fmt_when(char *buf, size_t size, int64_t ns)
 {
-	struct tm tm;
-	time_t s = (time_t)(ns >= 0 ? ns / 1000000000LL :
-	    -((-ns + 999999999LL) / 1000000000LL));
-
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "%lld s", (long long)s);
+	time_format_ns(buf, size, ns, 0);
 	return buf;
 }
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "codec.h"
@@ -23,6 +22,7 @@
 #include "record.h"
 #include "rules.h"
 #include "schema.h"
+#include "timeparse.h"
 
 enum out {
 	OUT_REJECTED, OUT_DROPPED, OUT_CLAMPED, OUT_FILLED, OUT_FLAGGED,
@@ -318,31 +318,7 @@ val_ns(int64_t ns)
 static const char *
 fmt_time(char *buf, size_t size, int64_t ns)
 {
-	struct tm tm;
-	time_t sec;
-	int64_t s = ns / 1000000000LL, n = ns % 1000000000LL;
-	size_t len;
-	int i;
-
-	if (n < 0) {
-		n += 1000000000LL;
-		s--;
-	}
-	sec = (time_t)s;
-	if (gmtime_r(&sec, &tm) == NULL ||
-	    (len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
-		snprintf(buf, size, "%lld.%09lld s", (long long)s,
-		    (long long)n);
-		return buf;
-	}
-	if (n != 0 && len + 11 < size) {
-		snprintf(buf + len, size - len, ".%09lld", (long long)n);
-		for (i = (int)strlen(buf) - 1; buf[i] == '0'; i--)
-			buf[i] = '\0';
-		len = strlen(buf);
-	}
-	if (len + 2 <= size)
-		strcpy(buf + len, "Z");
+	time_format_ns(buf, size, ns, TIME_SHORT);
 	return buf;
 }
 

@@ -928,9 +928,7 @@ reject_sample(struct run *run, const struct record *r, const char *rule,
 static void
 fmt_time(char *b, size_t n, int64_t t)
 {
-	if (time_format_iso(b, n, floordiv(t, NS),
-	    (uint32_t)(t - floordiv(t, NS) * NS)) == 0)
-		snprintf(b, n, "%lld ns", (long long)t);
+	time_format_ns(b, n, t, TIME_SHORT);
 }
 
 int

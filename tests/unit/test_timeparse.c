@@ -342,6 +342,84 @@ test_format(void **state)
 	}
 }
 
+/*
+ * time_format() at each precision against the C library's gmtime_r() and
+ * strftime() for the seconds and snprintf() for the fraction.
+ */
+static void
+test_format_prec(void **state)
+{
+	static const uint32_t div[10] = { 1000000000, 100000000, 10000000,
+	    1000000, 100000, 10000, 1000, 100, 10, 1 };
+	char buf[64], want[64], frac[16];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	int64_t sec;
+	uint32_t nsec;
+	struct tm tm;
+	time_t tt;
+	size_t len;
+	int i, prec, k;
+
+	(void)state;
+	assert_int_equal(time_format(buf, 64, 1076581959, 0, TIME_SHORT), 20);
+	assert_string_equal(buf, "2004-02-12T10:32:39Z");
+	assert_int_equal(time_format(buf, 64, 1076581959, 500000000,
+	    TIME_SHORT), 22);
+	assert_string_equal(buf, "2004-02-12T10:32:39.5Z");
+	assert_int_equal(time_format(buf, 64, 1076581959, 1, TIME_SHORT), 30);
+	assert_string_equal(buf, "2004-02-12T10:32:39.000000001Z");
+	assert_int_equal(time_format(buf, 64, 1076581959, 123999999, 3), 24);
+	assert_string_equal(buf, "2004-02-12T10:32:39.123Z");
+	assert_int_equal(time_format_ns(buf, 64, -1, TIME_SHORT), 30);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999999999Z");
+	assert_int_equal(time_format_ns(buf, 64, INT64_MIN, 0), 20);
+	assert_string_equal(buf, "1677-09-21T00:12:43Z");
+	assert_int_equal(time_format_ns(buf, 64, INT64_MAX, TIME_SHORT), 30);
+	assert_string_equal(buf, "2262-04-11T23:47:16.854775807Z");
+	assert_int_equal(time_format(buf, 64, 253402300800, 0, 0), 21);
+	assert_string_equal(buf, "10000-01-01T00:00:00Z");
+	assert_int_equal(time_format(buf, 20, 0, 0, 0), 0);	/* too small */
+	assert_string_equal(buf, "");
+	assert_int_equal(time_format(buf, 21, 0, 0, 0), 20);
+	assert_int_equal(time_format(buf, 64, 0, 0, 10), 0);
+	assert_int_equal(time_format(buf, 64, 0, 0, -2), 0);
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sec = (int64_t)(x % (253402300800ULL + 62135596800ULL)) -
+		    62135596800LL;
+		nsec = (uint32_t)(x >> 34) % 1000000000;
+		if (i % 4 == 0)
+			nsec -= nsec % 1000000;	/* whole milliseconds */
+		tt = (time_t)sec;
+		assert_non_null(gmtime_r(&tt, &tm));
+		len = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (tm.tm_year + 1900 < 1000)	/* glibc does not pad %Y */
+			len = (size_t)snprintf(want, sizeof(want),
+			    "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			    tm.tm_sec);
+		for (prec = TIME_SHORT; prec <= 9; prec++) {
+			if (prec == TIME_SHORT) {
+				snprintf(frac, sizeof(frac), ".%09u", nsec);
+				for (k = 9; k > 0 && frac[k] == '0'; k--)
+					frac[k] = '\0';
+				if (k == 0)
+					frac[0] = '\0';
+			} else if (prec == 0)
+				frac[0] = '\0';
+			else
+				snprintf(frac, sizeof(frac), ".%0*u", prec,
+				    nsec / div[prec]);
+			snprintf(want + len, sizeof(want) - len, "%sZ", frac);
+			assert_int_equal(time_format(buf, 64, sec, nsec, prec),
+			    strlen(want));
+			assert_string_equal(buf, want);
+		}
+	}
+}
+
 static void
 test_tz_fixed(void **state)
 {
@@ -507,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_epoch_units),
 		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_prec),
 		cmocka_unit_test(test_tz_fixed),
 		cmocka_unit_test(test_tz_names),
 		cmocka_unit_test(test_tz_stream),
