@@ -24,7 +24,7 @@
 #include "codec.h"
 #include "filter.h"
 #include "scaler.h"
-#include "fit.h"
+#include "fitter.h"
 
 enum missing { MISS_REJECT, MISS_DROP, MISS_PASS };
 

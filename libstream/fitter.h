@@ -1,12 +1,13 @@
 /*
- * fit -- normalize --fit: per channel, Welford moments and a quantile
+ * fitter -- fitting scaling parameters (normalize --fit; any program that
+ * fits the same): per channel, Welford moments and a quantile
  * sketch (libstream/stats.h) over every finite value of the stream, then
  * the parameters a method takes from them (libstream/scaler.h).  Channels
  * are the names given with -c, or else every numeric body field of sample
  * and features frames, in order of first appearance.
  */
-#ifndef NORMALIZE_FIT_H
-#define NORMALIZE_FIT_H
+#ifndef FITTER_H
+#define FITTER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * fit -- accumulate per-channel statistics for normalize --fit.
+ * fitter -- accumulate per-channel statistics and fit scaling parameters
  *
  * A frame's fields are matched to channels through the layout last seen at
  * each body position (one memcmp when the layout repeats, as it does), and
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fit.h"
+#include "fitter.h"
 
 static uint64_t
 hash(const char *s, size_t n)
