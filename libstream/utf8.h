@@ -12,4 +12,12 @@
 /* Nonzero if s[0..n) (borrowed) is UTF-8. */
 int	 utf8_valid(const char *s, size_t n);
 
+/*
+ * The length (1-4) of the UTF-8 sequence that starts s[0..n) (borrowed,
+ * n > 0), or 0 if it does not start with one: for a reader that walks text
+ * a character at a time (tap's JSON escaping).  utf8_valid() is this over
+ * the whole string.
+ */
+size_t	 utf8_seq(const char *s, size_t n);
+
 #endif

@@ -49,43 +49,6 @@ child_role(enum role r, size_t i)
 
 static const char hexdig[] = "0123456789abcdef";
 
-/*
- * Strict UTF-8: the length of the valid sequence at s[0..n), or 0 if it is
- * not one (overlong forms, surrogates and code points past U+10FFFF are
- * invalid, as in Python's decoder).
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* ---- numbers ---------------------------------------------------------- */
 
 /* The decimal digits of v into dst (NUL-terminated); their count. */
@@ -1041,7 +1004,7 @@ jstring(struct ps *P)
 			return perr(P, q, "control character 0x%02x in a string "
 			    "(write it as \\u%04x)", *q, *q);
 		if ((unsigned char)*q >= 0x80) {
-			k = utf8_seq((const unsigned char *)q,
+			k = utf8_seq(q,
 			    (size_t)(P->end - q));
 			if (k == 0)
 				return perr(P, q, "invalid UTF-8");

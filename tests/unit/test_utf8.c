@@ -51,6 +51,10 @@ test_every_code_point(void **state)
 			fail_msg("U+%04X", (unsigned)cp);
 		if (n > 1 && utf8_valid(b, n - 1))	/* cut short */
 			fail_msg("U+%04X without its last byte", (unsigned)cp);
+		if (utf8_seq(b, n) != (cp >= 0xd800 && cp <= 0xdfff ? 0 : n))
+			fail_msg("U+%04X: utf8_seq", (unsigned)cp);
+		if (n > 1 && utf8_seq(b, n - 1) != 0)
+			fail_msg("U+%04X cut short: utf8_seq", (unsigned)cp);
 	}
 	/* beyond U+10FFFF, in the 4-byte form */
 	b[0] = '\xf4', b[1] = '\x90', b[2] = '\x80', b[3] = '\x80';
