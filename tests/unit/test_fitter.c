@@ -19,17 +19,7 @@
 
 #include "fitter.h"
 #include "record.h"
-
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static double
-uniform(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
+#include "testrand.h"
 
 static int
 cmp(const void *a, const void *b)
@@ -82,10 +72,11 @@ test_moments_quantiles(void **state)
 
 	(void)state;
 	assert_non_null(r);
+	rng = 7;
 	assert_int_equal(fitter_init(&f, NULL, 0), 0);
 	for (i = 0; i < N; i++) {
-		x[i] = 1e6 + 3 * (uniform() - 0.5);
-		y[i] = -2 + 4 * uniform() * uniform();
+		x[i] = 1e6 + 3 * (unif() - 0.5);
+		y[i] = -2 + 4 * unif() * unif();
 		record_clear(r);
 		assert_int_equal(record_set_kind(r, KIND_SAMPLE), 0);
 		record_set_time(r, 1000 + (int64_t)i, 0);

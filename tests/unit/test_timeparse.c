@@ -307,6 +307,18 @@ test_digits(void **state)
 	}
 }
 
+/* A random time in years 1..9999 from the xorshift state *x. */
+static void
+random_time(uint64_t *x, int64_t *sec, uint32_t *nsec)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	*sec = (int64_t)(*x % (253402300800ULL + 62135596800ULL)) -
+	    62135596800LL;
+	*nsec = (uint32_t)(*x >> 34) % 1000000000;
+}
+
 static void
 test_format(void **state)
 {
@@ -330,12 +342,7 @@ test_format(void **state)
 	assert_int_equal(time_format_iso(buf, 32, 0, 1000000000), 0);
 	/* round trip through time_parse_iso over years 1..9999 */
 	for (i = 0; i < 100000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		sec = (int64_t)(x % (253402300800ULL + 62135596800ULL)) -
-		    62135596800LL;
-		nsec = (uint32_t)(x >> 34) % 1000000000;
+		random_time(&x, &sec, &nsec);
 		assert_int_equal(time_format_iso(buf, 32, sec, nsec), 30);
 		assert_int_equal(time_parse_iso(buf, 30, &back, &nback, &zone), 0);
 		assert_true(back == sec && nback == nsec && zone == 1);
@@ -384,12 +391,7 @@ test_format_prec(void **state)
 	assert_int_equal(time_format(buf, 64, 0, 0, 10), 0);
 	assert_int_equal(time_format(buf, 64, 0, 0, -2), 0);
 	for (i = 0; i < 100000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		sec = (int64_t)(x % (253402300800ULL + 62135596800ULL)) -
-		    62135596800LL;
-		nsec = (uint32_t)(x >> 34) % 1000000000;
+		random_time(&x, &sec, &nsec);
 		if (i % 4 == 0)
 			nsec -= nsec % 1000000;	/* whole milliseconds */
 		tt = (time_t)sec;
