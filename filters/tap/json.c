@@ -367,7 +367,13 @@ be(const unsigned char *p, int n)
 	return v;
 }
 
-/* Read the header of the value at P->p, and the bytes of a str/bin/ext. */
+/*
+ * Read the header of the value at P->p, and the bytes of a str/bin/ext.
+ * This typed reader is tap's fast path and stays beside libstream's
+ * msgpack_header() (which only measures a value): built on it, tap's JSON
+ * output took 16% more instructions (callgrind, 33,390 bench frames:
+ * 474 M -> 550 M), so it was not.
+ */
 static int
 hdr(struct pr *P, struct hdr *h)
 {
