@@ -159,6 +159,13 @@ tmpl_put_f64(char *o, double d)
 }
 
 static inline char *
+tmpl_put_nil(char *o)
+{
+	*o = (char)0xc0;
+	return o + 1;
+}
+
+static inline char *
 tmpl_put_bool(char *o, int b)
 {
 	*o = b ? (char)0xc3 : (char)0xc2;
