@@ -3,20 +3,21 @@
  * once, the values are written or patched in per frame.
  *
  * A program that writes many frames of one shape (ingest's samples,
- * window's features, infer's predictions) knows their keys, in order,
- * before the first frame.  It builds a template once with tmpl_add_*():
- * map headers, keys and constant values, marking the places that change,
- * either the 8 bytes of a float64 value (tmpl_add_f64(), patched by
- * tmpl_set() after tmpl_copy() has copied the template whole), or where a
- * piece begins (tmpl_mark(); tmpl_piece() copies one piece, after which the
- * caller writes the value that follows it).
+ * window's features) knows their keys, in order, before the first frame.
+ * It builds a template once with tmpl_add_*(): map headers, keys and
+ * constant values, marking the places that change, either the 8 bytes of
+ * a float64 value (tmpl_add_f64(), patched by tmpl_set() after tmpl_copy()
+ * has copied the template whole), or where a piece begins (tmpl_mark();
+ * tmpl_piece() copies one piece, after which the caller writes the value
+ * that follows it).
  *
  * The writers tmpl_put_*() write one msgpack item at o, into room the
  * caller has reserved (at most TMPL_SCALAR_MAX bytes, plus its bytes for a
  * string), and return the end.  They choose msgpack's smallest form, as
- * msgpack-c's packer does; frame_encode() (codec.c) writes with them too,
- * so a template frame and frame_encode() of the same record are the same
- * bytes.  tests/unit/test_tmpl.c decodes template frames with msgpack-c.
+ * msgpack-c's packer does.  infer's predictions and frame_encode()
+ * (codec.c) are written with them too, so a template frame and
+ * frame_encode() of the same record are the same bytes.
+ * tests/unit/test_tmpl.c decodes what they write with msgpack-c.
  */
 #ifndef TMPL_H
 #define TMPL_H
@@ -286,8 +287,8 @@ tmpl_copy(const struct tmpl *t, char *o)
 	return o + t->b.len;
 }
 
-/* Float64 slot i, when mark i is one (tmpl_add_f64()), of the copy of t
- * at at: x. */
+/* Store x in the float64 slot of mark i (made by tmpl_add_f64()) of the
+ * copy of t that starts at at. */
 static inline void
 tmpl_set(const struct tmpl *t, char *at, uint32_t i, double x)
 {

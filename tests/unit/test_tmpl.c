@@ -71,7 +71,8 @@ test_uint(void **state)
 		o = tmpl_put_uint(out, u[i]);
 		assert_true(o - out <= TMPL_SCALAR_MAX);
 		decode(&res, out, (size_t)(o - out));
-		assert_int_equal(res.data.type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+		assert_int_equal(res.data.type,
+		    MSGPACK_OBJECT_POSITIVE_INTEGER);
 		assert_true(res.data.via.u64 == u[i]);
 		msgpack_unpacked_destroy(&res);
 		ref_reset();
