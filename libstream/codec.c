@@ -9,7 +9,8 @@
  * point into them, nested values stay as raw bytes); it bounds-checks every
  * read as well, so it is safe on any input.  frame_decode_msgpackc() is the
  * reference path through msgpack_unpack(); tests decode every corpus frame
- * both ways and compare.  frame_encode() packs with msgpack-c's packer.
+ * both ways and compare.  frame_encode() writes with tmpl.h's writers,
+ * frame_encode_msgpackc() with msgpack-c's packer (the reference).
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 
 #include "codec.h"
 #include "record_int.h"
+#include "tmpl.h"
 
 /* ---- scanning ----------------------------------------------------------- */
 
@@ -969,192 +971,39 @@ frame_encode_msgpackc(struct buf *b, const struct record *r)
 
 /*
  * The fast encoder: the same bytes as frame_encode_msgpackc() (tests check
- * it), written straight into a buffer reserved once for the frame's largest
- * possible size, instead of a callback and a copy per msgpack item.
+ * it), written with tmpl.h's writers straight into a buffer reserved once
+ * for the frame's largest possible size, instead of a callback and a copy
+ * per msgpack item.
  */
-static inline unsigned char *
-put_be(unsigned char *o, uint64_t v, int n)
-{
-	uint64_t v64;
-	uint32_t v32;
-	uint16_t v16;
-
-	switch (n) {
-	case 8:
-		v64 = __builtin_bswap64(v);
-		memcpy(o, &v64, 8);
-		break;
-	case 4:
-		v32 = __builtin_bswap32((uint32_t)v);
-		memcpy(o, &v32, 4);
-		break;
-	case 2:
-		v16 = __builtin_bswap16((uint16_t)v);
-		memcpy(o, &v16, 2);
-		break;
-	default:
-		o[0] = (unsigned char)v;
-	}
-	return o + n;
-}
-
-static inline unsigned char *
-put_container(unsigned char *o, uint32_t n, unsigned char fix,
-    unsigned char c16)
-{
-	if (n < 16) {
-		*o++ = fix | (unsigned char)n;
-		return o;
-	}
-	if (n <= 0xffff) {
-		*o++ = c16;
-		return put_be(o, n, 2);
-	}
-	*o++ = c16 + 1;
-	return put_be(o, n, 4);
-}
-
-/* Copy a string with fixed-size moves chosen by one jump on its length
- * (keys and device ids are short), never reading outside s[0..n); longer
- * ones go to memcpy. */
-#define CP(k)	memcpy(o, s, (k))
-#define CP2(k, j) \
-	do { memcpy(o, s, (k)); memcpy(o + n - (j), s + n - (j), (j)); } while (0)
-
-static inline void
-copy_short(unsigned char *o, const char *s, uint32_t n)
-{
-	switch (n) {
-	case 0: break;
-	case 1: CP(1); break;
-	case 2: CP(2); break;
-	case 3: CP2(2, 1); break;
-	case 4: CP(4); break;
-	case 5: case 6: case 7: CP2(4, 4); break;
-	case 8: CP(8); break;
-	case 9: case 10: case 11: case 12: case 13: case 14: case 15: case 16:
-		CP2(8, 8);
-		break;
-	default:
-		memcpy(o, s, n);
-	}
-}
-
-#undef CP
-#undef CP2
-
-static inline unsigned char *
-put_str(unsigned char *o, const char *s, uint32_t n)
-{
-	if (n < 32)
-		*o++ = 0xa0 | (unsigned char)n;
-	else if (n <= 0xff) {
-		*o++ = 0xd9;
-		*o++ = (unsigned char)n;
-	} else if (n <= 0xffff) {
-		*o++ = 0xda;
-		o = put_be(o, n, 2);
-	} else {
-		*o++ = 0xdb;
-		o = put_be(o, n, 4);
-	}
-	copy_short(o, s, n);
-	return o + n;
-}
-
-static inline unsigned char *
-put_uint(unsigned char *o, uint64_t u)
-{
-	if (u < 128)
-		*o++ = (unsigned char)u;
-	else if (u <= 0xff) {
-		*o++ = 0xcc;
-		*o++ = (unsigned char)u;
-	} else if (u <= 0xffff) {
-		*o++ = 0xcd;
-		o = put_be(o, u, 2);
-	} else if (u <= 0xffffffffu) {
-		*o++ = 0xce;
-		o = put_be(o, u, 4);
-	} else {
-		*o++ = 0xcf;
-		o = put_be(o, u, 8);
-	}
-	return o;
-}
-
-static inline unsigned char *
-put_int(unsigned char *o, int64_t i)
-{
-	if (i >= 0)
-		return put_uint(o, (uint64_t)i);
-	if (i >= -32)
-		*o++ = (unsigned char)(int8_t)i;
-	else if (i >= INT8_MIN) {
-		*o++ = 0xd0;
-		*o++ = (unsigned char)(int8_t)i;
-	} else if (i >= INT16_MIN) {
-		*o++ = 0xd1;
-		o = put_be(o, (uint64_t)i, 2);
-	} else if (i >= INT32_MIN) {
-		*o++ = 0xd2;
-		o = put_be(o, (uint64_t)i, 4);
-	} else {
-		*o++ = 0xd3;
-		o = put_be(o, (uint64_t)i, 8);
-	}
-	return o;
-}
-
-static inline unsigned char *
-put_f64(unsigned char *o, double d)
-{
-	union { double d; uint64_t u; } x = { .d = d };
-
-	*o++ = 0xcb;
-	return put_be(o, x.u, 8);
-}
-
-static inline unsigned char *
-put_time(unsigned char *o, int64_t sec, uint32_t nsec)
-{
-	*o++ = 0xd7;
-	*o++ = 0x00;
-	o = put_be(o, (uint32_t)sec, 4);
-	return put_be(o, nsec, 4);
-}
-
-static unsigned char *
-put_value(unsigned char *o, const struct value *v)
+static char *
+put_value(char *o, const struct value *v)
 {
 	switch (v->type) {
 	case VAL_F64:
-		return put_f64(o, v->f);
+		return tmpl_put_f64(o, v->f);
 	case VAL_INT:
-		return put_int(o, v->i);
+		return tmpl_put_int(o, v->i);
 	case VAL_STR:
-		return put_str(o, v->p, v->len);
+		return tmpl_put_str(o, v->p, v->len);
 	case VAL_NIL:
-		*o++ = 0xc0;
-		return o;
+		return tmpl_put_nil(o);
 	case VAL_BOOL:
-		*o++ = v->i ? 0xc3 : 0xc2;
-		return o;
+		return tmpl_put_bool(o, v->i != 0);
 	case VAL_UINT:
-		return put_uint(o, v->u);
+		return tmpl_put_uint(o, v->u);
 	case VAL_F32:
-		*o++ = 0xca;
-		return put_be(o, f32_bits(v), 4);
+		*o++ = (char)0xca;
+		return tmpl_be32(o, f32_bits(v));
 	case VAL_BIN:
 		if (v->len <= 0xff) {
-			*o++ = 0xc4;
-			*o++ = (unsigned char)v->len;
+			*o++ = (char)0xc4;
+			*o++ = (char)v->len;
 		} else if (v->len <= 0xffff) {
-			*o++ = 0xc5;
-			o = put_be(o, v->len, 2);
+			*o++ = (char)0xc5;
+			o = tmpl_be16(o, (uint16_t)v->len);
 		} else {
-			*o++ = 0xc6;
-			o = put_be(o, v->len, 4);
+			*o++ = (char)0xc6;
+			o = tmpl_be32(o, v->len);
 		}
 		memcpy(o, v->p, v->len);
 		return o + v->len;
@@ -1162,7 +1011,7 @@ put_value(unsigned char *o, const struct value *v)
 		memcpy(o, v->p, v->len);
 		return o + v->len;
 	case VAL_TIME:
-		return put_time(o, v->i, v->len);
+		return tmpl_put_time(o, v->i, v->len);
 	}
 	return o;
 }
@@ -1184,22 +1033,22 @@ fields_bound(const struct field *f, uint32_t n)
 }
 
 /* The common value types first, without the jump table. */
-static inline unsigned char *
-put_map(unsigned char *o, const struct field *f, uint32_t n)
+static inline char *
+put_map(char *o, const struct field *f, uint32_t n)
 {
 	const struct field *end;
 
-	o = put_container(o, n, 0x80, 0xde);
+	o = tmpl_put_map(o, n);
 	if (n == 0)		/* f may be NULL: no f + 0 */
 		return o;
 	for (end = f + n; f < end; f++) {
-		o = put_str(o, f->key, f->klen);
+		o = tmpl_put_str(o, f->key, f->klen);
 		if (f->v.type == VAL_F64)
-			o = put_f64(o, f->v.f);
+			o = tmpl_put_f64(o, f->v.f);
 		else if (f->v.type == VAL_STR)
-			o = put_str(o, f->v.p, f->v.len);
+			o = tmpl_put_str(o, f->v.p, f->v.len);
 		else if (f->v.type == VAL_INT && (uint64_t)f->v.i < 128)
-			*o++ = (unsigned char)f->v.i;
+			*o++ = (char)f->v.i;
 		else
 			o = put_value(o, &f->v);
 	}
@@ -1209,28 +1058,26 @@ put_map(unsigned char *o, const struct field *f, uint32_t n)
 int
 frame_encode(struct buf *b, const struct record *r)
 {
-	unsigned char *o;
+	char *o;
 	size_t bound;
 
 	bound = 16 + fields_bound(r->meta, r->nmeta) +
 	    fields_bound(r->body, r->nbody);
 	if (buf_reserve(b, bound) == -1)
 		return -1;
-	o = (unsigned char *)b->p + b->len;
-	*o++ = 0x92;
+	o = b->p + b->len;
+	*o++ = (char)0x92;
 	if (!r->legacy)
-		*o++ = 0x92;
+		*o++ = (char)0x92;
 	if (r->ttype == TIME_INT)
-		o = put_int(o, r->sec);
+		o = tmpl_put_int(o, r->sec);
 	else if (r->ttype == TIME_FLOAT)
-		o = put_f64(o, r->tf);
-	else if (r->sec < 0 || r->sec > UINT32_MAX)
-		o = put_f64(o, (double)r->sec + r->nsec * 1e-9);
+		o = tmpl_put_f64(o, r->tf);
 	else
-		o = put_time(o, r->sec, r->nsec);
+		o = tmpl_put_ts(o, r->sec, r->nsec);
 	if (!r->legacy)
 		o = put_map(o, r->meta, r->nmeta);
 	o = put_map(o, r->body, r->nbody);
-	b->len = (size_t)(o - (unsigned char *)b->p);
+	b->len = (size_t)(o - b->p);
 	return 0;
 }

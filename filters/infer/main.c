@@ -44,6 +44,7 @@
 #include "bundle.h"
 #include "filter.h"
 #include "model.h"
+#include "tmpl.h"
 
 #define IDLE	2		/* not a filter_read() status: flush what is held */
 #define BATCH_DEFAULT	64
@@ -739,101 +740,6 @@ add_outputs(struct record *pr, const struct serving *w, const double *y)
 
 static const char *const copy_meta[] = { "start", "end", "n", "short" };
 
-/*
- * The direct encoder of a prediction frame: the same bytes frame_encode()
- * writes for the record emit_record() builds (canonical msgpack: smallest
- * integer forms, float64, EventTime as fixext 8), without building the
- * record, which costs more than scoring a small model.  Used when the
- * frame's time and the meta it copies are of the plain types below.
- */
-static char *
-e_be(char *o, uint64_t v, int n)
-{
-	while (n-- > 0)
-		*o++ = (char)(v >> (8 * n));
-	return o;
-}
-
-static char *
-e_uint(char *o, uint64_t u)
-{
-	if (u < 128)
-		*o++ = (char)u;
-	else if (u < 256)
-		*o++ = (char)0xcc, *o++ = (char)u;
-	else if (u < 65536)
-		*o++ = (char)0xcd, o = e_be(o, u, 2);
-	else if (u <= UINT32_MAX)
-		*o++ = (char)0xce, o = e_be(o, u, 4);
-	else
-		*o++ = (char)0xcf, o = e_be(o, u, 8);
-	return o;
-}
-
-static char *
-e_int(char *o, int64_t i)
-{
-	if (i >= 0)
-		return e_uint(o, (uint64_t)i);
-	if (i >= -32)
-		*o++ = (char)i;
-	else if (i >= -128)
-		*o++ = (char)0xd0, *o++ = (char)i;
-	else if (i >= -32768)
-		*o++ = (char)0xd1, o = e_be(o, (uint64_t)i, 2);
-	else if (i >= INT32_MIN)
-		*o++ = (char)0xd2, o = e_be(o, (uint64_t)i, 4);
-	else
-		*o++ = (char)0xd3, o = e_be(o, (uint64_t)i, 8);
-	return o;
-}
-
-static char *
-e_f64(char *o, double d)
-{
-	uint64_t u;
-
-	memcpy(&u, &d, 8);
-	*o++ = (char)0xcb;
-	return e_be(o, u, 8);
-}
-
-static char *
-e_str(char *o, const char *s, size_t n)
-{
-	if (n < 32)
-		*o++ = (char)(0xa0 | n);
-	else if (n < 256)
-		*o++ = (char)0xd9, *o++ = (char)n;
-	else if (n < 65536)
-		*o++ = (char)0xda, o = e_be(o, n, 2);
-	else
-		*o++ = (char)0xdb, o = e_be(o, n, 4);
-	memcpy(o, s, n);
-	return o + n;
-}
-
-static char *
-e_map(char *o, uint32_t n)
-{
-	if (n < 16)
-		*o++ = (char)(0x80 | n);
-	else
-		*o++ = (char)0xde, o = e_be(o, n, 2);
-	return o;
-}
-
-static char *
-e_time(char *o, int64_t sec, uint32_t nsec)
-{
-	if (sec < 0 || sec > (int64_t)UINT32_MAX)
-		return e_f64(o, (double)sec + nsec * 1e-9);
-	*o++ = (char)0xd7;
-	*o++ = 0;
-	o = e_be(o, (uint64_t)sec, 4);
-	return e_be(o, nsec, 4);
-}
-
 /* A meta value the encoder takes: 1, or 0 (the record path then). */
 static int
 plain(const struct value *v)
@@ -847,23 +753,25 @@ e_value(char *o, const struct value *v)
 {
 	switch (v->type) {
 	case VAL_TIME:			/* as frame_encode(): fixext 8 */
-		*o++ = (char)0xd7;
-		*o++ = 0;
-		o = e_be(o, (uint32_t)v->i, 4);
-		return e_be(o, v->len, 4);
+		return tmpl_put_time(o, (uint32_t)v->i, v->len);
 	case VAL_INT:
-		return e_int(o, v->i);
+		return tmpl_put_int(o, v->i);
 	case VAL_UINT:
-		return e_uint(o, v->u);
+		return tmpl_put_uint(o, v->u);
 	case VAL_BOOL:
-		*o++ = v->i ? (char)0xc3 : (char)0xc2;
-		return o;
+		return tmpl_put_bool(o, (int)v->i);
 	default:
-		return e_f64(o, v->f);
+		return tmpl_put_f64(o, v->f);
 	}
 }
 
-/* The prediction for in into enc; 0, or 1 if in needs the record path. */
+/*
+ * The prediction for in into enc, encoded directly: the same bytes
+ * frame_encode() writes for the record emit_prediction() builds, with the
+ * same writers (tmpl.h), without building the record, which costs more
+ * than scoring a small model.  0, or 1 if in needs the record path (its
+ * time or the meta it copies are not of the plain types above).
+ */
 static int
 encode_prediction(struct buf *enc, const struct record *in,
     const struct serving *s, const double *out, const struct serving *sh,
@@ -901,34 +809,34 @@ encode_prediction(struct buf *enc, const struct record *in,
 	*o++ = (char)0x92;		/* [[time, meta], body] */
 	*o++ = (char)0x92;
 	if (in->ttype == TIME_EVENT)
-		o = e_time(o, in->sec, in->nsec);
+		o = tmpl_put_ts(o, in->sec, in->nsec);
 	else if (in->ttype == TIME_INT)
-		o = e_int(o, in->sec);
+		o = tmpl_put_int(o, in->sec);
 	else
-		o = e_f64(o, in->tf);
-	o = e_map(o, nm + 1);
-	o = e_str(o, "kind", 4);
-	o = e_str(o, "prediction", 10);
-	o = e_str(o, "dev", 3);
-	o = e_str(o, in->dev, in->dev_len);
-	o = e_str(o, "seq", 3);
-	o = e_uint(o, in->seq);
+		o = tmpl_put_f64(o, in->tf);
+	o = tmpl_put_map(o, nm + 1);
+	o = tmpl_put_str(o, "kind", 4);
+	o = tmpl_put_str(o, "prediction", 10);
+	o = tmpl_put_str(o, "dev", 3);
+	o = tmpl_put_str(o, in->dev, in->dev_len);
+	o = tmpl_put_str(o, "seq", 3);
+	o = tmpl_put_uint(o, in->seq);
 	for (i = 0; i < 4; i++)
 		if (cm[i] != NULL) {
-			o = e_str(o, copy_meta[i], strlen(copy_meta[i]));
+			o = tmpl_put_str(o, copy_meta[i], strlen(copy_meta[i]));
 			o = e_value(o, cm[i]);
 		}
-	o = e_str(o, "model", 5);
-	o = e_str(o, s->id, s->idlen);
-	o = e_map(o, (uint32_t)n);
+	o = tmpl_put_str(o, "model", 5);
+	o = tmpl_put_str(o, s->id, s->idlen);
+	o = tmpl_put_map(o, (uint32_t)n);
 	for (k = 0; k < n; k++) {
-		o = e_str(o, of[k].key, of[k].klen);
+		o = tmpl_put_str(o, of[k].key, of[k].klen);
 		if (of[k].type == VAL_F64)
-			o = e_f64(o, of[k].d);
+			o = tmpl_put_f64(o, of[k].d);
 		else if (of[k].type == VAL_STR)
-			o = e_str(o, of[k].s, of[k].slen);
+			o = tmpl_put_str(o, of[k].s, of[k].slen);
 		else
-			*o++ = of[k].b ? (char)0xc3 : (char)0xc2;
+			o = tmpl_put_bool(o, of[k].b);
 	}
 	enc->len = (size_t)(o - enc->p);
 	return 0;

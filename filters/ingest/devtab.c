@@ -11,7 +11,7 @@ static void
 fini(void *val, void *arg)
 {
 	(void)arg;
-	tmpl_dev_free(val);
+	sample_dev_free(val);
 }
 
 int
@@ -20,7 +20,7 @@ devtab_init(struct devtab *t, size_t max, uint32_t nmeta)
 	memset(t, 0, sizeof(*t));
 	t->max = max;
 	t->nmeta = nmeta;
-	if ((t->map = devmap_new(max > 0 ? max : 1, sizeof(struct tmpl_dev),
+	if ((t->map = devmap_new(max > 0 ? max : 1, sizeof(struct sample_dev),
 	    NULL, fini, NULL)) == NULL)
 		return -1;
 	return 0;
@@ -33,16 +33,16 @@ devtab_free(struct devtab *t)
 	memset(t, 0, sizeof(*t));
 }
 
-struct tmpl_dev *
+struct sample_dev *
 devtab_find(struct devtab *t, const char *name, size_t len)
 {
 	return devmap_find(t->map, name, len);
 }
 
-struct tmpl_dev *
+struct sample_dev *
 devtab_get(struct devtab *t, const char *name, size_t len)
 {
-	struct tmpl_dev *d;
+	struct sample_dev *d;
 	int created;
 
 	if ((d = devtab_find(t, name, len)) != NULL)
@@ -53,7 +53,7 @@ devtab_get(struct devtab *t, const char *name, size_t len)
 	}
 	if ((d = devmap_get(t->map, name, len, 0, &created)) == NULL)
 		return NULL;
-	if (tmpl_dev_init(d, name, len, t->nmeta) == -1) {
+	if (sample_dev_init(d, name, len, t->nmeta) == -1) {
 		memset(d, 0, sizeof(*d));	/* fini frees nothing */
 		devmap_del(t->map, name, len);
 		errno = ENOMEM;

@@ -14,12 +14,12 @@
 #include <stdint.h>
 
 #include "devmap.h"
-#include "tmpl.h"
+#include "sample.h"
 
 struct devtab {
 	struct devmap	 *map;		/* owned */
 	size_t		  max;
-	uint32_t	  nmeta;	/* passed to tmpl_dev_init() */
+	uint32_t	  nmeta;	/* passed to sample_dev_init() */
 };
 
 /* max >= 1: most devices held.  0, or -1 on ENOMEM. */
@@ -30,8 +30,9 @@ void		 devtab_free(struct devtab *);
  * devtab_free().  NULL with errno ENOMEM, or ENOSPC when max devices are
  * held already.
  */
-struct tmpl_dev	*devtab_get(struct devtab *, const char *name, size_t len);
+struct sample_dev *devtab_get(struct devtab *, const char *name, size_t len);
 /* The device called name[0..len) if held, else NULL. */
-struct tmpl_dev	*devtab_find(struct devtab *, const char *name, size_t len);
+struct sample_dev *devtab_find(struct devtab *, const char *name,
+		   size_t len);
 
 #endif

@@ -102,7 +102,7 @@ reject(struct ingest *g, const struct record *r, const char *rule,
 static int
 check(struct ingest *g, struct record *r, struct check *c)
 {
-	struct tmpl_dev *d;
+	struct sample_dev *d;
 	uint32_t i;
 	long k;
 	int changed = 0;

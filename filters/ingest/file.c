@@ -445,14 +445,14 @@ set_template(struct ingest *g)
 		mn[i] = names[g->mfield[i]];
 		ml[i] = lens[g->mfield[i]];
 	}
-	if (tmpl_file(&g->tmpl, g->src, strlen(g->src), mn, ml, g->nmeta, vn,
-	    vl, g->nval) == -1)
+	if (sample_enc_file(&g->enc, g->src, strlen(g->src), mn, ml, g->nmeta,
+	    vn, vl, g->nval) == -1)
 		err(EX_OSERR, NULL);
 	free(vn);
 	free(vl);
 	free(mn);
 	free(ml);
-	if (g->tmpl.bound > FRAME_MAX_DEFAULT / 2)
+	if (g->enc.bound > FRAME_MAX_DEFAULT / 2)
 		errx(EX_DATAERR, "%s: %u columns make frames too large",
 		    g->src, g->ncol);
 }
@@ -603,7 +603,7 @@ text(struct ingest *g, const struct csv_field *f, size_t *off, size_t *n)
 /* Reject the row: what j does not say is taken from the row. */
 static void
 bad(struct ingest *g, struct rej *j, const char *p, size_t n,
-    const struct tmpl_dev *d, int64_t sec, uint32_t nsec, const char *why)
+    const struct sample_dev *d, int64_t sec, uint32_t nsec, const char *why)
 {
 	j->line = g->csv.line;
 	j->text = p;
@@ -620,7 +620,7 @@ row(struct ingest *g, char *p, size_t n)
 {
 	struct rej j;
 	const struct csv_field *f;
-	struct tmpl_dev *d = g->dev;
+	struct sample_dev *d = g->dev;
 	const char *s = NULL, *mv[META_MAX];
 	size_t bad_at, sl = 0, off = 0, mlen[META_MAX], mbytes = 0, bound;
 	uint64_t idx = g->idx++;
@@ -761,7 +761,7 @@ row(struct ingest *g, char *p, size_t n)
 		}
 	}
 
-	bound = tmpl_bound(&g->tmpl, d, mbytes);
+	bound = sample_bound(&g->enc, d, mbytes);
 	if (bound > FRAME_MAX_DEFAULT) {
 		/* the stream does not check what ingest_drain() hands it */
 		j.rule = "length";
@@ -771,11 +771,11 @@ row(struct ingest *g, char *p, size_t n)
 	}
 	if (g->ocap - g->olen < bound)
 		ingest_drain(g);
-	o = tmpl_head(&g->tmpl, d, g->ob + g->olen, sec, nsec, d->seq,
+	o = sample_head(&g->enc, d, g->ob + g->olen, sec, nsec, d->seq,
 	    g->csv.line);
 	for (i = 0; i < g->nmeta; i++)
-		o = tmpl_meta(&g->tmpl, i, o, mv[i], mlen[i]);
-	o = tmpl_body(&g->tmpl, o);
+		o = sample_meta(&g->enc, i, o, mv[i], mlen[i]);
+	o = sample_body(&g->enc, o);
 	for (i = 0; i < g->nval; i++) {
 		f = &g->f[g->vfield[i]];
 		if (num_fast(f->p, f->n, &x) == -1) {
@@ -792,9 +792,9 @@ row(struct ingest *g, char *p, size_t n)
 				goto reject;
 			}
 		}
-		tmpl_set(&g->tmpl, o, i, x);
+		sample_set(&g->enc, o, i, x);
 	}
-	g->olen = (size_t)(o + g->tmpl.body.len - g->ob);
+	g->olen = (size_t)(o + g->enc.body.b.len - g->ob);
 	g->onframes++;
 	d->seq++;
 	(*g->n_out)++;

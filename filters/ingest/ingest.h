@@ -21,7 +21,7 @@
 #include "devtab.h"
 #include "record.h"
 #include "stream.h"
-#include "tmpl.h"
+#include "sample.h"
 
 #define PROG		"ingest"
 #define EX_STRICT	65	/* --strict: a row was rejected */
@@ -107,9 +107,9 @@ struct ingest {
 	int		 probe;		/* next row: look for text columns */
 	struct csv_field *f;		/* ncol + 1 */
 	char		*scratch;	/* unquoted text, max_line bytes */
-	struct tmpl	 tmpl;
+	struct sample_enc enc;
 	struct devtab	 devs;
-	struct tmpl_dev	*dev;		/* --device or the default */
+	struct sample_dev *dev;		/* --device or the default */
 
 	/* time */
 	uint64_t	 idx;		/* rows for --rate */

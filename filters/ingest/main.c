@@ -472,7 +472,7 @@ out:
 	status = filter_close(&f);
 	record_free(&g.rr);
 	buf_free(&g.rbuf);
-	tmpl_free(&g.tmpl);
+	sample_enc_free(&g.enc);
 	devtab_free(&g.devs);
 	free(g.ob);
 	free(g.scratch);

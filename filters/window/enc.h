@@ -1,11 +1,12 @@
 /*
- * enc -- features frames encoded from a per-device template.
+ * enc -- features frames encoded from a per-device template
+ * (libstream/tmpl.h).
  *
  * Every features frame of a device has the same shape:
  *   [[start, {"kind":"features", "dev":D, "seq":S, "start":T0, "end":T1,
  *             "n":N[, "short":true]}], {K1:x1, K2:x2, ...}]
  * so the bytes of the keys are encoded once per device and a frame is a
- * few stores and one memcpy of the body, whose values are then patched in.
+ * few stores and one copy of the body, whose values are then patched in.
  * The bytes are exactly those of frame_encode() for the same record
  * (tests/unit/test_window_enc.c checks it): smallest integer forms, values
  * float64, times EventTime.
@@ -17,12 +18,11 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "tmpl.h"
 
 struct fenc {
-	struct buf	 pre;		/* "kind":"features","dev":D,"seq" */
-	struct buf	 body;		/* map header, keys, values 0.0 */
-	uint32_t	*voff;		/* where each value's 8 bytes are */
-	uint32_t	 nval;
+	struct tmpl	 pre;		/* "kind":"features","dev":D,"seq" */
+	struct tmpl	 body;		/* map header, keys, float64 slots */
 };
 
 /*
@@ -34,7 +34,7 @@ int	 fenc_init(struct fenc *e, const char *dev, size_t devlen,
 void	 fenc_free(struct fenc *e);	/* keeps e zeroed; NULL-safe */
 /*
  * Append one frame to b: window [start, end) in ns since 1970, its
- * sequence number and sample count, short or not, values v[nval].
+ * sequence number and sample count, short or not, values v[nkeys].
  * 0; 1 (nothing written) if a time is outside what EventTime holds (the
  * caller encodes that frame through frame_encode()); -1 on ENOMEM.
  */

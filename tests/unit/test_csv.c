@@ -7,7 +7,7 @@
  * epoch parser against libstream's time_parse_epoch on random inputs; exact
  * rate steps; the device table.
  */
-// link: filters/ingest/csv.c filters/ingest/when.c filters/ingest/devtab.c filters/ingest/tmpl.c
+// link: filters/ingest/csv.c filters/ingest/when.c filters/ingest/devtab.c filters/ingest/sample.c
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -379,7 +379,7 @@ static void
 test_devtab(void **state)
 {
 	struct devtab t;
-	struct tmpl_dev *d, *keep[5000];
+	struct sample_dev *d, *keep[5000];
 	char name[32];
 	int i;
 

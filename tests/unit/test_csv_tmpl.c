@@ -1,10 +1,11 @@
 /*
- * test_csv_tmpl -- ingest's template encoder gives exactly the bytes of
- * frame_encode() for the same record: over the encodings whose size
+ * test_csv_tmpl -- ingest's sample frames (filters/ingest/sample.c) are
+ * exactly the bytes msgpack-c's packer gives for the same record
+ * (frame_encode_msgpackc(), which shares no writer with the template): over the encodings whose size
  * changes (fixstr/str8/str16 keys and values, every uint width of seq and
  * line, fixmap/map16 bodies) and special doubles (NaN, -0, inf, subnormal).
  */
-// link: filters/ingest/tmpl.c
+// link: filters/ingest/sample.c
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +18,7 @@
 
 #include "codec.h"
 #include "record.h"
-#include "ingest/tmpl.h"
+#include "ingest/sample.h"
 
 /* Encode one frame both ways and compare. */
 static void
@@ -25,8 +26,8 @@ same(const char *dev, const char *src, uint32_t nmeta, uint32_t nval,
     size_t keylen, int64_t sec, uint32_t nsec, uint64_t seq, uint64_t line,
     const double *vals)
 {
-	struct tmpl t;
-	struct tmpl_dev d;
+	struct sample_enc t;
+	struct sample_dev d;
 	struct record *r;
 	struct buf ref = BUF_INIT;
 	char **names, **mnames, **mvals;
@@ -59,19 +60,19 @@ same(const char *dev, const char *src, uint32_t nmeta, uint32_t nval,
 	}
 
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(tmpl_file(&t, src, strlen(src),
+	assert_int_equal(sample_enc_file(&t, src, strlen(src),
 	    (const char *const *)mnames, mlens, nmeta,
 	    (const char *const *)names, lens, nval), 0);
-	assert_int_equal(tmpl_dev_init(&d, dev, strlen(dev), nmeta), 0);
-	out = malloc(tmpl_bound(&t, &d, mbytes));
-	o = tmpl_head(&t, &d, out, sec, nsec, seq, line);
+	assert_int_equal(sample_dev_init(&d, dev, strlen(dev), nmeta), 0);
+	out = malloc(sample_bound(&t, &d, mbytes));
+	o = sample_head(&t, &d, out, sec, nsec, seq, line);
 	for (i = 0; i < nmeta; i++)
-		o = tmpl_meta(&t, i, o, mvals[i], strlen(mvals[i]));
-	o = tmpl_body(&t, o);
+		o = sample_meta(&t, i, o, mvals[i], strlen(mvals[i]));
+	o = sample_body(&t, o);
 	for (i = 0; i < nval; i++)
-		tmpl_set(&t, o, i, vals[i]);
-	o += t.body.len;
-	assert_true((size_t)(o - out) <= tmpl_bound(&t, &d, mbytes));
+		sample_set(&t, o, i, vals[i]);
+	o += t.body.b.len;
+	assert_true((size_t)(o - out) <= sample_bound(&t, &d, mbytes));
 
 	r = record_new();
 	record_set_time(r, sec, nsec);
@@ -93,7 +94,7 @@ same(const char *dev, const char *src, uint32_t nmeta, uint32_t nval,
 		    .p = mvals[i] });
 	for (i = 0; i < nval; i++)
 		record_add_f64(r, names[i], vals[i]);
-	assert_int_equal(frame_encode(&ref, r), 0);
+	assert_int_equal(frame_encode_msgpackc(&ref, r), 0);
 
 	assert_int_equal((size_t)(o - out), ref.len);
 	assert_memory_equal(out, ref.p, ref.len);
@@ -101,8 +102,8 @@ same(const char *dev, const char *src, uint32_t nmeta, uint32_t nval,
 	record_free(&r);
 	buf_free(&ref);
 	free(out);
-	tmpl_dev_free(&d);
-	tmpl_free(&t);
+	sample_dev_free(&d);
+	sample_enc_free(&t);
 	for (i = 0; i < nval; i++)
 		free(names[i]);
 	for (i = 0; i < nmeta; i++) {

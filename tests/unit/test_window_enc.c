@@ -1,6 +1,7 @@
 /*
  * Unit tests for filters/window/enc.c: a features frame from the template
- * must be byte for byte what frame_encode() makes of the same record, at
+ * must be byte for byte what msgpack-c's packer makes of the same record
+ * (frame_encode_msgpackc(), which shares no writer with the template), at
  * every boundary of msgpack's integer, string and map forms (seq and n
  * around 127/255/65535/2^32, keys of 31/32/255/256 bytes, 15/16 values),
  * with and without "short", with NaN and infinite values; and times
@@ -25,7 +26,7 @@
 
 #define NS	1000000000LL
 
-/* The same frame through a record and frame_encode(). */
+/* The same frame through a record and msgpack-c's packer. */
 static void
 reference(struct buf *b, const char *dev, const char *const *keys,
     uint32_t nk, int64_t start, int64_t end, uint64_t seq, uint64_t n,
@@ -52,7 +53,7 @@ reference(struct buf *b, const char *dev, const char *const *keys,
 	}
 	for (i = 0; i < nk; i++)
 		assert_int_equal(record_add_f64(r, keys[i], v[i]), 0);
-	assert_int_equal(frame_encode(b, r), 0);
+	assert_int_equal(frame_encode_msgpackc(b, r), 0);
 	record_free(&r);
 }
 
