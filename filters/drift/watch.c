@@ -886,6 +886,10 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
  *   Page-Hinkley and ADWIN it is optimistic: 4x and 2.5x the rate asked.
  */
 
+#define SEQ_EVENTS	20	/* events a sequential simulation is to see */
+#define SEQ_MIN		20000	/* frames simulated, at least */
+#define SEQ_MAX		4000000	/* and at most (unless --calib-frames) */
+
 struct rng {
 	uint64_t	 s;
 	int		 have;
@@ -1133,10 +1137,16 @@ out:
 	return ret;
 }
 
-/* alarms of one sequential detector at parameter p on the stream xs */
+/*
+ * Alarms of one sequential detector at parameter p on the stream xs, at
+ * most stop + 1 (the search only asks whether there are more than stop).
+ * raw: every alarm; else events as drift makes them: an alarm confirms at
+ * the next evaluation (every H frames) unless already confirmed, M
+ * evaluations without one clear.
+ */
 static uint64_t
 seq_alarms(const struct watch *w, enum test t, const struct ref *s,
-    double p, const double *xs, uint64_t nsim, int raw)
+    double p, const float *xs, uint64_t nsim, int raw, double stop)
 {
 	static struct drift_adwin ad;
 	struct drift_ph ph;
@@ -1149,10 +1159,7 @@ seq_alarms(const struct watch *w, enum test t, const struct ref *s,
 	drift_cusum_init(&cu, w->cu_k, p, 0, s->mean, s->std > 0 ? s->std :
 	    1);
 	drift_adwin_init(&ad, p, w->ad_clock, 5, 10);
-	/* events as drift makes them: an alarm confirms at the next
-	   evaluation (every H frames) unless already confirmed; M
-	   evaluations without one clear */
-	for (i = 0; i < nsim; i++) {
+	for (i = 0; i < nsim && (double)k <= stop; i++) {
 		int a;
 
 		if (t == T_PH)
@@ -1186,9 +1193,11 @@ seq_alarms(const struct watch *w, enum test t, const struct ref *s,
 /*
  * The simulated signal: smoothed bootstrap standardised to the profile's
  * mean and std (the sample's own mean and spread are off by sampling).
+ * float: 4 bytes a frame (16 MB at SEQ_MAX), rounding far below the
+ * simulation's own error.
  */
 static void
-seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
+seq_stream(const struct ref *s, float *xs, uint64_t nsim, struct rng *g)
 {
 	double h = bandwidth(s), a, b, sd = s->std > 0 ? s->std : 1,
 	    smean = 0, svar = 0;
@@ -1204,97 +1213,120 @@ seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
 	a = svar > 0 ? sd / sqrt(svar) : 1;
 	b = s->mean - a * smean;
 	for (i = 0; i < nsim; i++)
-		xs[i] = draw(s, h, a, b, g);
+		xs[i] = (float)draw(s, h, a, b, g);
 }
 
-/* parameter value giving `want` alarms on the stream (bisection) */
+/*
+ * The parameter value giving at most `want` alarms on the stream: a
+ * bracket by factors of 2 (lambda, h) or 10 (delta) from a start, then 8
+ * halvings of it (lambda and h to 1/500 of their value, delta to a
+ * factor of 1.01).  The alarm count falls with lambda and h and rises
+ * with delta; for adwin the search is on log delta, and so is the result.
+ */
 static double
 seq_param_for(const struct watch *w, enum test t, const struct ref *s,
-    double want, const double *xs, uint64_t nsim, int raw)
+    double want, const float *xs, uint64_t nsim, int raw)
 {
-	double lo, hi, mid;
+	double lo, hi, mid, p, step;
 	int it, logs = t == T_ADWIN;
 
-	/* the alarm count falls with lambda and h, rises with delta */
-	if (t == T_PH) {
-		lo = 0;
-		hi = 50 * (s->std > 0 ? s->std : 1);
-		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
-		    hi < 1e12)
-			hi *= 2;
-	} else if (t == T_CUSUM) {
-		lo = 0;
-		hi = 5;
-		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
-		    hi < 1e6)
-			hi *= 2;
+#define FEW(q)	((double)seq_alarms(w, t, s, logs ? exp(q) : (q), xs,	\
+		    nsim, raw, want) <= want)
+	/* lo: more than want, hi: at most want (in the direction the
+	   count falls, which for log delta is downwards) */
+	if (t == T_PH)
+		p = 50 * (s->std > 0 ? s->std : 1);
+	else if (t == T_CUSUM)
+		p = 5;
+	else
+		p = log(0.002);
+	if (FEW(p)) {
+		hi = p;
+		for (;;) {
+			lo = logs ? hi + log(10) : hi / 2;
+			if (logs ? lo >= log(0.999) : lo < 1e-9) {
+				lo = logs ? log(0.999) : 0;
+				break;
+			}
+			if (!FEW(lo))
+				break;
+			hi = lo;
+		}
 	} else {
-		lo = log(1e-300);
-		hi = log(0.999);
-	}
-	for (it = 0; it < 16; it++) {
-		mid = (lo + hi) / 2;
-		if ((double)seq_alarms(w, t, s, logs ? exp(mid) : mid, xs,
-		    nsim, raw) <= want) {
-			if (logs)
-				lo = mid;
-			else
-				hi = mid;
-		} else {
-			if (logs)
-				hi = mid;
-			else
-				lo = mid;
+		lo = p;
+		for (;;) {
+			hi = logs ? lo - log(10) : lo * 2;
+			if (logs ? hi < log(1e-300) : hi > 1e12)
+				break;
+			if (FEW(hi))
+				break;
+			lo = hi;
 		}
 	}
-	return logs ? lo : hi;
+	step = hi - lo;
+	for (it = 0; it < 8; it++) {
+		step /= 2;
+		mid = lo + step;
+		if (FEW(mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+#undef FEW
+	return hi;
 }
 
+/*
+ * The parameter of detector t for `target` events per frame, on nsim
+ * simulated frames xs.  nsim is chosen (calibrate()) to hold SEQ_EVENTS
+ * events at the target, so the threshold is read off the simulation
+ * itself: bisection for the parameter that gives that many.  Only when
+ * the target is too small for SEQ_MAX frames is the rate extrapolated,
+ * from the parameters that give 160, 40 and 5 alarms there (raw: in the
+ * tail alarms are isolated), on a least-squares line of the log rate in
+ * lambda^2 for Page-Hinkley (its faded sum is an AR(1) reflected at 0:
+ * a Gaussian tail), in h for CUSUM (run lengths growing exponentially)
+ * and in log delta for ADWIN.
+ */
 static double
 calib_seq(const struct watch *w, enum test t, const struct ref *s,
-    double target, const double *xs_, uint64_t nsim)
+    double target, const float *xs_, uint64_t nsim)
 {
-	double want = target * nsim, p;
+	static const double wants[] = { 160, 40, 5 };
+	double want = target * nsim, p, xs[3], ys[3], mx = 0, my = 0,
+	    sxx = 0, sxy = 0, slope;
+	int i, np = 0, sq = t == T_PH;
 
 	if (want >= 5) {
 		p = seq_param_for(w, t, s, want, xs_, nsim, 0);
 		return t == T_ADWIN ? exp(p) : p;
 	}
-	/* in the tail alarms are rare and isolated: extrapolate the alarm
-	   rate itself (each detector starts afresh after an alarm, so its
-	   run length grows exponentially with lambda and h), a least-squares
-	   line through the parameters that give 160 .. 5 alarms */
-	{
-		static const double wants[] = { 160, 80, 40, 20, 10, 5 };
-		double xs[6], ys[6], mx = 0, my = 0, sxx = 0, sxy = 0, slope;
-		int i, np = 0;
+	for (i = 0; i < 3; i++) {
+		double q = seq_param_for(w, t, s, wants[i], xs_, nsim, 1);
+		uint64_t c = seq_alarms(w, t, s, t == T_ADWIN ? exp(q) : q,
+		    xs_, nsim, 1, INFINITY);
 
-		for (i = 0; i < 6; i++) {
-			double q = seq_param_for(w, t, s, wants[i], xs_ , nsim,
-			    1);
-			uint64_t c = seq_alarms(w, t, s, t == T_ADWIN ? exp(q) :
-			    q, xs_, nsim, 1);
-
-			if (c < 3)
-				continue;
-			xs[np] = q;
-			ys[np] = log(c / (double)nsim);
-			np++;
-		}
-		for (i = 0; i < np; i++) {
-			mx += xs[i] / np;
-			my += ys[i] / np;
-		}
-		for (i = 0; i < np; i++) {
-			sxx += (xs[i] - mx) * (xs[i] - mx);
-			sxy += (xs[i] - mx) * (ys[i] - my);
-		}
-		if (np < 2 || !(sxx > 0) || sxy == 0)
-			p = seq_param_for(w, t, s, 5, xs_, nsim, 1);
-		else {
-			slope = sxy / sxx;
-			p = mx + (log(target) - my) / slope;
-		}
+		if (c < 3)
+			continue;
+		xs[np] = sq ? q * q : q;
+		ys[np] = log(c / (double)nsim);
+		np++;
+	}
+	for (i = 0; i < np; i++) {
+		mx += xs[i] / np;
+		my += ys[i] / np;
+	}
+	for (i = 0; i < np; i++) {
+		sxx += (xs[i] - mx) * (xs[i] - mx);
+		sxy += (xs[i] - mx) * (ys[i] - my);
+	}
+	if (np < 2 || !(sxx > 0) || sxy == 0)
+		p = seq_param_for(w, t, s, 5, xs_, nsim, 1);
+	else {
+		slope = sxy / sxx;
+		p = mx + (log(target) - my) / slope;
+		if (sq)
+			p = p > 0 ? sqrt(p) : 0;
 	}
 	return t == T_ADWIN ? exp(p) : p;
 }
@@ -1305,7 +1337,9 @@ calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
 {
 	struct rng g = { seed, 0, 0 };
 	uint32_t f, k = 0;
-	double target, *xs;
+	uint64_t cap;
+	double target, need;
+	float *xs;
 	enum test t;
 	const struct ref *s;
 
@@ -1321,7 +1355,8 @@ calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
 	/* per test, per frame */
 	target = rate30d / k / (30.0 * 86400.0 * fps);
 	for (f = 0; f < w->nfeat; f++) {
-		if (w->ref[f].nsample < 2)
+		if (w->ref[f].nsample < 2 || !(w->tests & ((1u << T_KS) |
+		    (1u << T_PSI) | (1u << T_W1))))
 			continue;
 		if (calib_feature(w, f, target, nsim, &g) == -1)
 			return -1;
@@ -1334,10 +1369,13 @@ calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
 	if (s->nsample < 2 || !(w->tests & ((1u << T_PH) | (1u << T_CUSUM) |
 	    (1u << T_ADWIN))))
 		return 0;
-	/* the sequential detectors' runs are cheap to count but costly to
-	   run (ADWIN): a fifth of the frames, still >= 40 alarms a search */
-	nsim = nsim / 5 > 20000 ? nsim / 5 : 20000;
-	if ((xs = malloc(sizeof(double) * nsim)) == NULL)
+	/* as many frames as it takes to see SEQ_EVENTS events at the
+	   target (SEQ_MIN .. SEQ_MAX, or --calib-frames if larger) */
+	cap = nsim > SEQ_MAX ? nsim : SEQ_MAX;
+	need = SEQ_EVENTS / target;
+	nsim = need < SEQ_MIN ? SEQ_MIN : need > (double)cap ? cap :
+	    (uint64_t)ceil(need);
+	if ((xs = malloc(sizeof(float) * nsim)) == NULL)
 		return -1;
 	seq_stream(s, xs, nsim, &g);
 	for (t = T_PH; t <= T_ADWIN; t++) {
