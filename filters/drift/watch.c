@@ -37,14 +37,15 @@ struct dev {
 	struct drift_ph	 ph;
 	struct drift_cusum cu;
 	struct drift_adwin ad;
-	/* followed by: float val[nfeat * W]; int16 cat[W] (js);
+	/* followed by: float val[nfeat * W]; uint8 code[nfeat * W] (each
+	   value's code, watch_code()); int16 cat[W] (js);
 	   int64 tsec[nblk]; uint32 tnsec[nblk];
 	   uint16 up[NL], down[NL]; double last[NL]; uint8 seen[NL],
 	   NL = (nfeat + 1) * T_COUNT (row nfeat: the signal) */
 };
 
 struct layout {
-	size_t	 val, cat, tsec, tnsec, up, down, last, seen, size;
+	size_t	 val, code, cat, tsec, tnsec, up, down, last, seen, size;
 	uint32_t nblk, nl;
 };
 
@@ -61,6 +62,7 @@ layout(const struct watch *w, struct layout *l)
 	l->nblk = w->W / w->H + 1;
 	l->nl = (w->nfeat + 1) * T_COUNT;
 	PLACE(val, sizeof(float) * w->nfeat * w->W, 8);
+	PLACE(code, (size_t)w->nfeat * w->W, 8);
 	PLACE(cat, w->ncat > 0 ? sizeof(int16_t) * w->W : 0, 8);
 	PLACE(tsec, sizeof(int64_t) * l->nblk, 8);
 	PLACE(tnsec, sizeof(uint32_t) * l->nblk, 8);
@@ -82,6 +84,17 @@ cmpd(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* x's coarse bucket, 0 .. nbk + 1 (monotone in x; NaN: 0) */
+static inline uint32_t
+bucket(const struct ref *r, double x)
+{
+	double t = (x - r->bk_lo) * r->bk_scale, top = r->nbk + 1;
+
+	t = t > 0 ? t : 0;
+	t = t < top ? t : top;
+	return (uint32_t)t;
+}
+
 /* the grid of r: sample and edges merged, its counts, bins and index */
 static int
 grid_build(struct ref *r)
@@ -94,14 +107,21 @@ grid_build(struct ref *r)
 	free(r->sbin);
 	free(r->lut);
 	free(r->pslot);
+	free(r->base);
+	free(r->cbelow);
+	free(r->bend);
 	r->g = malloc(sizeof(double) * (n + 1));
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
 	r->nlut = 16 * n;
 	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
 	r->pslot = malloc(sizeof(uint16_t) * (r->nlut + 2));
+	r->base = malloc(sizeof(uint16_t) * (n + 3));
+	r->cbelow = malloc(sizeof(uint32_t) * (n + 1));
+	r->bend = malloc(sizeof(uint32_t) * (r->nbins + 1));
 	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
-	    r->lut == NULL || r->pslot == NULL)
+	    r->lut == NULL || r->pslot == NULL || r->base == NULL ||
+	    r->cbelow == NULL || r->bend == NULL)
 		return -1;
 	memcpy(v, r->sorted, sizeof(double) * r->nsample);
 	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
@@ -154,6 +174,35 @@ grid_build(struct ref *r)
 		} else
 			r->pslot[i] = (uint16_t)(2 * k);
 	}
+	/* the PSI bins are runs of slots (drift_bin is monotone) */
+	for (i = 0; i < r->nbins; i++)
+		r->bend[i] = 0;
+	for (i = 0; i <= 2 * r->ng; i++) {
+		if (i > 0 && r->sbin[i] < r->sbin[i - 1]) {
+			errno = EINVAL;
+			return -1;
+		}
+		r->bend[r->sbin[i]] = i + 1;
+	}
+	for (i = 1; i < r->nbins; i++)
+		if (r->bend[i] < r->bend[i - 1])
+			r->bend[i] = r->bend[i - 1];
+	r->cbelow[0] = 0;
+	for (i = 1; i <= r->ng; i++)
+		r->cbelow[i] = r->cref[i - 1];
+	/* the coarse buckets: one a grid value on average, 2 bytes each */
+	r->nbk = r->ng;
+	r->bk_lo = r->g[0];
+	r->bk_scale = r->g[r->ng - 1] > r->g[0] ? r->nbk / (r->g[r->ng - 1] -
+	    r->g[0]) : 0;
+	if (!isfinite(r->bk_scale))
+		r->bk_scale = 0;
+	for (i = 0; i <= r->nbk + 2; i++)
+		r->base[i] = 0;
+	for (i = 0; i < r->ng; i++)
+		r->base[bucket(r, r->g[i]) + 1] += 2;
+	for (i = 1; i <= r->nbk + 2; i++)
+		r->base[i] += r->base[i - 1];
 	return 0;
 }
 
@@ -186,7 +235,9 @@ watch_ready(struct watch *w)
 	layout(w, &l);
 	w->devsize = l.size;
 	for (i = 0; i < w->nfeat; i++) {
-		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0) {
+		/* slots are uint16_t: 2 (nsample + nbins + 1) + 1 of them */
+		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0 ||
+		    w->ref[i].nsample > 30000) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -201,7 +252,7 @@ watch_ready(struct watch *w)
 	free(w->sums);
 	free(w->slots);
 	free(w->below);
-	free(w->occ);
+	free(w->cum);
 	free(w->xslot);
 	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
 	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
@@ -209,11 +260,11 @@ watch_ready(struct watch *w)
 	w->sums = calloc(2 * (size_t)nmax + 2, sizeof(double));
 	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
 	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
-	w->occ = calloc((2 * (size_t)nmax + 1 + 63) / 64 + 1, sizeof(uint64_t));
+	w->cum = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
 	w->xslot = malloc(sizeof(uint32_t) * ((size_t)nmax + 2));
 	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
 	    w->sums == NULL || w->slots == NULL || w->below == NULL ||
-	    w->occ == NULL || w->xslot == NULL)
+	    w->cum == NULL || w->xslot == NULL)
 		return -1;
 	for (i = 0; i < 2 * nmax + 2; i++)
 		w->below[i] = UINT32_MAX;
@@ -231,6 +282,9 @@ watch_free(struct watch *w)
 		free(w->ref[i].sbin);
 		free(w->ref[i].lut);
 		free(w->ref[i].pslot);
+		free(w->ref[i].base);
+		free(w->ref[i].cbelow);
+		free(w->ref[i].bend);
 	}
 	free(w->scratch);
 	free(w->counts);
@@ -238,10 +292,10 @@ watch_free(struct watch *w)
 	free(w->sums);
 	free(w->slots);
 	free(w->below);
-	free(w->occ);
+	free(w->cum);
 	free(w->xslot);
 	w->below = NULL;
-	w->occ = NULL;
+	w->cum = NULL;
 	w->xslot = NULL;
 	w->scratch = NULL;
 	w->counts = NULL;
@@ -261,6 +315,7 @@ watch_dev_init(void *dp, void *arg)
 	layout(w, &l);
 	for (i = 0; i < w->nfeat * w->W; i++)
 		AT(d, l, val, float)[i] = NAN;
+	memset(AT(d, l, code, uint8_t), 255, (size_t)w->nfeat * w->W);
 	if (w->ncat > 0)
 		for (i = 0; i < w->W; i++)
 			AT(d, l, cat, int16_t)[i] = -1;
@@ -379,192 +434,156 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 	*w1 = s;
 }
 
+uint8_t
+watch_code(const struct ref *r, float f)
+{
+	double x = f;
+	uint32_t s;
+
+	if (!isfinite(x))
+		return 255;
+	s = slot_of(r, x) - r->base[bucket(r, x)];
+	return s < 255 ? (uint8_t)s : 255;
+}
+
+/* a KS candidate: the two ECDFs at ia of na and j of n */
+#define KS_AT(ia_, j_)	do {						\
+		int64_t e_ = (int64_t)(ia_) * n - (int64_t)(j_) * na;	\
+									\
+		e_ = e_ < 0 ? -e_ : e_;					\
+		if (e_ >= best) {					\
+			double diff_ = fabs((double)(ia_) / na -	\
+			    (double)(j_) / n);				\
+									\
+			if (e_ > best || diff_ > d)			\
+				d = diff_;				\
+			best = e_;					\
+		}							\
+	} while (0)
+
 /*
  * The window v[0..W) (float32, NaN: absent) against r without sorting it:
- * each value's slot in r's grid (an index: a bucket without a grid value
- * gives the slot, the others start a short scan), the count and sum of the
- * values in each slot, then one walk over the occupied slots.  At a
+ * each value's slot in r's grid from its code (stored with the value, so
+ * no search here; a code of 255 means search), the count and sum of the
+ * values in each slot, then one walk over every grid point, without a
+ * branch that depends on the data but for the rare ones below.  At a
  * grid point and just below the next one the two ECDFs are known exactly,
  * which is where the KS supremum is reached (as scipy evaluates it); the
  * Wasserstein integral over a gap where the window's ECDF stays on one side
- * of the reference's is linear in the sum of the gap's values, and the few
- * gaps where the two cross are integrated value by value.  PSI counts come
- * from the slot's bin.  The same results as window_stats() on the sorted
- * window (W1 to rounding).  Returns the number of values.
+ * of the reference's is linear in the sum of the gap's values (for an
+ * empty gap, |F_win - F_ref| times its width), and the few gaps where the
+ * two cross are integrated value by value at the end.  PSI counts come
+ * from the window's cumulative count at the end of each bin's slots.  The
+ * same results as window_stats() on the sorted window (W1 to rounding).
+ * Returns the number of values.
  */
 uint32_t
 watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
-    uint32_t *bins, double *ks, double *w1)
+    const uint8_t *code, uint32_t *bins, double *ks, double *w1)
 {
-	uint32_t *hist = w->hist, ns = 2 * r->ng + 1, i, n = 0, s, j, nc = 0,
-	    na = r->nsample, ia, next, wi, nw = (ns + 63) / 64;
-	double *sums = w->sums, d = 0, area = 0, a, b, c, diff, inv,
-	    *vals = w->scratch, fw, t, x;
-	int64_t e, ea, eb, best = -1, jna;
-	uint32_t ja;
+	uint32_t *hist = w->hist, *cum = w->cum, ng = r->ng, i, n = 0, s, j,
+	    ja, ia, h, nc = 0, na = r->nsample, k;
+	double *sums = w->sums, d = 0, area = 0, c, inv, *vals = w->scratch,
+	    fw, t, x, sm;
+	const double *g = r->g;
+	int64_t ea, eb, best = -1;
 	uint16_t *slots = w->slots;
-	uint64_t *occ = w->occ, word;
 
-	/* hist, sums and occ are all zero here: each walk zeroes what it
-	   read */
-	memset(bins, 0, sizeof(uint32_t) * r->nbins);
+	/* hist and sums are all zero here: each walk zeroes them */
 	for (i = 0; i < w->W; i++) {
+		uint32_t cd = code[i];
+
 		x = v[i];
-		if (!isfinite(x)) {
-			slots[i] = UINT16_MAX;
-			continue;
+		s = r->base[bucket(r, x)] + cd;
+		if (cd == 255) {
+			if (!isfinite(x)) {
+				slots[i] = UINT16_MAX;
+				continue;
+			}
+			s = slot_of(r, x);
 		}
-		s = slot_of(r, x);
 		slots[i] = (uint16_t)s;
 		hist[s]++;
 		sums[s] += x;
-		occ[s >> 6] |= (uint64_t)1 << (s & 63);
 		n++;
 	}
 	if (n == 0) {
+		memset(bins, 0, sizeof(uint32_t) * r->nbins);
 		*ks = *w1 = NAN;
 		return 0;
 	}
 	/*
-	 * walk: j = window values so far, ia = reference values so far.  The
-	 * differences are compared exactly as integers, ia n - j na (no
+	 * The walk: j = window values so far, ia = reference values so far.
+	 * The differences are compared exactly as integers, ia n - j na (no
 	 * division per slot); the statistic is then computed as scipy does,
 	 * ia / na - j / n, for the pairs that reach the largest (distinct
-	 * pairs can tie exactly and round apart: the larger float wins).
-	 * That rule does not depend on the order the pairs are seen in.
-	 *
-	 * Only the occupied slots are visited one by one (the occ bitmap);
-	 * over a run of empty slots j is fixed and the reference's count
-	 * rises, so |ia n - j na| is largest at the run's first or last grid
-	 * point: those two are the only KS candidates there.  The run's
-	 * gaps add |F_win - F_ref| (b - a) each, in slot order as before.
+	 * pairs can tie exactly and round apart: the larger float wins),
+	 * which does not depend on the order the pairs are seen in.  Slot
+	 * 2i: the open gap below g[i] (the reference constant at
+	 * cbelow[i]); 2i + 1: the values equal to g[i].  The area's terms
+	 * are added in slot order, the crossing gaps' after the walk.
 	 */
 	inv = 1.0 / ((double)na * n);
-	j = 0;
-	next = 0;
-	wi = 0;
-	word = occ[0];
-	for (;;) {
-		uint32_t h, lo, hi, i1, i2;
-		double sm;
-
-		while (word == 0 && wi + 1 < nw) {
-			occ[wi] = 0;
-			word = occ[++wi];
-		}
-		if (word != 0) {
-			s = wi * 64 + (uint32_t)__builtin_ctzll(word);
-			word &= word - 1;
-		} else {
-			occ[wi] = 0;
-			s = ns;
-		}
-		/* the empty slots next .. s - 1 */
-		if (next < s) {
-			lo = next;
-			hi = s - 1;
-			/* KS: the run's first and last grid points */
-			i1 = lo | 1;
-			i2 = (hi & 1) ? hi : hi - 1;
-			if (hi >= 1 && i1 <= i2) {
-				uint32_t o = i1;
-
-				for (;;) {
-					ia = r->cref[(o - 1) / 2];
-					e = (int64_t)ia * n - (int64_t)j * na;
-					if (e < 0)
-						e = -e;
-					if (e >= best) {
-						diff = fabs((double)ia / na -
-						    (double)j / n);
-						if (e > best || diff > d)
-							d = diff;
-						best = e;
-					}
-					if (o == i2)
-						break;
-					o = i2;
-				}
-			}
-			/* W1: the gaps 2i with 0 < i < ng, no value inside */
-			i1 = (lo + 1) / 2;
-			i2 = hi / 2;
-			if (i1 < 1)
-				i1 = 1;
-			if (i2 > r->ng - 1)
-				i2 = r->ng - 1;
-			jna = (int64_t)j * na;
-			for (i = i1; i <= i2 && i2 >= 1; i++) {
-				e = jna - (int64_t)r->cref[i - 1] * n;
-				area += (e < 0 ? -e : e) * inv * (r->g[i] -
-				    r->g[i - 1]);
-			}
-		}
-		if (s == ns)
+	/* below g[0]: F_ref = 0 */
+	h = hist[0];
+	sm = sums[0];
+	hist[0] = 0;
+	sums[0] = 0;
+	j = h;
+	cum[0] = 0;
+	cum[1] = j;
+	KS_AT(0, j);
+	area += (h * g[0] - sm) / n;
+	for (i = 0;;) {
+		/* equal to g[i] */
+		s = 2 * i + 1;
+		j += hist[s];
+		hist[s] = 0;
+		sums[s] = 0;
+		cum[s + 1] = j;
+		KS_AT(r->cbelow[i + 1], j);
+		if (++i == ng)
 			break;
-		next = s + 1;
+		/* the open gap (g[i-1], g[i]) */
+		s++;
 		h = hist[s];
 		sm = sums[s];
 		hist[s] = 0;
 		sums[s] = 0;
-		bins[r->sbin[s]] += h;
-		if (s % 2 == 1) {
-			/* equal to g[i-1]: both ECDFs at that point */
-			ia = r->cref[(s + 1) / 2 - 1];
-			j += h;
-			e = (int64_t)ia * n - (int64_t)j * na;
-			if (e < 0)
-				e = -e;
-			if (e >= best) {
-				diff = fabs((double)ia / na - (double)j / n);
-				if (e > best || diff > d)
-					d = diff;
-				best = e;
-			}
-			continue;
-		}
-		/* the open gap below g[i] (s = 2i): reference constant */
-		i = s / 2;
-		ia = i > 0 ? r->cref[i - 1] : 0;
+		ia = r->cbelow[i];
 		ja = j;
 		j += h;
-		e = (int64_t)ia * n - (int64_t)j * na;
-		if (e < 0)
-			e = -e;
-		if (e >= best) {
-			diff = fabs((double)ia / na - (double)j / n);
-			if (e > best || diff > d)
-				d = diff;
-			best = e;
-		}
-		if (i == 0) {		/* below g[0]: F_ref = 0 */
-			area += (h * r->g[0] - sm) / n;
-			continue;
-		}
-		if (i == r->ng) {	/* above the last: F_ref = 1 */
-			area += (sm - h * r->g[r->ng - 1]) / n;
-			continue;
-		}
-		a = r->g[i - 1];
-		b = r->g[i];
+		cum[s + 1] = j;
+		KS_AT(ia, j);
 		ea = (int64_t)ja * na - (int64_t)ia * n;	/* (F_win - c) */
 		eb = (int64_t)j * na - (int64_t)ia * n;
-		if (ea >= 0 || eb <= 0) {
-			/* one side: the integral of F_win - c over (a, b) */
-			area += fabs(ea * inv * (b - a) + (h * b -
-			    sm) / n);
-		} else {
+		if (ea < 0 && eb > 0) {
 			/* crossing: value by value, below */
 			w->below[s] = ja;
 			hist[s] = h;		/* zeroed there */
 			w->xslot[nc++] = s;
-		}
+		} else
+			/* one side: the integral of F_win - c over the gap */
+			area += fabs(ea * inv * (g[i] - g[i - 1]) +
+			    (h * g[i] - sm) / n);
 	}
+	/* above g[ng-1]: F_ref = 1 */
+	s = 2 * ng;
+	h = hist[s];
+	sm = sums[s];
+	hist[s] = 0;
+	sums[s] = 0;
+	j += h;
+	cum[s + 1] = j;
+	KS_AT(na, j);
+	area += (sm - h * g[ng - 1]) / n;
+	for (k = 0; k < r->nbins; k++)
+		bins[k] = cum[r->bend[k]] - (k > 0 ? cum[r->bend[k - 1]] : 0);
 	if (nc > 0) {
 		/* the values of the crossing gaps grouped by slot (slot order,
 		   sums[] as each group's cursor), each group sorted, then
 		   integrated value by value */
-		uint32_t k, q, m = 0, below, g0, gn;
+		uint32_t q, m = 0, below, g0, gn;
 
 		for (k = 0; k < nc; k++) {
 			s = w->xslot[k];
@@ -596,7 +615,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 			sums[s] = 0;
 			i = s / 2;
 			c = (double)r->cref[i - 1] / na;
-			t = r->g[i - 1];
+			t = g[i - 1];
 			fw = (double)below / n;
 			for (q = 0; q < gn; q++) {
 				x = vals[g0 + q];
@@ -604,7 +623,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 				fw = (double)(below + q + 1) / n;
 				t = x;
 			}
-			area += fabs(fw - c) * (r->g[i] - t);
+			area += fabs(fw - c) * (g[i] - t);
 			hist[s] = 0;
 			g0 += gn;
 		}
@@ -613,6 +632,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	*w1 = area;
 	return n;
 }
+#undef KS_AT
 
 static void
 runs(uint16_t *up, uint16_t *down, int above, int below)
@@ -669,8 +689,9 @@ evaluate(struct watch *w, struct dev *d, const struct layout *l,
 		if (!(w->tests & ((1u << T_KS) | (1u << T_PSI) |
 		    (1u << T_W1))))
 			break;
-		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f * w->W,
-		    bins, &ks, &w1);
+		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f *
+		    w->W, AT(d, *l, code, uint8_t) + (size_t)f * w->W, bins,
+		    &ks, &w1);
 		if (n < w->W / 2) {
 			/* too few values: no evidence either way */
 			for (t = T_KS; t <= T_W1; t++)
@@ -804,18 +825,24 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
 	struct dev *d = dp;
 	struct layout l;
 	float *val;
+	uint8_t *code;
 	uint32_t f, b, fb;
 	double now = (double)sec + nsec * 1e-9;
 
 	layout(w, &l);
 	val = AT(d, l, val, float);
+	code = AT(d, l, code, uint8_t);
 	if (d->frames % w->H == 0) {
 		b = (uint32_t)((d->frames / w->H) % l.nblk);
 		AT(d, l, tsec, int64_t)[b] = sec;
 		AT(d, l, tnsec, uint32_t)[b] = nsec;
 	}
-	for (f = 0; f < w->nfeat; f++)
-		val[(size_t)f * w->W + d->pos] = (float)x[f];
+	for (f = 0; f < w->nfeat; f++) {
+		float v = (float)x[f];
+
+		val[(size_t)f * w->W + d->pos] = v;
+		code[(size_t)f * w->W + d->pos] = watch_code(&w->ref[f], v);
+	}
 	if (w->ncat > 0)
 		AT(d, l, cat, int16_t)[d->pos] = (int16_t)cat;
 	if (w->sig >= 0 && isfinite(sig)) {
