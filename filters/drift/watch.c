@@ -253,6 +253,7 @@ watch_ready(struct watch *w)
 	free(w->slots);
 	free(w->below);
 	free(w->cum);
+	free(w->head);
 	free(w->xslot);
 	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
 	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
@@ -261,13 +262,12 @@ watch_ready(struct watch *w)
 	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
 	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
 	w->cum = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
+	w->head = malloc(sizeof(uint16_t) * (2 * (size_t)nmax + 2));
 	w->xslot = malloc(sizeof(uint32_t) * ((size_t)nmax + 2));
 	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
 	    w->sums == NULL || w->slots == NULL || w->below == NULL ||
-	    w->cum == NULL || w->xslot == NULL)
+	    w->cum == NULL || w->head == NULL || w->xslot == NULL)
 		return -1;
-	for (i = 0; i < 2 * nmax + 2; i++)
-		w->below[i] = UINT32_MAX;
 	return 0;
 }
 
@@ -293,9 +293,11 @@ watch_free(struct watch *w)
 	free(w->slots);
 	free(w->below);
 	free(w->cum);
+	free(w->head);
 	free(w->xslot);
 	w->below = NULL;
 	w->cum = NULL;
+	w->head = NULL;
 	w->xslot = NULL;
 	w->scratch = NULL;
 	w->counts = NULL;
@@ -486,23 +488,25 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	double *sums = w->sums, d = 0, area = 0, c, inv, *vals = w->scratch,
 	    fw, t, x, sm;
 	const double *g = r->g;
-	int64_t ea, eb, best = -1;
-	uint16_t *slots = w->slots;
+	int64_t ea, best = -1;
+	uint16_t *next = w->slots, *head = w->head;
+	uint32_t *xslot = w->xslot;
 
-	/* hist and sums are all zero here: each walk zeroes them */
+	/* hist and sums are all zero here: each walk zeroes them.  The
+	   values of a slot are a list (head, next) for the crossing gaps,
+	   followed for hist[s] values (its last next is left as it was) */
 	for (i = 0; i < w->W; i++) {
 		uint32_t cd = code[i];
 
 		x = v[i];
 		s = r->base[bucket(r, x)] + cd;
 		if (cd == 255) {
-			if (!isfinite(x)) {
-				slots[i] = UINT16_MAX;
+			if (!isfinite(x))
 				continue;
-			}
 			s = slot_of(r, x);
 		}
-		slots[i] = (uint16_t)s;
+		next[i] = head[s];
+		head[s] = (uint16_t)i;
 		hist[s]++;
 		sums[s] += x;
 		n++;
@@ -519,9 +523,13 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	 * ia / na - j / n, for the pairs that reach the largest (distinct
 	 * pairs can tie exactly and round apart: the larger float wins),
 	 * which does not depend on the order the pairs are seen in.  Slot
-	 * 2i: the open gap below g[i] (the reference constant at
-	 * cbelow[i]); 2i + 1: the values equal to g[i].  The area's terms
-	 * are added in slot order, the crossing gaps' after the walk.
+	 * 2i + 1: the values equal to g[i]; 2i + 2: the open gap (g[i],
+	 * g[i+1]), where the reference stays at cbelow[i+1].  At a grid
+	 * point the candidates are the pairs after its slot (e1) and after
+	 * the gap above it (e2 = e1 - h na <= e1): the larger |e| is
+	 * max(e1, -e2), and only when that reaches the best so far are the
+	 * two looked at.  The area's terms are added in slot order, the
+	 * crossing gaps' after the walk.
 	 */
 	inv = 1.0 / ((double)na * n);
 	/* below g[0]: F_ref = 0 */
@@ -534,41 +542,49 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	cum[1] = j;
 	KS_AT(0, j);
 	area += (h * g[0] - sm) / n;
-	for (i = 0;;) {
-		/* equal to g[i] */
+	for (i = 0; i + 1 < ng; i++) {
+		int64_t e1, e2;
+
 		s = 2 * i + 1;
 		j += hist[s];
 		hist[s] = 0;
 		sums[s] = 0;
 		cum[s + 1] = j;
-		KS_AT(r->cbelow[i + 1], j);
-		if (++i == ng)
-			break;
-		/* the open gap (g[i-1], g[i]) */
-		s++;
-		h = hist[s];
-		sm = sums[s];
-		hist[s] = 0;
-		sums[s] = 0;
-		ia = r->cbelow[i];
+		ia = r->cbelow[i + 1];
+		h = hist[s + 1];
+		sm = sums[s + 1];
+		hist[s + 1] = 0;
+		sums[s + 1] = 0;
 		ja = j;
 		j += h;
-		cum[s + 1] = j;
-		KS_AT(ia, j);
-		ea = (int64_t)ja * na - (int64_t)ia * n;	/* (F_win - c) */
-		eb = (int64_t)j * na - (int64_t)ia * n;
-		if (ea < 0 && eb > 0) {
+		cum[s + 2] = j;
+		e1 = (int64_t)ia * n - (int64_t)ja * na;
+		e2 = e1 - (int64_t)h * na;
+		if ((e1 > -e2 ? e1 : -e2) >= best) {
+			KS_AT(ia, ja);
+			KS_AT(ia, j);
+		}
+		if (e1 > 0 && e2 < 0) {
 			/* crossing: value by value, below */
-			w->below[s] = ja;
-			hist[s] = h;		/* zeroed there */
-			w->xslot[nc++] = s;
-		} else
-			/* one side: the integral of F_win - c over the gap */
-			area += fabs(ea * inv * (g[i] - g[i - 1]) +
-			    (h * g[i] - sm) / n);
+			w->below[s + 1] = ja;
+			hist[s + 1] = h;	/* zeroed there */
+			w->xslot[nc++] = s + 1;
+		} else {
+			/* one side: the integral of F_win - c over the gap,
+			   (F_win - c) at its start = -e1 / (na n) */
+			ea = -e1;
+			area += fabs(ea * inv * (g[i + 1] - g[i]) +
+			    (h * g[i + 1] - sm) / n);
+		}
 	}
-	/* above g[ng-1]: F_ref = 1 */
-	s = 2 * ng;
+	/* equal to g[ng-1], then above it: F_ref = 1 */
+	s = 2 * ng - 1;
+	j += hist[s];
+	hist[s] = 0;
+	sums[s] = 0;
+	cum[s + 1] = j;
+	KS_AT(na, j);
+	s++;
 	h = hist[s];
 	sm = sums[s];
 	hist[s] = 0;
@@ -579,54 +595,39 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	area += (sm - h * g[ng - 1]) / n;
 	for (k = 0; k < r->nbins; k++)
 		bins[k] = cum[r->bend[k]] - (k > 0 ? cum[r->bend[k - 1]] : 0);
-	if (nc > 0) {
-		/* the values of the crossing gaps grouped by slot (slot order,
-		   sums[] as each group's cursor), each group sorted, then
-		   integrated value by value */
-		uint32_t q, m = 0, below, g0, gn;
+	/* the crossing gaps: each one's values sorted (few), then
+	   integrated value by value */
+	for (k = 0; k < nc; k++) {
+		uint32_t q, below, gn;
 
-		for (k = 0; k < nc; k++) {
-			s = w->xslot[k];
-			sums[s] = m;
-			m += hist[s];
-		}
-		for (i = 0; i < w->W; i++) {
-			s = slots[i];
-			if (s == UINT16_MAX || w->below[s] == UINT32_MAX)
-				continue;
-			vals[(uint32_t)sums[s]++] = v[i];
-		}
-		for (k = 0, g0 = 0; k < nc; k++) {
-			s = w->xslot[k];
-			gn = hist[s];
-			if (gn > 32)
-				qsort(vals + g0, gn, sizeof(double), cmpd);
-			else
-				for (q = 1; q < gn; q++) {
-					double y = vals[g0 + q];
-					uint32_t p = q;
+		s = xslot[k];
+		gn = hist[s];
+		for (q = 0, i = head[s]; q < gn; q++, i = next[i])
+			vals[q] = v[i];
+		if (gn > 32)
+			qsort(vals, gn, sizeof(double), cmpd);
+		else
+			for (q = 1; q < gn; q++) {
+				double y = vals[q];
+				uint32_t p = q;
 
-					for (; p > 0 && vals[g0 + p - 1] > y; p--)
-						vals[g0 + p] = vals[g0 + p - 1];
-					vals[g0 + p] = y;
-				}
-			below = w->below[s];
-			w->below[s] = UINT32_MAX;
-			sums[s] = 0;
-			i = s / 2;
-			c = (double)r->cref[i - 1] / na;
-			t = g[i - 1];
-			fw = (double)below / n;
-			for (q = 0; q < gn; q++) {
-				x = vals[g0 + q];
-				area += fabs(fw - c) * (x - t);
-				fw = (double)(below + q + 1) / n;
-				t = x;
+				for (; p > 0 && vals[p - 1] > y; p--)
+					vals[p] = vals[p - 1];
+				vals[p] = y;
 			}
-			area += fabs(fw - c) * (g[i] - t);
-			hist[s] = 0;
-			g0 += gn;
+		below = w->below[s];
+		i = s / 2;
+		c = (double)r->cref[i - 1] / na;
+		t = g[i - 1];
+		fw = (double)below / n;
+		for (q = 0; q < gn; q++) {
+			x = vals[q];
+			area += fabs(fw - c) * (x - t);
+			fw = (double)(below + q + 1) / n;
+			t = x;
 		}
+		area += fabs(fw - c) * (g[i] - t);
+		hist[s] = 0;
 	}
 	*ks = d > 1 ? 1 : d;
 	*w1 = area;

@@ -92,9 +92,10 @@ struct watch {
 	uint32_t	*counts;
 	uint32_t	*hist;		/* slots of the largest grid */
 	double		*sums;
-	uint16_t	*slots;		/* W */
-	uint32_t	*below;		/* per slot: window values below a
-					   crossing gap, UINT32_MAX if not */
+	uint16_t	*slots;		/* W: the next value of the same slot */
+	uint16_t	*head;		/* per slot: its first value */
+	uint32_t	*below;		/* per crossing gap: window values
+					   below it */
 	uint32_t	*cum;		/* per slot + 1: window values in
 					   lower slots */
 	uint32_t	*xslot;		/* the crossing gaps of a walk */
