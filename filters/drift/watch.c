@@ -105,23 +105,20 @@ grid_build(struct ref *r)
 	free(r->g);
 	free(r->cref);
 	free(r->sbin);
-	free(r->lut);
-	free(r->pslot);
 	free(r->base);
 	free(r->cbelow);
 	free(r->bend);
-	r->g = malloc(sizeof(double) * (n + 1));
+	free(r->dg);
+	r->g = malloc(sizeof(double) * (n + 4));
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
-	r->nlut = 16 * n;
-	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
-	r->pslot = malloc(sizeof(uint16_t) * (r->nlut + 2));
-	r->base = malloc(sizeof(uint16_t) * (n + 3));
+	r->base = malloc(sizeof(uint16_t) * (4 * (size_t)n + 4));
 	r->cbelow = malloc(sizeof(uint32_t) * (n + 1));
 	r->bend = malloc(sizeof(uint32_t) * (r->nbins + 1));
+	r->dg = malloc(sizeof(double) * (n + 1));
 	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
-	    r->lut == NULL || r->pslot == NULL || r->base == NULL ||
-	    r->cbelow == NULL || r->bend == NULL)
+	    r->base == NULL ||
+	    r->cbelow == NULL || r->bend == NULL || r->dg == NULL)
 		return -1;
 	memcpy(v, r->sorted, sizeof(double) * r->nsample);
 	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
@@ -130,6 +127,8 @@ grid_build(struct ref *r)
 		if (j == 0 || v[i] != v[j - 1])
 			v[j++] = v[i];
 	r->ng = j;
+	for (i = 0; i < 4; i++)
+		r->g[r->ng + i] = INFINITY;	/* slot_of() reads past */
 	for (i = k = 0; i < r->ng; i++) {
 		while (k < r->nsample && r->sorted[k] <= r->g[i])
 			k++;
@@ -143,36 +142,6 @@ grid_build(struct ref *r)
 		    r->g[i - 1]);
 		r->sbin[2 * i] = i == r->ng ? (uint8_t)(r->nbins - 1) :
 		    r->sbin[2 * i - 1];
-	}
-	r->lut_lo = r->g[0];
-	r->lut_scale = r->g[r->ng - 1] > r->g[0] ? r->nlut / (r->g[r->ng - 1] -
-	    r->g[0]) : 0;
-	for (i = 0, k = 0; i <= r->nlut; i++) {
-		double start = r->lut_lo + i / (r->lut_scale > 0 ?
-		    r->lut_scale : 1);
-
-		while (k < r->ng && r->g[k] < start)
-			k++;
-		r->lut[i] = k > 0 ? k - 1 : 0;	/* may start one early */
-	}
-	/*
-	 * The buckets no grid value falls in: x -> (x - lo) scale is
-	 * monotone in floating point, so every x of such a bucket lies
-	 * strictly between the same two grid values, and the bucket gives
-	 * the slot without a scan.  i: grid values in lower buckets.
-	 */
-	for (i = 0; i <= r->nlut + 1; i++)
-		r->pslot[i] = 0;
-	for (i = 0; i < r->ng; i++)
-		r->pslot[(uint32_t)((r->g[i] - r->lut_lo) * r->lut_scale)] = 1;
-	for (i = 0, k = 0; i <= r->nlut + 1; i++) {
-		if (r->pslot[i]) {
-			r->pslot[i] = UINT16_MAX;
-			while (k < r->ng && (uint32_t)((r->g[k] - r->lut_lo) *
-			    r->lut_scale) == i)
-				k++;
-		} else
-			r->pslot[i] = (uint16_t)(2 * k);
 	}
 	/* the PSI bins are runs of slots (drift_bin is monotone) */
 	for (i = 0; i < r->nbins; i++)
@@ -190,8 +159,10 @@ grid_build(struct ref *r)
 	r->cbelow[0] = 0;
 	for (i = 1; i <= r->ng; i++)
 		r->cbelow[i] = r->cref[i - 1];
-	/* the coarse buckets: one a grid value on average, 2 bytes each */
-	r->nbk = r->ng;
+	for (i = 0; i + 1 < r->ng; i++)
+		r->dg[i] = r->g[i + 1] - r->g[i];
+	/* the coarse buckets: 4 a grid value, 2 bytes each */
+	r->nbk = 4 * r->ng;
 	r->bk_lo = r->g[0];
 	r->bk_scale = r->g[r->ng - 1] > r->g[0] ? r->nbk / (r->g[r->ng - 1] -
 	    r->g[0]) : 0;
@@ -206,24 +177,35 @@ grid_build(struct ref *r)
 	return 0;
 }
 
-/* x's slot in r's grid (x finite) */
+/*
+ * x's slot in r's grid (x not NaN): the grid values below x's bucket are
+ * below x, those above it above x, so the count of grid values <= x is
+ * found among the bucket's own: up to 4 compared without a branch (g is
+ * padded with 4 infinities), more (a grid crowded there) by binary search.
+ */
 static inline uint32_t
 slot_of(const struct ref *r, double x)
 {
 	const double *g = r->g;
-	uint32_t i, b;
+	uint32_t b = bucket(r, x), lo = r->base[b] / 2,
+	    hi = r->base[b + 1] / 2, mid, i;
 
-	if (x < g[0])
-		return 0;
-	if (x > g[r->ng - 1])
-		return 2 * r->ng;
-	b = (uint32_t)((x - r->lut_lo) * r->lut_scale);
-	if (r->pslot[b] != UINT16_MAX)
-		return r->pslot[b];
-	i = r->lut[b];
-	while (i < r->ng && g[i] <= x)	/* i: grid values <= x */
-		i++;
-	return g[i - 1] == x ? 2 * i - 1 : 2 * i;
+	if (hi - lo <= 4)
+		i = lo + ((lo < hi) & (g[lo] <= x)) +
+		    ((lo + 1 < hi) & (g[lo + 1] <= x)) +
+		    ((lo + 2 < hi) & (g[lo + 2] <= x)) +
+		    ((lo + 3 < hi) & (g[lo + 3] <= x));
+	else {
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (g[mid] <= x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+	}
+	return i > 0 && g[i - 1] == x ? 2 * i - 1 : 2 * i;
 }
 
 int
@@ -280,11 +262,10 @@ watch_free(struct watch *w)
 		free(w->ref[i].g);
 		free(w->ref[i].cref);
 		free(w->ref[i].sbin);
-		free(w->ref[i].lut);
-		free(w->ref[i].pslot);
 		free(w->ref[i].base);
 		free(w->ref[i].cbelow);
 		free(w->ref[i].bend);
+		free(w->ref[i].dg);
 	}
 	free(w->scratch);
 	free(w->counts);
@@ -448,20 +429,30 @@ watch_code(const struct ref *r, float f)
 	return s < 255 ? (uint8_t)s : 255;
 }
 
-/* a KS candidate: the two ECDFs at ia of na and j of n */
-#define KS_AT(ia_, j_)	do {						\
-		int64_t e_ = (int64_t)(ia_) * n - (int64_t)(j_) * na;	\
-									\
-		e_ = e_ < 0 ? -e_ : e_;					\
-		if (e_ >= best) {					\
-			double diff_ = fabs((double)(ia_) / na -	\
-			    (double)(j_) / n);				\
-									\
-			if (e_ > best || diff_ > d)			\
-				d = diff_;				\
-			best = e_;					\
-		}							\
-	} while (0)
+/* the KS statistic so far: the largest |ia n - j na| and, among the pairs
+   that reach it, the largest |ia / na - j / n| */
+struct ksmax {
+	int64_t		 best;
+	double		 d;
+	uint32_t	 na, n;
+};
+
+/* a KS candidate: the two ECDFs at ia of na and j of n (out of line: the
+   walk calls it only when a pair may reach the largest) */
+static __attribute__((noinline)) void
+ks_at(struct ksmax *k, uint32_t ia, uint32_t j)
+{
+	int64_t e = (int64_t)ia * k->n - (int64_t)j * k->na;
+	double diff;
+
+	e = e < 0 ? -e : e;
+	if (e < k->best)
+		return;
+	diff = fabs((double)ia / k->na - (double)j / k->n);
+	if (e > k->best || diff > k->d)
+		k->d = diff;
+	k->best = e;
+}
 
 /*
  * The window v[0..W) (float32, NaN: absent) against r without sorting it:
@@ -481,14 +472,15 @@ watch_code(const struct ref *r, float f)
  */
 uint32_t
 watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
-    const uint8_t *code, uint32_t *bins, double *ks, double *w1)
+    const uint8_t *code, uint32_t *bins, double *ksp, double *w1)
 {
 	uint32_t *hist = w->hist, *cum = w->cum, ng = r->ng, i, n = 0, s, j,
 	    ja, ia, h, nc = 0, na = r->nsample, k;
 	double *sums = w->sums, d = 0, area = 0, c, inv, *vals = w->scratch,
-	    fw, t, x, sm;
+	    fw, t, x;
 	const double *g = r->g;
-	int64_t ea, best = -1;
+	int64_t ea;
+	struct ksmax ks;
 	uint16_t *next = w->slots, *head = w->head;
 	uint32_t *xslot = w->xslot;
 
@@ -513,7 +505,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	}
 	if (n == 0) {
 		memset(bins, 0, sizeof(uint32_t) * r->nbins);
-		*ks = *w1 = NAN;
+		*ksp = *w1 = NAN;
 		return 0;
 	}
 	/*
@@ -529,70 +521,70 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	 * the gap above it (e2 = e1 - h na <= e1): the larger |e| is
 	 * max(e1, -e2), and only when that reaches the best so far are the
 	 * two looked at.  The area's terms are added in slot order, the
-	 * crossing gaps' after the walk.
+	 * crossing gaps' after the walk.  hist and sums are zeroed at the
+	 * end.
 	 */
+	ks.best = -1;
+	ks.d = 0;
+	ks.na = na;
+	ks.n = n;
 	inv = 1.0 / ((double)na * n);
 	/* below g[0]: F_ref = 0 */
 	h = hist[0];
-	sm = sums[0];
-	hist[0] = 0;
-	sums[0] = 0;
 	j = h;
 	cum[0] = 0;
 	cum[1] = j;
-	KS_AT(0, j);
-	area += (h * g[0] - sm) / n;
-	for (i = 0; i + 1 < ng; i++) {
-		int64_t e1, e2;
+	ks_at(&ks, 0, j);
+	area += (h * g[0] - sums[0]) / n;
+	{
+		const uint32_t *hp = hist + 1, *cb = r->cbelow + 1;
+		const double *sp = sums + 2, *gp = g + 1, *dg = r->dg;
+		uint32_t *cp = cum + 2, ng1 = ng - 1, na_ = na, n_ = n;
+		int64_t best = ks.best;
 
-		s = 2 * i + 1;
-		j += hist[s];
-		hist[s] = 0;
-		sums[s] = 0;
-		cum[s + 1] = j;
-		ia = r->cbelow[i + 1];
-		h = hist[s + 1];
-		sm = sums[s + 1];
-		hist[s + 1] = 0;
-		sums[s + 1] = 0;
-		ja = j;
-		j += h;
-		cum[s + 2] = j;
-		e1 = (int64_t)ia * n - (int64_t)ja * na;
-		e2 = e1 - (int64_t)h * na;
-		if ((e1 > -e2 ? e1 : -e2) >= best) {
-			KS_AT(ia, ja);
-			KS_AT(ia, j);
-		}
-		if (e1 > 0 && e2 < 0) {
-			/* crossing: value by value, below */
-			w->below[s + 1] = ja;
-			hist[s + 1] = h;	/* zeroed there */
-			w->xslot[nc++] = s + 1;
-		} else {
-			/* one side: the integral of F_win - c over the gap,
-			   (F_win - c) at its start = -e1 / (na n) */
-			ea = -e1;
-			area += fabs(ea * inv * (g[i + 1] - g[i]) +
-			    (h * g[i + 1] - sm) / n);
+		for (i = 0; i < ng1; i++, hp += 2, sp += 2, cp += 2) {
+			int64_t e1, e2, m;
+
+			j += hp[0];
+			cp[0] = j;
+			ia = cb[i];
+			h = hp[1];
+			ja = j;
+			j += h;
+			cp[1] = j;
+			e1 = (int64_t)ia * n_ - (int64_t)ja * na_;
+			e2 = e1 - (int64_t)h * na_;
+			m = e1 > -e2 ? e1 : -e2;
+			if (__builtin_expect(m >= best, 0)) {
+				ks_at(&ks, ia, ja);
+				ks_at(&ks, ia, j);
+				best = ks.best;
+			}
+			if (__builtin_expect(e1 > 0 && e2 < 0, 0)) {
+				/* crossing: value by value, below */
+				w->below[2 * i + 2] = ja;
+				xslot[nc++] = 2 * i + 2;
+			} else {
+				/* one side: the integral of F_win - c over
+				   the gap, (F_win - c) at its start being
+				   -e1 / (na n) */
+				ea = -e1;
+				area += fabs(ea * inv * dg[i] + (h * gp[i] -
+				    sp[0]) / n_);
+			}
 		}
 	}
 	/* equal to g[ng-1], then above it: F_ref = 1 */
 	s = 2 * ng - 1;
 	j += hist[s];
-	hist[s] = 0;
-	sums[s] = 0;
 	cum[s + 1] = j;
-	KS_AT(na, j);
+	ks_at(&ks, na, j);
 	s++;
 	h = hist[s];
-	sm = sums[s];
-	hist[s] = 0;
-	sums[s] = 0;
 	j += h;
 	cum[s + 1] = j;
-	KS_AT(na, j);
-	area += (sm - h * g[ng - 1]) / n;
+	ks_at(&ks, na, j);
+	area += (sums[s] - h * g[ng - 1]) / n;
 	for (k = 0; k < r->nbins; k++)
 		bins[k] = cum[r->bend[k]] - (k > 0 ? cum[r->bend[k - 1]] : 0);
 	/* the crossing gaps: each one's values sorted (few), then
@@ -627,13 +619,14 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 			t = x;
 		}
 		area += fabs(fw - c) * (g[i] - t);
-		hist[s] = 0;
 	}
-	*ks = d > 1 ? 1 : d;
+	memset(hist, 0, sizeof(uint32_t) * (2 * ng + 1));
+	memset(sums, 0, sizeof(double) * (2 * ng + 1));
+	d = ks.d;
+	*ksp = d > 1 ? 1 : d;
 	*w1 = area;
 	return n;
 }
-#undef KS_AT
 
 static void
 runs(uint16_t *up, uint16_t *down, int above, int below)

@@ -39,24 +39,19 @@ struct ref {
 	double		*g;
 	uint32_t	*cref;		/* ng: sample values <= g[i] */
 	uint8_t		*sbin;		/* 2 ng + 1: the PSI bin of each slot */
-	uint32_t	 nlut;
-	uint32_t	*lut;		/* nlut + 1: first i with g[i] >= the
-					   bucket's start */
-	double		 lut_lo, lut_scale;
-	uint16_t	*pslot;		/* nlut + 2: the slot of every x of the
-					   bucket, UINT16_MAX if a grid value
-					   is in it */
 	/* a stored value's code (watch_code()): its slot minus the base of
 	   its coarse bucket, 255 if that is 255 or more or the value is not
 	   finite; the evaluation adds it to base[] and needs no search */
-	uint32_t	 nbk;		/* coarse buckets (ng) */
+	uint32_t	 nbk;		/* coarse buckets (4 ng), uniform on
+					   [g[0], g[ng-1]] */
 	double		 bk_lo, bk_scale;
-	uint16_t	*base;		/* nbk + 2: 2 x the grid values in
+	uint16_t	*base;		/* nbk + 3: 2 x the grid values in
 					   lower buckets (<= every slot of the
 					   bucket) */
 	uint32_t	*cbelow;	/* ng + 1: sample values < g[i] */
 	uint32_t	*bend;		/* nbins: 1 + the last slot of each PSI
 					   bin (slots are in bin order) */
+	double		*dg;		/* ng - 1: g[i+1] - g[i] */
 };
 
 /* What one test of one feature is held to. */
