@@ -44,13 +44,8 @@ struct dev {
 	   NL = (nfeat + 1) * T_COUNT (row nfeat: the signal) */
 };
 
-struct layout {
-	size_t	 val, code, cat, tsec, tnsec, up, down, last, seen, size;
-	uint32_t nblk, nl;
-};
-
 static void
-layout(const struct watch *w, struct layout *l)
+layout(const struct watch *w, struct watch_layout *l)
 {
 	size_t o = sizeof(struct dev);
 
@@ -211,11 +206,10 @@ slot_of(const struct ref *r, double x)
 int
 watch_ready(struct watch *w)
 {
-	struct layout l;
 	uint32_t i, nmax = 0;
 
-	layout(w, &l);
-	w->devsize = l.size;
+	layout(w, &w->lay);
+	w->devsize = w->lay.size;
 	for (i = 0; i < w->nfeat; i++) {
 		/* slots are uint16_t: 2 (nsample + nbins + 1) + 1 of them */
 		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0 ||
@@ -292,7 +286,7 @@ watch_dev_init(void *dp, void *arg)
 {
 	struct watch *w = arg;
 	struct dev *d = dp;
-	struct layout l;
+	struct watch_layout l;
 	uint32_t i;
 
 	layout(w, &l);
@@ -664,7 +658,7 @@ add_ev(struct watch *w, struct report *rep, uint32_t f, enum test t,
 }
 
 static int
-evaluate(struct watch *w, struct dev *d, const struct layout *l,
+evaluate(struct watch *w, struct dev *d, const struct watch_layout *l,
     double now, struct report *rep)
 {
 	uint16_t *up = AT(d, *l, up, uint16_t), *down = AT(d, *l, down,
@@ -817,13 +811,12 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
     int64_t sec, uint32_t nsec, struct report *rep)
 {
 	struct dev *d = dp;
-	struct layout l;
+	const struct watch_layout l = w->lay;
 	float *val;
 	uint8_t *code;
 	uint32_t f, b, fb;
 	double now = (double)sec + nsec * 1e-9;
 
-	layout(w, &l);
 	val = AT(d, l, val, float);
 	code = AT(d, l, code, uint8_t);
 	if (d->frames % w->H == 0) {

@@ -62,6 +62,13 @@ struct limit {
 					   NAN when fixed */
 };
 
+/* Where each part of a device's state lies (watch.c), in bytes. */
+struct watch_layout {
+	size_t		 val, code, cat, tsec, tnsec, up, down, last, seen,
+			 size;
+	uint32_t	 nblk, nl;
+};
+
 struct watch {
 	uint32_t	 W, H, M;	/* window, every, confirm */
 	unsigned	 tests;		/* 1 << enum test */
@@ -82,6 +89,7 @@ struct watch {
 	/* KS: the window size the critical values were computed for */
 	double		 cooldown;	/* seconds between retrains */
 	size_t		 devsize;	/* bytes of state per device */
+	struct watch_layout lay;	/* watch_ready() */
 	/* scratch for evaluations (one device at a time) */
 	double		*scratch;
 	uint32_t	*counts;
