@@ -5,15 +5,17 @@
  * A device's state is one block (devmap allocates it when the device is
  * first seen): a header with the sequential detectors, then the window of
  * each feature as float32 (4 bytes a value: 12 features x W = 1,000 fit in
- * 48 KB), the predicted categories of the window (1 byte each, when js is
- * on), the time at which each block of H frames began, and per test the
- * runs above and below its limits.  Per frame only the values are stored
- * and the sequential detectors updated.  Every H frames, once W frames are
- * in, each feature's window is sorted (radix sort on the float bits, into
- * the watch's scratch) and merged once with the sorted reference sample
- * and the bin edges: KS statistic, Wasserstein-1 and PSI counts in O(W +
- * reference) without a search per value.  The KS p-value is computed only
- * for an event.
+ * 48 KB) and each value's code (1 byte: where its slot in the reference's
+ * grid lies within its coarse bucket), the predicted categories of the
+ * window (2 bytes each, when js is on), the time at which each block of H
+ * frames began, and per test the runs above and below its limits.  Per
+ * frame the values and their codes are stored and the sequential detectors
+ * updated.  Every H frames, once W frames are in, each feature's window is
+ * counted into the slots of the grid (the sorted reference sample and bin
+ * edges) and the grid walked once: KS statistic, Wasserstein-1 and PSI
+ * counts in O(W + reference), without sorting or searching.  The KS
+ * p-value is computed only for an event.  calibrate() and its helpers, at
+ * the end, set thresholds from a false-alarm rate.
  */
 #include <errno.h>
 #include <math.h>
@@ -891,13 +893,16 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
  *   (ks, w1: Gaussian tails) through the thresholds that give 160, 80,
  *   40, 20, 10 and 5 runs, or in the index (psi, whose chi-square-like
  *   tail bends) through those giving 40 .. 5.
- * - sequential detectors: alarms per frame on a simulated stream
- *   (standardised to the profile's mean and std), found by bisection on
- *   lambda (ph), h (cusum) and log delta (adwin), with the same common
- *   random numbers at every step; below 5 alarms expected, the same
- *   least-squares extrapolation in lambda, h (run lengths growing
- *   exponentially) or log delta (ADWIN).  Measured (bench/drift.sh) for
- *   Page-Hinkley and ADWIN it is optimistic: 4x and 2.5x the rate asked.
+ * - sequential detectors: events per frame, as drift makes them, on a
+ *   simulated stream (standardised to the profile's mean and std) of as
+ *   many frames as SEQ_EVENTS events take at the rate asked (SEQ_MIN ..
+ *   SEQ_MAX, or --calib-frames if larger: a threshold read off the
+ *   simulation, not extrapolated from a short one, which for Page-Hinkley
+ *   and ADWIN gave 4x and 2.5x the rate asked), found by bisection on
+ *   lambda (ph), h (cusum) and log delta (adwin) with the same common
+ *   random numbers at every step.  A rate too small for SEQ_MAX frames is
+ *   extrapolated (calib_seq()).  bench/drift.sh measures 0.75 to 1.18 of
+ *   the rate asked at 100, 10 and 1 per million frames.
  */
 
 #define SEQ_EVENTS	20	/* events a sequential simulation is to see */
