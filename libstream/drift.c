@@ -750,14 +750,14 @@ adwin_compress(struct drift_adwin *a)
 		if (r + 1 == DRIFT_ADWIN_ROWS) {
 			/* the oldest row is full: forget its oldest bucket
 			   (5 * 2^31 values back) */
-			a->width -= ldexp(1, r);
+			a->width -= (double)((uint64_t)1 << r);
 			a->total -= a->tot[r][0];
 			adwin_shift(a, r, 1);
 			break;
 		}
 		if (r + 1 == a->nrows)
 			a->nb[a->nrows++] = 0;
-		n1 = ldexp(1, r);
+		n1 = (double)((uint64_t)1 << r);
 		mu1 = a->tot[r][0] / n1;
 		mu2 = a->tot[r][1] / n1;
 		v12 = a->var[r][0] + a->var[r][1] + n1 * n1 * (mu1 - mu2) *
@@ -771,8 +771,8 @@ static void
 adwin_delete_oldest(struct drift_adwin *a)
 {
 	uint32_t r = a->nrows - 1;
-	double n = ldexp(1, r), u = a->tot[r][0], mu = u / n, v = a->var[r][0],
-	    muw;
+	double n = (double)((uint64_t)1 << r), u = a->tot[r][0], mu = u / n,
+	    v = a->var[r][0], muw;
 
 	a->width -= n;
 	a->total -= u;
@@ -784,12 +784,13 @@ adwin_delete_oldest(struct drift_adwin *a)
 		a->nrows--;
 }
 
+/* dp: log(2 ln(width) / delta), the same for every cut of one pass */
 static int
-adwin_cut(const struct drift_adwin *a, double n0, double n1, double dmean)
+adwin_cut(const struct drift_adwin *a, double dp, double n0, double n1,
+    double dmean)
 {
-	double dp, m, eps;
+	double m, eps;
 
-	dp = log(2 * log(a->width) / a->delta);
 	m = 1.0 / (n0 - a->min_len + 1) + 1.0 / (n1 - a->min_len + 1);
 	eps = sqrt(2 * m * (a->variance / a->width) * dp) + 2.0 / 3.0 * dp *
 	    m;
@@ -819,6 +820,8 @@ drift_adwin_update(struct drift_adwin *a, double x)
 	if (a->tick % a->clock != 0 || a->width <= a->grace)
 		return 0;
 	do {
+		double dp = log(2 * log(a->width) / a->delta);
+
 		reduce = 0;
 		n0 = 0;
 		n1 = a->width;
@@ -827,7 +830,7 @@ drift_adwin_update(struct drift_adwin *a, double x)
 		/* every cut between buckets, oldest first */
 		for (r = a->nrows - 1; r >= 0 && !reduce; r--) {
 			for (k = 0; k < a->nb[r]; k++) {
-				n2 = ldexp(1, (int)r);
+				n2 = (double)((uint64_t)1 << r);
 				u2 = a->tot[r][k];
 				n0 += n2;
 				n1 -= n2;
@@ -836,7 +839,8 @@ drift_adwin_update(struct drift_adwin *a, double x)
 				if (r == 0 && k == a->nb[r] - 1u)
 					break;
 				if (n1 >= a->min_len && n0 >= a->min_len &&
-				    adwin_cut(a, n0, n1, u0 / n0 - u1 / n1)) {
+				    adwin_cut(a, dp, n0, n1,
+				    u0 / n0 - u1 / n1)) {
 					reduce = change = 1;
 					if (a->width > 0)
 						adwin_delete_oldest(a);

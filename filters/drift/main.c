@@ -98,7 +98,8 @@ usage(int status)
 "      --false-alarms RATE calibrate every threshold so that a device with\n"
 "                          no drift sees RATE confirmed events per 30 days\n"
 "      --frame-rate HZ     frames per second per device, for the rate (1)\n"
-"      --calib-frames N    frames simulated per feature (1000000)\n"
+"      --calib-frames N    frames simulated per feature for the window\n"
+"                          tests (1000000)\n"
 "      --seed N            calibration's random seed (1)\n"
 "      --alpha A           fixed KS level, Bonferroni over features (0.05)\n"
 "      --psi HI[,LO]       fixed PSI threshold and clear level (0.25,0.1)\n"
@@ -556,6 +557,7 @@ main(int argc, char *argv[])
 	    idle = 86400, *x = NULL, sig, now, next_expire = -INFINITY;
 	uint64_t seed = 1, calib = 1000000, ndev = 10000;
 	uint32_t nf = 0, i, *hints = NULL, sighint = 0, cathint = 0;
+	size_t *nlen = NULL;
 	struct bundle_prof *profs = NULL, *score = NULL;
 	char **pnames = NULL;
 	uint32_t pn = 0;
@@ -811,9 +813,12 @@ main(int argc, char *argv[])
 		if ((dm = devmap_new(ndev, w.devsize, watch_dev_init, NULL,
 		    &w)) == NULL || (x = calloc(nf + 1, sizeof(double))) ==
 		    NULL || (hints = calloc(nf + 1, sizeof(uint32_t))) ==
-		    NULL || (rep.ev = calloc((size_t)(nf + 1) * T_COUNT,
+		    NULL || (nlen = calloc(nf + 1, sizeof(size_t))) == NULL ||
+		    (rep.ev = calloc((size_t)(nf + 1) * T_COUNT,
 		    sizeof(*rep.ev))) == NULL)
 			err(EX_OSERR, NULL);
+		for (i = 0; i < nf; i++)
+			nlen[i] = strlen(w.ref[i].name);
 	} else if (fnames != NULL) {
 		ft.n = nf;
 		ft.name = fnames;
@@ -862,7 +867,7 @@ main(int argc, char *argv[])
 		k = 0;
 		for (i = 0; i < nf; i++) {
 			int j = record_find(r, w.ref[i].name,
-			    strlen(w.ref[i].name), &hints[i]);
+			    nlen[i], &hints[i]);
 
 			x[i] = NAN;
 			if (j >= 0 && value_f64(&r->body[j].v, &x[i]) == 0)
@@ -947,6 +952,7 @@ main(int argc, char *argv[])
 	free(w.catref);
 	free(x);
 	free(hints);
+	free(nlen);
 	free(rep.ev);
 	for (i = 0; i < ft.n; i++)
 		free(ft.v[i]);

@@ -5,15 +5,17 @@
  * A device's state is one block (devmap allocates it when the device is
  * first seen): a header with the sequential detectors, then the window of
  * each feature as float32 (4 bytes a value: 12 features x W = 1,000 fit in
- * 48 KB), the predicted categories of the window (1 byte each, when js is
- * on), the time at which each block of H frames began, and per test the
- * runs above and below its limits.  Per frame only the values are stored
- * and the sequential detectors updated.  Every H frames, once W frames are
- * in, each feature's window is sorted (radix sort on the float bits, into
- * the watch's scratch) and merged once with the sorted reference sample
- * and the bin edges: KS statistic, Wasserstein-1 and PSI counts in O(W +
- * reference) without a search per value.  The KS p-value is computed only
- * for an event.
+ * 48 KB) and each value's code (1 byte: where its slot in the reference's
+ * grid lies within its coarse bucket), the predicted categories of the
+ * window (2 bytes each, when js is on), the time at which each block of H
+ * frames began, and per test the runs above and below its limits.  Per
+ * frame the values and their codes are stored and the sequential detectors
+ * updated.  Every H frames, once W frames are in, each feature's window is
+ * counted into the slots of the grid (the sorted reference sample and bin
+ * edges) and the grid walked once: KS statistic, Wasserstein-1 and PSI
+ * counts in O(W + reference), without sorting or searching.  The KS
+ * p-value is computed only for an event.  calibrate() and its helpers, at
+ * the end, set thresholds from a false-alarm rate.
  */
 #include <errno.h>
 #include <math.h>
@@ -37,19 +39,15 @@ struct dev {
 	struct drift_ph	 ph;
 	struct drift_cusum cu;
 	struct drift_adwin ad;
-	/* followed by: float val[nfeat * W]; int16 cat[W] (js);
+	/* followed by: float val[nfeat * W]; uint8 code[nfeat * W] (each
+	   value's code, watch_code()); int16 cat[W] (js);
 	   int64 tsec[nblk]; uint32 tnsec[nblk];
 	   uint16 up[NL], down[NL]; double last[NL]; uint8 seen[NL],
 	   NL = (nfeat + 1) * T_COUNT (row nfeat: the signal) */
 };
 
-struct layout {
-	size_t	 val, cat, tsec, tnsec, up, down, last, seen, size;
-	uint32_t nblk, nl;
-};
-
 static void
-layout(const struct watch *w, struct layout *l)
+layout(const struct watch *w, struct watch_layout *l)
 {
 	size_t o = sizeof(struct dev);
 
@@ -61,6 +59,7 @@ layout(const struct watch *w, struct layout *l)
 	l->nblk = w->W / w->H + 1;
 	l->nl = (w->nfeat + 1) * T_COUNT;
 	PLACE(val, sizeof(float) * w->nfeat * w->W, 8);
+	PLACE(code, (size_t)w->nfeat * w->W, 8);
 	PLACE(cat, w->ncat > 0 ? sizeof(int16_t) * w->W : 0, 8);
 	PLACE(tsec, sizeof(int64_t) * l->nblk, 8);
 	PLACE(tnsec, sizeof(uint32_t) * l->nblk, 8);
@@ -82,6 +81,17 @@ cmpd(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* x's coarse bucket, 0 .. nbk + 1 (monotone in x; NaN: 0) */
+static inline uint32_t
+bucket(const struct ref *r, double x)
+{
+	double t = (x - r->bk_lo) * r->bk_scale, top = r->nbk + 1;
+
+	t = t > 0 ? t : 0;
+	t = t < top ? t : top;
+	return (uint32_t)t;
+}
+
 /* the grid of r: sample and edges merged, its counts, bins and index */
 static int
 grid_build(struct ref *r)
@@ -92,16 +102,20 @@ grid_build(struct ref *r)
 	free(r->g);
 	free(r->cref);
 	free(r->sbin);
-	free(r->lut);
-	free(r->pslot);
-	r->g = malloc(sizeof(double) * (n + 1));
+	free(r->base);
+	free(r->cbelow);
+	free(r->bend);
+	free(r->dg);
+	r->g = malloc(sizeof(double) * (n + 4));
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
-	r->nlut = 16 * n;
-	r->lut = malloc(sizeof(uint32_t) * (r->nlut + 2));
-	r->pslot = malloc(sizeof(uint16_t) * (r->nlut + 2));
+	r->base = malloc(sizeof(uint16_t) * (4 * (size_t)n + 4));
+	r->cbelow = malloc(sizeof(uint32_t) * (n + 1));
+	r->bend = malloc(sizeof(uint32_t) * (r->nbins + 1));
+	r->dg = malloc(sizeof(double) * (n + 1));
 	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
-	    r->lut == NULL || r->pslot == NULL)
+	    r->base == NULL ||
+	    r->cbelow == NULL || r->bend == NULL || r->dg == NULL)
 		return -1;
 	memcpy(v, r->sorted, sizeof(double) * r->nsample);
 	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
@@ -110,6 +124,8 @@ grid_build(struct ref *r)
 		if (j == 0 || v[i] != v[j - 1])
 			v[j++] = v[i];
 	r->ng = j;
+	for (i = 0; i < 4; i++)
+		r->g[r->ng + i] = INFINITY;	/* slot_of() reads past */
 	for (i = k = 0; i < r->ng; i++) {
 		while (k < r->nsample && r->sorted[k] <= r->g[i])
 			k++;
@@ -124,69 +140,82 @@ grid_build(struct ref *r)
 		r->sbin[2 * i] = i == r->ng ? (uint8_t)(r->nbins - 1) :
 		    r->sbin[2 * i - 1];
 	}
-	r->lut_lo = r->g[0];
-	r->lut_scale = r->g[r->ng - 1] > r->g[0] ? r->nlut / (r->g[r->ng - 1] -
+	/* the PSI bins are runs of slots (drift_bin is monotone) */
+	for (i = 0; i < r->nbins; i++)
+		r->bend[i] = 0;
+	for (i = 0; i <= 2 * r->ng; i++) {
+		if (i > 0 && r->sbin[i] < r->sbin[i - 1]) {
+			errno = EINVAL;
+			return -1;
+		}
+		r->bend[r->sbin[i]] = i + 1;
+	}
+	for (i = 1; i < r->nbins; i++)
+		if (r->bend[i] < r->bend[i - 1])
+			r->bend[i] = r->bend[i - 1];
+	r->cbelow[0] = 0;
+	for (i = 1; i <= r->ng; i++)
+		r->cbelow[i] = r->cref[i - 1];
+	for (i = 0; i + 1 < r->ng; i++)
+		r->dg[i] = r->g[i + 1] - r->g[i];
+	/* the coarse buckets: 4 a grid value, 2 bytes each */
+	r->nbk = 4 * r->ng;
+	r->bk_lo = r->g[0];
+	r->bk_scale = r->g[r->ng - 1] > r->g[0] ? r->nbk / (r->g[r->ng - 1] -
 	    r->g[0]) : 0;
-	for (i = 0, k = 0; i <= r->nlut; i++) {
-		double start = r->lut_lo + i / (r->lut_scale > 0 ?
-		    r->lut_scale : 1);
-
-		while (k < r->ng && r->g[k] < start)
-			k++;
-		r->lut[i] = k > 0 ? k - 1 : 0;	/* may start one early */
-	}
-	/*
-	 * The buckets no grid value falls in: x -> (x - lo) scale is
-	 * monotone in floating point, so every x of such a bucket lies
-	 * strictly between the same two grid values, and the bucket gives
-	 * the slot without a scan.  i: grid values in lower buckets.
-	 */
-	for (i = 0; i <= r->nlut + 1; i++)
-		r->pslot[i] = 0;
+	if (!isfinite(r->bk_scale))
+		r->bk_scale = 0;
+	for (i = 0; i <= r->nbk + 2; i++)
+		r->base[i] = 0;
 	for (i = 0; i < r->ng; i++)
-		r->pslot[(uint32_t)((r->g[i] - r->lut_lo) * r->lut_scale)] = 1;
-	for (i = 0, k = 0; i <= r->nlut + 1; i++) {
-		if (r->pslot[i]) {
-			r->pslot[i] = UINT16_MAX;
-			while (k < r->ng && (uint32_t)((r->g[k] - r->lut_lo) *
-			    r->lut_scale) == i)
-				k++;
-		} else
-			r->pslot[i] = (uint16_t)(2 * k);
-	}
+		r->base[bucket(r, r->g[i]) + 1] += 2;
+	for (i = 1; i <= r->nbk + 2; i++)
+		r->base[i] += r->base[i - 1];
 	return 0;
 }
 
-/* x's slot in r's grid (x finite) */
+/*
+ * x's slot in r's grid (x not NaN): the grid values below x's bucket are
+ * below x, those above it above x, so the count of grid values <= x is
+ * found among the bucket's own: up to 4 compared without a branch (g is
+ * padded with 4 infinities), more (a grid crowded there) by binary search.
+ */
 static inline uint32_t
 slot_of(const struct ref *r, double x)
 {
 	const double *g = r->g;
-	uint32_t i, b;
+	uint32_t b = bucket(r, x), lo = r->base[b] / 2,
+	    hi = r->base[b + 1] / 2, mid, i;
 
-	if (x < g[0])
-		return 0;
-	if (x > g[r->ng - 1])
-		return 2 * r->ng;
-	b = (uint32_t)((x - r->lut_lo) * r->lut_scale);
-	if (r->pslot[b] != UINT16_MAX)
-		return r->pslot[b];
-	i = r->lut[b];
-	while (i < r->ng && g[i] <= x)	/* i: grid values <= x */
-		i++;
-	return g[i - 1] == x ? 2 * i - 1 : 2 * i;
+	if (hi - lo <= 4)
+		i = lo + ((lo < hi) & (g[lo] <= x)) +
+		    ((lo + 1 < hi) & (g[lo + 1] <= x)) +
+		    ((lo + 2 < hi) & (g[lo + 2] <= x)) +
+		    ((lo + 3 < hi) & (g[lo + 3] <= x));
+	else {
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (g[mid] <= x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+	}
+	return i > 0 && g[i - 1] == x ? 2 * i - 1 : 2 * i;
 }
 
 int
 watch_ready(struct watch *w)
 {
-	struct layout l;
 	uint32_t i, nmax = 0;
 
-	layout(w, &l);
-	w->devsize = l.size;
+	layout(w, &w->lay);
+	w->devsize = w->lay.size;
 	for (i = 0; i < w->nfeat; i++) {
-		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0) {
+		/* slots are uint16_t: 2 (nsample + nbins + 1) + 1 of them */
+		if (w->ref[i].nbins > 255 || w->ref[i].nsample == 0 ||
+		    w->ref[i].nsample > 30000) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -201,7 +230,8 @@ watch_ready(struct watch *w)
 	free(w->sums);
 	free(w->slots);
 	free(w->below);
-	free(w->occ);
+	free(w->cum);
+	free(w->head);
 	free(w->xslot);
 	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
 	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
@@ -209,14 +239,13 @@ watch_ready(struct watch *w)
 	w->sums = calloc(2 * (size_t)nmax + 2, sizeof(double));
 	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
 	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
-	w->occ = calloc((2 * (size_t)nmax + 1 + 63) / 64 + 1, sizeof(uint64_t));
+	w->cum = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
+	w->head = malloc(sizeof(uint16_t) * (2 * (size_t)nmax + 2));
 	w->xslot = malloc(sizeof(uint32_t) * ((size_t)nmax + 2));
 	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
 	    w->sums == NULL || w->slots == NULL || w->below == NULL ||
-	    w->occ == NULL || w->xslot == NULL)
+	    w->cum == NULL || w->head == NULL || w->xslot == NULL)
 		return -1;
-	for (i = 0; i < 2 * nmax + 2; i++)
-		w->below[i] = UINT32_MAX;
 	return 0;
 }
 
@@ -229,8 +258,10 @@ watch_free(struct watch *w)
 		free(w->ref[i].g);
 		free(w->ref[i].cref);
 		free(w->ref[i].sbin);
-		free(w->ref[i].lut);
-		free(w->ref[i].pslot);
+		free(w->ref[i].base);
+		free(w->ref[i].cbelow);
+		free(w->ref[i].bend);
+		free(w->ref[i].dg);
 	}
 	free(w->scratch);
 	free(w->counts);
@@ -238,10 +269,12 @@ watch_free(struct watch *w)
 	free(w->sums);
 	free(w->slots);
 	free(w->below);
-	free(w->occ);
+	free(w->cum);
+	free(w->head);
 	free(w->xslot);
 	w->below = NULL;
-	w->occ = NULL;
+	w->cum = NULL;
+	w->head = NULL;
 	w->xslot = NULL;
 	w->scratch = NULL;
 	w->counts = NULL;
@@ -255,12 +288,13 @@ watch_dev_init(void *dp, void *arg)
 {
 	struct watch *w = arg;
 	struct dev *d = dp;
-	struct layout l;
+	struct watch_layout l;
 	uint32_t i;
 
 	layout(w, &l);
 	for (i = 0; i < w->nfeat * w->W; i++)
 		AT(d, l, val, float)[i] = NAN;
+	memset(AT(d, l, code, uint8_t), 255, (size_t)w->nfeat * w->W);
 	if (w->ncat > 0)
 		for (i = 0; i < w->W; i++)
 			AT(d, l, cat, int16_t)[i] = -1;
@@ -379,237 +413,213 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 	*w1 = s;
 }
 
+uint8_t
+watch_code(const struct ref *r, float f)
+{
+	double x = f;
+	uint32_t s;
+
+	if (!isfinite(x))
+		return 255;
+	s = slot_of(r, x) - r->base[bucket(r, x)];
+	return s < 255 ? (uint8_t)s : 255;
+}
+
+/* the KS statistic so far: the largest |ia n - j na| and, among the pairs
+   that reach it, the largest |ia / na - j / n| */
+struct ksmax {
+	int64_t		 best;
+	double		 d;
+	uint32_t	 na, n;
+};
+
+/* a KS candidate: the two ECDFs at ia of na and j of n (out of line: the
+   walk calls it only when a pair may reach the largest) */
+static __attribute__((noinline)) void
+ks_at(struct ksmax *k, uint32_t ia, uint32_t j)
+{
+	int64_t e = (int64_t)ia * k->n - (int64_t)j * k->na;
+	double diff;
+
+	e = e < 0 ? -e : e;
+	if (e < k->best)
+		return;
+	diff = fabs((double)ia / k->na - (double)j / k->n);
+	if (e > k->best || diff > k->d)
+		k->d = diff;
+	k->best = e;
+}
+
 /*
  * The window v[0..W) (float32, NaN: absent) against r without sorting it:
- * each value's slot in r's grid (an index: a bucket without a grid value
- * gives the slot, the others start a short scan), the count and sum of the
- * values in each slot, then one walk over the occupied slots.  At a
+ * each value's slot in r's grid from its code (stored with the value, so
+ * no search here; a code of 255 means search), the count and sum of the
+ * values in each slot, then one walk over every grid point, without a
+ * branch that depends on the data but for the rare ones below.  At a
  * grid point and just below the next one the two ECDFs are known exactly,
  * which is where the KS supremum is reached (as scipy evaluates it); the
  * Wasserstein integral over a gap where the window's ECDF stays on one side
- * of the reference's is linear in the sum of the gap's values, and the few
- * gaps where the two cross are integrated value by value.  PSI counts come
- * from the slot's bin.  The same results as window_stats() on the sorted
- * window (W1 to rounding).  Returns the number of values.
+ * of the reference's is linear in the sum of the gap's values (for an
+ * empty gap, |F_win - F_ref| times its width), and the few gaps where the
+ * two cross are integrated value by value at the end.  PSI counts come
+ * from the window's cumulative count at the end of each bin's slots.  The
+ * same results as window_stats() on the sorted window (W1 to rounding).
+ * Returns the number of values.
  */
 uint32_t
 watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
-    uint32_t *bins, double *ks, double *w1)
+    const uint8_t *code, uint32_t *bins, double *ksp, double *w1)
 {
-	uint32_t *hist = w->hist, ns = 2 * r->ng + 1, i, n = 0, s, j, nc = 0,
-	    na = r->nsample, ia, next, wi, nw = (ns + 63) / 64;
-	double *sums = w->sums, d = 0, area = 0, a, b, c, diff, inv,
-	    *vals = w->scratch, fw, t, x;
-	int64_t e, ea, eb, best = -1, jna;
-	uint32_t ja;
-	uint16_t *slots = w->slots;
-	uint64_t *occ = w->occ, word;
+	uint32_t *hist = w->hist, *cum = w->cum, ng = r->ng, i, n = 0, s, j,
+	    ja, ia, h, nc = 0, na = r->nsample, k;
+	double *sums = w->sums, d = 0, area = 0, c, inv, *vals = w->scratch,
+	    fw, t, x;
+	const double *g = r->g;
+	int64_t ea;
+	struct ksmax ks;
+	uint16_t *next = w->slots, *head = w->head;
+	uint32_t *xslot = w->xslot;
 
-	/* hist, sums and occ are all zero here: each walk zeroes what it
-	   read */
-	memset(bins, 0, sizeof(uint32_t) * r->nbins);
+	/* hist and sums are all zero here: each walk zeroes them.  The
+	   values of a slot are a list (head, next) for the crossing gaps,
+	   followed for hist[s] values (its last next is left as it was) */
 	for (i = 0; i < w->W; i++) {
+		uint32_t cd = code[i];
+
 		x = v[i];
-		if (!isfinite(x)) {
-			slots[i] = UINT16_MAX;
-			continue;
+		s = r->base[bucket(r, x)] + cd;
+		if (cd == 255) {
+			if (!isfinite(x))
+				continue;
+			s = slot_of(r, x);
 		}
-		s = slot_of(r, x);
-		slots[i] = (uint16_t)s;
+		next[i] = head[s];
+		head[s] = (uint16_t)i;
 		hist[s]++;
 		sums[s] += x;
-		occ[s >> 6] |= (uint64_t)1 << (s & 63);
 		n++;
 	}
 	if (n == 0) {
-		*ks = *w1 = NAN;
+		memset(bins, 0, sizeof(uint32_t) * r->nbins);
+		*ksp = *w1 = NAN;
 		return 0;
 	}
 	/*
-	 * walk: j = window values so far, ia = reference values so far.  The
-	 * differences are compared exactly as integers, ia n - j na (no
+	 * The walk: j = window values so far, ia = reference values so far.
+	 * The differences are compared exactly as integers, ia n - j na (no
 	 * division per slot); the statistic is then computed as scipy does,
 	 * ia / na - j / n, for the pairs that reach the largest (distinct
-	 * pairs can tie exactly and round apart: the larger float wins).
-	 * That rule does not depend on the order the pairs are seen in.
-	 *
-	 * Only the occupied slots are visited one by one (the occ bitmap);
-	 * over a run of empty slots j is fixed and the reference's count
-	 * rises, so |ia n - j na| is largest at the run's first or last grid
-	 * point: those two are the only KS candidates there.  The run's
-	 * gaps add |F_win - F_ref| (b - a) each, in slot order as before.
+	 * pairs can tie exactly and round apart: the larger float wins),
+	 * which does not depend on the order the pairs are seen in.  Slot
+	 * 2i + 1: the values equal to g[i]; 2i + 2: the open gap (g[i],
+	 * g[i+1]), where the reference stays at cbelow[i+1].  At a grid
+	 * point the candidates are the pairs after its slot (e1) and after
+	 * the gap above it (e2 = e1 - h na <= e1): the larger |e| is
+	 * max(e1, -e2), and only when that reaches the best so far are the
+	 * two looked at.  The area's terms are added in slot order, the
+	 * crossing gaps' after the walk.  hist and sums are zeroed at the
+	 * end.
 	 */
+	ks.best = -1;
+	ks.d = 0;
+	ks.na = na;
+	ks.n = n;
 	inv = 1.0 / ((double)na * n);
-	j = 0;
-	next = 0;
-	wi = 0;
-	word = occ[0];
-	for (;;) {
-		uint32_t h, lo, hi, i1, i2;
-		double sm;
+	/* below g[0]: F_ref = 0 */
+	h = hist[0];
+	j = h;
+	cum[0] = 0;
+	cum[1] = j;
+	ks_at(&ks, 0, j);
+	area += (h * g[0] - sums[0]) / n;
+	{
+		const uint32_t *hp = hist + 1, *cb = r->cbelow + 1;
+		const double *sp = sums + 2, *gp = g + 1, *dg = r->dg;
+		uint32_t *cp = cum + 2, ng1 = ng - 1, na_ = na, n_ = n;
+		int64_t best = ks.best;
 
-		while (word == 0 && wi + 1 < nw) {
-			occ[wi] = 0;
-			word = occ[++wi];
-		}
-		if (word != 0) {
-			s = wi * 64 + (uint32_t)__builtin_ctzll(word);
-			word &= word - 1;
-		} else {
-			occ[wi] = 0;
-			s = ns;
-		}
-		/* the empty slots next .. s - 1 */
-		if (next < s) {
-			lo = next;
-			hi = s - 1;
-			/* KS: the run's first and last grid points */
-			i1 = lo | 1;
-			i2 = (hi & 1) ? hi : hi - 1;
-			if (hi >= 1 && i1 <= i2) {
-				uint32_t o = i1;
+		for (i = 0; i < ng1; i++, hp += 2, sp += 2, cp += 2) {
+			int64_t e1, e2, m;
 
-				for (;;) {
-					ia = r->cref[(o - 1) / 2];
-					e = (int64_t)ia * n - (int64_t)j * na;
-					if (e < 0)
-						e = -e;
-					if (e >= best) {
-						diff = fabs((double)ia / na -
-						    (double)j / n);
-						if (e > best || diff > d)
-							d = diff;
-						best = e;
-					}
-					if (o == i2)
-						break;
-					o = i2;
-				}
-			}
-			/* W1: the gaps 2i with 0 < i < ng, no value inside */
-			i1 = (lo + 1) / 2;
-			i2 = hi / 2;
-			if (i1 < 1)
-				i1 = 1;
-			if (i2 > r->ng - 1)
-				i2 = r->ng - 1;
-			jna = (int64_t)j * na;
-			for (i = i1; i <= i2 && i2 >= 1; i++) {
-				e = jna - (int64_t)r->cref[i - 1] * n;
-				area += (e < 0 ? -e : e) * inv * (r->g[i] -
-				    r->g[i - 1]);
-			}
-		}
-		if (s == ns)
-			break;
-		next = s + 1;
-		h = hist[s];
-		sm = sums[s];
-		hist[s] = 0;
-		sums[s] = 0;
-		bins[r->sbin[s]] += h;
-		if (s % 2 == 1) {
-			/* equal to g[i-1]: both ECDFs at that point */
-			ia = r->cref[(s + 1) / 2 - 1];
+			j += hp[0];
+			cp[0] = j;
+			ia = cb[i];
+			h = hp[1];
+			ja = j;
 			j += h;
-			e = (int64_t)ia * n - (int64_t)j * na;
-			if (e < 0)
-				e = -e;
-			if (e >= best) {
-				diff = fabs((double)ia / na - (double)j / n);
-				if (e > best || diff > d)
-					d = diff;
-				best = e;
+			cp[1] = j;
+			e1 = (int64_t)ia * n_ - (int64_t)ja * na_;
+			e2 = e1 - (int64_t)h * na_;
+			m = e1 > -e2 ? e1 : -e2;
+			if (__builtin_expect(m >= best, 0)) {
+				ks_at(&ks, ia, ja);
+				ks_at(&ks, ia, j);
+				best = ks.best;
 			}
-			continue;
+			if (__builtin_expect(e1 > 0 && e2 < 0, 0)) {
+				/* crossing: value by value, below */
+				w->below[2 * i + 2] = ja;
+				xslot[nc++] = 2 * i + 2;
+			} else {
+				/* one side: the integral of F_win - c over
+				   the gap, (F_win - c) at its start being
+				   -e1 / (na n) */
+				ea = -e1;
+				area += fabs(ea * inv * dg[i] + (h * gp[i] -
+				    sp[0]) / n_);
+			}
 		}
-		/* the open gap below g[i] (s = 2i): reference constant */
+	}
+	/* equal to g[ng-1], then above it: F_ref = 1 */
+	s = 2 * ng - 1;
+	j += hist[s];
+	cum[s + 1] = j;
+	ks_at(&ks, na, j);
+	s++;
+	h = hist[s];
+	j += h;
+	cum[s + 1] = j;
+	ks_at(&ks, na, j);
+	area += (sums[s] - h * g[ng - 1]) / n;
+	for (k = 0; k < r->nbins; k++)
+		bins[k] = cum[r->bend[k]] - (k > 0 ? cum[r->bend[k - 1]] : 0);
+	/* the crossing gaps: each one's values sorted (few), then
+	   integrated value by value */
+	for (k = 0; k < nc; k++) {
+		uint32_t q, below, gn;
+
+		s = xslot[k];
+		gn = hist[s];
+		for (q = 0, i = head[s]; q < gn; q++, i = next[i])
+			vals[q] = v[i];
+		if (gn > 32)
+			qsort(vals, gn, sizeof(double), cmpd);
+		else
+			for (q = 1; q < gn; q++) {
+				double y = vals[q];
+				uint32_t p = q;
+
+				for (; p > 0 && vals[p - 1] > y; p--)
+					vals[p] = vals[p - 1];
+				vals[p] = y;
+			}
+		below = w->below[s];
 		i = s / 2;
-		ia = i > 0 ? r->cref[i - 1] : 0;
-		ja = j;
-		j += h;
-		e = (int64_t)ia * n - (int64_t)j * na;
-		if (e < 0)
-			e = -e;
-		if (e >= best) {
-			diff = fabs((double)ia / na - (double)j / n);
-			if (e > best || diff > d)
-				d = diff;
-			best = e;
+		c = (double)r->cref[i - 1] / na;
+		t = g[i - 1];
+		fw = (double)below / n;
+		for (q = 0; q < gn; q++) {
+			x = vals[q];
+			area += fabs(fw - c) * (x - t);
+			fw = (double)(below + q + 1) / n;
+			t = x;
 		}
-		if (i == 0) {		/* below g[0]: F_ref = 0 */
-			area += (h * r->g[0] - sm) / n;
-			continue;
-		}
-		if (i == r->ng) {	/* above the last: F_ref = 1 */
-			area += (sm - h * r->g[r->ng - 1]) / n;
-			continue;
-		}
-		a = r->g[i - 1];
-		b = r->g[i];
-		ea = (int64_t)ja * na - (int64_t)ia * n;	/* (F_win - c) */
-		eb = (int64_t)j * na - (int64_t)ia * n;
-		if (ea >= 0 || eb <= 0) {
-			/* one side: the integral of F_win - c over (a, b) */
-			area += fabs(ea * inv * (b - a) + (h * b -
-			    sm) / n);
-		} else {
-			/* crossing: value by value, below */
-			w->below[s] = ja;
-			hist[s] = h;		/* zeroed there */
-			w->xslot[nc++] = s;
-		}
+		area += fabs(fw - c) * (g[i] - t);
 	}
-	if (nc > 0) {
-		/* the values of the crossing gaps grouped by slot (slot order,
-		   sums[] as each group's cursor), each group sorted, then
-		   integrated value by value */
-		uint32_t k, q, m = 0, below, g0, gn;
-
-		for (k = 0; k < nc; k++) {
-			s = w->xslot[k];
-			sums[s] = m;
-			m += hist[s];
-		}
-		for (i = 0; i < w->W; i++) {
-			s = slots[i];
-			if (s == UINT16_MAX || w->below[s] == UINT32_MAX)
-				continue;
-			vals[(uint32_t)sums[s]++] = v[i];
-		}
-		for (k = 0, g0 = 0; k < nc; k++) {
-			s = w->xslot[k];
-			gn = hist[s];
-			if (gn > 32)
-				qsort(vals + g0, gn, sizeof(double), cmpd);
-			else
-				for (q = 1; q < gn; q++) {
-					double y = vals[g0 + q];
-					uint32_t p = q;
-
-					for (; p > 0 && vals[g0 + p - 1] > y; p--)
-						vals[g0 + p] = vals[g0 + p - 1];
-					vals[g0 + p] = y;
-				}
-			below = w->below[s];
-			w->below[s] = UINT32_MAX;
-			sums[s] = 0;
-			i = s / 2;
-			c = (double)r->cref[i - 1] / na;
-			t = r->g[i - 1];
-			fw = (double)below / n;
-			for (q = 0; q < gn; q++) {
-				x = vals[g0 + q];
-				area += fabs(fw - c) * (x - t);
-				fw = (double)(below + q + 1) / n;
-				t = x;
-			}
-			area += fabs(fw - c) * (r->g[i] - t);
-			hist[s] = 0;
-			g0 += gn;
-		}
-	}
-	*ks = d > 1 ? 1 : d;
+	memset(hist, 0, sizeof(uint32_t) * (2 * ng + 1));
+	memset(sums, 0, sizeof(double) * (2 * ng + 1));
+	d = ks.d;
+	*ksp = d > 1 ? 1 : d;
 	*w1 = area;
 	return n;
 }
@@ -650,7 +660,7 @@ add_ev(struct watch *w, struct report *rep, uint32_t f, enum test t,
 }
 
 static int
-evaluate(struct watch *w, struct dev *d, const struct layout *l,
+evaluate(struct watch *w, struct dev *d, const struct watch_layout *l,
     double now, struct report *rep)
 {
 	uint16_t *up = AT(d, *l, up, uint16_t), *down = AT(d, *l, down,
@@ -669,8 +679,9 @@ evaluate(struct watch *w, struct dev *d, const struct layout *l,
 		if (!(w->tests & ((1u << T_KS) | (1u << T_PSI) |
 		    (1u << T_W1))))
 			break;
-		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f * w->W,
-		    bins, &ks, &w1);
+		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f *
+		    w->W, AT(d, *l, code, uint8_t) + (size_t)f * w->W, bins,
+		    &ks, &w1);
 		if (n < w->W / 2) {
 			/* too few values: no evidence either way */
 			for (t = T_KS; t <= T_W1; t++)
@@ -802,20 +813,25 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
     int64_t sec, uint32_t nsec, struct report *rep)
 {
 	struct dev *d = dp;
-	struct layout l;
+	const struct watch_layout l = w->lay;
 	float *val;
+	uint8_t *code;
 	uint32_t f, b, fb;
 	double now = (double)sec + nsec * 1e-9;
 
-	layout(w, &l);
 	val = AT(d, l, val, float);
+	code = AT(d, l, code, uint8_t);
 	if (d->frames % w->H == 0) {
 		b = (uint32_t)((d->frames / w->H) % l.nblk);
 		AT(d, l, tsec, int64_t)[b] = sec;
 		AT(d, l, tnsec, uint32_t)[b] = nsec;
 	}
-	for (f = 0; f < w->nfeat; f++)
-		val[(size_t)f * w->W + d->pos] = (float)x[f];
+	for (f = 0; f < w->nfeat; f++) {
+		float v = (float)x[f];
+
+		val[(size_t)f * w->W + d->pos] = v;
+		code[(size_t)f * w->W + d->pos] = watch_code(&w->ref[f], v);
+	}
 	if (w->ncat > 0)
 		AT(d, l, cat, int16_t)[d->pos] = (int16_t)cat;
 	if (w->sig >= 0 && isfinite(sig)) {
@@ -877,14 +893,21 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
  *   (ks, w1: Gaussian tails) through the thresholds that give 160, 80,
  *   40, 20, 10 and 5 runs, or in the index (psi, whose chi-square-like
  *   tail bends) through those giving 40 .. 5.
- * - sequential detectors: alarms per frame on a simulated stream
- *   (standardised to the profile's mean and std), found by bisection on
- *   lambda (ph), h (cusum) and log delta (adwin), with the same common
- *   random numbers at every step; below 5 alarms expected, the same
- *   least-squares extrapolation in lambda, h (run lengths growing
- *   exponentially) or log delta (ADWIN).  Measured (bench/drift.sh) for
- *   Page-Hinkley and ADWIN it is optimistic: 4x and 2.5x the rate asked.
+ * - sequential detectors: events per frame, as drift makes them, on a
+ *   simulated stream (standardised to the profile's mean and std) of as
+ *   many frames as SEQ_EVENTS events take at the rate asked (SEQ_MIN ..
+ *   SEQ_MAX, or --calib-frames if larger: a threshold read off the
+ *   simulation, not extrapolated from a short one, which for Page-Hinkley
+ *   and ADWIN gave 4x and 2.5x the rate asked), found by bisection on
+ *   lambda (ph), h (cusum) and log delta (adwin) with the same common
+ *   random numbers at every step.  A rate too small for SEQ_MAX frames is
+ *   extrapolated (calib_seq()).  bench/drift.sh measures 0.75 to 1.18 of
+ *   the rate asked at 100, 10 and 1 per million frames.
  */
+
+#define SEQ_EVENTS	20	/* events a sequential simulation is to see */
+#define SEQ_MIN		20000	/* frames simulated, at least */
+#define SEQ_MAX		4000000	/* and at most (unless --calib-frames) */
 
 struct rng {
 	uint64_t	 s;
@@ -1133,10 +1156,16 @@ out:
 	return ret;
 }
 
-/* alarms of one sequential detector at parameter p on the stream xs */
+/*
+ * Alarms of one sequential detector at parameter p on the stream xs, at
+ * most stop + 1 (the search only asks whether there are more than stop).
+ * raw: every alarm; else events as drift makes them: an alarm confirms at
+ * the next evaluation (every H frames) unless already confirmed, M
+ * evaluations without one clear.
+ */
 static uint64_t
 seq_alarms(const struct watch *w, enum test t, const struct ref *s,
-    double p, const double *xs, uint64_t nsim, int raw)
+    double p, const float *xs, uint64_t nsim, int raw, double stop)
 {
 	static struct drift_adwin ad;
 	struct drift_ph ph;
@@ -1149,10 +1178,7 @@ seq_alarms(const struct watch *w, enum test t, const struct ref *s,
 	drift_cusum_init(&cu, w->cu_k, p, 0, s->mean, s->std > 0 ? s->std :
 	    1);
 	drift_adwin_init(&ad, p, w->ad_clock, 5, 10);
-	/* events as drift makes them: an alarm confirms at the next
-	   evaluation (every H frames) unless already confirmed; M
-	   evaluations without one clear */
-	for (i = 0; i < nsim; i++) {
+	for (i = 0; i < nsim && (double)k <= stop; i++) {
 		int a;
 
 		if (t == T_PH)
@@ -1186,9 +1212,11 @@ seq_alarms(const struct watch *w, enum test t, const struct ref *s,
 /*
  * The simulated signal: smoothed bootstrap standardised to the profile's
  * mean and std (the sample's own mean and spread are off by sampling).
+ * float: 4 bytes a frame (16 MB at SEQ_MAX), rounding far below the
+ * simulation's own error.
  */
 static void
-seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
+seq_stream(const struct ref *s, float *xs, uint64_t nsim, struct rng *g)
 {
 	double h = bandwidth(s), a, b, sd = s->std > 0 ? s->std : 1,
 	    smean = 0, svar = 0;
@@ -1204,97 +1232,120 @@ seq_stream(const struct ref *s, double *xs, uint64_t nsim, struct rng *g)
 	a = svar > 0 ? sd / sqrt(svar) : 1;
 	b = s->mean - a * smean;
 	for (i = 0; i < nsim; i++)
-		xs[i] = draw(s, h, a, b, g);
+		xs[i] = (float)draw(s, h, a, b, g);
 }
 
-/* parameter value giving `want` alarms on the stream (bisection) */
+/*
+ * The parameter value giving at most `want` alarms on the stream: a
+ * bracket by factors of 2 (lambda, h) or 10 (delta) from a start, then 8
+ * halvings of it (lambda and h to 1/500 of their value, delta to a
+ * factor of 1.01).  The alarm count falls with lambda and h and rises
+ * with delta; for adwin the search is on log delta, and so is the result.
+ */
 static double
 seq_param_for(const struct watch *w, enum test t, const struct ref *s,
-    double want, const double *xs, uint64_t nsim, int raw)
+    double want, const float *xs, uint64_t nsim, int raw)
 {
-	double lo, hi, mid;
+	double lo, hi, mid, p, step;
 	int it, logs = t == T_ADWIN;
 
-	/* the alarm count falls with lambda and h, rises with delta */
-	if (t == T_PH) {
-		lo = 0;
-		hi = 50 * (s->std > 0 ? s->std : 1);
-		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
-		    hi < 1e12)
-			hi *= 2;
-	} else if (t == T_CUSUM) {
-		lo = 0;
-		hi = 5;
-		while (seq_alarms(w, t, s, hi, xs, nsim, raw) > want &&
-		    hi < 1e6)
-			hi *= 2;
+#define FEW(q)	((double)seq_alarms(w, t, s, logs ? exp(q) : (q), xs,	\
+		    nsim, raw, want) <= want)
+	/* lo: more than want, hi: at most want (in the direction the
+	   count falls, which for log delta is downwards) */
+	if (t == T_PH)
+		p = 50 * (s->std > 0 ? s->std : 1);
+	else if (t == T_CUSUM)
+		p = 5;
+	else
+		p = log(0.002);
+	if (FEW(p)) {
+		hi = p;
+		for (;;) {
+			lo = logs ? hi + log(10) : hi / 2;
+			if (logs ? lo >= log(0.999) : lo < 1e-9) {
+				lo = logs ? log(0.999) : 0;
+				break;
+			}
+			if (!FEW(lo))
+				break;
+			hi = lo;
+		}
 	} else {
-		lo = log(1e-300);
-		hi = log(0.999);
-	}
-	for (it = 0; it < 16; it++) {
-		mid = (lo + hi) / 2;
-		if ((double)seq_alarms(w, t, s, logs ? exp(mid) : mid, xs,
-		    nsim, raw) <= want) {
-			if (logs)
-				lo = mid;
-			else
-				hi = mid;
-		} else {
-			if (logs)
-				hi = mid;
-			else
-				lo = mid;
+		lo = p;
+		for (;;) {
+			hi = logs ? lo - log(10) : lo * 2;
+			if (logs ? hi < log(1e-300) : hi > 1e12)
+				break;
+			if (FEW(hi))
+				break;
+			lo = hi;
 		}
 	}
-	return logs ? lo : hi;
+	step = hi - lo;
+	for (it = 0; it < 8; it++) {
+		step /= 2;
+		mid = lo + step;
+		if (FEW(mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+#undef FEW
+	return hi;
 }
 
+/*
+ * The parameter of detector t for `target` events per frame, on nsim
+ * simulated frames xs.  nsim is chosen (calibrate()) to hold SEQ_EVENTS
+ * events at the target, so the threshold is read off the simulation
+ * itself: bisection for the parameter that gives that many.  Only when
+ * the target is too small for SEQ_MAX frames is the rate extrapolated,
+ * from the parameters that give 160, 40 and 5 alarms there (raw: in the
+ * tail alarms are isolated), on a least-squares line of the log rate in
+ * lambda^2 for Page-Hinkley (its faded sum is an AR(1) reflected at 0:
+ * a Gaussian tail), in h for CUSUM (run lengths growing exponentially)
+ * and in log delta for ADWIN.
+ */
 static double
 calib_seq(const struct watch *w, enum test t, const struct ref *s,
-    double target, const double *xs_, uint64_t nsim)
+    double target, const float *xs_, uint64_t nsim)
 {
-	double want = target * nsim, p;
+	static const double wants[] = { 160, 40, 5 };
+	double want = target * nsim, p, xs[3], ys[3], mx = 0, my = 0,
+	    sxx = 0, sxy = 0, slope;
+	int i, np = 0, sq = t == T_PH;
 
 	if (want >= 5) {
 		p = seq_param_for(w, t, s, want, xs_, nsim, 0);
 		return t == T_ADWIN ? exp(p) : p;
 	}
-	/* in the tail alarms are rare and isolated: extrapolate the alarm
-	   rate itself (each detector starts afresh after an alarm, so its
-	   run length grows exponentially with lambda and h), a least-squares
-	   line through the parameters that give 160 .. 5 alarms */
-	{
-		static const double wants[] = { 160, 80, 40, 20, 10, 5 };
-		double xs[6], ys[6], mx = 0, my = 0, sxx = 0, sxy = 0, slope;
-		int i, np = 0;
+	for (i = 0; i < 3; i++) {
+		double q = seq_param_for(w, t, s, wants[i], xs_, nsim, 1);
+		uint64_t c = seq_alarms(w, t, s, t == T_ADWIN ? exp(q) : q,
+		    xs_, nsim, 1, INFINITY);
 
-		for (i = 0; i < 6; i++) {
-			double q = seq_param_for(w, t, s, wants[i], xs_ , nsim,
-			    1);
-			uint64_t c = seq_alarms(w, t, s, t == T_ADWIN ? exp(q) :
-			    q, xs_, nsim, 1);
-
-			if (c < 3)
-				continue;
-			xs[np] = q;
-			ys[np] = log(c / (double)nsim);
-			np++;
-		}
-		for (i = 0; i < np; i++) {
-			mx += xs[i] / np;
-			my += ys[i] / np;
-		}
-		for (i = 0; i < np; i++) {
-			sxx += (xs[i] - mx) * (xs[i] - mx);
-			sxy += (xs[i] - mx) * (ys[i] - my);
-		}
-		if (np < 2 || !(sxx > 0) || sxy == 0)
-			p = seq_param_for(w, t, s, 5, xs_, nsim, 1);
-		else {
-			slope = sxy / sxx;
-			p = mx + (log(target) - my) / slope;
-		}
+		if (c < 3)
+			continue;
+		xs[np] = sq ? q * q : q;
+		ys[np] = log(c / (double)nsim);
+		np++;
+	}
+	for (i = 0; i < np; i++) {
+		mx += xs[i] / np;
+		my += ys[i] / np;
+	}
+	for (i = 0; i < np; i++) {
+		sxx += (xs[i] - mx) * (xs[i] - mx);
+		sxy += (xs[i] - mx) * (ys[i] - my);
+	}
+	if (np < 2 || !(sxx > 0) || sxy == 0)
+		p = seq_param_for(w, t, s, 5, xs_, nsim, 1);
+	else {
+		slope = sxy / sxx;
+		p = mx + (log(target) - my) / slope;
+		if (sq)
+			p = p > 0 ? sqrt(p) : 0;
 	}
 	return t == T_ADWIN ? exp(p) : p;
 }
@@ -1305,7 +1356,9 @@ calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
 {
 	struct rng g = { seed, 0, 0 };
 	uint32_t f, k = 0;
-	double target, *xs;
+	uint64_t cap;
+	double target, need;
+	float *xs;
 	enum test t;
 	const struct ref *s;
 
@@ -1321,7 +1374,8 @@ calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
 	/* per test, per frame */
 	target = rate30d / k / (30.0 * 86400.0 * fps);
 	for (f = 0; f < w->nfeat; f++) {
-		if (w->ref[f].nsample < 2)
+		if (w->ref[f].nsample < 2 || !(w->tests & ((1u << T_KS) |
+		    (1u << T_PSI) | (1u << T_W1))))
 			continue;
 		if (calib_feature(w, f, target, nsim, &g) == -1)
 			return -1;
@@ -1334,10 +1388,13 @@ calibrate(struct watch *w, double rate30d, double fps, uint64_t seed,
 	if (s->nsample < 2 || !(w->tests & ((1u << T_PH) | (1u << T_CUSUM) |
 	    (1u << T_ADWIN))))
 		return 0;
-	/* the sequential detectors' runs are cheap to count but costly to
-	   run (ADWIN): a fifth of the frames, still >= 40 alarms a search */
-	nsim = nsim / 5 > 20000 ? nsim / 5 : 20000;
-	if ((xs = malloc(sizeof(double) * nsim)) == NULL)
+	/* as many frames as it takes to see SEQ_EVENTS events at the
+	   target (SEQ_MIN .. SEQ_MAX, or --calib-frames if larger) */
+	cap = nsim > SEQ_MAX ? nsim : SEQ_MAX;
+	need = SEQ_EVENTS / target;
+	nsim = need < SEQ_MIN ? SEQ_MIN : need > (double)cap ? cap :
+	    (uint64_t)ceil(need);
+	if ((xs = malloc(sizeof(float) * nsim)) == NULL)
 		return -1;
 	seq_stream(s, xs, nsim, &g);
 	for (t = T_PH; t <= T_ADWIN; t++) {

@@ -39,13 +39,19 @@ struct ref {
 	double		*g;
 	uint32_t	*cref;		/* ng: sample values <= g[i] */
 	uint8_t		*sbin;		/* 2 ng + 1: the PSI bin of each slot */
-	uint32_t	 nlut;
-	uint32_t	*lut;		/* nlut + 1: first i with g[i] >= the
-					   bucket's start */
-	double		 lut_lo, lut_scale;
-	uint16_t	*pslot;		/* nlut + 2: the slot of every x of the
-					   bucket, UINT16_MAX if a grid value
-					   is in it */
+	/* a stored value's code (watch_code()): its slot minus the base of
+	   its coarse bucket, 255 if that is 255 or more or the value is not
+	   finite; the evaluation adds it to base[] and needs no search */
+	uint32_t	 nbk;		/* coarse buckets (4 ng), uniform on
+					   [g[0], g[ng-1]] */
+	double		 bk_lo, bk_scale;
+	uint16_t	*base;		/* nbk + 3: 2 x the grid values in
+					   lower buckets (<= every slot of the
+					   bucket) */
+	uint32_t	*cbelow;	/* ng + 1: sample values < g[i] */
+	uint32_t	*bend;		/* nbins: 1 + the last slot of each PSI
+					   bin (slots are in bin order) */
+	double		*dg;		/* ng - 1: g[i+1] - g[i] */
 };
 
 /* What one test of one feature is held to. */
@@ -54,6 +60,13 @@ struct limit {
 	double		 clr;		/* at or below: counts toward clear */
 	double		 rate;		/* expected false alarms / device / 30 d,
 					   NAN when fixed */
+};
+
+/* Where each part of a device's state lies (watch.c), in bytes. */
+struct watch_layout {
+	size_t		 val, code, cat, tsec, tnsec, up, down, last, seen,
+			 size;
+	uint32_t	 nblk, nl;
 };
 
 struct watch {
@@ -76,15 +89,18 @@ struct watch {
 	/* KS: the window size the critical values were computed for */
 	double		 cooldown;	/* seconds between retrains */
 	size_t		 devsize;	/* bytes of state per device */
+	struct watch_layout lay;	/* watch_ready() */
 	/* scratch for evaluations (one device at a time) */
 	double		*scratch;
 	uint32_t	*counts;
 	uint32_t	*hist;		/* slots of the largest grid */
 	double		*sums;
-	uint16_t	*slots;		/* W */
-	uint32_t	*below;		/* per slot: window values below a
-					   crossing gap, UINT32_MAX if not */
-	uint64_t	*occ;		/* bitmap of the occupied slots */
+	uint16_t	*slots;		/* W: the next value of the same slot */
+	uint16_t	*head;		/* per slot: its first value */
+	uint32_t	*below;		/* per crossing gap: window values
+					   below it */
+	uint32_t	*cum;		/* per slot + 1: window values in
+					   lower slots */
 	uint32_t	*xslot;		/* the crossing gaps of a walk */
 };
 
@@ -129,14 +145,19 @@ void	 watch_dev_init(void *dev, void *w);
 int	 watch_frame(struct watch *w, void *dev, const double *x, double sig,
 	     int cat, int64_t sec, uint32_t nsec, struct report *rep);
 
+/* The code of value x in r's grid (watch_ready() has built it). */
+uint8_t	 watch_code(const struct ref *r, float x);
+
 /*
  * The window tests of one feature's window v[0..W) (float32, NaN absent)
- * against r, as evaluations compute them: PSI bin counts into bins, the KS
- * statistic and the Wasserstein-1 distance (not divided by the std).  The
- * number of finite values.  For tests; w's scratch is used.
+ * with the values' codes code[0..W) (watch_code()) against r, as
+ * evaluations compute them: PSI bin counts into bins, the KS statistic and
+ * the Wasserstein-1 distance (not divided by the std).  The number of
+ * finite values.  For tests; w's scratch is used.
  */
 uint32_t watch_grid_stats(struct watch *w, const struct ref *r,
-	     const float *v, uint32_t *bins, double *ks, double *w1);
+	     const float *v, const uint8_t *code, uint32_t *bins, double *ks,
+	     double *w1);
 
 /* calib.c: thresholds for every enabled test from a false-alarm rate
  * (per device per 30 days) at fps frames per second of each device;

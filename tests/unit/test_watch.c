@@ -4,8 +4,9 @@
  * without ties, values beyond the reference and missing values, the KS
  * statistic must equal drift_ks_stat() on the sorted window bit for bit,
  * Wasserstein-1 equal drift_w1() to 1e-12 relative, and the PSI counts
- * equal drift_bin() of every value (drift_ks_stat, drift_w1 and drift_bin
- * are checked against scipy and numpy in test_drift).
+ * equal drift_bin() of every value, with short codes and, for a grid
+ * crowded by an outlier, with codes of 255 (drift_ks_stat, drift_w1 and
+ * drift_bin are checked against scipy and numpy in test_drift).
  */
 // link: filters/drift/watch.c
 #include <math.h>
@@ -30,14 +31,21 @@ cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * outlier: the sample's largest value moved to 1e6, which crowds the
+ * rest of the grid into the lowest coarse buckets, so that most codes are
+ * 255 and the evaluation searches for their slots.
+ */
 static void
-one_case(int ties, double shift, double scale, int missing, uint32_t W)
+one_case(int ties, double shift, double scale, int missing, uint32_t W,
+    int outlier)
 {
 	struct watch w;
 	struct ref r;
 	double sample[1000], edges[11], *win, ks, w1, ks2, w12;
 	float *v;
-	uint32_t bins[10], bins2[10], i, n, m;
+	uint8_t *code;
+	uint32_t bins[10], bins2[10], i, n, m, esc = 0;
 
 	memset(&w, 0, sizeof(w));
 	memset(&r, 0, sizeof(r));
@@ -47,6 +55,8 @@ one_case(int ties, double shift, double scale, int missing, uint32_t W)
 			sample[i] = round(sample[i] * 4) / 4;
 	}
 	qsort(sample, 1000, sizeof(double), cmpd);
+	if (outlier)
+		sample[999] = 1e6;
 	for (i = 0; i <= 10; i++)
 		edges[i] = sample[i * 999 / 10] + (ties ? 0 : 1e-3);
 	r.nsample = 1000;
@@ -76,7 +86,18 @@ one_case(int ties, double shift, double scale, int missing, uint32_t W)
 		else
 			win[m++] = v[i];
 	}
-	n = watch_grid_stats(&w, &r, v, bins, &ks, &w1);
+	code = malloc(W);
+	for (i = 0; i < W; i++) {
+		code[i] = watch_code(&r, v[i]);
+		esc += code[i] == 255 && isfinite(v[i]);
+	}
+	/* the codes are short unless the grid is crowded */
+	if (outlier && !ties && W == 1000 && scale <= 1 && shift >= 0 &&
+	    shift < 3)
+		assert_true(esc > W / 2);
+	else if (!outlier)
+		assert_int_equal(esc, 0);
+	n = watch_grid_stats(&w, &r, v, code, bins, &ks, &w1);
 	assert_int_equal(n, m);
 	qsort(win, m, sizeof(double), cmpd);
 	ks2 = drift_ks_stat(sample, 1000, win, m);
@@ -94,6 +115,7 @@ one_case(int ties, double shift, double scale, int missing, uint32_t W)
 	watch_free(&w);
 	free(w.lim);
 	free(v);
+	free(code);
 	free(win);
 }
 
@@ -106,14 +128,14 @@ test_grid(void **state)
 
 	(void)state;
 	rng = 42;
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		for (ties = 0; ties < 2; ties++)
 			for (missing = 0; missing < 2; missing++)
 				for (s = 0; s < 5; s++)
 					for (c = 0; c < 3; c++)
 						one_case(ties, shifts[s],
 						    scales[c], missing,
-						    k == 3 ? 37 : 1000);
+						    k == 3 ? 37 : 1000, k == 4);
 }
 
 int
