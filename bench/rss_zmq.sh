@@ -23,6 +23,9 @@ cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 what=rss_zmq
 : "${RSSZ_ROWS:=1000000}" "${RSSZ_MLP:=1000000}"
+[ "$ROWS" -lt "$RSSZ_ROWS" ] && RSSZ_ROWS=$ROWS
+[ "$ROWS" -lt "$RSSZ_MLP" ] && RSSZ_MLP=$ROWS
+[ "$RSSZ_MLP" -lt 20000 ] && RSSZ_MLP=20000	# infer_gen.py's own timing needs some
 need "$BIN/ingest" "$BIN/tap" "$BIN/validate" "$BIN/normalize" "$BIN/window" \
     "$BIN/infer" "$BIN/drift" "$BIN/sample-upload" "$BIN/collect" \
     "$BBIN/rss" "$BBIN/streamcat" "$BBIN/gencsv" || exit 0
@@ -34,6 +37,7 @@ trap 'exit 130' INT TERM
 # ---- the stages' inputs -----------------------------------------------------
 "$BBIN/gencsv" -n "$RSSZ_ROWS" -o "$D/in.csv" || { fail "rss_zmq: gencsv"; finish; }
 SLICE=$((RSSZ_ROWS / 10))
+[ "$RSSZ_ROWS" -lt 200000 ] && SLICE=$((RSSZ_ROWS / 2))
 WOPTS="-t hopping -s 16 -H 1 -f mean,std,rms,kurtosis"
 # shellcheck disable=SC2086
 head -n $((SLICE + 1)) "$D/in.csv" | "$BIN/ingest" -q $INGEST_OPTS > "$D/slice.mp" ||
@@ -171,7 +175,7 @@ row() {
 	fig "rss_zmq $_name: peak RSS pipe/ipc/tcp$(echo "$_cells" | sed 's/^ | / /; s/ | /\//g') MiB, $IN frames in, ZeroMQ in and out at full speed (target < 8 MiB: $(verdict "$_max" '<' 8192))"
 	echo "| $_name$_cells |" >> "$TABLE"
 	if [ -n "$_ccells" ]; then
-		fig "rss_zmq collect (sample-upload's uplink): peak RSS pipe(dir:)/ipc/tcp$(echo " -$_ccells" | sed 's/^ //; s/ | /\//g') MiB"
+		fig "rss_zmq collect (sample-upload's uplink): peak RSS ipc/tcp$(echo "$_ccells" | sed 's/^ | / /; s/ | /\//g') MiB"
 		echo "| collect (uplink of sample-upload) | - (dir:)$_ccells |" >> "$TABLE"
 	fi
 }
