@@ -15,14 +15,19 @@
  * is seen within SLICE_MS).  A ZeroMQ writer starts each message with a
  * head frame (its producer id and frames sent so far) and ends with an eos
  * holding its count; the reader credits frames to producers, ends when
- * all it has seen have ended, and counts shortfalls and seq gaps.
+ * all it has seen have ended, and counts shortfalls and seq gaps.  What a
+ * ZeroMQ socket queues is bounded in bytes on both sides (open_zmq()), and
+ * a writer hangs up only once its reader took the tail (zmq_finish()):
+ * libzmq alone would drop it when the reader is behind.
  */
 #define _GNU_SOURCE		/* F_GETPIPE_SZ, F_SETPIPE_SZ */
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>	/* SIOCOUTQ */
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,12 +44,13 @@
 
 #define IN_CHUNK	(256u * 1024)	/* read() size */
 #define OUT_FLUSH	(64u * 1024)	/* write() when this much is queued */
+#define ZBATCH_BYTES	(16u * 1024)	/* zmq_send() when this much is queued */
+#define ZQUEUE_BYTES	(256u * 1024)	/* bytes a socket queues, see open_zmq() */
 #define LINGER_MS	10000		/* how long close waits to deliver */
 #define GRACE_MS	500		/* how long a send may wait after a signal */
 #define SLICE_MS	200		/* longest sleep between signal checks */
 #define PIPE_BYTES	(256 * 1024)	/* pipe capacity asked for, see below */
-#define HWM_MSGS	16		/* ZeroMQ messages queued per socket, see
-					   open_zmq() */
+#define RING_MSGS	64		/* sizes of the last messages sent */
 #define PROD_ID_MAX	40
 
 enum { S_FD, S_ZMQ };
@@ -75,6 +81,10 @@ struct stream {
 	void		*ctx;		/* S_ZMQ: the socket's own context */
 	void		*sock;
 	int		 zsock_type;
+	void		*mon;		/* PUSH writer: its monitor's events */
+	int		*conn;		/* descriptors of its connections */
+	size_t		 nconn, conncap;
+	int		 connected;	/* it had a connection */
 	int		 timeout_ms;	/* 0: none */
 	int		 timed_out;
 
@@ -123,7 +133,10 @@ struct stream {
 	int		 failed;	/* a send failed: no more tries */
 	int		 finished, finish_ret;	/* stream_finish() */
 	uint64_t	 msgs_sent;
-	uint64_t	 ring[HWM_MSGS];	/* frames of the last messages */
+	size_t		 batch;		/* send when this much is queued */
+	int		 hwm;		/* ZMQ_SNDHWM / ZMQ_RCVHWM, messages */
+	struct { uint32_t frames, bytes; } ring[RING_MSGS];	/* the last
+					   messages sent */
 	struct record	*hrec;		/* head and eos frames */
 	char		 prod_id[PROD_ID_MAX];	/* producer_id.N */
 	struct buf	 hbuf;
@@ -297,32 +310,56 @@ make_producer_id(void)
 	    (long)getpid(), (unsigned)rnd);
 }
 
+/* A number from the environment variable name, in [lo, hi]; def if unset
+ * or not such a number. */
+static long
+env_num(const char *name, long lo, long hi, long def)
+{
+	const char *env;
+	char *end;
+	long v;
+
+	if ((env = getenv(name)) == NULL || *env == '\0')
+		return def;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return def;
+	return v;
+}
+
 /*
  * Each ZeroMQ stream has its own context, so that closing it can wait for
  * its own queue (zmq_ctx_term) and say whether the linger expired.  A
  * writer sets ZMQ_IMMEDIATE: messages are queued only for a peer that is
  * connected, so with no peer a send waits (and can time out) instead of
- * filling a queue that nobody will read.  A writer queues at most HWM_MSGS
- * messages (about 64 KiB each, a batch) instead of ZeroMQ's 1,000, so the
- * memory its socket holds is bounded by about HWM_MSGS batches
- * (PDM_ZMQ_HWM=N sets N messages, 0 ZeroMQ's default: bench/zmq.sh).  A reader
- * keeps ZeroMQ's default: with a receive limit of 16, libzmq 4.3.4 lost
- * messages of a peer that closed while the reader's queue was full
- * (tests/e2e/tap_zmq.sh over ipc lost a third of its frames).
+ * filling a queue that nobody will read.
+ *
+ * What a socket holds is bounded in bytes: a ZeroMQ writer sends a message
+ * per ZBATCH_BYTES (16 KiB) of frames, and both ends set their high-water
+ * mark to ZQUEUE_BYTES / ZBATCH_BYTES = 16 messages (ZMQ_SNDHWM on a writer,
+ * ZMQ_RCVHWM on a reader) instead of ZeroMQ's 1,000: about 256 KiB queued
+ * in the writer and 256 KiB in the reader per connection, whatever the
+ * speeds (a frame larger than a batch goes in a message of its own, so
+ * frames that large raise it).  The kernel's socket buffers come on top,
+ * outside the processes.  PDM_ZMQ_BATCH=BYTES sets the batch (1 KiB to
+ * 1 MiB, the queue staying 16 messages) and PDM_ZMQ_HWM=N the limit in
+ * messages, 0 for ZeroMQ's default (bench/zmq.sh, bench/rss_zmq.sh).
+ * A reader whose queue is full when its peer hangs up can lose what the
+ * kernel still held (libzmq 4.3 over ipc): writers wait for the reader
+ * before they close, see zmq_finish().  A PUSH writer watches its
+ * connections through a socket monitor for that.
  */
 static int
 open_zmq(struct stream *s, int type, int bind, const char *addr)
 {
-	int linger = s->writer ? LINGER_MS : 0, one = 1, hwm = HWM_MSGS;
-	const char *env;
-	char *end;
-	long v;
+	int linger = s->writer ? LINGER_MS : 0, one = 1, zero = 0;
+	long hwm;
 
-	if ((env = getenv("PDM_ZMQ_HWM")) != NULL && *env != '\0') {
-		v = strtol(env, &end, 10);	/* 0: ZeroMQ's own 1,000 */
-		if (*end == '\0' && v >= 0 && v <= 1000000)
-			hwm = v == 0 ? 1000 : (int)v;
-	}
+	s->batch = (size_t)env_num("PDM_ZMQ_BATCH", 1024, 1L << 20,
+	    ZBATCH_BYTES);
+	hwm = env_num("PDM_ZMQ_HWM", 0, 1000000, ZQUEUE_BYTES / ZBATCH_BYTES);
+	s->hwm = hwm == 0 ? 1000 : (int)hwm;	/* 0: ZeroMQ's own 1,000 */
 
 	if ((s->ctx = zmq_ctx_new()) == NULL) {
 		open_fail("%s: zmq_ctx_new: %s", s->uri, zmq_strerror(errno));
@@ -334,11 +371,22 @@ open_zmq(struct stream *s, int type, int bind, const char *addr)
 	}
 	s->zsock_type = type;
 	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
-	if (s->writer) {
-		zmq_setsockopt(s->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-		if (type == ZMQ_PUSH)
-			zmq_setsockopt(s->sock, ZMQ_IMMEDIATE, &one,
-			    sizeof(one));
+	zmq_setsockopt(s->sock, s->writer ? ZMQ_SNDHWM : ZMQ_RCVHWM, &s->hwm,
+	    sizeof(s->hwm));
+	if (s->writer && type == ZMQ_PUSH) {
+		zmq_setsockopt(s->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+		/* inproc names are per context: one name serves */
+		if (zmq_socket_monitor(s->sock, "inproc://pdm-monitor",
+		    ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED |
+		    ZMQ_EVENT_DISCONNECTED) == -1 ||
+		    (s->mon = zmq_socket(s->ctx, ZMQ_PAIR)) == NULL ||
+		    zmq_setsockopt(s->mon, ZMQ_RCVHWM, &zero,
+		    sizeof(zero)) == -1 ||
+		    zmq_connect(s->mon, "inproc://pdm-monitor") == -1) {
+			open_fail("%s: socket monitor: %s", s->uri,
+			    zmq_strerror(errno));
+			return -1;
+		}
 	}
 	if (type == ZMQ_SUB)
 		zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, "", 0);
@@ -381,6 +429,24 @@ pipe_grow(int fd)
 		(void)fcntl(fd, F_SETPIPE_SZ, (int)want);
 }
 
+/* Close a ZeroMQ stream's monitor, socket and context, as far as opened. */
+static void
+zmq_teardown(struct stream *s)
+{
+	if (s->mon != NULL) {
+		(void)zmq_socket_monitor(s->sock, NULL, 0);
+		zmq_close(s->mon);
+		s->mon = NULL;
+	}
+	if (s->sock != NULL)
+		zmq_close(s->sock);
+	s->sock = NULL;
+	if (s->ctx != NULL)
+		while (zmq_ctx_term(s->ctx) == -1 && errno == EINTR)
+			;
+	s->ctx = NULL;
+}
+
 struct stream *
 stream_open(const char *uri, const char *mode)
 {
@@ -400,6 +466,7 @@ stream_open(const char *uri, const char *mode)
 	s->writer = mode[0] == 'w';
 	s->fd = -1;
 	s->max_frame = FRAME_MAX_DEFAULT;
+	s->batch = OUT_FLUSH;
 	s->eos_auto = 1;
 	if ((s->uri = strdup(uri)) == NULL)
 		goto fail;
@@ -452,10 +519,7 @@ stream_open(const char *uri, const char *mode)
 	return s;
 fail:
 	saved = errno;
-	if (s->sock != NULL)
-		zmq_close(s->sock);
-	if (s->ctx != NULL)
-		zmq_ctx_term(s->ctx);
+	zmq_teardown(s);
 	record_free(&s->rec);
 	record_free(&s->hrec);
 	free(s->prods);
@@ -1089,6 +1153,71 @@ encode_mark(struct stream *s, int eos)
 	return 0;
 }
 
+/* A monitor event of a PUSH writer: a connection's descriptor came or
+ * went. */
+static void
+conn_event(struct stream *s, unsigned ev, int fd)
+{
+	size_t i;
+	int *p;
+
+	for (i = 0; i < s->nconn; i++)
+		if (s->conn[i] == fd)
+			break;
+	if (ev == ZMQ_EVENT_DISCONNECTED) {
+		if (i < s->nconn)
+			s->conn[i] = s->conn[--s->nconn];
+		return;
+	}
+	s->connected = 1;
+	if (i < s->nconn)
+		return;
+	if (s->nconn == s->conncap) {
+		if ((p = realloc(s->conn, (s->conncap + 8) * sizeof(*p))) ==
+		    NULL)
+			return;	/* not watched: the linger still applies */
+		s->conn = p;
+		s->conncap += 8;
+	}
+	s->conn[s->nconn++] = fd;
+}
+
+/* Read the monitor's waiting events: two parts each, the first holding
+ * the event (16 bits) and its value (32 bits, the descriptor). */
+static void
+mon_drain(struct stream *s)
+{
+	zmq_msg_t m;
+	uint16_t ev;
+	uint32_t fd;
+	int more;
+
+	if (s->mon == NULL)
+		return;
+	for (;;) {
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, s->mon, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&m);
+			return;
+		}
+		if (zmq_msg_size(&m) >= 6) {
+			memcpy(&ev, zmq_msg_data(&m), 2);
+			memcpy(&fd, (char *)zmq_msg_data(&m) + 2, 4);
+			conn_event(s, ev, (int)fd);
+		}
+		more = zmq_msg_more(&m);
+		zmq_msg_close(&m);
+		while (more) {		/* the address: parts come together */
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, s->mon, ZMQ_DONTWAIT) == -1)
+				more = 0;
+			else
+				more = zmq_msg_more(&m);
+			zmq_msg_close(&m);
+		}
+	}
+}
+
 /* Give up a send: say why from wait_slice()'s answer. */
 static int
 send_gave_up(struct stream *s, const char *why)
@@ -1121,7 +1250,7 @@ send_bytes(struct stream *s, const char *p, size_t n, uint64_t nframes,
 	struct pollfd pfd;
 	zmq_pollitem_t pi;
 	const char *why;
-	size_t done = 0, hlen = 0;
+	size_t done = 0, hlen = 0, k;
 	ssize_t w;
 	int64_t t0 = now_ms();
 	int ms;
@@ -1152,9 +1281,16 @@ send_bytes(struct stream *s, const char *p, size_t n, uint64_t nframes,
 				return send_gave_up(s, why);
 			}
 			(void)zmq_poll(&pi, 1, ms);
+			mon_drain(s);
 		}
 		s->bytes += hlen + n;
-		s->ring[s->msgs_sent++ % HWM_MSGS] = nframes;
+		k = s->msgs_sent++ % RING_MSGS;
+		s->ring[k].frames = nframes > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)nframes;
+		s->ring[k].bytes = hlen + n > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)(hlen + n);
+		if (k == 0)
+			mon_drain(s);	/* now and then: events stay few */
 		s->frames += nframes;
 		return 0;
 	}
@@ -1249,7 +1385,7 @@ static int
 queued(struct stream *s, uint64_t nframes)
 {
 	s->qframes += nframes;
-	if (s->out.len < OUT_FLUSH)
+	if (s->out.len < s->batch)
 		return 0;
 	return stream_flush(s);
 }
@@ -1315,7 +1451,7 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 {
 	if (refuse_failed(s, nframes) == -1)
 		return -1;
-	if (s->out.len == 0 && n >= OUT_FLUSH) {
+	if (s->out.len == 0 && n >= s->batch) {
 		/* the caller's bytes go out as they are, no copy */
 		if (send_bytes(s, p, n, nframes, 0) == -1) {
 			s->qframes = nframes;	/* counted unsent */
@@ -1331,48 +1467,121 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 }
 
 /*
- * ZeroMQ: close the socket and wait for its queue to drain, at most the
- * linger: 10 s, or the stream's timeout if shorter, or what is left of
- * GRACE_MS after a signal.  If the linger
- * expired, the frames of the messages that may still have been queued
- * (the last HWM_MSGS at most) are counted unsent: an upper bound, since
- * ZeroMQ does not say how many of them went out.
+ * Wait until every connection of a PUSH writer is either closed by its
+ * peer or empty in the kernel (SIOCOUTQ 0 on QUIET_LOOKS looks in a row,
+ * QUIET_MS apart), or until the deadline (ms): 1 done, 0 not.  *pending:
+ * the bytes the kernel still held at the last look.
+ */
+#define QUIET_LOOKS	3
+#define QUIET_MS	2
+static int
+wait_delivered(struct stream *s, int64_t deadline, uint64_t *pending)
+{
+	zmq_pollitem_t pi = { .socket = s->mon, .events = ZMQ_POLLIN };
+	int64_t now;
+	size_t i;
+	int q, quiet = 0, ms;
+
+	for (;;) {
+		mon_drain(s);
+		if (s->nconn == 0 && s->connected)
+			return 1;	/* every peer hung up */
+		*pending = 0;
+		for (i = 0; i < s->nconn; i++)
+			if (ioctl(s->conn[i], SIOCOUTQ, &q) == 0 && q > 0)
+				*pending += (uint64_t)q;
+		quiet = *pending == 0 ? quiet + 1 : 0;
+		if (quiet >= QUIET_LOOKS)
+			return 1;
+		now = now_ms();
+		if (interrupted) {
+			if (stop_deadline == 0)
+				stop_deadline = now + GRACE_MS;
+			if (stop_deadline < deadline)
+				deadline = stop_deadline;
+		}
+		if (now >= deadline)
+			return 0;
+		ms = quiet > 0 ? QUIET_MS : 5 * QUIET_MS;
+		if (deadline - now < ms)
+			ms = (int)(deadline - now);
+		(void)zmq_poll(&pi, 1, ms);	/* a hang-up wakes it */
+	}
+}
+
+/*
+ * ZeroMQ: deliver the stream's tail, then close the socket and terminate
+ * its context.
+ *
+ * libzmq 4.3 loses the tail of a connection that is closed while its
+ * reader is behind, silently but for the missing eos.  (1) The linger of
+ * zmq_close() waits only until the socket's queue has moved into the
+ * connection's engine, which is then destroyed with the bytes the kernel
+ * had no room for yet (libzmq issues #1264, #4660).  (2) Over ipc, a
+ * reader whose queue is at its ZMQ_RCVHWM when the peer hangs up gets
+ * EPOLLHUP although it asked for no input events, marks the connection
+ * broken, and once it has passed on what its engine had read, drops what
+ * the kernel still held for it (stream_engine_base.cpp, in_event_internal()
+ * with input stopped, then restart_input()).  Both need a reader whose
+ * queue is full at the close, which a receive limit of 16 messages makes
+ * common (tests/e2e/zmq_slow.sh has the case; ZeroMQ's 1,000 only makes
+ * it rarer).
+ *
+ * So the writer hangs up last: after its eos, a PUSH writer waits until
+ * each of its connections has been closed by the peer (a libstream reader
+ * closes its socket when its stream ends, the usual end of the handshake)
+ * or holds nothing in the kernel (SIOCOUTQ 0: over ipc every byte was read
+ * by the peer's libzmq, over tcp acknowledged by its kernel; tcp's FIN
+ * raises no EPOLLHUP, so the reader reads the rest), whichever comes
+ * first; the descriptors come from the socket monitor.  Then nothing is in
+ * flight that the close could drop.  The wait and the linger after it
+ * share one budget: 10 s, or the stream's timeout if shorter, or what is
+ * left of GRACE_MS after a signal.  If it runs out, the frames of the
+ * messages that may not have been delivered are counted unsent: those of
+ * the last hwm messages (the socket's queue) and of as many before them
+ * as hold the bytes the kernel still had, an estimate, since ZeroMQ does
+ * not say which went out.
  */
 static int
 zmq_finish(struct stream *s)
 {
-	int64_t t0, left;
-	uint64_t k, x = 0;
-	int linger = LINGER_MS, expired;
+	int64_t start = now_ms(), t0 = start, left;
+	uint64_t k, x = 0, pending = 0, b = 0;
+	int linger = LINGER_MS, expired, done = 1;
 
 	if (s->timeout_ms > 0 && s->timeout_ms < linger)
 		linger = s->timeout_ms;	/* a writer blocked that long */
 	if (interrupted) {
-		left = stop_deadline ? stop_deadline - now_ms() : GRACE_MS;
+		left = stop_deadline ? stop_deadline - t0 : GRACE_MS;
 		if (left < linger)
 			linger = left > 0 ? (int)left : 0;
 	}
+	if (s->mon != NULL && s->msgs_sent > 0)
+		done = wait_delivered(s, t0 + linger, &pending);
+	left = t0 + linger - now_ms();
+	linger = !done || left < 0 ? 0 : (int)left;
 	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
 	t0 = now_ms();
-	zmq_close(s->sock);
-	s->sock = NULL;
-	while (zmq_ctx_term(s->ctx) == -1 && errno == EINTR)
-		;
-	s->ctx = NULL;
-	expired = s->msgs_sent > 0 && now_ms() - t0 >= linger - 5 &&
-	    s->zsock_type == ZMQ_PUSH;
+	zmq_teardown(s);
+	expired = s->msgs_sent > 0 && s->zsock_type == ZMQ_PUSH &&
+	    (!done || now_ms() - t0 >= linger - 5);
 	if (!expired)
 		return 0;
-	for (k = 0; k < s->msgs_sent && k < HWM_MSGS; k++)
-		x += s->ring[(s->msgs_sent - 1 - k) % HWM_MSGS];
+	for (k = 0; k < s->msgs_sent && k < RING_MSGS; k++) {
+		if (k >= (uint64_t)s->hwm && b >= pending)
+			break;
+		x += s->ring[(s->msgs_sent - 1 - k) % RING_MSGS].frames;
+		if (k >= (uint64_t)s->hwm)
+			b += s->ring[(s->msgs_sent - 1 - k) % RING_MSGS].bytes;
+	}
 	if (x > s->frames)
 		x = s->frames;
 	s->frames -= x;
 	s->unsent += x;
 	s->timed_out = 1;
 	seterr(s, "%s: gave up after %.3g s with messages undelivered: "
-	    "up to %llu frames never reached a peer", s->uri, linger / 1000.0,
-	    (unsigned long long)x);
+	    "up to %llu frames never reached a peer", s->uri,
+	    (now_ms() - start) / 1000.0, (unsigned long long)x);
 	errno = ETIMEDOUT;
 	return -1;
 }
@@ -1431,10 +1640,8 @@ stream_close(struct stream **sp)
 	}
 	if (s->have_msg)
 		zmq_msg_close(&s->msg);
-	if (s->sock != NULL)
-		zmq_close(s->sock);
-	if (s->ctx != NULL)
-		zmq_ctx_term(s->ctx);
+	zmq_teardown(s);
+	free(s->conn);
 	if (s->own_fd && close(s->fd) == -1 && ret == 0) {
 		ret = -1;
 		saved = errno;

@@ -78,9 +78,10 @@ int		 stream_write_frames(struct stream *, const void *p, size_t n,
 		     uint64_t nframes);
 int		 stream_flush(struct stream *);
 /*
- * Writer: flush, send the eos (ZeroMQ), and for ZeroMQ wait for the queue
- * to drain (at most 10 s, or the timeout if shorter; 0.5 s after a
- * signal).  The counters stay
+ * Writer: flush, send the eos (ZeroMQ), and for ZeroMQ wait until the
+ * reader has taken the tail -- each connection closed by the reader or
+ * empty in the kernel -- and the queue drained, then close (at most 10 s
+ * in all, or the timeout if shorter; 0.5 s after a signal).  The counters stay
  * readable until stream_close().  0, or -1 (stream_error(), errno
  * ETIMEDOUT if the timeout or the linger expired, EINTR after a signal):
  * then stream_unsent() says how many frames were lost here.  Idempotent;
@@ -114,9 +115,10 @@ int		 stream_bad_frame(const struct stream *, const char **p,
  * accepted their message, i.e. ZeroMQ queued it for a connected peer
  * (ZMQ_IMMEDIATE: never for a peer that is not there).  Over ZeroMQ that
  * is not delivery: a peer that dies loses what its queues held, and only
- * the reader's count (stream_lost()) sees that.  If the linger expires at
- * stream_finish(), the frames of the messages that may still have been
- * queued (the last 16 at most) are moved from here to stream_unsent().
+ * the reader's count (stream_lost()) sees that.  If the wait expires at
+ * stream_finish(), the frames of the messages that may not have been
+ * delivered (the last 16, and before them as many as the kernel's queues
+ * held in bytes) are moved from here to stream_unsent().
  */
 uint64_t	 stream_frames(const struct stream *);
 /* Writer: frames accepted by a write call and not handed on: still queued,

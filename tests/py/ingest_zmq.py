@@ -5,7 +5,8 @@ usage: ingest_zmq.py port
        ingest_zmq.py push URI
            connect a PUSH socket to URI, send the feed below (good and bad
            frames, 1 to 3 frames per message, one message that is not
-           msgpack at all), then an end-of-stream frame
+           msgpack at all), then an end-of-stream frame; hangs up last
+           (hangup.py)
        ingest_zmq.py check OUT.mp [--device ID]
            the frames ingest -i wrote for that feed: every good frame passed
            on (a sample without seq got one per device, one without dev got
@@ -20,6 +21,8 @@ import sys
 
 import msgpack
 import zmq
+
+from hangup import hang_up_last, watch
 
 NS = 10 ** 9
 
@@ -167,10 +170,12 @@ def main():
     if cmd == 'push':
         sock = ctx.socket(zmq.PUSH)
         sock.setsockopt(zmq.LINGER, 20000)
+        mon = watch(sock)
         sock.connect(uri)
         for data, _ in feed():
             sock.send(data)
         sock.send(eos)
+        hang_up_last(sock, mon)
         sock.close()
         ctx.term()
         return 0

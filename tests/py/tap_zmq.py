@@ -6,7 +6,7 @@ usage: tap_zmq.py port
            connect a PUSH socket to URI and send the frames of FRAMES.mp,
            1 to 3 frames per message; with "bad", also a message holding a
            non-frame and one ending in a truncated frame; then an
-           end-of-stream frame
+           end-of-stream frame, and hang up last (hangup.py)
        tap_zmq.py pull URI OUT.mp
            connect a PULL socket to URI, receive until an end-of-stream
            frame, write the frames before it to OUT.mp
@@ -19,6 +19,7 @@ import msgpack
 import zmq
 
 import tap_oracle as o
+from hangup import hang_up_last, watch
 
 EOS = o.pack([[o.Time(0, 0), {'v': 1, 'kind': 'eos'}], {}])
 
@@ -55,6 +56,7 @@ def main():
         frs = frames_of(open(sys.argv[3], 'rb').read())
         sock = ctx.socket(zmq.PUSH)
         sock.setsockopt(zmq.LINGER, 20000)
+        mon = watch(sock)
         sock.connect(uri)
         i, k = 0, 0
         while i < len(frs):
@@ -66,6 +68,7 @@ def main():
                 sock.send(b'\x93\x01\x02\x03' + frs[0])   # not a frame, then one
                 sock.send(frs[0] + b'\x92\x92\xd7\x00')    # ends inside a frame
         sock.send(EOS)
+        hang_up_last(sock, mon)
         sock.close()
         ctx.term()
         return 0
