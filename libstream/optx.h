@@ -21,7 +21,9 @@
 #define OPTX_H
 
 #include <err.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sysexits.h>
 
 #include "conf.h"
@@ -37,6 +39,19 @@ optx_bad(const char *name, const char *arg, const char *why)
 	if (w != NULL)
 		errx(EX_USAGE, "%s: %s: %s", w, name, why);
 	errx(EX_USAGE, "--%s: %s", name, why);
+}
+
+/* The same with a reason of the program's own, printf-style. */
+static inline _Noreturn void __attribute__((format(printf, 3, 4)))
+optx_badf(const char *name, const char *arg, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	optx_bad(name, arg, why);
 }
 
 /* -C FILE / --config FILE expanded into argv (conf_args()), or exit. */
