@@ -133,12 +133,15 @@ optx_dur(const char *name, const char *arg, int64_t bare, int64_t lo,
 	return v;
 }
 
-/* A duration in seconds (a bare number is seconds), lo..hi seconds. */
+/* A duration in seconds (a bare number is seconds), lo..hi seconds
+ * (hi past INT64_MAX ns: to INT64_MAX ns). */
 static inline double
 optx_secs(const char *name, const char *arg, double lo, double hi)
 {
-	return (double)optx_dur(name, arg, OPT_NS_S,
-	    (int64_t)(lo * 1e9 + 0.5), (int64_t)(hi * 1e9 + 0.5)) / 1e9;
+	int64_t l = (int64_t)(lo * 1e9 + 0.5), h = hi * 1e9 >= 9.2e18 ?
+	    INT64_MAX : (int64_t)(hi * 1e9 + 0.5);	/* past 292 years */
+
+	return (double)optx_dur(name, arg, OPT_NS_S, l, h) / 1e9;
 }
 
 static inline double
