@@ -32,7 +32,21 @@ static size_t		 nfrom, capfrom;
 static char		**files;	/* names of the files read */
 static unsigned		 nfiles;
 static const char	*exposed;
-static char		**made[2];	/* the argv built, and a failed one's */
+static char		***made;	/* every argv built (and failed ones') */
+static size_t		  nmade;
+
+/* Keep v reachable until exit (LeakSanitizer sees it; nothing frees it). */
+static void
+keep(char **v)
+{
+	char ***p;
+
+	if (v == NULL || (p = realloc(made, (nmade + 1) * sizeof(*p))) ==
+	    NULL)
+		return;
+	made = p;
+	made[nmade++] = v;
+}
 
 /* The argv being built. */
 struct av {
@@ -307,8 +321,8 @@ conf_args(int *argcp, char ***argvp, const char *shortopts,
 		any = 1;
 		if ((st = load(&fa, path, opts, cfg, section, err, errlen)) !=
 		    EX_OK) {
-			made[0] = fa.v;	/* reachable until the exit */
-			made[1] = ca.v;
+			keep(fa.v);	/* reachable until the exit */
+			keep(ca.v);
 			return st;
 		}
 	}
@@ -325,12 +339,13 @@ conf_args(int *argcp, char ***argvp, const char *shortopts,
 			goto oom;
 	free(ca.v);
 	*argcp = (int)fa.n;
-	*argvp = made[0] = fa.v;	/* kept for the program's life */
+	*argvp = fa.v;		/* kept for the program's life */
+	keep(fa.v);
 	return EX_OK;
 oom:
 	snprintf(err, errlen, "out of memory");
-	made[0] = fa.v;
-	made[1] = ca.v;
+	keep(fa.v);
+	keep(ca.v);
 	return EX_OSERR;
 }
 
