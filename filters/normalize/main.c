@@ -267,17 +267,21 @@ select_channels(const struct scaler *sc, char **names, size_t nnames,
 	for (i = 0; i < want; i++) {
 		c = nnames ? scaler_find(sc, names[i], strlen(names[i])) :
 		    &sc->chan[i];
-		if (c == NULL)
+		if (c == NULL) {
+			free(sel);	/* not a leak to LeakSanitizer */
 			errx(EX_DATAERR, "%s: channel %s: not in the "
 			    "parameters file", sc->name, names[i]);
+		}
 		m = method >= 0 ? method : c->method;
 		sel[n].c = c;
 		sel[n].use = *c;
 		if (method >= 0 && scaler_derive(c, method,
-		    &sel[n].use.center, &sel[n].use.scale) == -1)
+		    &sel[n].use.center, &sel[n].use.scale) == -1) {
+			free(sel);	/* not a leak to LeakSanitizer */
 			errx(EX_DATAERR, "%s:%d: channel %s: -m %s needs the "
 			    "statistics it takes its center and scale from",
 			    sc->name, c->line, c->name, scale_method_name(m));
+		}
 		if (m != SCALE_NONE && sel[n].use.scale > 0 &&
 		    isfinite(sel[n].use.scale)) {
 			n++;
@@ -292,13 +296,16 @@ select_channels(const struct scaler *sc, char **names, size_t nnames,
 			    c->name, scale_method_name(m), c->min, c->max);
 			continue;
 		}
-		if (m == SCALE_NONE)
+		if (m == SCALE_NONE) {
+			free(sel);	/* not a leak to LeakSanitizer */
 			errx(EX_DATAERR, "%s:%d: channel %s: method none "
 			    "%s: cannot scale it", sc->name, c->line, c->name,
 			    (c->have & (1u << ST_MIN)) && (c->have &
 			    (1u << ST_MAX)) && c->min == c->max ?
 			    "(constant in the fitted data, scale 0)" :
 			    "(not scaled)");
+		}
+		free(sel);	/* not a leak to LeakSanitizer */
 		errx(EX_DATAERR, "%s:%d: channel %s: fitted %s scale is 0%s: "
 		    "cannot scale it", sc->name, c->line, c->name,
 		    scale_method_name(m), c->min == c->max ?
