@@ -32,7 +32,7 @@ static size_t		 nfrom, capfrom;
 static char		**files;	/* names of the files read */
 static unsigned		 nfiles;
 static const char	*exposed;
-static char		***made;	/* every argv built (and failed ones') */
+static char		***made;	/* every argv built, failed ones too */
 static size_t		  nmade;
 
 /* Keep v reachable until exit (LeakSanitizer sees it; nothing frees it). */
@@ -291,7 +291,7 @@ conf_args(int *argcp, char ***argvp, const char *shortopts,
 						j = -1;	/* value next */
 						break;
 					}
-					j = -2;		/* value attached */
+					j = -2;	/* value attached */
 					break;
 				}
 			}

@@ -22,7 +22,8 @@
 /* Decimal digits with an optional sign: no fraction, exponent or blank. */
 const char	*opt_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 /* Decimal digits (a '+' at most): "-1" is refused, not wrapped around. */
-const char	*opt_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+const char	*opt_u64(const char *s, uint64_t lo, uint64_t hi,
+		    uint64_t *out);
 /* A finite decimal (strtod's form, no blank, not inf/nan) in [lo, hi]. */
 const char	*opt_real(const char *s, double lo, double hi, double *out);
 /*

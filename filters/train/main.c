@@ -523,7 +523,7 @@ main(int argc, char *argv[])
 	static const char optstr[] = FILTER_SHORTOPTS "C:f:hk:l:x:";
 
 	filter_init(&f, "train");
-	optx_config(&argc, &argv, optstr, opts, NULL);	/* --config only */
+	optx_config(&argc, &argv, optstr, opts, NULL);	/* --config */
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
 		if (ch == 'o') {	/* no frame output: -o is the bundle */
 			bundle_out = optarg;

@@ -567,7 +567,8 @@ main(int argc, char *argv[])
 			maxback = optx_secs("max-backoff", optarg, 0, 1e9);
 			break;
 		case OPT_RETRIES:
-			retries = (uint32_t)optx_u64("retries", optarg, 1, 1000000);
+			retries = (uint32_t)optx_u64("retries", optarg, 1,
+			    1000000);
 			break;
 		case OPT_TYPE:
 			type = optarg;

@@ -369,7 +369,8 @@ option1(int ch, char *arg)
 		break;
 	case 'B':
 		if (op.nbspec == CH_MAX)
-			optx_badf("bearing", arg, "at most %d bearings", CH_MAX);
+			optx_badf("bearing", arg, "at most %d bearings",
+			    CH_MAX);
 		op.bspec[op.nbspec++] = arg;
 		break;
 	case 'b':
@@ -444,8 +445,8 @@ option1(int ch, char *arg)
 			if (strcmp(arg, wfn_name[i]) == 0)
 				break;
 		if (i == WFN_COUNT)
-			optx_badf("window-fn", arg, "'%s' is not hann, hamming, "
-			    "blackman or rect", arg);
+			optx_badf("window-fn", arg, "'%s' is not hann, "
+			    "hamming, blackman or rect", arg);
 		cf.sc.wfn = (enum wfn)i;
 		break;
 	}

@@ -5,8 +5,8 @@
 # written, the file's is not), a bad value in the file names FILE:LINE,
 # and a bad option value prints exactly one line and exits 64, no usage.
 # The filters are run as tests/e2e/conformance.sh runs them
-# (filters/NAME/conformance.args); collect and registry, which filter no
-# stream, have their own cases below.  train's -C is its regularization:
+# (filters/NAME/conformance.args); collect, registry and bundle, which
+# filter no stream, have their own cases below.  train's -C is its regularization:
 # it takes --config only.
 . "$(dirname "$0")/../lib.sh"
 umask 077	# sample-upload and collect warn of files others may read
@@ -106,6 +106,20 @@ st=$?
 [ $st -eq 64 ] && one_line "$T/err" "^registry: --wait: '-1' is not a" &&
     ok "registry: a bad option value: one line, 64" ||
     fail "registry: a bad option value" "exit $st: $(cat "$T/err")"
+
+# ---- bundle: subcommands; a file's options are the command's ------------
+B=$BIN/bundle
+printf '# keygen\nforce\n' > "$T/b.conf"
+"$B" keygen "$T/k" > /dev/null 2>&1 &&
+    "$B" keygen -C "$T/b.conf" "$T/k" > /dev/null 2> "$T/err" &&
+    ok "bundle: -C FILE taken (force)" ||
+    fail "bundle: -C FILE taken" "$(cat "$T/err")"
+printf '\nforse\n' > "$T/bb.conf"
+"$B" keygen -C "$T/bb.conf" "$T/k" > /dev/null 2> "$T/err"
+st=$?
+[ $st -eq 64 ] && one_line "$T/err" "^bundle: $T/bb.conf:2: forse: no such" &&
+    ok "bundle: an unknown option in the file: FILE:LINE, 64" ||
+    fail "bundle: an unknown option in the file" "exit $st: $(cat "$T/err")"
 
 # ---- collect: a server; it runs until SIGTERM ---------------------------
 C=$BIN/collect
