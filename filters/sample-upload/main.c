@@ -629,14 +629,14 @@ take(struct args *a, int ch, const char *optarg)
 		break;
 	case OPT_AROUND:
 		if (sample_parse_around(optarg, sc) == -1)
-			errx(EX_USAGE, "--around: '%s' is not TYPE:N:M "
+			optx_badf("around", optarg, "'%s' is not TYPE:N:M "
 			    "(at most %d of them)", optarg,
 			    SAMPLE_AROUND_MAX);
 		a->policies++;
 		break;
 	case OPT_BAND:
 		if (sample_parse_band(optarg, sc) == -1)
-			errx(EX_USAGE, "--band: '%s' is not LO:HI with "
+			optx_badf("band", optarg, "'%s' is not LO:HI with "
 			    "LO <= HI", optarg);
 		a->policies++;
 		break;
@@ -677,8 +677,9 @@ take(struct args *a, int ch, const char *optarg)
 		break;
 	case OPT_RESERVOIR:
 		if (sample_parse_reservoir(optarg, sc) == -1)
-			errx(EX_USAGE, "--reservoir: '%s' is not "
-			    "K/SECONDS (K from 1 to 1000000)", optarg);
+			optx_badf("reservoir", optarg, "'%s' is not "
+			    "K/SECONDS (K from 1 to 1000000; SECONDS a "
+			    "duration)", optarg);
 		a->policies++;
 		break;
 	case OPT_RETRY_BASE:

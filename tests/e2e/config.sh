@@ -1,13 +1,13 @@
 #!/bin/sh
-# -C FILE / --config FILE in every program (libstream/conf.h): the file's
-# options are taken (a "quiet" line silences the accounting line), the command
-# line wins over the file (--metrics in both: the command line's file is
-# written, the file's is not), a bad value in the file names FILE:LINE,
-# and a bad option value prints exactly one line and exits 64, no usage.
-# The filters are run as tests/e2e/conformance.sh runs them
-# (filters/NAME/conformance.args); collect, registry and bundle, which
-# filter no stream, have their own cases below.  train's -C is its regularization:
-# it takes --config only.
+# -C FILE / --config FILE in every program (libstream/conf.h): the
+# file's options are taken (a "quiet" line silences the accounting line),
+# the command line wins over the file (--metrics in both: the command
+# line's file is written, the file's is not), a bad value in the file
+# names FILE:LINE, and a bad option value prints exactly one line and
+# exits 64, no usage.  The filters are run as tests/e2e/conformance.sh
+# runs them (filters/NAME/conformance.args); collect, registry and bundle,
+# which filter no stream, have their own cases below.  train's -C is its
+# regularization: it takes --config only.
 . "$(dirname "$0")/../lib.sh"
 umask 077	# sample-upload and collect warn of files others may read
 
