@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "filter.h"
+#include "opt.h"
 #include "metrics.h"
 
 #define EQ_TERMS	16
@@ -75,39 +76,12 @@ filter_init(struct filter *f, const char *prog)
 	(void)filter_equation(f, "in = out + rejected + dropped + unwritten");
 }
 
-/* A number of bytes with an optional K/M/G suffix (powers of 1024). */
-static int
-size_arg(const char *s, size_t lo, size_t hi, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end == 'i' && end[-1] != '\0')	/* KiB, MiB */
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
 int
 filter_option(struct filter *f, int ch, const char *arg)
 {
-	char *end;
-	double d;
+	const char *why;
+	int64_t ns;
+	uint64_t u;
 
 	switch (ch) {
 	case 'i':
@@ -126,47 +100,34 @@ filter_option(struct filter *f, int ch, const char *arg)
 		f->metrics_path = arg;
 		return 1;
 	case FILTER_OPT_METRICS_EVERY:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (end == arg || *end != '\0' || errno != 0 ||
-		    !(d >= 0.1 && d <= 86400)) {
-			seterr(f, "--metrics-every: '%s' is not a number of "
-			    "seconds from 0.1 to 86400", arg);
-			return -1;
-		}
-		f->metrics_every = d;
+		if ((why = opt_duration(arg, OPT_NS_S, OPT_NS_S / 10,
+		    86400 * OPT_NS_S, &ns)) != NULL)
+			break;
+		f->metrics_every = (double)ns / 1e9;
 		return 1;
 	case FILTER_OPT_TIMEOUT:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (end == arg || *end != '\0' || errno != 0 ||
-		    !(d >= 0.001 && d <= 86400 * 365)) {
-			seterr(f, "--timeout: '%s' is not a number of seconds "
-			    "from 0.001 to a year", arg);
-			return -1;
-		}
-		f->timeout = d;
+		if ((why = opt_duration(arg, OPT_NS_S, OPT_NS_S / 1000,
+		    365 * 86400 * OPT_NS_S, &ns)) != NULL)
+			break;
+		f->timeout = (double)ns / 1e9;
 		return 1;
 	case FILTER_OPT_PRODUCERS:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (end == arg || *end != '\0' || errno != 0 ||
-		    !(d >= 1 && d <= 100000) || d != (unsigned)d) {
-			seterr(f, "--producers: '%s' is not a whole number from "
-			    "1 to 100000", arg);
-			return -1;
-		}
-		f->producers = (unsigned)d;
+		if ((why = opt_u64(arg, 1, 100000, &u)) != NULL)
+			break;
+		f->producers = (unsigned)u;
 		return 1;
 	case FILTER_OPT_MAX_FRAME:
-		if (size_arg(arg, 64, (size_t)1 << 30, &f->max_frame) == -1) {
-			seterr(f, "--max-frame: '%s' is not a size from 64 "
-			    "bytes to 1G", arg);
-			return -1;
-		}
+		if ((why = opt_size(arg, 64, (uint64_t)1 << 30, &u)) != NULL)
+			break;
+		f->max_frame = (size_t)u;
 		return 1;
+	default:
+		return 0;
 	}
-	return 0;
+	seterr(f, "--%s: %s", ch == FILTER_OPT_METRICS_EVERY ?
+	    "metrics-every" : ch == FILTER_OPT_TIMEOUT ? "timeout" :
+	    ch == FILTER_OPT_PRODUCERS ? "producers" : "max-frame", why);
+	return -1;
 }
 
 int

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "optx.h"
 #include "timeparse.h"
 
 static _Noreturn void	 usage(int);
@@ -35,6 +36,17 @@ static int		 cmd_section(int, char **);
 static struct bundle	*load(const char *, const char *);
 
 static char errbuf[1024];
+
+/* The options of every command (each takes those it can use). */
+static const struct option lo[] = {
+	{ "config",	required_argument,	NULL, 'C' },
+	{ "force",	no_argument,		NULL, 'f' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "key",	required_argument,	NULL, 'k' },
+	{ NULL, 0, NULL, 0 }
+};
+static const char optstr[] = "C:fhk:";
 
 static _Noreturn void
 usage(int status)
@@ -60,6 +72,9 @@ usage(int status)
 	    "  diff     what changed from a to b; exit 0 same body, 1 differ\n"
 	    "  section  print an embedded upstream text (what validate -s,\n"
 	    "           normalize -p and window -C read from a bundle)\n"
+	    "  -C, --config FILE  the command's options from FILE, a "
+	    "\"long-option value\"\n"
+	    "           a line (the command line wins)\n"
 	    "  -h, --help  this help\n");
 	exit(EX_OK);
 }
@@ -76,6 +91,8 @@ main(int argc, char *argv[])
 		usage(EX_OK);
 	argc--;
 	argv++;
+	/* -C FILE: the command's options from a file, before its own */
+	optx_config(&argc, &argv, optstr, lo, NULL);
 	if (strcmp(cmd, "show") == 0)
 		return cmd_show(argc, argv);
 	if (strcmp(cmd, "keygen") == 0)
@@ -97,17 +114,10 @@ main(int argc, char *argv[])
 static int
 opts(int argc, char **argv, const char **key, int *force, int *json)
 {
-	static const struct option lo[] = {
-		{ "force",	no_argument,		NULL, 'f' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "key",	required_argument,	NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "fhk:", lo, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, optstr, lo, NULL)) != -1)
 		switch (ch) {
 		case 'f':
 			if (force == NULL)

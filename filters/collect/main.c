@@ -21,9 +21,9 @@
 #include <sodium.h>
 
 #include "batch.h"
-#include "conf.h"
 #include "counters.h"
 #include "metrics.h"
+#include "optx.h"
 #include "stream.h"
 #include "uplink.h"
 #include "store.h"
@@ -54,6 +54,7 @@ static const struct option opts[] = {
 	{ "quiet",	   no_argument,	      NULL, 'q' },
 	{ NULL, 0, NULL, 0 }
 };
+static const char optstr[] = "C:d:hi:q";
 
 static _Noreturn void
 usage(int status)
@@ -110,10 +111,8 @@ struct args {
 
 /* One option, from the command line or the -C file. */
 static void
-take(void *arg, int ch, const char *optarg)
+take(struct args *a, int ch, const char *optarg)
 {
-	struct args *a = arg;
-	char *e;
 
 	switch (ch) {
 	case 'd':
@@ -131,11 +130,7 @@ take(void *arg, int ch, const char *optarg)
 		a->metrics = optarg;
 		break;
 	case OPT_METRICS_EVERY:
-		a->every = strtod(optarg, &e);
-		if (e == optarg || *e != '\0' || !(a->every >= 0.1 &&
-		    a->every <= 86400))
-			errx(EX_USAGE, "--metrics-every: '%s' is not a number "
-			    "of seconds from 0.1 to 86400", optarg);
+		a->every = optx_secs("metrics-every", optarg, 0.1, 86400);
 		break;
 	case OPT_MQTT_CA:
 		a->uc->ca = optarg;
@@ -150,11 +145,8 @@ take(void *arg, int ch, const char *optarg)
 		a->uc->id = optarg;
 		break;
 	case OPT_MQTT_KEEPALIVE:
-		a->uc->keepalive = (int)strtol(optarg, &e, 10);
-		if (e == optarg || *e != '\0' || a->uc->keepalive < 5 ||
-		    a->uc->keepalive > 3600)
-			errx(EX_USAGE, "--mqtt-keepalive: '%s' is not a number "
-			    "of seconds from 5 to 3600", optarg);
+		a->uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
+		    3600);
 		break;
 	case OPT_MQTT_KEY:
 		a->uc->key = optarg;
@@ -220,16 +212,12 @@ main(int argc, char *argv[])
 	memset(&a, 0, sizeof(a));
 	a.every = 10;
 	a.uc = &uc;
-	if ((conf = conf_path(argc, argv)) != NULL &&
-	    (ch = conf_load(conf, opts, take, &a, err, sizeof(err))) != 0) {
-		if (ch == -1)
-			errx(EX_USAGE, "%s", err);
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	if ((conf = conf_exposed()) != NULL)
 		warnx("%s: readable by other users: keep passwords where only "
 		    "this program's user can read them", conf);
-	}
-	while ((ch = getopt_long(argc, argv, "C:d:hi:q", opts, NULL)) != -1)
-		if (ch != 'C')
-			take(&a, ch, optarg);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
+		take(&a, ch, optarg);
 	in = a.in;
 	root = a.root;
 	metrics = a.metrics;

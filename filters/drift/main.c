@@ -27,6 +27,7 @@
 #include "drift.h"
 #include "filter.h"
 #include "nameidx.h"
+#include "optx.h"
 #include "profile.h"
 #include "watch.h"
 
@@ -43,6 +44,7 @@ static const struct option opts[] = {
 	{ "adwin-delta",	required_argument, NULL, OPT_ADWIN },
 	{ "alpha",		required_argument, NULL, OPT_ALPHA },
 	{ "calib-frames",	required_argument, NULL, OPT_CALIB },
+	{ "config",		required_argument, NULL, 'C' },
 	{ "confirm",		required_argument, NULL, 'M' },
 	{ "cooldown",		required_argument, NULL, OPT_COOLDOWN },
 	{ "cusum-h",		required_argument, NULL, OPT_CUSUM },
@@ -69,6 +71,7 @@ static const struct option opts[] = {
 	{ "window",		required_argument, NULL, 'w' },
 	{ NULL,			0,		   NULL, 0 }
 };
+static const char optstr[] = FILTER_SHORTOPTS "C:M:T:e:f:hm:r:s:w:";
 
 _Noreturn static void
 usage(int status)
@@ -76,12 +79,14 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-"usage: drift (-m BUNDLE | -r PROFILE) [-w W] [-e H] [-M M] [-f LIST]\n"
-"             [-s SIGNAL] [-T TESTS] [--false-alarms RATE] [--events URI]\n"
-"             [options] [-i URI] [-o URI]\n"
+"usage: drift (-m BUNDLE | -r PROFILE) [-C FILE] [-w W] [-e H] [-M M]\n"
+"             [-f LIST] [-s SIGNAL] [-T TESTS] [--false-alarms RATE]\n"
+"             [--events URI] [options] [-i URI] [-o URI]\n"
 "       drift --fit-reference PROFILE [-f LIST] [-i URI] [-o URI]\n"
 "Frames pass through unchanged; drift and retrain events go inline or to\n"
 "--events.\n"
+"  -C, --config FILE       options from FILE, a \"long-option value\" a line\n"
+"                          (the command line wins)\n"
 "  -m, --model BUNDLE      the reference: the bundle's profile\n"
 "      --pubkey FILE       the bundle must be signed by this key\n"
 "  -r, --reference FILE    the reference: a profile file\n"
@@ -118,20 +123,6 @@ FILTER_USAGE);
 	exit(status);
 }
 
-static double
-num_arg(const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi))
-		errx(EX_USAGE, "--%s: %s is not a number in [%g, %g]", opt, s,
-		    lo, hi);
-	return v;
-}
-
 static unsigned
 tests_arg(const char *s)
 {
@@ -147,7 +138,7 @@ tests_arg(const char *s)
 			if (strcmp(tok, test_name[t]) == 0)
 				break;
 		if (t == T_COUNT)
-			errx(EX_USAGE, "--tests: %s is not one of ks, psi, w1, "
+			optx_badf("tests", s, "%s is not one of ks, psi, w1, "
 			    "js, ph, cusum, adwin", tok);
 		m |= 1u << t;
 	}
@@ -579,24 +570,20 @@ main(int argc, char *argv[])
 	w.cu_k = 0.5;
 	w.ad_clock = 32;
 	filter_init(&f, PROG);
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS
-	    "M:T:e:f:hm:r:s:w:", opts, NULL)) != -1) {
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'M':
-			w.M = (uint32_t)num_arg("confirm", optarg, 1, 1000);
+			w.M = (uint32_t)optx_u64("confirm", optarg, 1, 1000);
 			break;
 		case 'T':
 			tests = tests_arg(optarg);
 			tests_given = 1;
 			break;
 		case 'e':
-			w.H = (uint32_t)num_arg("every", optarg, 1, 1e7);
+			w.H = (uint32_t)optx_u64("every", optarg, 1, 10000000);
 			break;
 		case 'f':
 			featlist = optarg;
@@ -613,26 +600,27 @@ main(int argc, char *argv[])
 			signame = optarg;
 			break;
 		case 'w':
-			w.W = (uint32_t)num_arg("window", optarg, 2, 1e7);
+			w.W = (uint32_t)optx_u64("window", optarg, 2,
+			    10000000);
 			break;
 		case OPT_ADWIN:
-			ad_d = num_arg("adwin-delta", optarg, 1e-300, 1);
+			ad_d = optx_real("adwin-delta", optarg, 1e-300, 1);
 			break;
 		case OPT_ALPHA:
-			alpha = num_arg("alpha", optarg, 1e-300, 0.999);
+			alpha = optx_real("alpha", optarg, 1e-300, 0.999);
 			break;
 		case OPT_CALIB:
-			calib = (uint64_t)num_arg("calib-frames", optarg, 1000,
-			    1e10);
+			calib = optx_u64("calib-frames", optarg, 1000,
+			    10000000000);
 			break;
 		case OPT_CUSUM:
-			cu_h = num_arg("cusum-h", optarg, 0, 1e9);
+			cu_h = optx_real("cusum-h", optarg, 0, 1e9);
 			break;
 		case OPT_COOLDOWN:
-			w.cooldown = num_arg("cooldown", optarg, 0, 1e10);
+			w.cooldown = optx_secs("cooldown", optarg, 0, 1e10);
 			break;
 		case OPT_DEVICES:
-			ndev = (uint64_t)num_arg("devices", optarg, 1, 1e8);
+			ndev = optx_u64("devices", optarg, 1, 100000000);
 			break;
 		case OPT_EVENTS:
 			evuri = optarg;
@@ -641,28 +629,28 @@ main(int argc, char *argv[])
 			fitpath = optarg;
 			break;
 		case OPT_FPS:
-			fps = num_arg("frame-rate", optarg, 1e-9, 1e9);
+			fps = optx_real("frame-rate", optarg, 1e-9, 1e9);
 			break;
 		case OPT_IDLE:
-			idle = num_arg("idle", optarg, 0, 1e12);
+			idle = optx_secs("idle", optarg, 0, 1e12);
 			break;
 		case OPT_JS:
-			jsx = num_arg("js", optarg, 0, 1);
+			jsx = optx_real("js", optarg, 0, 1);
 			break;
 		case OPT_LABEL:
 			label = optarg;
 			break;
 		case OPT_PH:
-			ph_l = num_arg("ph-lambda", optarg, 0, 1e12);
+			ph_l = optx_real("ph-lambda", optarg, 0, 1e12);
 			break;
 		case OPT_PSI: {
 			char *comma = strchr(optarg, ',');
 
 			if (comma != NULL) {
 				*comma = '\0';
-				psi_lo = num_arg("psi", comma + 1, 0, 1e6);
+				psi_lo = optx_real("psi", comma + 1, 0, 1e6);
 			}
-			psi_hi = num_arg("psi", optarg, 0, 1e6);
+			psi_hi = optx_real("psi", optarg, 0, 1e6);
 			if (comma == NULL)
 				psi_lo = 0.4 * psi_hi;
 			break;
@@ -671,13 +659,13 @@ main(int argc, char *argv[])
 			pubpath = optarg;
 			break;
 		case OPT_RATE:
-			rate = num_arg("false-alarms", optarg, 1e-9, 1e9);
+			rate = optx_real("false-alarms", optarg, 1e-9, 1e9);
 			break;
 		case OPT_SEED:
-			seed = (uint64_t)num_arg("seed", optarg, 0, 1e18);
+			seed = optx_u64("seed", optarg, 0, UINT64_MAX);
 			break;
 		case OPT_W1:
-			w1x = num_arg("w1", optarg, 0, 1e6);
+			w1x = optx_real("w1", optarg, 0, 1e6);
 			break;
 		default:
 			usage(EX_USAGE);

@@ -43,6 +43,7 @@
 
 #include "bundle.h"
 #include "filter.h"
+#include "optx.h"
 #include "model.h"
 #include "tmpl.h"
 
@@ -110,7 +111,7 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: infer [-q] [-k pubkey] [--batch n] [--blas-min n] [--keep]\n"
+	    "usage: infer [-q] [-C file] [-k pubkey] [--batch n] [--blas-min n] [--keep]\n"
 	    "             [--kind kind]"
 	    " [--nan reject|mean] [--poll ms] [--shadow bundle]\n"
 	    "             [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
@@ -118,6 +119,9 @@ usage(int status)
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
+	    "  -C, --config FILE     options from FILE, a \"long-option value\" "
+	    "a line\n"
+	    "                        (the command line wins)\n"
 	    "  -m, --model FILE      the bundle to serve (a symlink may be "
 	    "flipped:\n"
 	    "                        infer swaps to its new target between "
@@ -135,8 +139,10 @@ usage(int status)
 	    "      --nan ACTION      a NaN feature: reject the frame (default), "
 	    "or\n"
 	    "                        mean: use the training mean (counted)\n"
-	    "      --poll MS         look for a new bundle every MS ms (default "
-	    "50;\n"
+	    "      --poll MS         look for a new bundle every MS ms (or a "
+	    "duration:\n"
+	    "                        500ms, 1s; default 50;"
+	    "\n"
 	    "                        0: only on SIGHUP)\n"
 	    "      --shadow FILE     score this bundle too, as shadow.* fields\n"
 	    "  -h, --help            this help\n"
@@ -159,6 +165,7 @@ main(int argc, char *argv[])
 		FILTER_LONGOPTS,
 		{ "batch",	required_argument,	NULL, OPT_BATCH },
 		{ "blas-min",	required_argument,	NULL, OPT_BLASMIN },
+		{ "config",	required_argument,	NULL, 'C' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "keep",	no_argument,		NULL, OPT_KEEP },
 		{ "kind",	required_argument,	NULL, OPT_KIND },
@@ -176,27 +183,24 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	const char *mpath = NULL, *kpath = NULL, *spath = NULL;
 	uint8_t pk[32];
-	char errbuf[1024], *endp;
+	char errbuf[1024];
 	double *X = NULL, *Y = NULL, *XS = NULL, *YS = NULL;
 	size_t maxbatch = BATCH_DEFAULT, nb = 0, i;
 	long poll_ms = POLL_MS;
 	long ld_blas_min = -1;		/* -1: as model_new() measured */
-	unsigned long ul;
 	int ch, st, kind = KIND_FEATURES, nanact = NAN_REJECT, keep = 0;
 	int ci_events, ci_missing, ci_nan, ci_filled, ci_swaps, ci_refused;
 	int ci_batches, shok[BATCH_MAX], nfill, cur = 0;
 	struct bundle *b;
 	struct model *m;
 
+	static const char optstr[] = FILTER_SHORTOPTS "C:hk:m:";
+
 	filter_init(&f, "infer");
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hk:m:", opts,
-	    NULL)) != -1) {
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
@@ -207,20 +211,11 @@ main(int argc, char *argv[])
 			mpath = optarg;
 			break;
 		case OPT_BATCH:
-			errno = 0;
-			ul = strtoul(optarg, &endp, 10);
-			if (errno || *endp || ul < 1 || ul > BATCH_MAX)
-				errx(EX_USAGE, "--batch %s: not 1 to %d", optarg,
-				    BATCH_MAX);
-			maxbatch = ul;
+			maxbatch = optx_u64("batch", optarg, 1, BATCH_MAX);
 			break;
 		case OPT_BLASMIN:
-			errno = 0;
-			ul = strtoul(optarg, &endp, 10);
-			if (errno || *endp || ul > BATCH_MAX)
-				errx(EX_USAGE, "--blas-min %s: not 0 to %d",
-				    optarg, BATCH_MAX);
-			ld_blas_min = (long)ul;
+			ld_blas_min = (long)optx_u64("blas-min", optarg, 0,
+			    BATCH_MAX);
 			break;
 		case OPT_KEEP:
 			keep = 1;
@@ -231,8 +226,8 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "sample") == 0)
 				kind = KIND_SAMPLE;
 			else
-				errx(EX_USAGE, "--kind %s: not features or "
-				    "sample", optarg);
+				optx_badf("kind", optarg, "'%s' is not "
+				    "features or sample", optarg);
 			break;
 		case OPT_NAN:
 			if (strcmp(optarg, "reject") == 0)
@@ -240,16 +235,13 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "mean") == 0)
 				nanact = NAN_MEAN;
 			else
-				errx(EX_USAGE, "--nan %s: not reject or mean",
-				    optarg);
+				optx_badf("nan", optarg, "'%s' is not reject "
+				    "or mean", optarg);
 			break;
 		case OPT_POLL:
-			errno = 0;
-			ul = strtoul(optarg, &endp, 10);
-			if (errno || *endp || ul > 3600000)
-				errx(EX_USAGE, "--poll %s: not 0 to 3600000 ms",
-				    optarg);
-			poll_ms = (long)ul;
+			/* a bare number is milliseconds */
+			poll_ms = (long)(optx_dur("poll", optarg, 1000000, 0,
+			    3600 * OPT_NS_S) / 1000000);
 			break;
 		case OPT_SHADOW:
 			spath = optarg;

@@ -22,6 +22,7 @@
 
 #include "codec.h"
 #include "ingest.h"
+#include "optx.h"
 
 enum {
 	O_CLOCK = FILTER_OPT_OWN, O_DEVICE, O_DEVCOL, O_EMPTY, O_MAXDEV,
@@ -33,6 +34,7 @@ enum {
 static const struct option opts[] = {
 	{ "clock",		no_argument,		NULL, O_CLOCK },
 	{ "columns",		required_argument,	NULL, 'c' },
+	{ "config",		required_argument,	NULL, 'C' },
 	{ "delimiter",		required_argument,	NULL, 'd' },
 	{ "device",		required_argument,	NULL, O_DEVICE },
 	{ "device-column",	required_argument,	NULL, O_DEVCOL },
@@ -56,12 +58,14 @@ static const struct option opts[] = {
 	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
+static const char optstr[] = "C:c:d:hi:no:qr:t:";
 
 static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EX_OK ? stdout : stderr,
-"usage: ingest [-nq] [-c names] [-d delim] [-o uri] [-r hz] [-t column]\n"
+"usage: ingest [-nq] [-C file] [-c names] [-d delim] [-o uri] [-r hz]\n"
+"              [-t column]\n"
 "              [--clock] [--device id | --device-column column]\n"
 "              [--empty reject|nan] [--max-devices n] [--max-line bytes]\n"
 "              [--meta columns] [--reject uri] [--rename pattern=name]\n"
@@ -75,6 +79,8 @@ usage(int status)
 		printf(
 "\n"
 "CSV rows to sample frames [[time, meta], {channel: number}] (see ingest(1)).\n"
+"  -C, --config FILE       options from FILE, a \"long-option value\" a line\n"
+"                          (the command line wins)\n"
 "  -c, --columns a,b,c     names of the columns of a file without header\n"
 "  -d, --delimiter D       , ; tab space (runs of blanks) or a character;\n"
 "                          default: detected from the first line\n"
@@ -150,22 +156,6 @@ free_names(struct names *nm)
 	free(nm->v);
 	free(nm->len);
 	memset(nm, 0, sizeof(*nm));
-}
-
-static unsigned long long
-number(const char *s, unsigned long long min, unsigned long long max,
-    const char *opt)
-{
-	unsigned long long v;
-	char *e;
-
-	errno = 0;
-	v = strtoull(s, &e, 10);
-	if (errno != 0 || e == s || *e != '\0' || *s == '-' || v < min ||
-	    v > max)
-		errx(EX_USAGE, "%s: \"%s\" is not a number in %llu..%llu",
-		    opt, s, min, max);
-	return v;
 }
 
 static int
@@ -244,19 +234,15 @@ main(int argc, char *argv[])
 	g.max_devices = 10000;
 	g.status = EX_OK;
 
-	while ((ch = getopt_long(argc, argv, "c:d:hi:no:qr:t:", opts, NULL))
-	    != -1) {
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
 		csvopt += ch != 'h' && ch != O_DEVICE && ch != O_STRICT &&
 		    ch < FILTER_OPT_REJECT && ch != 'i' && ch != 'o' &&
 		    ch != 'q';
 		if (ch == 'i')
 			g.in_uri = optarg;
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'c':
 			names(&g.columns, optarg, "--columns");
@@ -272,7 +258,7 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			if (when_rate(optarg, &g.rate_num, &g.rate_den) == -1)
-				errx(EX_USAGE, "--rate: \"%s\" is not a "
+				optx_badf("rate", optarg, "'%s' is not a "
 				    "positive decimal number", optarg);
 			if (g.tsrc != T_AUTO && g.tsrc != T_RATE)
 				usage(EX_USAGE);
@@ -304,12 +290,12 @@ main(int argc, char *argv[])
 				errx(EX_USAGE, "--empty: reject or nan");
 			break;
 		case O_MAXDEV:
-			g.max_devices = number(optarg, 1, 1000000,
-			    "--max-devices");
+			g.max_devices = optx_u64("max-devices", optarg, 1,
+			    1000000);
 			break;
 		case O_MAXLINE:
-			g.max_line = number(optarg, 64, 64u << 20,
-			    "--max-line");
+			g.max_line = optx_size("max-line", optarg, 64,
+			    64u << 20);
 			break;
 		case O_META:
 			names(&g.meta, optarg, "--meta");
@@ -329,12 +315,7 @@ main(int argc, char *argv[])
 			names(&g.skip, optarg, "--skip");
 			break;
 		case O_SPEED:
-			errno = 0;
-			g.speed = strtod(optarg, &e);
-			if (errno || e == optarg || *e != '\0' ||
-			    !(g.speed > 0) || !isfinite(g.speed))
-				errx(EX_USAGE, "--speed: \"%s\" is not a "
-				    "positive number", optarg);
+			g.speed = optx_real("speed", optarg, 1e-9, 1e9);
 			break;
 		case O_START:
 			start = optarg;

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "filter.h"
+#include "optx.h"
 #include "scaler.h"
 #include "fitter.h"
 
@@ -56,6 +57,7 @@ static int		 reject_missing(struct filter *, const struct record *,
 
 static const struct option opts[] = {
 	{ "channels",	required_argument, NULL, 'c' },
+	{ "config",	required_argument, NULL, 'C' },
 	{ "fit",	no_argument,	   NULL, 'f' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "method",	required_argument, NULL, 'm' },
@@ -65,6 +67,7 @@ static const struct option opts[] = {
 	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
+static const char optstr[] = FILTER_SHORTOPTS "C:c:fhm:p:u";
 
 static _Noreturn void
 usage(int status)
@@ -72,13 +75,15 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: normalize [-qu] [-c name,...] [-m method] [--missing action]\n"
+	    "usage: normalize [-qu] [-C file] [-c name,...] [-m method] [--missing action]\n"
 	    "                 [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
 	    "                 -p params\n"
-	    "       normalize -f [-q] [-c name,...] [-m method] [-i uri] [-p params]\n");
+	    "       normalize -f [-q] [-C file] [-c name,...] [-m method] [-i uri] [-p params]\n");
 	if (status != EX_OK)
 		exit(status);
 	fprintf(fp, "\n"
+	    "  -C, --config FILE    options from FILE, a \"long-option value\" a line\n"
+	    "                       (the command line wins)\n"
 	    "  -c, --channels LIST  scale (or fit) only these channels\n"
 	    "  -f, --fit            read the stream, write the parameters file\n"
 	    "  -h, --help           this help\n"
@@ -110,15 +115,11 @@ main(int argc, char *argv[])
 	int status, bad, o_given = 0, ci_unscaled;
 
 	filter_init(&f, "normalize");
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "c:fhm:p:u",
-	    opts, NULL)) != -1) {
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
 		o_given |= ch == 'o' || ch == FILTER_OPT_REJECT;
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'c':
 			free(names);
@@ -132,11 +133,9 @@ main(int argc, char *argv[])
 			usage(EX_OK);
 		case 'm':
 			method = scale_method_parse(optarg, strlen(optarg));
-			if (method <= SCALE_NONE) {
-				warnx("-m %s: not zscore, minmax or robust",
-				    optarg);
-				usage(EX_USAGE);
-			}
+			if (method <= SCALE_NONE)
+				optx_badf("method", optarg, "'%s' is not "
+				    "zscore, minmax or robust", optarg);
 			break;
 		case 'M':
 			if (strcmp(optarg, "reject") == 0)
@@ -145,11 +144,9 @@ main(int argc, char *argv[])
 				miss = MISS_DROP;
 			else if (strcmp(optarg, "pass") == 0)
 				miss = MISS_PASS;
-			else {
-				warnx("--missing %s: not reject, drop or pass",
-				    optarg);
-				usage(EX_USAGE);
-			}
+			else
+				optx_badf("missing", optarg, "'%s' is not "
+				    "reject, drop or pass", optarg);
 			break;
 		case 'p':
 			params = optarg;
@@ -270,17 +267,21 @@ select_channels(const struct scaler *sc, char **names, size_t nnames,
 	for (i = 0; i < want; i++) {
 		c = nnames ? scaler_find(sc, names[i], strlen(names[i])) :
 		    &sc->chan[i];
-		if (c == NULL)
+		if (c == NULL) {
+			free(sel);	/* not a leak to LeakSanitizer */
 			errx(EX_DATAERR, "%s: channel %s: not in the "
 			    "parameters file", sc->name, names[i]);
+		}
 		m = method >= 0 ? method : c->method;
 		sel[n].c = c;
 		sel[n].use = *c;
 		if (method >= 0 && scaler_derive(c, method,
-		    &sel[n].use.center, &sel[n].use.scale) == -1)
+		    &sel[n].use.center, &sel[n].use.scale) == -1) {
+			free(sel);	/* not a leak to LeakSanitizer */
 			errx(EX_DATAERR, "%s:%d: channel %s: -m %s needs the "
 			    "statistics it takes its center and scale from",
 			    sc->name, c->line, c->name, scale_method_name(m));
+		}
 		if (m != SCALE_NONE && sel[n].use.scale > 0 &&
 		    isfinite(sel[n].use.scale)) {
 			n++;
@@ -295,13 +296,16 @@ select_channels(const struct scaler *sc, char **names, size_t nnames,
 			    c->name, scale_method_name(m), c->min, c->max);
 			continue;
 		}
-		if (m == SCALE_NONE)
+		if (m == SCALE_NONE) {
+			free(sel);	/* not a leak to LeakSanitizer */
 			errx(EX_DATAERR, "%s:%d: channel %s: method none "
 			    "%s: cannot scale it", sc->name, c->line, c->name,
 			    (c->have & (1u << ST_MIN)) && (c->have &
 			    (1u << ST_MAX)) && c->min == c->max ?
 			    "(constant in the fitted data, scale 0)" :
 			    "(not scaled)");
+		}
+		free(sel);	/* not a leak to LeakSanitizer */
 		errx(EX_DATAERR, "%s:%d: channel %s: fitted %s scale is 0%s: "
 		    "cannot scale it", sc->name, c->line, c->name,
 		    scale_method_name(m), c->min == c->max ?

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "optx.h"
 #include "timeparse.h"
 
 #define DEFAULT_DIR	"/var/lib/pdm/registry"
@@ -98,6 +99,7 @@ static const struct option longopts[] = {
 	{ "dir",	required_argument, NULL, 'd' },
 	{ "gate",	required_argument, NULL, 'g' },
 	{ "help",	no_argument,	   NULL, 'h' },
+	{ "config",	required_argument, NULL, 'C' },
 	{ "pubkey",	required_argument, NULL, 'k' },
 	{ "wait",	required_argument, NULL, 'w' },
 	{ "why",	required_argument, NULL, 'y' },
@@ -110,7 +112,7 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: registry [-d dir] [-w seconds] init [-k pubkey]\n"
+	    "usage: registry [-C file] [-d dir] [-w seconds] init [-k pubkey]\n"
 	    "       registry [-d dir] add [-k pubkey] bundle ...\n"
 	    "       registry [-d dir] list [name]\n"
 	    "       registry [-d dir] show name[@version] [-a alias]\n"
@@ -143,6 +145,10 @@ usage(int status)
 	    "history\n"
 	    "\n"
 	    "  -a, --alias A      alias (default production)\n"
+	    "  -C, --config FILE  options from FILE, a \"long-option value\" a "
+	    "line (the\n"
+	    "                     command line wins); each applies where it "
+	    "can\n"
 	    "  -d, --dir DIR      registry directory (default $PDM_REGISTRY, "
 	    "else\n"
 	    "                     " DEFAULT_DIR ")\n"
@@ -167,15 +173,16 @@ int
 main(int argc, char *argv[])
 {
 	const char *e;
-	char given[16] = "", *end;
+	static const char optstr[] = "C:a:d:g:hk:w:y:";
+	char given[16] = "";
 	size_t i;
 	int ch;
 
 	o.wait = 30;
 	o.dir = (e = getenv("PDM_REGISTRY")) != NULL && *e != '\0' ? e :
 	    DEFAULT_DIR;
-	while ((ch = getopt_long(argc, argv, "a:d:g:hk:w:y:", longopts,
-	    NULL)) != -1) {
+	optx_config(&argc, &argv, optstr, longopts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			o.alias = optarg;
@@ -192,14 +199,7 @@ main(int argc, char *argv[])
 			o.pubkey_path = optarg;
 			break;
 		case 'w':
-			errno = 0;
-			o.wait = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    !(o.wait >= 0 && o.wait <= 86400)) {
-				warnx("--wait: '%s' is not a number of seconds "
-				    "from 0 to 86400", optarg);
-				usage(EX_USAGE);
-			}
+			o.wait = optx_secs("wait", optarg, 0, 86400);
 			break;
 		case 'y':
 			o.why = optarg;
@@ -207,7 +207,9 @@ main(int argc, char *argv[])
 		default:
 			usage(EX_USAGE);
 		}
-		if (ch != 'd' && strchr(given, ch) == NULL)
+		/* a -C file's options are there for every command */
+		if (ch != 'd' && strchr(given, ch) == NULL &&
+		    conf_where(optarg) == NULL)
 			given[strlen(given)] = (char)ch;
 	}
 	argc -= optind;

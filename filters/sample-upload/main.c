@@ -29,8 +29,8 @@
 #include <sodium.h>
 
 #include "batch.h"
-#include "conf.h"
 #include "filter.h"
+#include "optx.h"
 #include "uplink.h"
 #include "sample.h"
 #include "spool.h"
@@ -112,6 +112,7 @@ static const struct option opts[] = {
 	{ "window",	 required_argument, NULL, OPT_WINDOW },
 	{ NULL, 0, NULL, 0 }
 };
+static const char optstr[] = FILTER_SHORTOPTS "C:hs:u:v";
 
 static _Noreturn void
 usage(int status)
@@ -198,43 +199,6 @@ mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-num_arg(const char *opt, const char *s, double lo, double hi)
-{
-	char *e;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &e);
-	if (e == s || *e != '\0' || errno || !(d >= lo && d <= hi))
-		errx(EX_USAGE, "%s: '%s' is not a number from %g to %g", opt,
-		    s, lo, hi);
-	return d;
-}
-
-static size_t
-size_arg(const char *opt, const char *s, size_t lo, size_t hi)
-{
-	unsigned long long v;
-	char *e;
-
-	errno = 0;
-	v = strtoull(s, &e, 10);
-	if (e == s || errno)
-		goto bad;
-	switch (*e) {
-	case 'k': case 'K': v <<= 10; e++; break;
-	case 'm': case 'M': v <<= 20; e++; break;
-	case 'g': case 'G': v <<= 30; e++; break;
-	}
-	if (*e != '\0' || v < lo || v > hi)
-		goto bad;
-	return (size_t)v;
-bad:
-	errx(EX_USAGE, "%s: '%s' is not a size from %zu to %zu bytes (K, M, "
-	    "G suffixes)", opt, s, lo, hi);
 }
 
 /* Backoff for the nth try: doubling from base to max, times [0.5, 1). */
@@ -613,18 +577,13 @@ struct args {
 
 /* One option, from the command line or the -C file. */
 static void
-take(void *arg, int ch, const char *optarg)
+take(struct args *a, int ch, const char *optarg)
 {
-	struct args *a = arg;
 	struct sample_conf *sc = a->sc;
 	struct up *u = a->u;
 
-	switch (filter_option(a->f, ch, optarg)) {
-	case 1:
+	if (optx_filter(a->f, ch, optarg))
 		return;
-	case -1:
-		errx(EX_USAGE, "%s", filter_error(a->f));
-	}
 	switch (ch) {
 	case 'h':
 		usage(EX_OK);
@@ -650,7 +609,7 @@ take(void *arg, int ch, const char *optarg)
 		a->uc->id = optarg;
 		break;
 	case OPT_MQTT_KEEPALIVE:
-		a->uc->keepalive = (int)num_arg("--mqtt-keepalive", optarg, 5,
+		a->uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
 		    3600);
 		break;
 	case OPT_MQTT_KEY:
@@ -670,34 +629,34 @@ take(void *arg, int ch, const char *optarg)
 		break;
 	case OPT_AROUND:
 		if (sample_parse_around(optarg, sc) == -1)
-			errx(EX_USAGE, "--around: '%s' is not TYPE:N:M "
+			optx_badf("around", optarg, "'%s' is not TYPE:N:M "
 			    "(at most %d of them)", optarg,
 			    SAMPLE_AROUND_MAX);
 		a->policies++;
 		break;
 	case OPT_BAND:
 		if (sample_parse_band(optarg, sc) == -1)
-			errx(EX_USAGE, "--band: '%s' is not LO:HI with "
+			optx_badf("band", optarg, "'%s' is not LO:HI with "
 			    "LO <= HI", optarg);
 		a->policies++;
 		break;
 	case OPT_BATCH_AGE:
-		u->batch_age = num_arg("--batch-age", optarg, 0.001,
+		u->batch_age = optx_secs("batch-age", optarg, 0.001,
 		    86400);
 		break;
 	case OPT_BATCH_BYTES:
-		u->batch_bytes = size_arg("--batch-bytes", optarg, 1,
+		u->batch_bytes = (size_t)optx_size("batch-bytes", optarg, 1,
 		    (size_t)1 << 30);
 		break;
 	case OPT_BATCH_COUNT:
-		u->batch_count = size_arg("--batch-count", optarg, 1,
+		u->batch_count = (size_t)optx_u64("batch-count", optarg, 1,
 		    100000000);
 		break;
 	case OPT_DRAIN:
-		u->drain = num_arg("--drain", optarg, 0, 1e9);
+		u->drain = optx_secs("drain", optarg, 0, 1e9);
 		break;
 	case OPT_EVERY:
-		sc->every = size_arg("--every", optarg, 1, SIZE_MAX);
+		sc->every = (size_t)optx_u64("every", optarg, 1, SIZE_MAX);
 		a->policies++;
 		break;
 	case OPT_FULL:
@@ -718,28 +677,29 @@ take(void *arg, int ch, const char *optarg)
 		break;
 	case OPT_RESERVOIR:
 		if (sample_parse_reservoir(optarg, sc) == -1)
-			errx(EX_USAGE, "--reservoir: '%s' is not "
-			    "K/SECONDS (K from 1 to 1000000)", optarg);
+			optx_badf("reservoir", optarg, "'%s' is not "
+			    "K/SECONDS (K from 1 to 1000000; SECONDS a "
+			    "duration)", optarg);
 		a->policies++;
 		break;
 	case OPT_RETRY_BASE:
-		u->retry_base = num_arg("--retry-base", optarg, 0.001,
+		u->retry_base = optx_secs("retry-base", optarg, 0.001,
 		    3600);
 		break;
 	case OPT_RETRY_MAX:
-		u->retry_max = num_arg("--retry-max", optarg, 0.001,
+		u->retry_max = optx_secs("retry-max", optarg, 0.001,
 		    86400);
 		break;
 	case OPT_SEED:
-		sc->seed = size_arg("--seed", optarg, 0, SIZE_MAX);
+		sc->seed = (size_t)optx_u64("seed", optarg, 0, SIZE_MAX);
 		a->have_seed = 1;
 		break;
 	case OPT_SPOOL_MAX:
-		a->spool_max = size_arg("--spool-max", optarg, 4096,
+		a->spool_max = (size_t)optx_size("spool-max", optarg, 4096,
 		    SIZE_MAX);
 		break;
 	case OPT_WINDOW:
-		u->window = (unsigned)size_arg("--window", optarg, 1,
+		u->window = (unsigned)optx_u64("window", optarg, 1,
 		    1024);
 		break;
 	default:
@@ -781,17 +741,12 @@ main(int argc, char *argv[])
 	a.u = &u;
 	a.uc = &uc;
 	a.spool_max = 64u << 20;
-	if ((conf = conf_path(argc, argv)) != NULL &&
-	    (ch = conf_load(conf, opts, take, &a, err, sizeof(err))) != 0) {
-		if (ch == -1)
-			errx(EX_USAGE, "%s", err);
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	if ((conf = conf_exposed()) != NULL)
 		warnx("%s: readable by other users: keep passwords where only "
 		    "this program's user can read them", conf);
-	}
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "C:hs:u:v",
-	    opts, NULL)) != -1)
-		if (ch != 'C')
-			take(&a, ch, optarg);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
+		take(&a, ch, optarg);
 	spool_dir = a.spool_dir;
 	uplink_uri = a.uplink_uri;
 	spool_max = a.spool_max;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "opt.h"
 #include "sample.h"
 
 struct slot {
@@ -393,35 +394,38 @@ sampler_flush(struct sampler *s, sample_emit_fn fn, void *arg)
 	return 0;
 }
 
+/*
+ * The part of s before sep (sep 0: all of it) copied into buf (n bytes);
+ * *rest after the separator.  -1 if sep is not there or the part is too
+ * long.  The parts are then read by libstream/opt.c.
+ */
 static int
-parse_u32(const char *s, char **end, uint32_t *v)
+part(const char *s, int sep, char *buf, size_t n, const char **rest)
 {
-	unsigned long long x;
+	const char *e = sep ? strchr(s, sep) : s + strlen(s);
 
-	if (*s < '0' || *s > '9')
+	if (e == NULL || (size_t)(e - s) >= n)
 		return -1;
-	errno = 0;
-	x = strtoull(s, end, 10);
-	if (errno || x > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)x;
+	memcpy(buf, s, (size_t)(e - s));
+	buf[e - s] = '\0';
+	*rest = *e ? e + 1 : e;
 	return 0;
 }
 
 int
 sample_parse_reservoir(const char *s, struct sample_conf *c)
 {
-	uint32_t k;
-	double sec;
-	char *e;
+	char buf[32];
+	uint64_t k;
+	int64_t ns;
 
-	if (parse_u32(s, &e, &k) == -1 || k == 0 || k > 1000000 || *e != '/')
+	/* K/SECONDS: the seconds may be a duration (10min) */
+	if (part(s, '/', buf, sizeof(buf), &s) == -1 ||
+	    opt_u64(buf, 1, 1000000, &k) != NULL ||
+	    opt_duration(s, OPT_NS_S, 1, INT64_MAX, &ns) != NULL)
 		return -1;
-	sec = strtod(e + 1, &e);
-	if (*e != '\0' || !(sec > 0) || !isfinite(sec))
-		return -1;
-	c->res_k = k;
-	c->res_seconds = sec;
+	c->res_k = (uint32_t)k;
+	c->res_seconds = (double)ns / 1e9;
 	return 0;
 }
 
@@ -429,19 +433,20 @@ int
 sample_parse_around(const char *s, struct sample_conf *c)
 {
 	struct sample_around *a;
-	const char *colon = strchr(s, ':');
-	char *e;
+	char buf[32];
+	uint64_t before, after;
 
-	if (c->naround == SAMPLE_AROUND_MAX || colon == NULL || colon == s ||
-	    (size_t)(colon - s) >= SAMPLE_TYPE_MAX)
+	if (c->naround == SAMPLE_AROUND_MAX)
 		return -1;
 	a = &c->around[c->naround];
-	memcpy(a->type, s, (size_t)(colon - s));
-	a->type[colon - s] = '\0';
-	if (parse_u32(colon + 1, &e, &a->before) == -1 || *e != ':' ||
-	    parse_u32(e + 1, &e, &a->after) == -1 || *e != '\0' ||
-	    a->before > 100000 || a->after > 100000000)
+	if (part(s, ':', a->type, SAMPLE_TYPE_MAX, &s) == -1 ||
+	    a->type[0] == '\0' ||
+	    part(s, ':', buf, sizeof(buf), &s) == -1 ||
+	    opt_u64(buf, 0, 100000, &before) != NULL ||
+	    opt_u64(s, 0, 100000000, &after) != NULL)
 		return -1;
+	a->before = (uint32_t)before;
+	a->after = (uint32_t)after;
 	c->naround++;
 	return 0;
 }
@@ -449,15 +454,12 @@ sample_parse_around(const char *s, struct sample_conf *c)
 int
 sample_parse_band(const char *s, struct sample_conf *c)
 {
+	char buf[64];
 	double lo, hi;
-	char *e;
 
-	lo = strtod(s, &e);
-	if (e == s || *e != ':')
-		return -1;
-	s = e + 1;
-	hi = strtod(s, &e);
-	if (e == s || *e != '\0' || !(lo <= hi))
+	if (part(s, ':', buf, sizeof(buf), &s) == -1 ||
+	    opt_real(buf, -HUGE_VAL, HUGE_VAL, &lo) != NULL ||
+	    opt_real(s, lo, HUGE_VAL, &hi) != NULL)
 		return -1;
 	c->band_lo = lo;
 	c->band_hi = hi;

@@ -24,6 +24,7 @@
 #include "codec.h"
 #include "counters.h"
 #include "filter.h"
+#include "optx.h"
 #include "record.h"
 #include "stream.h"
 
@@ -46,6 +47,7 @@ struct acct {
 };
 
 static const struct option longopts[] = {
+	{ "config",	required_argument,	NULL, 'C' },
 	{ "count",	no_argument,		NULL, 'c' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "input",	required_argument,	NULL, 'i' },
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "unbuffered",	no_argument,		NULL, 'u' },
 	{ NULL,		0,			NULL, 0 }
 };
+static const char optstr[] = "C:chi:m:o:qru";
 
 static _Noreturn void
 usage(int status)
@@ -67,8 +70,8 @@ usage(int status)
 	FILE *f = status == EX_OK ? stdout : stderr;
 
 	fprintf(f,
-	    "usage: tap [-qu] [-m bytes] [-i uri] [-o file] [--reject uri] "
-	    "[--metrics file]\n"
+	    "usage: tap [-qu] [-C file] [-m bytes] [-i uri] [-o file] "
+	    "[--reject uri] [--metrics file]\n"
 	    "       tap -r [-q] [-m bytes] [-i file] [-o uri]\n"
 	    "       tap -c [-q] [-m bytes] [-i uri] [-o uri] [--reject uri] "
 	    "[--metrics file]\n");
@@ -77,6 +80,9 @@ usage(int status)
 		    "Print frames as JSON lines, read JSON lines back into "
 		    "frames (-r),\nor pass frames through, decoded and "
 		    "encoded again (-c).\n\n"
+		    "  -C, --config FILE    options from FILE, a \"long-option "
+		    "value\" a line\n"
+		    "                       (the command line wins)\n"
 		    "  -c, --count          pass frames through and count "
 		    "them\n"
 		    "  -h, --help           print this help and exit\n"
@@ -411,18 +417,13 @@ main(int argc, char *argv[])
 	struct opts o = { "-", "-", FRAME_MAX_DEFAULT, 0, 0 };
 	struct filter f;
 	struct acct a;
-	char *end;
-	unsigned long v;
-	int ch, k, mode = 'p', status;
+	int ch, mode = 'p', status;
 
 	filter_init(&f, "tap");
-	while ((ch = getopt_long(argc, argv, "chi:m:o:qru", longopts, NULL))
-	    != -1) {
-		if (ch != 'm' && (k = filter_option(&f, ch, optarg)) != 0) {
-			if (k == -1)
-				errx(EX_USAGE, "%s", filter_error(&f));
+	optx_config(&argc, &argv, optstr, longopts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
+		if (ch != 'm' && optx_filter(&f, ch, optarg))
 			continue;
-		}
 		switch (ch) {
 		case 'c':
 		case 'r':
@@ -433,15 +434,8 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(EX_OK);
 		case 'm':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    optarg[0] == '-' || v < MAX_FRAME_MIN ||
-			    v > MAX_FRAME_MAX)
-				errx(EX_USAGE, "--max-frame: %s: not a number "
-				    "of bytes from %u to %u", optarg,
-				    MAX_FRAME_MIN, MAX_FRAME_MAX);
-			o.max_frame = f.max_frame = v;
+			o.max_frame = f.max_frame = optx_size("max-frame",
+			    optarg, MAX_FRAME_MIN, MAX_FRAME_MAX);
 			break;
 		case 'u':
 			o.unbuffered = 1;

@@ -29,6 +29,7 @@
 #include "filter.h"
 #include "timeparse.h"
 #include "train.h"
+#include "optx.h"
 
 enum {
 	OPT_LABEL_MAP = FILTER_OPT_OWN, OPT_RUL, OPT_RUL_CAP, OPT_FRAMES,
@@ -37,7 +38,8 @@ enum {
 	OPT_PARAMS, OPT_WINDOW, OPT_SIGN, OPT_ALPHA, OPT_TOL, OPT_MAXIT,
 	OPT_HIDDEN, OPT_ACT, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_PATIENCE,
 	OPT_COMP, OPT_VARIANCE, OPT_FAR, OPT_THRESH, OPT_RIDGE, OPT_EVAL,
-	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE, OPT_SUSTAIN, OPT_MIXED
+	OPT_PUBKEY, OPT_LAST, OPT_SCORES, OPT_NO_SCALE, OPT_SUSTAIN, OPT_MIXED,
+	OPT_CONFIG
 };
 
 static const struct option opts[] = {
@@ -88,6 +90,7 @@ static const struct option opts[] = {
 	{ "sustain",		required_argument, NULL, OPT_SUSTAIN },
 	{ "mixed",		required_argument, NULL, OPT_MIXED },
 	{ "C",			required_argument, NULL, 'C' },
+	{ "config",		required_argument, NULL, OPT_CONFIG },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -98,10 +101,12 @@ usage(int status)
 
 	fprintf(fp,
 "usage: train -k KIND [-l KEY | --label-map FILE | --rul UNIT] -o BUNDLE\n"
-"             [options] [-i URI]\n"
+"             [--config FILE] [options] [-i URI]\n"
 "       train --eval BUNDLE [-l KEY | --label-map FILE | --rul UNIT]\n"
 "             [--last] [--scores FILE] [-i URI]\n"
 "Fit a model on labelled frames and write a bundle (or score one).\n"
+"      --config FILE     options from FILE, a \"long-option value\" a line\n"
+"                        (the command line wins; -C is the regularization)\n"
 "  -k, --kind KIND       logistic, softmax, ridge, mlp_classifier,\n"
 "                        mlp_regressor, pca, mahalanobis\n"
 "  -o, --output FILE     the bundle to write\n"
@@ -153,18 +158,31 @@ usage(int status)
 	exit(status);
 }
 
-static double
-num_arg(const char *opt, const char *s, double lo, double hi)
+/* --hidden N[,M]: one or two layer sizes into h; how many. */
+static int
+hidden_arg(char *s, size_t *h)
 {
-	char *e;
-	double v;
+	char *comma = strchr(s, ',');
+	uint64_t v;
+	int n = 0;
 
-	errno = 0;
-	v = strtod(s, &e);
-	if (*s == '\0' || *e != '\0' || errno != 0 || !(v >= lo && v <= hi))
-		errx(EX_USAGE, "%s: %s: not a number in [%g, %g]", opt, s, lo,
-		    hi);
-	return v;
+	if (comma != NULL)
+		*comma = '\0';
+	if (opt_u64(s, 1, 4096, &v) != NULL)
+		goto bad;
+	h[n++] = (size_t)v;
+	if (comma != NULL) {
+		*comma = ',';
+		if (opt_u64(comma + 1, 1, 4096, &v) != NULL)
+			goto bad;
+		h[n++] = (size_t)v;
+	}
+	return n;
+bad:
+	if (comma != NULL)
+		*comma = ',';
+	optx_badf("hidden", s, "'%s' is not one or two sizes 1-4096, e.g. "
+	    "64,32", s);
 }
 
 /* The whole text of path (NUL-terminated; caller frees). */
@@ -499,22 +517,20 @@ main(int argc, char *argv[])
 	fo.variance = 0.95;
 	fo.far = 0.01;
 
+	static const char optstr[] = FILTER_SHORTOPTS "C:f:hk:l:x:";
+
 	filter_init(&f, "train");
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "C:f:hk:l:x:",
-	    opts, NULL)) != -1) {
+	optx_config(&argc, &argv, optstr, opts, NULL);	/* --config */
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
 		if (ch == 'o') {	/* no frame output: -o is the bundle */
 			bundle_out = optarg;
 			continue;
 		}
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'C':
-			fo.C = num_arg("-C", optarg, 1e-12, 1e12);
+			fo.C = optx_real("C", optarg, 1e-12, 1e12);
 			break;
 		case 'f':
 			nf += split_list(optarg, fpat + nf, 256 - nf);
@@ -543,7 +559,7 @@ main(int argc, char *argv[])
 			rul = optarg;
 			break;
 		case OPT_RUL_CAP:
-			rulcap = num_arg("--rul-cap", optarg, 0, 1e300);
+			rulcap = optx_real("rul-cap", optarg, 0, 1e300);
 			break;
 		case OPT_FRAMES:
 			if (strcmp(optarg, "features") && strcmp(optarg,
@@ -560,16 +576,17 @@ main(int argc, char *argv[])
 			split = optarg;
 			break;
 		case OPT_VAL:
-			val = num_arg("--val", optarg, 0, 0.9);
+			val = optx_real("val", optarg, 0, 0.9);
 			break;
 		case OPT_TEST:
-			test = num_arg("--test", optarg, 0, 0.9);
+			test = optx_real("test", optarg, 0, 0.9);
 			break;
 		case OPT_PURGE:
-			purge = (size_t)num_arg("--purge", optarg, 0, 1e9);
+			purge = (size_t)optx_u64("purge", optarg, 0,
+			    1000000000);
 			break;
 		case OPT_FOLDS:
-			folds = (int)num_arg("--folds", optarg, 2, 100);
+			folds = (int)optx_u64("folds", optarg, 2, 100);
 			break;
 		case OPT_NAME:
 			name = optarg;
@@ -581,11 +598,12 @@ main(int argc, char *argv[])
 			parent = optarg;
 			break;
 		case OPT_CREATED:
-			created = (int64_t)num_arg("--created", optarg, 0,
-			    1e12);
+			created = optx_i64("created", optarg, 0,
+			    INT64_C(1000000000000));
 			break;
 		case OPT_SEED:
-			seed = (uint64_t)num_arg("--seed", optarg, 0, 1e15);
+			seed = optx_u64("seed", optarg, 0,
+			    UINT64_C(1000000000000000));
 			break;
 		case OPT_SCHEMA:
 			schema = optarg;
@@ -600,26 +618,17 @@ main(int argc, char *argv[])
 			signkey = optarg;
 			break;
 		case OPT_ALPHA:
-			fo.alpha = num_arg("--alpha", optarg, 0, 1e12);
+			fo.alpha = optx_real("alpha", optarg, 0, 1e12);
 			break;
 		case OPT_TOL:
-			fo.tol = num_arg("--tol", optarg, 0, 1);
+			fo.tol = optx_real("tol", optarg, 0, 1);
 			break;
 		case OPT_MAXIT:
-			fo.maxit = (int)num_arg("--max-iter", optarg, 1, 1e7);
+			fo.maxit = (int)optx_u64("max-iter", optarg, 1,
+			    10000000);
 			break;
 		case OPT_HIDDEN:
-			mo.hidden[0] = (size_t)strtoul(optarg, &e, 10);
-			mo.nhidden = 1;
-			if (*e == ',') {
-				mo.hidden[1] = (size_t)strtoul(e + 1, &e, 10);
-				mo.nhidden = 2;
-			}
-			if (*e != '\0' || mo.hidden[0] == 0 || mo.hidden[0] >
-			    4096 || (mo.nhidden == 2 && (mo.hidden[1] == 0 ||
-			    mo.hidden[1] > 4096)))
-				errx(EX_USAGE, "--hidden: one or two sizes "
-				    "1-4096, e.g. 64,32");
+			mo.nhidden = hidden_arg(optarg, mo.hidden);
 			break;
 		case OPT_ACT:
 			for (i = 0; i < 4 && strcmp(optarg, act_name[i]); i++)
@@ -630,27 +639,29 @@ main(int argc, char *argv[])
 			mo.act = (int)i;
 			break;
 		case OPT_EPOCHS:
-			mo.max_iter = (int)num_arg("--epochs", optarg, 1, 1e7);
+			mo.max_iter = (int)optx_u64("epochs", optarg, 1,
+			    10000000);
 			break;
 		case OPT_BATCH:
-			mo.batch = (size_t)num_arg("--batch", optarg, 1, 1e9);
+			mo.batch = (size_t)optx_u64("batch", optarg, 1,
+			    1000000000);
 			break;
 		case OPT_LR:
-			mo.lr = num_arg("--lr", optarg, 1e-12, 10);
+			mo.lr = optx_real("lr", optarg, 1e-12, 10);
 			break;
 		case OPT_PATIENCE:
-			mo.patience = (int)num_arg("--patience", optarg, 0,
-			    1e7);
+			mo.patience = (int)optx_u64("patience", optarg, 0,
+			    10000000);
 			break;
 		case OPT_COMP:
-			fo.ncomp = (size_t)num_arg("--components", optarg, 1,
-			    1e6);
+			fo.ncomp = (size_t)optx_u64("components", optarg, 1,
+			    1000000);
 			break;
 		case OPT_VARIANCE:
-			fo.variance = num_arg("--variance", optarg, 0.01, 1);
+			fo.variance = optx_real("variance", optarg, 0.01, 1);
 			break;
 		case OPT_FAR:
-			fo.far = num_arg("--far", optarg, 1e-9, 0.5);
+			fo.far = optx_real("far", optarg, 1e-9, 0.5);
 			break;
 		case OPT_THRESH:
 			if (!strcmp(optarg, "auto"))
@@ -664,7 +675,7 @@ main(int argc, char *argv[])
 				    "or empirical");
 			break;
 		case OPT_RIDGE:
-			fo.ridge_cov = num_arg("--ridge", optarg, 0, 1);
+			fo.ridge_cov = optx_real("ridge", optarg, 0, 1);
 			break;
 		case OPT_EVAL:
 			evalpath = optarg;
@@ -687,7 +698,8 @@ main(int argc, char *argv[])
 			keep_mixed = !strcmp(optarg, "keep");
 			break;
 		case OPT_SUSTAIN:
-			sustain = (size_t)num_arg("--sustain", optarg, 1, 1e6);
+			sustain = (size_t)optx_u64("sustain", optarg, 1,
+			    1000000);
 			break;
 		default:
 			usage(EX_USAGE);
@@ -894,6 +906,7 @@ main(int argc, char *argv[])
 
 	if (rul != NULL) {
 		double *off = NULL;
+		const char *why;
 
 		if (mapfile != NULL) {
 			if ((off = calloc(d.devs.n, sizeof(double))) == NULL)
@@ -905,8 +918,10 @@ main(int argc, char *argv[])
 				if (mk < 0)
 					errx(EX_DATAERR, "%s: no line for "
 					    "device %s", mapfile, d.devs.s[i]);
-				off[i] = num_arg(mapfile, lm.lab[mk], 0,
-				    1e300);
+				if ((why = opt_real(lm.lab[mk], 0, 1e300,
+				    &off[i])) != NULL)
+					errx(EX_USAGE, "%s: device %s: %s",
+					    mapfile, d.devs.s[i], why);
 			}
 		}
 		data_rul(&d, !strcmp(rul, "seconds"), off, rulcap);

@@ -33,6 +33,7 @@
 #include <msgpack.h>
 
 #include "filter.h"
+#include "optx.h"
 #include "timeparse.h"
 
 #define PROG	"trigger"
@@ -45,6 +46,7 @@ enum {
 static const struct option opts[] = {
 	FILTER_LONGOPTS,
 	{ "backoff",		required_argument, NULL, OPT_BACKOFF },
+	{ "config",		required_argument, NULL, 'C' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "max-backoff",	required_argument, NULL, OPT_MAXBACK },
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
@@ -52,6 +54,7 @@ static const struct option opts[] = {
 	{ "type",		required_argument, NULL, OPT_TYPE },
 	{ NULL,			0,		   NULL, 0 }
 };
+static const char optstr[] = "+" FILTER_SHORTOPTS "C:ht:";
 
 _Noreturn static void
 usage(int status)
@@ -59,11 +62,13 @@ usage(int status)
 	FILE *fp = status == EX_OK ? stdout : stderr;
 
 	fprintf(fp,
-"usage: trigger [-q] [-t seconds] [--backoff S] [--max-backoff S]\n"
+"usage: trigger [-q] [-C file] [-t seconds] [--backoff S] [--max-backoff S]\n"
 "               [--retries N] [--type TYPE] [-i URI] [-o URI] command [arg ...]\n"
 "Runs command for each retrain event, one run at a time; events that come\n"
 "during a run coalesce into one follow-up run.  Frames pass through; each\n"
 "run's outcome is written as an event frame of type trigger.\n"
+"  -C, --config FILE       options from FILE, a \"long-option value\" a line\n"
+"                          (the command line wins)\n"
 "  -t, --timeout S         kill a run after S seconds (default 3600)\n"
 "      --backoff S         wait S seconds after a failed run, doubling\n"
 "                          after each failure in a row (default 10)\n"
@@ -75,20 +80,6 @@ usage(int status)
 "PDM_FEATURES (comma lists), PDM_ATTEMPT.\n"
 FILTER_USAGE);
 	exit(status);
-}
-
-static double
-num_arg(const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi))
-		errx(EX_USAGE, "--%s: %s is not a number in [%g, %g]", opt, s,
-		    lo, hi);
-	return v;
 }
 
 static double
@@ -556,28 +547,25 @@ main(int argc, char *argv[])
 	int ch, st, eof = 0, rd;
 
 	filter_init(&f, PROG);
-	while ((ch = getopt_long(argc, argv, "+" FILTER_SHORTOPTS "ht:", opts,
-	    NULL)) != -1) {
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
 		case 't':
-			timeout = num_arg("timeout", optarg, 0.001, 1e9);
+			timeout = optx_secs("timeout", optarg, 0.001, 1e9);
 			break;
 		case OPT_BACKOFF:
-			backoff = num_arg("backoff", optarg, 0, 1e9);
+			backoff = optx_secs("backoff", optarg, 0, 1e9);
 			break;
 		case OPT_MAXBACK:
-			maxback = num_arg("max-backoff", optarg, 0, 1e9);
+			maxback = optx_secs("max-backoff", optarg, 0, 1e9);
 			break;
 		case OPT_RETRIES:
-			retries = (uint32_t)num_arg("retries", optarg, 1, 1e6);
+			retries = (uint32_t)optx_u64("retries", optarg, 1,
+			    1000000);
 			break;
 		case OPT_TYPE:
 			type = optarg;

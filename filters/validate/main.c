@@ -16,6 +16,7 @@
 
 #include "filter.h"
 #include "guess.h"
+#include "optx.h"
 #include "rules.h"
 #include "schema.h"
 
@@ -24,6 +25,7 @@
 enum { OPT_INFER = FILTER_OPT_OWN, OPT_MARGIN, OPT_MAXDEV };
 
 static const struct option opts[] = {
+	{ "config",		required_argument,	NULL, 'C' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "infer-schema",	no_argument,		NULL, OPT_INFER },
 	{ "margin",		required_argument,	NULL, OPT_MARGIN },
@@ -32,6 +34,7 @@ static const struct option opts[] = {
 	FILTER_LONGOPTS,
 	{ NULL,			0,			NULL, 0 }
 };
+static const char optstr[] = FILTER_SHORTOPTS "C:hs:";
 
 /* What the emit callback needs. */
 struct sink {
@@ -43,7 +46,6 @@ struct sink {
 
 _Noreturn static void	usage(int);
 static int		emit(void *, enum emit, const struct record *);
-static double		margin_arg(const char *);
 static void		sync_counts(struct sink *);
 
 int
@@ -59,18 +61,13 @@ main(int argc, char *argv[])
 	char errbuf[1024];
 	double margin = 0.1;
 	long long maxdev = VSTATE_MAX_DEVICES;
-	char *end;
 	int ch, infer = 0, failed = 0, status;
 
 	filter_init(&f, PROG);
-	while ((ch = getopt_long(argc, argv, FILTER_SHORTOPTS "hs:", opts,
-	    NULL)) != -1) {
-		switch (filter_option(&f, ch, optarg)) {
-		case 1:
+	optx_config(&argc, &argv, optstr, opts, NULL);
+	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
+		if (optx_filter(&f, ch, optarg))
 			continue;
-		case -1:
-			errx(EX_USAGE, "%s", filter_error(&f));
-		}
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
@@ -81,15 +78,10 @@ main(int argc, char *argv[])
 			infer = 1;
 			break;
 		case OPT_MARGIN:
-			margin = margin_arg(optarg);
+			margin = optx_real("margin", optarg, 0, 100);
 			break;
 		case OPT_MAXDEV:
-			errno = 0;
-			maxdev = strtoll(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    maxdev < 1 || maxdev > 100000000)
-				errx(EX_USAGE, "--max-devices: '%s' is not a "
-				    "number from 1 to 100000000", optarg);
+			maxdev = optx_i64("max-devices", optarg, 1, 100000000);
 			break;
 		default:
 			usage(EX_USAGE);
@@ -161,11 +153,14 @@ _Noreturn static void
 usage(int status)
 {
 	fprintf(status == EX_OK ? stdout : stderr,
-	    "usage: validate [-q] [-i URI] [-o URI] [--reject URI] "
+	    "usage: validate [-q] [-C FILE] [-i URI] [-o URI] [--reject URI] "
 	    "[--metrics FILE] [--max-devices N] -s SCHEMA\n"
-	    "       validate --infer-schema [-q] [-i URI] [-o FILE] "
+	    "       validate --infer-schema [-q] [-C FILE] [-i URI] [-o FILE] "
 	    "[--margin FRACTION]\n"
 	    "Check sample frames against a schema (docs/schema.md).\n"
+	    "  -C, --config FILE   options from FILE, a \"long-option value\" "
+	    "a line\n"
+	    "                      (the command line wins)\n"
 	    "  -h, --help          this text\n"
 	    "  -s, --schema FILE   the rules\n"
 	    "      --max-devices N devices held at most (default 10000): "
@@ -213,18 +208,4 @@ emit(void *arg, enum emit what, const struct record *r)
 		return filter_emit(s->f, r);
 	}
 	return 0;
-}
-
-static double
-margin_arg(const char *s)
-{
-	char *end;
-	double m;
-
-	errno = 0;
-	m = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !(m >= 0 && m <= 100))
-		errx(EX_USAGE, "--margin: '%s' is not a number from 0 to 100",
-		    s);
-	return m;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "opt.h"
 #include "schema.h"
 
 #define MAXTOK		16
@@ -110,37 +111,26 @@ ctype_name(enum ctype t)
 int
 schema_duration(const char *s, int64_t *ns)
 {
-	static const struct {
-		const char	*unit;
-		double		 mult;	/* nanoseconds per unit */
-	} units[] = {
-		{ "", 1e9 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 },
-		{ "s", 1e9 }, { "m", 60e9 }, { "min", 60e9 },
-		{ "h", 3600e9 }, { "d", 86400e9 }
-	};
-	char *end;
-	double v, x;
-	size_t i;
+	char buf[64];
+	size_t n = strlen(s);
+	double hz, x;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || !isfinite(v) || v <= 0)
-		return -1;
-	if (strcmp(end, "Hz") == 0) {
-		x = 1e9 / v;
-	} else {
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (strcmp(end, units[i].unit) == 0)
-				break;
-		if (i == sizeof(units) / sizeof(units[0]))
+	if (n >= 2 && strcmp(s + n - 2, "Hz") == 0) {	/* 1/rate */
+		if (opt_freq(s, 1e-9, 1e9, &hz) != NULL)
 			return -1;
-		x = v * units[i].mult;
+		x = round(1e9 / hz);
+		if (!(x >= 1 && x <= 9.2e18))
+			return -1;
+		*ns = (int64_t)x;
+		return 0;
 	}
-	x = round(x);
-	if (x < 1 || x > 9.2e18)
-		return -1;
-	*ns = (int64_t)x;
-	return 0;
+	if (n >= 1 && s[n - 1] == 'm') {	/* a schema's m: minutes */
+		if (n + 3 > sizeof(buf))
+			return -1;
+		snprintf(buf, sizeof(buf), "%sin", s);
+		s = buf;
+	}
+	return opt_duration(s, OPT_NS_S, 1, INT64_MAX, ns) == NULL ? 0 : -1;
 }
 
 struct schema *
@@ -695,14 +685,9 @@ parse_number(struct parser *p, const char *rule, const char *w, double *v)
 static int
 parse_count(struct parser *p, const char *rule, const char *w, uint32_t *v)
 {
-	unsigned long long x;
-	char *end;
+	uint64_t x;
 
-	errno = 0;
-	if (!isdigit((unsigned char)w[0]))
-		return perr(p, "%s: '%s' is not a count", rule, w);
-	x = strtoull(w, &end, 10);
-	if (*end != '\0' || errno != 0 || x > UINT32_MAX)
+	if (opt_u64(w, 0, UINT32_MAX, &x) != NULL || w[0] == '+')
 		return perr(p, "%s: '%s' is not a count", rule, w);
 	*v = (uint32_t)x;
 	return 0;

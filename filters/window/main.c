@@ -23,6 +23,7 @@
 #include "bundle.h"
 #include "codec.h"
 #include "filter.h"
+#include "optx.h"
 #include "window.h"
 
 enum {
@@ -81,7 +82,6 @@ struct opt {
 	unsigned	 nbspec;
 	const char	*bands;
 	int		 min_given, idle_given, ongap_given;
-	int		 in_config;
 };
 
 static struct conf	 cf;
@@ -91,14 +91,12 @@ static const char	*given_val[512];
 static unsigned		 ngiven;
 static int		 print_conf;
 static struct filter	 flt;
-static const char	*where = "";	/* "FILE:LINE: " inside --config */
 
 static _Noreturn void	 usage(int);
 static void		 option(int, char *);
 static void		 option1(int, char *);
 static void		 remember(int, const char *);
 static void		 print_config(void);
-static void		 read_config(const char *);
 static void		 settle(void);
 static void		 free_held(void);
 
@@ -179,6 +177,7 @@ main(int argc, char *argv[])
 
 	filter_init(&flt, "window");
 	cf.excess = 1;
+	optx_config(&argc, &argv, optstr, opts, "window");
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
 		option(ch, optarg);
 	if (optind != argc)
@@ -234,77 +233,32 @@ main(int argc, char *argv[])
 	return status;
 }
 
-/* A number in [lo, hi] from s, or usage error naming the option. */
+/*
+ * A number inside the value whole of option name (a -B key's, a -b band's):
+ * a bad one names the option, and the file and line whole came from.
+ */
 static double
-num(const char *s, const char *name, double lo, double hi)
+num(const char *whole, const char *name, const char *s, double lo,
+    double hi)
 {
-	char *end;
+	const char *why;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno == ERANGE || !(v >= lo) ||
-	    !(v <= hi)) {
-		warnx("%s%s %s: not a number from %g to %g", where, name, s,
-		    lo, hi);
-		usage(EX_USAGE);
-	}
+	if ((why = opt_real(s, lo, hi, &v)) != NULL)
+		optx_bad(name, whole, why);
 	return v;
 }
 
-static int64_t
-count(const char *s, const char *name, int64_t lo, int64_t hi)
+static uint64_t
+count(const char *whole, const char *name, const char *s, uint64_t lo,
+    uint64_t hi)
 {
-	const char *p;
+	const char *why;
+	uint64_t v;
 
-	for (p = s; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			break;
-	if (*p != '\0' || p == s) {
-		warnx("%s%s %s: not a whole number", where, name, s);
-		usage(EX_USAGE);
-	}
-	return (int64_t)num(s, name, (double)lo, (double)hi);
-}
-
-/*
- * A duration: a number and a unit (ns, us, ms, s, min, h, d); a bare
- * number is seconds if bare_s, else -1 is returned for the caller to read
- * it as a count.
- */
-static int64_t
-duration(const char *s, const char *name, int bare_s)
-{
-	static const struct {
-		const char	*u;
-		double		 ns;
-	} unit[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-		{ "min", 60e9 }, { "h", 3600e9 }, { "d", 86400e9 }
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno == ERANGE || !(v >= 0) || !isfinite(v))
-		goto bad;
-	if (*end == '\0') {
-		if (!bare_s)
-			return -1;
-		return (int64_t)llround(v * 1e9);
-	}
-	for (i = 0; i < sizeof unit / sizeof unit[0]; i++)
-		if (strcmp(end, unit[i].u) == 0) {
-			if (v * unit[i].ns > 9e18)
-				goto bad;
-			return (int64_t)llround(v * unit[i].ns);
-		}
-bad:
-	warnx("%s%s %s: not a duration (a number and ns, us, ms, s, min, h "
-	    "or d)", where, name, s);
-	usage(EX_USAGE);
+	if ((why = opt_u64(s, lo, hi, &v)) != NULL)
+		optx_bad(name, whole, why);
+	return v;
 }
 
 /* Option strings live until exit: every copy is held here, and freed
@@ -361,14 +315,8 @@ static void
 option(int ch, char *arg)
 {
 	remember(ch, arg);
-	switch (filter_option(&flt, ch, arg)) {
-	case 1:
-		return;
-	case -1:
-		warnx("%s%s", where, filter_error(&flt));
-		usage(EX_USAGE);
-	}
-	option1(ch, arg);
+	if (!optx_filter(&flt, ch, arg))
+		option1(ch, arg);
 }
 
 /*
@@ -415,30 +363,21 @@ option1(int ch, char *arg)
 			cf.clock = 0;
 		else if (strcmp(arg, "clock") == 0)
 			cf.clock = 1;
-		else {
-			warnx("%s-a %s: not first or clock", where, arg);
-			usage(EX_USAGE);
-		}
+		else
+			optx_badf("align", arg, "'%s' is not first or clock",
+			    arg);
 		break;
 	case 'B':
-		if (op.nbspec == CH_MAX) {
-			warnx("%s-B: at most %d bearings", where, CH_MAX);
-			usage(EX_USAGE);
-		}
-		op.bspec[op.nbspec++] = dup_arg(arg);
+		if (op.nbspec == CH_MAX)
+			optx_badf("bearing", arg, "at most %d bearings",
+			    CH_MAX);
+		op.bspec[op.nbspec++] = arg;
 		break;
 	case 'b':
-		op.bands = dup_arg(arg);
+		op.bands = arg;
 		break;
 	case O_PRINTCONF:
 		print_conf = 1;
-		break;
-	case 'C':
-		if (op.in_config) {
-			warnx("%s--config inside a config file", where);
-			usage(EX_USAGE);
-		}
-		read_config(arg);
 		break;
 	case O_CARRY:
 		carry = dup_arg(arg);
@@ -449,34 +388,28 @@ option1(int ch, char *arg)
 
 		cf.nchannels = 0;
 		while ((p = strsep(&s, ",")) != NULL) {
-			if (*p == '\0' || cf.nchannels == CH_MAX) {
-				warnx("%s-c %s: %s", where, arg, *p ?
+			if (*p == '\0' || cf.nchannels == CH_MAX)
+				optx_badf("channels", arg, "%s", *p ?
 				    "more than 64 channels" :
 				    "an empty channel name");
-				usage(EX_USAGE);
-			}
 			for (i = 0; i < cf.nchannels; i++)
-				if (strcmp(cf.channels[i], p) == 0) {
-					warnx("%s-c: channel %s named twice",
-					    where, p);
-					usage(EX_USAGE);
-				}
+				if (strcmp(cf.channels[i], p) == 0)
+					optx_badf("channels", arg, "channel %s "
+					    "named twice", p);
 			cf.channels[cf.nchannels++] = p;
 		}
 		break;
 	}
 	case 'f':
-		if (op.nfspec == CH_MAX + 1) {
-			warnx("%s-f: given too many times", where);
-			usage(EX_USAGE);
-		}
-		op.fspec[op.nfspec++] = dup_arg(arg);
+		if (op.nfspec == CH_MAX + 1)
+			optx_badf("features", arg, "given too many times");
+		op.fspec[op.nfspec++] = arg;
 		break;
 	case 'g':
-		cf.gap = duration(arg, "-g", 1);
+		cf.gap = optx_dur("gap", arg, NS, 0, INT64_MAX);
 		break;
 	case 'H':
-		op.hop = dup_arg(arg);
+		op.hop = arg;
 		break;
 	case 'h':
 		usage(EX_OK);
@@ -485,26 +418,25 @@ option1(int ch, char *arg)
 			cf.excess = 1;
 		else if (strcmp(arg, "pearson") == 0)
 			cf.excess = 0;
-		else {
-			warnx("%s-k %s: not excess or pearson", where, arg);
-			usage(EX_USAGE);
-		}
+		else
+			optx_badf("kurtosis", arg, "'%s' is not excess or "
+			    "pearson", arg);
 		break;
 	case 'l':
-		cf.lateness = duration(arg, "-l", 1);
+		cf.lateness = optx_dur("lateness", arg, NS, 0, INT64_MAX);
 		break;
 	case 'm':
-		cf.min_n = (uint64_t)count(arg, "-m", 0, 1e15);
+		cf.min_n = optx_u64("min-samples", arg, 0, UINT64_C(1) << 50);
 		op.min_given = 1;
 		break;
 	case 'r':
-		cf.rate = num(arg, "-r", 1e-9, 1e12);
+		cf.rate = optx_freq("rate", arg, 1e-9, 1e12);
 		break;
 	case 's':
-		op.size = dup_arg(arg);
+		op.size = arg;
 		break;
 	case 't':
-		op.type = dup_arg(arg);
+		op.type = arg;
 		break;
 	case 'w': {
 		int i;
@@ -512,52 +444,49 @@ option1(int ch, char *arg)
 		for (i = 0; i < WFN_COUNT; i++)
 			if (strcmp(arg, wfn_name[i]) == 0)
 				break;
-		if (i == WFN_COUNT) {
-			warnx("%s-w %s: not hann, hamming, blackman or rect",
-			    where, arg);
-			usage(EX_USAGE);
-		}
+		if (i == WFN_COUNT)
+			optx_badf("window-fn", arg, "'%s' is not hann, "
+			    "hamming, blackman or rect", arg);
 		cf.sc.wfn = (enum wfn)i;
 		break;
 	}
 	case O_ENVBAND: {
 		char *dash = strchr(arg, '-');
 
-		if (dash == NULL || dash == arg) {
-			warnx("%s--env-band %s: not LO-HI", where, arg);
-			usage(EX_USAGE);
-		}
+		if (dash == NULL || dash == arg)
+			optx_badf("env-band", arg, "'%s' is not LO-HI", arg);
 		*dash = '\0';
-		cf.sc.env_lo = num(arg, "--env-band", 0, 1e12);
-		cf.sc.env_hi = num(dash + 1, "--env-band", cf.sc.env_lo, 1e12);
+		cf.sc.env_lo = num(arg, "env-band", arg, 0, 1e12);
+		cf.sc.env_hi = num(arg, "env-band", dash + 1, cf.sc.env_lo,
+		    1e12);
 		break;
 	}
 	case O_ENVTOL:
-		cf.sc.env_tol = num(arg, "--env-tol", 0, 1e12);
+		cf.sc.env_tol = optx_freq("env-tol", arg, 0, 1e12);
 		break;
 	case O_HARM:
-		cf.sc.harmonics = (unsigned)count(arg, "--harmonics", 1, 100);
+		cf.sc.harmonics = (unsigned)optx_u64("harmonics", arg, 1, 100);
 		break;
 	case O_IDLE:
-		cf.idle = duration(arg, "--idle", 1);
+		cf.idle = optx_dur("idle", arg, NS, 0, INT64_MAX);
 		op.idle_given = 1;
 		break;
 	case O_MAXDEV:
-		cf.max_devices = (size_t)count(arg, "--max-devices", 1, 1e9);
+		cf.max_devices = (size_t)optx_u64("max-devices", arg, 1,
+		    1000000000);
 		break;
 	case O_MAXSAMP:
-		cf.max_samples = (size_t)count(arg, "--max-samples", 1,
-		    (double)(1u << 31));
+		cf.max_samples = (size_t)optx_u64("max-samples", arg, 1,
+		    UINT64_C(1) << 31);
 		break;
 	case O_ONGAP:
 		if (strcmp(arg, "close") == 0)
 			cf.gap_close = 1;
 		else if (strcmp(arg, "bridge") == 0)
 			cf.gap_close = 0;
-		else {
-			warnx("%s--on-gap %s: not close or bridge", where, arg);
-			usage(EX_USAGE);
-		}
+		else
+			optx_badf("on-gap", arg, "'%s' is not close or bridge",
+			    arg);
 		op.ongap_given = 1;
 		break;
 	case O_SHORT:
@@ -565,92 +494,29 @@ option1(int ch, char *arg)
 			cf.short_drop = 0;
 		else if (strcmp(arg, "drop") == 0)
 			cf.short_drop = 1;
-		else {
-			warnx("%s--short %s: not flag or drop", where, arg);
-			usage(EX_USAGE);
-		}
+		else
+			optx_badf("short", arg, "'%s' is not flag or drop",
+			    arg);
 		break;
 	default:
 		usage(EX_USAGE);
 	}
 }
 
-/*
- * --config FILE: each line is a long option and its value ("size 1s",
- * "bearing balls=9,..."), or a long option alone; # starts a comment.
- * Options take effect where --config stands among the others.
- */
-static void
-read_config(const char *path)
-{
-	static char loc[4200];
-	char *line = NULL, *p, *val, *e;
-	size_t cap = 0;
-	unsigned ln = 0;
-	int i;
-	FILE *fp;
-
-	if ((fp = bundle_fopen(path, "window", loc, sizeof loc)) == NULL)
-		errx(errno == EINVAL ? EX_DATAERR : EX_NOINPUT, "%s", loc);
-	op.in_config = 1;
-	while (getline(&line, &cap, fp) != -1) {
-		ln++;
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		for (p = line; isspace((unsigned char)*p); p++)
-			;
-		for (e = p + strlen(p); e > p && isspace((unsigned char)e[-1]);
-		    e--)
-			;
-		*e = '\0';
-		if (*p == '\0')
-			continue;
-		for (val = p; *val && !isspace((unsigned char)*val); val++)
-			;
-		if (*val != '\0')
-			*val++ = '\0';
-		while (isspace((unsigned char)*val))
-			val++;
-		snprintf(loc, sizeof loc, "%s:%u: ", path, ln);
-		where = loc;
-		for (i = 0; opts[i].name != NULL; i++)
-			if (strcmp(opts[i].name, p) == 0)
-				break;
-		if (opts[i].name == NULL) {
-			warnx("%s%s: not an option of window", where, p);
-			usage(EX_USAGE);
-		}
-		if ((opts[i].has_arg == required_argument) != (*val != '\0')) {
-			warnx("%s%s: %s", where, p, *val ? "takes no value" :
-			    "needs a value");
-			usage(EX_USAGE);
-		}
-		option(opts[i].val, dup_arg(val));
-	}
-	if (ferror(fp))
-		err(EX_IOERR, "%s", path);
-	fclose(fp);
-	free(line);
-	where = "";
-	op.in_config = 0;
-}
-
-/* "SIZE": a count (digits only) or a duration. */
+/* "SIZE": a count (a number alone) or a duration. */
 static void
 size_of(const char *s, const char *name, enum unit *u, int64_t *v)
 {
-	int64_t d = duration(s, name, 0);
-
-	if (d < 0) {
+	if (opt_bare(s)) {
 		*u = U_COUNT;
-		*v = count(s, name, 1, (double)(1u << 31));
+		*v = (int64_t)count(s, name, s, 1, UINT64_C(1) << 31);
 	} else {
 		*u = U_TIME;
-		*v = d;
-		if (d <= 0) {
-			warnx("%s %s: must be more than 0", name, s);
-			usage(EX_USAGE);
-		}
+		if (opt_duration(s, 0, 0, INT64_MAX, v) != NULL)
+			optx_badf(name, s, "'%s' is not a count or a duration "
+			    "(a number and ns, us, ms, s, min, h or d)", s);
+		if (*v <= 0)
+			optx_badf(name, s, "'%s' must be more than 0", s);
 	}
 }
 
@@ -795,7 +661,8 @@ parse_bands(void)
 				    op.bands);
 				usage(EX_USAGE);
 			}
-			sc->neq = (unsigned)count(p, "-b", 1, SPEC_MAXBANDS);
+			sc->neq = (unsigned)count(op.bands, "bands", p, 1,
+			    SPEC_MAXBANDS);
 			continue;
 		}
 		if (sc->nbands == SPEC_MAXBANDS) {
@@ -803,8 +670,8 @@ parse_bands(void)
 			usage(EX_USAGE);
 		}
 		*dash = '\0';
-		sc->lo[sc->nbands] = num(p, "-b", 0, 1e12);
-		sc->hi[sc->nbands] = num(dash + 1, "-b", 0, 1e12);
+		sc->lo[sc->nbands] = num(op.bands, "bands", p, 0, 1e12);
+		sc->hi[sc->nbands] = num(op.bands, "bands", dash + 1, 0, 1e12);
 		if (!(sc->hi[sc->nbands] > sc->lo[sc->nbands])) {
 			warnx("-b %s-%s: the band is empty", p, dash + 1);
 			usage(EX_USAGE);
@@ -835,20 +702,20 @@ parse_bearing(const char *spec, struct brg *b)
 			goto bad;
 		*eq++ = '\0';
 		if (strcmp(p, "balls") == 0) {
-			g.balls = (unsigned)count(eq, "-B balls", 1, 1000);
+			g.balls = (unsigned)count(spec, "bearing", eq, 1, 1000);
 			geo |= 1;
 		} else if (strcmp(p, "ball") == 0) {
-			g.ball = num(eq, "-B ball", 1e-12, 1e12);
+			g.ball = num(spec, "bearing", eq, 1e-12, 1e12);
 			geo |= 2;
 		} else if (strcmp(p, "pitch") == 0) {
-			g.pitch = num(eq, "-B pitch", 1e-12, 1e12);
+			g.pitch = num(spec, "bearing", eq, 1e-12, 1e12);
 			geo |= 4;
 		} else if (strcmp(p, "angle") == 0)
-			g.angle = num(eq, "-B angle", 0, 89.999);
+			g.angle = num(spec, "bearing", eq, 0, 89.999);
 		else if (strcmp(p, "rpm") == 0)
-			b->shaft = num(eq, "-B rpm", 1e-9, 1e9) / 60.0;
+			b->shaft = num(spec, "bearing", eq, 1e-9, 1e9) / 60.0;
 		else if (strcmp(p, "hz") == 0)
-			b->shaft = num(eq, "-B hz", 1e-9, 1e9);
+			b->shaft = num(spec, "bearing", eq, 1e-9, 1e9);
 		else if (strcmp(p, "channel") == 0)
 			b->channel = eq;
 		else {
@@ -857,7 +724,7 @@ parse_bearing(const char *spec, struct brg *b)
 					break;
 			if (l == LINE_COUNT)
 				goto bad;
-			ord[l] = num(eq, "-B", 1e-9, 1e6);
+			ord[l] = num(spec, "bearing", eq, 1e-9, 1e6);
 		}
 	}
 	if (geo != 0 && geo != 7) {
@@ -886,9 +753,8 @@ parse_bearing(const char *spec, struct brg *b)
 	}
 	return;
 bad:
-	warnx("%s-B %s: %s is not balls, ball, pitch, angle, rpm, hz, "
-	    "bpfo, bpfi, bsf, ftf or channel", where, spec, p);
-	usage(EX_USAGE);
+	optx_badf("bearing", spec, "%s is not balls, ball, pitch, angle, rpm, "
+	    "hz, bpfo, bpfi, bsf, ftf or channel", p);
 }
 
 /* Check the options against each other; fill in the defaults. */
@@ -911,7 +777,7 @@ settle(void)
 		usage(EX_USAGE);
 	}
 	if (op.size != NULL)
-		size_of(op.size, "-s", &cf.unit, &cf.size);
+		size_of(op.size, "size", &cf.unit, &cf.size);
 	else if (cf.type != W_SESSION) {
 		warnx("-s SIZE is needed (a count like 256 or a duration "
 		    "like 1s)");
@@ -925,7 +791,7 @@ settle(void)
 			warnx("-H: only hopping windows have a hop");
 			usage(EX_USAGE);
 		}
-		size_of(op.hop, "-H", &hu, &hop);
+		size_of(op.hop, "hop", &hu, &hop);
 		if (hu != cf.unit) {
 			warnx("-H %s: the hop must be a %s, as -s %s is",
 			    op.hop, cf.unit == U_COUNT ? "count" : "duration",

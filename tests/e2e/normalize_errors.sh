@@ -18,13 +18,21 @@ check "--help: exit 0" test $? -eq 0
 check "--help: usage on stdout, nothing on stderr" \
 	sh -c "grep -q '^usage: normalize ' '$T/help' && grep -q -- '--inverse' '$T/help' && ! test -s '$T/err'"
 for args in "-x" "-p $D/mixed.params extra" "" "-f -o x" "-f -u" \
-    "-f --reject x" "-m none -p $D/mixed.params" "-m median -f" \
-    "--missing ignore -p $D/mixed.params" "-c a,,b -f" "-c a,a -f"; do
+    "-f --reject x" "-c a,,b -f" "-c a,a -f"; do
 	# shellcheck disable=SC2086
 	$N $args < /dev/null > "$T/out" 2> "$T/err"
 	st=$?
 	check "misuse '$args': exit 64, usage on stderr, nothing out" \
 		sh -c "test $st -eq 64 && grep -q '^usage: normalize' '$T/err' && ! test -s '$T/out'"
+done
+# a bad option value: one line naming the option, exit 64, no usage
+for args in "-m none -p $D/mixed.params" "-m median -f" \
+    "--missing ignore -p $D/mixed.params"; do
+	# shellcheck disable=SC2086
+	$N $args < /dev/null > "$T/out" 2> "$T/err"
+	st=$?
+	check "bad value '$args': exit 64, one line naming the option" \
+		sh -c "test $st -eq 64 && test \$(wc -l < '$T/err') -eq 1 && grep -q '^normalize: --m' '$T/err' && ! test -s '$T/out'"
 done
 
 # ---- the parameters file -----------------------------------------------------

@@ -42,7 +42,7 @@ usage "unknown transport" 64 -c -i "@foo://x"
 usage "no input file" 66 -i "$T/none"
 usage "no output directory" 73 -o "$T/none/out"
 usage "endpoint cannot bind" 69 -c -i "@tcp://999.1.1.1:1"
-$BIN/tap -m abc 2>&1 | grep -q -- "--max-frame: abc:"
+$BIN/tap -m abc 2>&1 | grep -q -- "--max-frame: 'abc' is not a size"
 check "--max-frame: the message names the option and value" test $? -eq 0
 
 # writing fails: exit 74 in each mode

@@ -16,7 +16,7 @@ expect() {
 }
 
 expect "--help exits 0" 0 $V --help
-grep -q '^usage: validate \[-q\] \[-i URI\] \[-o URI\] \[--reject URI\] \[--metrics FILE\] \[--max-devices N\] -s SCHEMA$' $T/stdout &&
+grep -q '^usage: validate \[-q\] \[-C FILE\] \[-i URI\] \[-o URI\] \[--reject URI\] \[--metrics FILE\] \[--max-devices N\] -s SCHEMA$' $T/stdout &&
 	[ ! -s $T/stderr ] && ok "--help on stdout" || fail "--help on stdout"
 # the man page's SYNOPSIS is the usage
 if man -l filters/validate/validate.1 > /dev/null 2>&1; then

@@ -23,7 +23,7 @@ misuse() {
 }
 misuse "no size" "-s SIZE is needed"
 misuse "size 0" "more than 0" -s 0s
-misuse "size with a bad unit" "not a duration" -s 3parsecs
+misuse "size with a bad unit" "not a count or a duration" -s 3parsecs
 misuse "hop of another unit" "must be a count" -s 256 -H 1s
 misuse "a hop for tumbling windows" "only hopping" -t tumbling -s 4 -H 2
 misuse "session without a gap" "needs -g" -t session
@@ -40,7 +40,7 @@ misuse "an operand" "usage" -s 4 extra
 
 printf 'size 4\n# a comment\n\nrate 12000\nwheels 3\n' > "$T/bad.conf"
 misuse "--config: an unknown option, with file and line" \
-    "bad.conf:5: wheels: not an option" -C "$T/bad.conf"
+    "bad.conf:5: wheels: no such option" -C "$T/bad.conf"
 printf 'quiet 1\n' > "$T/bad2.conf"
 misuse "--config: a value for a flag" "bad2.conf:1: quiet: takes no value" \
     -C "$T/bad2.conf"

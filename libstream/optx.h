@@ -1,0 +1,169 @@
+/*
+ * optx -- how a program reports a bad option value, the same in every
+ * program: one line and exit 64 (EX_USAGE), no usage dump:
+ *
+ *	prog: --NAME: 'x' is not a whole number from 1 to 100
+ *	prog: FILE:LINE: NAME: 'x' is not ...	(the value came from -C FILE)
+ *
+ * Header-only, for programs (libstream itself never prints or exits): the
+ * parsers are opt.h's, the file and line conf.h's.  name is the long
+ * option without its dashes; arg is getopt's optarg itself (not a copy),
+ * so that conf_where() can find the line it came from.
+ *
+ *	optx_config(&argc, &argv, optstr, opts, NULL);	// before getopt
+ *	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
+ *		if (optx_filter(&f, ch, optarg))	// -i -o -q --timeout ...
+ *			continue;
+ *		switch (ch) {
+ *		case 'n': n = optx_u64("count", optarg, 1, 1000); break;
+ */
+#ifndef OPTX_H
+#define OPTX_H
+
+#include <err.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "conf.h"
+#include "filter.h"
+#include "opt.h"
+
+/* Print "prog: [FILE:LINE: NAME|--NAME]: why" and exit 64. */
+static inline _Noreturn void
+optx_bad(const char *name, const char *arg, const char *why)
+{
+	const char *w = conf_where(arg);
+
+	if (w != NULL)
+		errx(EX_USAGE, "%s: %s: %s", w, name, why);
+	errx(EX_USAGE, "--%s: %s", name, why);
+}
+
+/* The same with a reason of the program's own, printf-style. */
+static inline _Noreturn void __attribute__((format(printf, 3, 4)))
+optx_badf(const char *name, const char *arg, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	optx_bad(name, arg, why);
+}
+
+/* -C FILE / --config FILE expanded into argv (conf_args()), or exit. */
+static inline void
+optx_config(int *argcp, char ***argvp, const char *shortopts,
+    const struct option *opts, const char *section)
+{
+	char err[4400];
+	int st;
+
+	if ((st = conf_args(argcp, argvp, shortopts, opts, section, err,
+	    sizeof(err))) != EX_OK)
+		errx(st, "%s", err);
+}
+
+/* filter_option() (filter.h): 1 taken, 0 not one of the common options;
+ * a bad value is reported here. */
+static inline int
+optx_filter(struct filter *f, int ch, const char *arg)
+{
+	const char *w, *e;
+
+	switch (filter_option(f, ch, arg)) {
+	case 1:
+		return 1;
+	case 0:
+		return 0;
+	}
+	e = filter_error(f);
+	if ((w = conf_where(arg)) != NULL)
+		errx(EX_USAGE, "%s: %s", w, e + (e[0] == '-' && e[1] == '-' ?
+		    2 : 0));
+	errx(EX_USAGE, "%s", e);
+}
+
+static inline int64_t
+optx_i64(const char *name, const char *arg, int64_t lo, int64_t hi)
+{
+	const char *why;
+	int64_t v;
+
+	if ((why = opt_i64(arg, lo, hi, &v)) != NULL)
+		optx_bad(name, arg, why);
+	return v;
+}
+
+static inline uint64_t
+optx_u64(const char *name, const char *arg, uint64_t lo, uint64_t hi)
+{
+	const char *why;
+	uint64_t v;
+
+	if ((why = opt_u64(arg, lo, hi, &v)) != NULL)
+		optx_bad(name, arg, why);
+	return v;
+}
+
+static inline double
+optx_real(const char *name, const char *arg, double lo, double hi)
+{
+	const char *why;
+	double v;
+
+	if ((why = opt_real(arg, lo, hi, &v)) != NULL)
+		optx_bad(name, arg, why);
+	return v;
+}
+
+/* A duration in ns; a bare number counts units of bare ns (0: refused). */
+static inline int64_t
+optx_dur(const char *name, const char *arg, int64_t bare, int64_t lo,
+    int64_t hi)
+{
+	const char *why;
+	int64_t v;
+
+	if ((why = opt_duration(arg, bare, lo, hi, &v)) != NULL)
+		optx_bad(name, arg, why);
+	return v;
+}
+
+/* A duration in seconds (a bare number is seconds), lo..hi seconds
+ * (hi past INT64_MAX ns: to INT64_MAX ns). */
+static inline double
+optx_secs(const char *name, const char *arg, double lo, double hi)
+{
+	int64_t l = (int64_t)(lo * 1e9 + 0.5), h = hi * 1e9 >= 9.2e18 ?
+	    INT64_MAX : (int64_t)(hi * 1e9 + 0.5);	/* past 292 years */
+
+	return (double)optx_dur(name, arg, OPT_NS_S, l, h) / 1e9;
+}
+
+static inline double
+optx_freq(const char *name, const char *arg, double lo, double hi)
+{
+	const char *why;
+	double v;
+
+	if ((why = opt_freq(arg, lo, hi, &v)) != NULL)
+		optx_bad(name, arg, why);
+	return v;
+}
+
+static inline uint64_t
+optx_size(const char *name, const char *arg, uint64_t lo, uint64_t hi)
+{
+	const char *why;
+	uint64_t v;
+
+	if ((why = opt_size(arg, lo, hi, &v)) != NULL)
+		optx_bad(name, arg, why);
+	return v;
+}
+
+#endif
