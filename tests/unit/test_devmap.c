@@ -27,11 +27,12 @@ init(void *val, void *arg)
 }
 
 static void
-fini(void *val, void *arg)
+fini(void *val, int why, void *arg)
 {
-	(void)val;
 	(void)arg;
 	finis++;
+	if (why == DEVMAP_EVICTED)	/* the memory goes to the next */
+		*(uint64_t *)val = 0;
 }
 
 static char order[256];
