@@ -100,6 +100,10 @@ static inline void *devmap_get(struct devmap *, const char *dev,
 /* The value of dev[0..len) if held, else NULL; marks nothing. */
 static inline void *devmap_find(const struct devmap *, const char *dev,
 		    size_t len);
+/* The value of dev[0..len) if held, marked as seen at now; else NULL, and
+ * nothing added (the caller may first check that it can start a device). */
+static inline void *devmap_touch(struct devmap *, const char *dev,
+		    size_t len, double now);
 /* Forget dev[0..len) (gone called); 1 if it was held, else 0. */
 int		 devmap_del(struct devmap *, const char *dev, size_t len);
 /* Forget the device whose value is val (gone called, DEVMAP_DELETED). */
@@ -221,6 +225,20 @@ devmap_touch_(struct devmap *m, struct devmap_dev *d)
 	d->newer = NULL;
 	m->newest->newer = d;
 	m->newest = d;
+}
+
+DEVMAP_INLINE_ void *
+devmap_touch(struct devmap *m, const char *id, size_t len, double now)
+{
+	struct devmap_dev *d = devmap_lookup_(m, id, len,
+	    devmap_hash_(id, len));
+
+	if (d == NULL)
+		return NULL;
+	d->seen = now;
+	if (m->newest != d)
+		devmap_touch_(m, d);
+	return d->val;
 }
 
 DEVMAP_INLINE_ void *
