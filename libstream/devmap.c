@@ -125,6 +125,41 @@ idroom(size_t len)
 	return (len + 16) & ~(size_t)15;
 }
 
+/*
+ * Under churn every new device evicts one last touched cap devices ago,
+ * whose memory is no longer in any cache: fetch ahead the bucket of the
+ * next to go and the header and value of the one DEVMAP_AHEAD after it
+ * (the links to it were fetched by the evictions before).
+ */
+static void
+fetch_ahead(const struct devmap *m, const struct devmap_dev *d)
+{
+	const struct devmap_dev *n = d->newer;
+	size_t off, end;
+	int k;
+
+	if (n == NULL)
+		return;
+	__builtin_prefetch(&m->bucket[n->hash & (m->nbucket - 1)]);
+	for (k = 1; k < DEVMAP_AHEAD && n != NULL; k++)
+		n = n->newer;
+	if (n == NULL)
+		return;
+	end = sizeof(*n) + (m->valsize < 512 ? m->valsize : 512);
+	for (off = 0; off < end; off += 64)
+		__builtin_prefetch((const char *)n + off);
+}
+
+void *
+devmap_victim(const struct devmap *m, unsigned k)
+{
+	const struct devmap_dev *d = m->oldest;
+
+	while (d != NULL && k-- > 0)
+		d = d->newer;
+	return d != NULL ? (void *)d->val : NULL;
+}
+
 void *
 devmap_add_(struct devmap *m, const char *id, size_t len, uint64_t h,
     double now, int *created)
@@ -141,6 +176,7 @@ devmap_add_(struct devmap *m, const char *id, size_t len, uint64_t h,
 		/* full: the least recently seen goes, its memory stays */
 		d = m->oldest;
 		m->evicted++;
+		fetch_ahead(m, d);
 		if (m->gone != NULL)
 			m->gone(d->val, DEVMAP_EVICTED, m->arg);
 		else

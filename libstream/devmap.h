@@ -128,6 +128,15 @@ void		 devmap_foreach(struct devmap *, void (*fn)(const char *dev,
 void		*devmap_first(const struct devmap *);
 void		*devmap_next(const struct devmap *, const void *val);
 
+/*
+ * The value the k-th eviction from now would take (0: the next, the least
+ * recently seen), or NULL: for a program to fetch ahead the memory its
+ * gone callback will read (devmap itself fetches the header and the first
+ * lines of the value DEVMAP_AHEAD evictions ahead).  O(k).
+ */
+#define DEVMAP_AHEAD	3
+void		*devmap_victim(const struct devmap *, unsigned k);
+
 /* A held value's id (NUL-terminated, *len bytes before it; len may be
  * NULL) and last sight; borrowed like the value. */
 static inline const char *devmap_id(const void *val, size_t *len);

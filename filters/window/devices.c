@@ -132,6 +132,51 @@ dev_release(struct dev *d)
 }
 
 /*
+ * Under churn each new device flushes one last seen --max-devices devices
+ * ago, whose buffers are in no cache (a miss per line: most of the time of
+ * a stream of new devices).  Fetch them ahead, a level of pointers per
+ * eviction: devmap has the value of the victim DEVMAP_AHEAD evictions on;
+ * here what that value points to one eviction later (window, channels,
+ * names, template), and what the window points to (times, channel sums and
+ * values) for the next victim.
+ */
+static void
+fetch(const void *p, size_t n)
+{
+	size_t off;
+
+	for (off = 0; off < n; off += 64)
+		__builtin_prefetch((const char *)p + off);
+}
+
+static void
+fetch_ahead(struct devtab *t)
+{
+	const struct dev *d;
+	const struct fwin *w;
+	unsigned c;
+
+	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 1)) != NULL &&
+	    d->w != NULL) {
+		fetch(d->w, sizeof *d->w);
+		fetch(d->c, d->nch * sizeof *d->c);
+		__builtin_prefetch(d->names);
+		__builtin_prefetch(d->enc.pre.p);
+		__builtin_prefetch(d->enc.body.p);
+		__builtin_prefetch(d->enc.voff);
+	}
+	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 2)) != NULL &&
+	    (w = d->w) != NULL) {
+		__builtin_prefetch(&w->t[w->first & w->mask]);
+		fetch(w->ch, w->nch * sizeof *w->ch);
+	}
+	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 3)) != NULL &&
+	    (w = d->w) != NULL)
+		for (c = 0; c < w->nch; c++)
+			__builtin_prefetch(&w->ch[c].x[w->first & w->mask]);
+}
+
+/*
  * The map lets a device go.  Evicted for room: its windows are flushed and
  * its buffers left for the device that takes its memory (dev_setup());
  * otherwise (idle, or the end: flushed by the caller if at all) freed.
@@ -148,6 +193,7 @@ dev_gone(void *val, int why, void *arg)
 		dev_release(d);
 		return;
 	}
+	fetch_ahead(t);
 	if (dev_flush(t->run, d) == -1)
 		t->err = 1;
 	FILTER_COUNT(t->run->f, t->run->ci[C_EVICTED])++;
