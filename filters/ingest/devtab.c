@@ -56,8 +56,8 @@ devtab_get(struct devtab *t, const char *name, size_t len)
 	}
 	if ((d = devmap_get(t->map, name, len, 0, &created)) == NULL)
 		return NULL;
-	if ((t->map = devmap_new(max > 0 ? max : 1, sizeof(struct sample_dev),
-	    NULL, gone, NULL)) == NULL)
+	if (sample_dev_init(d, name, len, t->nmeta) == -1) {
+		memset(d, 0, sizeof(*d));	/* gone frees nothing */
 		devmap_del(t->map, name, len);
 		errno = ENOMEM;
 		return NULL;

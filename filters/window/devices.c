@@ -161,9 +161,9 @@ fetch_ahead(struct devtab *t)
 		fetch(d->w, sizeof *d->w);
 		fetch(d->c, d->nch * sizeof *d->c);
 		__builtin_prefetch(d->names);
-		__builtin_prefetch(d->enc.pre.p);
-		__builtin_prefetch(d->enc.body.p);
-		__builtin_prefetch(d->enc.voff);
+		__builtin_prefetch(d->enc.pre.b.p);
+		__builtin_prefetch(d->enc.body.b.p);
+		__builtin_prefetch(d->enc.body.mark);
 	}
 	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 2)) != NULL &&
 	    (w = d->w) != NULL) {
