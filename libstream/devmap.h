@@ -3,19 +3,27 @@
  * something per device uses: a hash map from a device id (the frame's dev,
  * any bytes) to a fixed-size value the program defines.
  *
- * Lookups are O(1): a chained hash of the id that doubles as it
- * fills, beside a list in order of last sight, so that the least recently
- * seen device is found in O(1) too.  Bounded: at most cap devices; a new
- * device when the map is full evicts the least recently seen one (counted:
+ * Lookups are O(1): a chained hash of the id that doubles as it fills,
+ * beside a list in order of last sight, so that the least recently seen
+ * device is found in O(1) too.  Bounded: at most cap devices; a new device
+ * when the map is full evicts the least recently seen one (counted:
  * devmap_evicted()), so a device column whose values never repeat cannot
  * make a program's memory grow without bound, and the time per frame stays
  * the same under churn.  Idle devices go on request, by event time, not the
  * clock (devmap_expire()).  At the end a program flushes what it holds with
- * devmap_foreach().
+ * devmap_foreach() (least recently seen first) or devmap_first() and
+ * devmap_next() (in order of first sight, removal allowed on the way).
  *
- * Memory: one allocation per device when it is first seen (header, value,
- * id), freed when it goes; the buckets grow by doubling; nothing per frame.
- * The library never prints.
+ * Churn costs no allocation: an evicted device's memory (header, value,
+ * id) goes to the device that evicted it.  The program's gone callback sees
+ * the evicted value first (DEVMAP_EVICTED: flush what it holds, then keep
+ * whatever buffers the next device can use); init then gets that same
+ * value for the new device.  With no gone callback the value is zeroed.
+ *
+ * Memory: one allocation per device slot, made when the map first holds
+ * that many devices and freed when a device goes other than by eviction
+ * (or made again when a new id is longer than the slot's room); the
+ * buckets grow by doubling; nothing per frame.  The library never prints.
  */
 #ifndef DEVMAP_H
 #define DEVMAP_H
@@ -25,9 +33,24 @@
 
 #include <string.h>
 
-/* init(val, arg) readies a new device's zeroed value; fini(val, arg) is
- * called before one is freed, evicted or expired (either may be NULL). */
+/* Why a device leaves (the why of devmap_gone_fn). */
+enum {
+	DEVMAP_EVICTED,	/* the map was full: its memory goes to a new device */
+	DEVMAP_EXPIRED,	/* devmap_expire(): idle */
+	DEVMAP_DELETED,	/* devmap_del(), devmap_remove() */
+	DEVMAP_FREED	/* devmap_free() */
+};
+
+/*
+ * init(val, arg) readies a new device's value: zeroed, or as gone() left it
+ * when val held the device just evicted.  gone(val, why, arg) is called
+ * while the device is still in the map (devmap_id() works; the map must
+ * not be changed): for DEVMAP_EVICTED it leaves in val what init() may
+ * reuse; for the others val's memory is freed after it returns.  Either
+ * may be NULL.
+ */
 typedef void	(*devmap_fn)(void *val, void *arg);
+typedef void	(*devmap_gone_fn)(void *val, int why, void *arg);
 
 /*
  * Private: the layout, for the inline lookup below (a call a frame cost
@@ -36,10 +59,11 @@ typedef void	(*devmap_fn)(void *val, void *arg);
 struct devmap_dev {
 	struct devmap_dev	*chain;		/* next in bucket */
 	struct devmap_dev	*older, *newer;	/* by last sight */
+	struct devmap_dev	*prev, *next;	/* by first sight */
 	uint64_t		 hash;
 	double			 seen;
-	size_t			 len;
-	char			*id;
+	uint32_t		 len, idcap;	/* id bytes, room for them */
+	char			*id;		/* after val, NUL-terminated */
 	_Alignas(16) unsigned char val[];
 };
 
@@ -47,8 +71,10 @@ struct devmap {
 	struct devmap_dev	**bucket;
 	size_t			 nbucket;	/* power of two */
 	size_t			 cap, n, valsize;
-	struct devmap_dev	*oldest, *newest;
-	devmap_fn		 init, fini;
+	struct devmap_dev	*oldest, *newest;	/* by last sight */
+	struct devmap_dev	*first, *last;		/* by first sight */
+	devmap_fn		 init;
+	devmap_gone_fn		 gone;
 	void			*arg;
 	uint64_t		 evicted;
 };
@@ -58,26 +84,34 @@ struct devmap {
  * Caller owns: free with devmap_free().  NULL on ENOMEM or cap 0.
  */
 struct devmap	*devmap_new(size_t cap, size_t valsize, devmap_fn init,
-		    devmap_fn fini, void *arg);
-void		 devmap_free(struct devmap **);	/* NULL-safe; fini each */
+		    devmap_gone_fn gone, void *arg);
+void		 devmap_free(struct devmap **);	/* NULL-safe; gone each */
 
 /*
  * The value of device dev[0..len), created if new (then *created = 1,
  * init called), marked as seen at now (seconds of event time).  When the
- * map is full the least recently seen device is evicted first (fini
- * called, counted).  The value is borrowed until that device is evicted,
- * expired or deleted, or the map freed.  NULL on ENOMEM (the map is
- * unchanged but for an eviction).
+ * map is full the least recently seen device is evicted first (gone called
+ * with DEVMAP_EVICTED before init, counted), and its memory becomes the
+ * new device's.  The value is borrowed until that device leaves or the map
+ * is freed.  NULL on ENOMEM (the map is unchanged but for an eviction).
  */
 static inline void *devmap_get(struct devmap *, const char *dev,
 		    size_t len, double now, int *created);
 /* The value of dev[0..len) if held, else NULL; marks nothing. */
 static inline void *devmap_find(const struct devmap *, const char *dev,
 		    size_t len);
-/* Forget dev[0..len) (fini called); 1 if it was held, else 0. */
+/* The value of dev[0..len) if held, marked as seen at now; else NULL, and
+ * nothing added (the caller may first check that it can start a device). */
+static inline void *devmap_touch(struct devmap *, const char *dev,
+		    size_t len, double now);
+/* Forget dev[0..len) (gone called); 1 if it was held, else 0. */
 int		 devmap_del(struct devmap *, const char *dev, size_t len);
+/* Forget the device whose value is val (gone called, DEVMAP_DELETED). */
+void		 devmap_remove(struct devmap *, void *val);
 
-/* Free every device not seen since now - idle seconds; how many. */
+/* Free every device not seen since now - idle seconds, least recently seen
+ * first, stopping at the first seen since (gone: DEVMAP_EXPIRED); how
+ * many. */
 size_t		 devmap_expire(struct devmap *, double now, double idle);
 
 /*
@@ -86,6 +120,27 @@ size_t		 devmap_expire(struct devmap *, double now, double idle);
  */
 void		 devmap_foreach(struct devmap *, void (*fn)(const char *dev,
 		    size_t len, void *val, void *arg), void *arg);
+/*
+ * The devices in order of first sight (a device that took an evicted one's
+ * memory is new): the first value, then the one after val; NULL at the
+ * end.  The current device may be removed once its successor is taken.
+ */
+void		*devmap_first(const struct devmap *);
+void		*devmap_next(const struct devmap *, const void *val);
+
+/*
+ * The value the k-th eviction from now would take (0: the next, the least
+ * recently seen), or NULL: for a program to fetch ahead the memory its
+ * gone callback will read (devmap itself fetches the header and the first
+ * lines of the value DEVMAP_AHEAD evictions ahead).  O(k).
+ */
+#define DEVMAP_AHEAD	3
+void		*devmap_victim(const struct devmap *, unsigned k);
+
+/* A held value's id (NUL-terminated, *len bytes before it; len may be
+ * NULL) and last sight; borrowed like the value. */
+static inline const char *devmap_id(const void *val, size_t *len);
+static inline double devmap_seen(const void *val);
 
 size_t		 devmap_count(const struct devmap *);
 size_t		 devmap_cap(const struct devmap *);
@@ -182,6 +237,20 @@ devmap_touch_(struct devmap *m, struct devmap_dev *d)
 }
 
 DEVMAP_INLINE_ void *
+devmap_touch(struct devmap *m, const char *id, size_t len, double now)
+{
+	struct devmap_dev *d = devmap_lookup_(m, id, len,
+	    devmap_hash_(id, len));
+
+	if (d == NULL)
+		return NULL;
+	d->seen = now;
+	if (m->newest != d)
+		devmap_touch_(m, d);
+	return d->val;
+}
+
+DEVMAP_INLINE_ void *
 devmap_get(struct devmap *m, const char *id, size_t len, double now,
     int *created)
 {
@@ -195,6 +264,25 @@ devmap_get(struct devmap *m, const char *id, size_t len, double now,
 	if (m->newest != d)
 		devmap_touch_(m, d);
 	return d->val;
+}
+
+#define DEVMAP_DEV_(val)	((struct devmap_dev *)(void *)((unsigned char *)\
+	(val) - offsetof(struct devmap_dev, val)))
+
+DEVMAP_INLINE_ const char *
+devmap_id(const void *val, size_t *len)
+{
+	const struct devmap_dev *d = DEVMAP_DEV_(val);
+
+	if (len != NULL)
+		*len = d->len;
+	return d->id;
+}
+
+DEVMAP_INLINE_ double
+devmap_seen(const void *val)
+{
+	return DEVMAP_DEV_(val)->seen;
 }
 
 DEVMAP_INLINE_ void *

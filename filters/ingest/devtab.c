@@ -7,9 +7,12 @@
 
 #include "devtab.h"
 
+/* Any way a device goes, its buffers are freed and its value zeroed
+ * (ingest refuses a device past max rather than evict one). */
 static void
-fini(void *val, void *arg)
+gone(void *val, int why, void *arg)
 {
+	(void)why;
 	(void)arg;
 	sample_dev_free(val);
 }
@@ -21,7 +24,7 @@ devtab_init(struct devtab *t, size_t max, uint32_t nmeta)
 	t->max = max;
 	t->nmeta = nmeta;
 	if ((t->map = devmap_new(max > 0 ? max : 1, sizeof(struct sample_dev),
-	    NULL, fini, NULL)) == NULL)
+	    NULL, gone, NULL)) == NULL)
 		return -1;
 	return 0;
 }
@@ -54,7 +57,7 @@ devtab_get(struct devtab *t, const char *name, size_t len)
 	if ((d = devmap_get(t->map, name, len, 0, &created)) == NULL)
 		return NULL;
 	if (sample_dev_init(d, name, len, t->nmeta) == -1) {
-		memset(d, 0, sizeof(*d));	/* fini frees nothing */
+		memset(d, 0, sizeof(*d));	/* gone frees nothing */
 		devmap_del(t->map, name, len);
 		errno = ENOMEM;
 		return NULL;

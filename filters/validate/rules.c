@@ -97,13 +97,23 @@ struct holdq {
 	uint32_t	 head, n, cap;
 };
 
+/*
+ * A device: the value the map holds for it (devmap.h).  When the map is
+ * full its memory goes to the next new device: device_gone() sends on what
+ * it holds and keeps its arrays, whose capacity the next device takes over,
+ * its slots as spares (slot_at()), so a stream of new devices allocates
+ * nothing once the map is full.
+ */
 struct device {
+	const char	*name;		/* the map's id, NUL-terminated */
 	uint32_t	 nlen;
 	int64_t		 last_t;	/* last accepted frame */
 	uint64_t	 last_line;	/* ... its source line, 0: unknown */
 	uint8_t		 has_last;
 	struct slot	*slot;
 	uint32_t	 nslot, slotcap;
+	uint32_t	 nspare;	/* slot[nslot..nspare): an evicted
+					 * device's, for this one to take */
 	uint32_t	*lay;		/* body position -> slot */
 	uint32_t	 nlay, laycap;
 	uint32_t	 fastn;		/* 0, or the body length of a layout
@@ -112,7 +122,6 @@ struct device {
 	uint32_t	 npend;		/* holes, all channels */
 	struct holdq	*q;
 	struct vcount	 c;
-	char		 name[];	/* nlen bytes and a NUL */
 };
 
 
@@ -154,12 +163,11 @@ struct vstate {
 	struct chandef		**req;		/* required channels */
 	uint32_t		 nreq;
 
-	struct devmap		*dm;		/* name -> struct device * */
+	struct devmap		*dm;		/* name -> struct device */
 	uint64_t		 ndev;		/* devices first seen */
 	struct device		*lastdev;
 	int			 evict_err;	/* an evicted device's flush
 						 * failed */
-	int			 freeing;	/* vstate_free(): no flush */
 
 	struct rcount		 dcnt[RULE_COUNT];	/* device rules */
 	struct vcount		 c;
@@ -398,8 +406,8 @@ intern(struct vstate *vs, const char *name, uint32_t nlen)
 	return c;
 }
 
-static struct device	*device_new(struct vstate *, struct device **,
-			    const char *, uint32_t);
+static struct device	*device_new(struct vstate *, struct device *,
+			    uint32_t);
 
 /* The device named name[0..nlen), added if new; NULL on ENOMEM or when an
  * evicted device's frames could not be written.  Inline: it runs once a
@@ -407,33 +415,29 @@ static struct device	*device_new(struct vstate *, struct device **,
 static inline __attribute__((always_inline)) struct device *
 device_get(struct vstate *vs, const char *name, uint32_t nlen)
 {
-	struct device *d, **dp;
+	struct device *d;
 	int created;
 
 	d = vs->lastdev;
 	if (d != NULL && d->nlen == nlen && name_eq(d->name, name, nlen))
 		return d;
-	if ((dp = devmap_get(vs->dm, name, nlen, 0, &created)) == NULL)
+	if ((d = devmap_get(vs->dm, name, nlen, 0, &created)) == NULL)
 		return NULL;
 	if (created)
-		return device_new(vs, dp, name, nlen);
-	return vs->lastdev = *dp;
+		return device_new(vs, d, nlen);
+	return vs->lastdev = d;
 }
 
-/* A device new to the map, its value at *dp. */
+/* A device new to the map: d zeroed, or as device_gone() left it. */
 static struct device *
-device_new(struct vstate *vs, struct device **dp, const char *name,
-    uint32_t nlen)
+device_new(struct vstate *vs, struct device *d, uint32_t nlen)
 {
-	struct device *d;
-
-	if (vs->evict_err || (d = calloc(1, sizeof(*d) + nlen + 1)) == NULL) {
-		devmap_del(vs->dm, name, nlen);
+	if (vs->evict_err) {
+		devmap_remove(vs->dm, d);
 		return NULL;
 	}
-	memcpy(d->name, name, nlen);
+	d->name = devmap_id(d, NULL);
 	d->nlen = nlen;
-	*dp = d;
 	vs->ndev++;
 	return vs->lastdev = d;
 }
@@ -486,19 +490,62 @@ slot_add(struct vstate *vs, struct device *d, struct chandef *def)
 	return (int)d->nslot++;
 }
 
-/* The slot of body field i (key k), through the layout cache. */
+static inline int
+slot_is(const struct slot *s, const struct field *f)
+{
+	return s->nlen == f->klen && name_eq(f->klen <= sizeof(s->key) ?
+	    s->key : s->def->name, f->key, f->klen);
+}
+
+/* The spare slots go (their flat windows freed). */
+static void
+spares_drop(struct device *d)
+{
+	uint32_t j;
+
+	for (j = d->nslot; j < d->nspare; j++) {
+		free(d->slot[j].win);
+		d->slot[j].win = NULL;
+	}
+	d->nspare = d->nslot;
+}
+
+/*
+ * The slot of body field i (key k), through the layout cache.  A device
+ * that took an evicted one's memory takes its slots over in order while
+ * its fields name them in that order: spare slot i is what slot_add()
+ * would make for field i (the slots before it are fields 0..i-1, and the
+ * spares are distinct channels), without the name lookup and allocation;
+ * at the first field that differs the spares go.
+ */
 static int
 slot_at(struct vstate *vs, struct device *d, uint32_t i, const struct field *f)
 {
 	struct chandef *def;
+	struct slot *s;
 	int k;
 
-	if (i < d->nlay) {
-		const struct slot *s = &d->slot[d->lay[i]];
-
-		if (s->nlen == f->klen && name_eq(f->klen <= sizeof(s->key) ?
-		    s->key : s->def->name, f->key, f->klen))
-			return (int)d->lay[i];
+	if (i < d->nlay && slot_is(&d->slot[d->lay[i]], f))
+		return (int)d->lay[i];
+	if (d->nspare > d->nslot) {
+		s = &d->slot[i];
+		if (i == d->nslot && i == d->nlay && slot_is(s, f)) {
+			/* the channel stays, its state goes */
+			s->last = 0;
+			s->last_t = 0;
+			s->seen = 0;
+			s->run = 0;
+			s->npend = 0;
+			s->has_last = 0;
+			if (s->win != NULL)
+				memset(s->win, 0, sizeof(*s->win));
+			if (grow(&d->lay, &d->laycap, i + 1, sizeof(*d->lay)) ==
+			    -1)
+				return -1;
+			d->lay[d->nlay++] = i;
+			return (int)d->nslot++;
+		}
+		spares_drop(d);
 	}
 	if ((def = intern(vs, f->key, f->klen)) == NULL)
 		return -1;
@@ -802,7 +849,7 @@ device_free(struct device *d)
 {
 	uint32_t j;
 
-	for (j = 0; j < d->nslot; j++)
+	for (j = 0; j < d->nslot || j < d->nspare; j++)
 		free(d->slot[j].win);
 	if (d->q != NULL) {
 		for (j = 0; j < d->q->cap; j++) {
@@ -814,24 +861,42 @@ device_free(struct device *d)
 	}
 	free(d->slot);
 	free(d->lay);
-	free(d);
 }
 
-/* The map lets a device go (evicted for room, or at vstate_free()): what
- * it holds goes out first, as at the end of input. */
+/*
+ * The map lets a device go.  Evicted for room: what it holds goes out
+ * first, as at the end of input, and its memory is left for the next
+ * device (device_new(), slot_at()): the arrays keep their capacity, the
+ * slots become spares, the counts start again.  Otherwise (the device
+ * could not start, or vstate_free()) its arrays are freed.
+ */
 static void
-device_gone(void *val, void *arg)
+device_gone(void *val, int why, void *arg)
 {
 	struct vstate *vs = arg;
-	struct device *d = *(struct device **)val;
+	struct device *d = val;
 
-	if (d == NULL)
-		return;
-	if (!vs->freeing && device_drain(vs, d) == -1)
-		vs->evict_err = 1;
 	if (vs->lastdev == d)
 		vs->lastdev = NULL;
-	device_free(d);
+	if (why != DEVMAP_EVICTED) {
+		device_free(d);
+		return;
+	}
+	if (device_drain(vs, d) == -1)
+		vs->evict_err = 1;
+	if (d->nslot > d->nspare)
+		d->nspare = d->nslot;
+	d->nslot = 0;
+	d->nlay = 0;
+	d->last_t = 0;
+	d->last_line = 0;
+	d->has_last = 0;
+	d->fastn = 0;
+	d->nframe = 0;
+	d->npend = 0;
+	if (d->q != NULL)
+		d->q->head = d->q->n = 0;
+	memset(&d->c, 0, sizeof(d->c));
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -843,7 +908,7 @@ vstate_max_devices(struct vstate *vs, size_t max)
 
 	if (max == 0 || vs->ndev > 0)
 		return -1;
-	if ((m = devmap_new(max, sizeof(struct device *), NULL, device_gone,
+	if ((m = devmap_new(max, sizeof(struct device), NULL, device_gone,
 	    vs)) == NULL)
 		return -1;
 	devmap_free(&vs->dm);
@@ -876,7 +941,7 @@ vstate_new(const struct schema *s, vemit_fn fn, void *arg)
 	vs->frhi = s->on[RULE_RATE].act != ACT_NONE ? s->rate_ns + s->tol_ns :
 	    INT64_MAX;
 	if ((vs->ctab = calloc(64, sizeof(*vs->ctab))) == NULL ||
-	    (vs->dm = devmap_new(VSTATE_MAX_DEVICES, sizeof(struct device *),
+	    (vs->dm = devmap_new(VSTATE_MAX_DEVICES, sizeof(struct device),
 	    NULL, device_gone, vs)) == NULL ||
 	    (vs->out = record_new()) == NULL)
 		goto fail;
@@ -905,7 +970,6 @@ vstate_free(struct vstate **vp)
 
 	if (vp == NULL || (vs = *vp) == NULL)
 		return;
-	vs->freeing = 1;
 	devmap_free(&vs->dm);
 	for (j = 0; j < vs->ncdef; j++) {
 		free(vs->cdefs[j]->name);
@@ -983,7 +1047,7 @@ finish_one(const char *name, size_t len, void *val, void *arg)
 
 	(void)name;
 	(void)len;
-	if (device_drain(vs, *(struct device **)val) == -1)
+	if (device_drain(vs, val) == -1)
 		vs->evict_err = 1;
 }
 
@@ -1021,18 +1085,18 @@ vstate_devices(const struct vstate *vs)
 static void
 bytes_one(const char *name, size_t len, void *val, void *arg)
 {
-	const struct device *d = *(struct device **)val;
+	const struct device *d = val;
 	size_t *n = arg;
 	uint32_t j;
 
 	(void)name;
 	(void)len;
-	/* the struct with its name, its slots and layout, and the map's
-	 * entry: header, value (a pointer, aligned to 16), id, a bucket */
-	*n += sizeof(*d) + d->nlen + 1 + d->slotcap * sizeof(*d->slot) +
-	    d->laycap * sizeof(*d->lay) + sizeof(struct devmap_dev) + 16 +
-	    d->nlen + 1 + sizeof(void *);
-	for (j = 0; j < d->nslot; j++)
+	/* the map's entry (header, the struct aligned to 16, the id in
+	 * 16-byte steps, a bucket), the slots and layout */
+	*n += sizeof(struct devmap_dev) + ((sizeof(*d) + 15) & ~(size_t)15) +
+	    ((d->nlen + 16) & ~(size_t)15) + sizeof(void *) +
+	    d->slotcap * sizeof(*d->slot) + d->laycap * sizeof(*d->lay);
+	for (j = 0; j < d->nslot || j < d->nspare; j++)
 		if (d->slot[j].win != NULL)
 			*n += sizeof(struct flatwin) +
 			    d->slot[j].def->rule->flatn * sizeof(double);
@@ -1113,7 +1177,7 @@ struct report_arg {
 static void
 report_one(const char *name, size_t len, void *val, void *arg)
 {
-	const struct device *d = *(struct device **)val;
+	const struct device *d = val;
 	struct report_arg *a = arg;
 
 	(void)name;

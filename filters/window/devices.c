@@ -11,6 +11,12 @@
  * the open windows' samples in one sliding struct fwin: a window's features
  * are computed when it closes, and the window then slides by its hop, so
  * hop 1 costs O(1) per sample for the moments.
+ *
+ * The devices are held in libstream's devmap, at most --max-devices: a new
+ * device when it is full evicts the one seen least recently, whose windows
+ * are flushed first (dev_gone()); the new device then takes over its memory,
+ * and, if it has the same channels, its buffers too (dev_setup()), so a
+ * stream of new devices allocates nothing once the map is full.
  */
 #include <err.h>
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "devmap.h"
 #include "enc.h"
 #include "timeparse.h"
 #include "window.h"
@@ -44,12 +51,10 @@ struct hent {
 	uint32_t	 slot;
 };
 
+/* A device: the value devmap holds for it. */
 struct dev {
-	struct dev	*next;		/* hash chain */
-	struct dev	*prev_l, *next_l;	/* in order of creation */
-	struct dev	*prev_u, *next_u;	/* least recently seen first */
-	char		*id;		/* owned, NUL-terminated */
-	uint32_t	 idlen, hash;
+	const char	*id;		/* the map's, NUL-terminated */
+	uint32_t	 idlen;
 	unsigned	 nch;
 	struct dchan	*c;		/* owned: nch channels */
 	char		*names;		/* owned: channel names, then keys */
@@ -63,6 +68,7 @@ struct dev {
 	double		*hval;
 	uint32_t	*hfree;
 	size_t		 hlen, hcap, nfree;
+	/* from here on: what a new device starts with zeroed (dev_setup()) */
 	uint64_t	 order;
 	int64_t		 maxt;		/* newest accepted arrival */
 	int64_t		 floor;		/* earlier samples are late */
@@ -81,14 +87,13 @@ struct dev {
 };
 
 struct devtab {
-	struct dev	**bucket;
-	size_t		 nbucket, n;
-	struct dev	*first, *last;
-	struct dev	*lru, *mru;	/* by the last sample seen */
+	struct devmap	*map;		/* id -> struct dev */
+	struct run	*run;		/* for dev_gone() */
 	struct dev	*cache;		/* the last device looked up */
 	int64_t		 gmax;		/* newest arrival of any device */
 	int64_t		 next_sweep;
 	int		 swept;
+	int		 err;		/* an evicted device's flush failed */
 };
 
 static int	 on_sample(struct run *, struct dev *, int64_t,
@@ -100,16 +105,6 @@ static int	 reject_frame(struct run *, const struct record *,
 
 #define CNT(run, c)	FILTER_COUNT((run)->f, (run)->ci[c])
 
-static uint32_t
-fnv(const char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
-}
-
 /* floor(a / b), b > 0 */
 static int64_t
 floordiv(int64_t a, int64_t b)
@@ -119,28 +114,12 @@ floordiv(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-struct devtab *
-devtab_new(void)
-{
-	struct devtab *t;
+static int	 dev_flush(struct run *, struct dev *);
 
-	if ((t = calloc(1, sizeof *t)) == NULL)
-		return NULL;
-	t->nbucket = 64;
-	if ((t->bucket = calloc(t->nbucket, sizeof *t->bucket)) == NULL) {
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
+/* A device's buffers freed, its value zeroed. */
 static void
-dev_free(struct dev **dp)
+dev_release(struct dev *d)
 {
-	struct dev *d = *dp;
-
-	if (d == NULL)
-		return;
 	fwin_free(&d->w);
 	fenc_free(&d->enc);
 	free(d->heap);
@@ -149,57 +128,91 @@ dev_free(struct dev **dp)
 	free(d->keys);
 	free(d->names);
 	free(d->c);
-	free(d->id);
-	free(d);
-	*dp = NULL;
+	memset(d, 0, sizeof *d);
 }
 
-/* Unlink d from the table (not freed). */
+/*
+ * Under churn each new device flushes one last seen --max-devices devices
+ * ago, whose buffers are in no cache (a miss per line: most of the time of
+ * a stream of new devices).  Fetch them ahead, a level of pointers per
+ * eviction: devmap has the value of the victim DEVMAP_AHEAD evictions on;
+ * here what that value points to one eviction later (window, channels,
+ * names, template), and what the window points to (times, channel sums and
+ * values) for the next victim.
+ */
 static void
-unlink_dev(struct devtab *t, struct dev *d)
+fetch(const void *p, size_t n)
 {
-	struct dev **pp = &t->bucket[d->hash & (t->nbucket - 1)];
+	size_t off;
 
-	while (*pp != d)
-		pp = &(*pp)->next;
-	*pp = d->next;
-	if (d->prev_l)
-		d->prev_l->next_l = d->next_l;
-	else
-		t->first = d->next_l;
-	if (d->next_l)
-		d->next_l->prev_l = d->prev_l;
-	else
-		t->last = d->prev_l;
-	if (d->prev_u)
-		d->prev_u->next_u = d->next_u;
-	else
-		t->lru = d->next_u;
-	if (d->next_u)
-		d->next_u->prev_u = d->prev_u;
-	else
-		t->mru = d->prev_u;
+	for (off = 0; off < n; off += 64)
+		__builtin_prefetch((const char *)p + off);
+}
+
+static void
+fetch_ahead(struct devtab *t)
+{
+	const struct dev *d;
+	const struct fwin *w;
+	unsigned c;
+
+	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 1)) != NULL &&
+	    d->w != NULL) {
+		fetch(d->w, sizeof *d->w);
+		fetch(d->c, d->nch * sizeof *d->c);
+		__builtin_prefetch(d->names);
+		__builtin_prefetch(d->enc.pre.b.p);
+		__builtin_prefetch(d->enc.body.b.p);
+		__builtin_prefetch(d->enc.body.mark);
+	}
+	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 2)) != NULL &&
+	    (w = d->w) != NULL) {
+		__builtin_prefetch(&w->t[w->first & w->mask]);
+		fetch(w->ch, w->nch * sizeof *w->ch);
+	}
+	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 3)) != NULL &&
+	    (w = d->w) != NULL)
+		for (c = 0; c < w->nch; c++)
+			__builtin_prefetch(&w->ch[c].x[w->first & w->mask]);
+}
+
+/*
+ * The map lets a device go.  Evicted for room: its windows are flushed and
+ * its buffers left for the device that takes its memory (dev_setup());
+ * otherwise (idle, or the end: flushed by the caller if at all) freed.
+ */
+static void
+dev_gone(void *val, int why, void *arg)
+{
+	struct devtab *t = arg;
+	struct dev *d = val;
+
 	if (t->cache == d)
 		t->cache = NULL;
-	t->n--;
+	if (why != DEVMAP_EVICTED) {
+		dev_release(d);
+		return;
+	}
+	fetch_ahead(t);
+	if (dev_flush(t->run, d) == -1)
+		t->err = 1;
+	FILTER_COUNT(t->run->f, t->run->ci[C_EVICTED])++;
 }
 
-static int
-rehash(struct devtab *t)
+struct devtab *
+devtab_new(struct run *run)
 {
-	struct dev **nb, *d;
-	size_t n = t->nbucket * 2;
+	struct devtab *t;
 
-	if ((nb = calloc(n, sizeof *nb)) == NULL)
-		return -1;
-	for (d = t->first; d != NULL; d = d->next_l) {
-		d->next = nb[d->hash & (n - 1)];
-		nb[d->hash & (n - 1)] = d;
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->run = run;
+	if ((t->map = devmap_new(run->cf->max_devices, sizeof(struct dev),
+	    NULL, dev_gone, t)) == NULL) {
+		free(t);
+		return NULL;
 	}
-	free(t->bucket);
-	t->bucket = nb;
-	t->nbucket = n;
-	return 0;
+	return t;
 }
 
 static const struct fsel *
@@ -265,21 +278,16 @@ make_keys(const struct conf *cf, const struct dev *d, unsigned c,
 }
 
 /*
- * A new device for r: its channels (from -c, or every number in r's body),
- * the features of each, the output names.  NULL with *why set if r cannot
- * start a device; exits on ENOMEM.
+ * The channels a new device for r has: from -c, or every number in r's
+ * body, names into nm[] and nl[] (borrowed from r or cf); how many, or 0
+ * with *why set if r cannot start a device.
  */
-static struct dev *
-dev_new(struct run *run, const struct record *r, const char *id,
-    size_t idlen, const char **why)
+static unsigned
+dev_chans(const struct conf *cf, const struct record *r, const char **nm,
+    uint32_t *nl, const char **why)
 {
-	const struct conf *cf = run->cf;
-	const char *nm[CH_MAX];
-	uint32_t nl[CH_MAX];
-	unsigned need[CH_MAX], n = 0, c, nk = 0;
-	size_t off = 0, i;
-	struct dev *d;
-	char *p;
+	unsigned n = 0, c;
+	size_t i;
 
 	if (cf->nchannels > 0) {
 		for (c = 0; c < cf->nchannels; c++) {
@@ -297,25 +305,56 @@ dev_new(struct run *run, const struct record *r, const char *id,
 			if (n == CH_MAX) {
 				*why = "more than 64 numeric fields: name the "
 				    "channels to window with -c";
-				return NULL;
+				return 0;
 			}
 			nm[n] = r->body[i].key;
 			nl[n++] = r->body[i].klen;
 		}
-		if (n == 0) {
+		if (n == 0)
 			*why = "no numeric field: a device's first sample "
 			    "frame sets its channels (or use -c)";
-			return NULL;
+	}
+	return n;
+}
+
+/*
+ * Set up the new device d (zeroed, or as the device it evicted left it)
+ * with the n channels nm[], nl[]: the features of each, the output names.
+ * An evicted device's buffers are kept when its channels are the same (its
+ * windows and reorder buffer are empty after its flush), else freed.  Exits
+ * on ENOMEM.
+ */
+static void
+dev_setup(struct run *run, struct dev *d, const char *const *nm,
+    const uint32_t *nl, unsigned n)
+{
+	const struct conf *cf = run->cf;
+	unsigned need[CH_MAX], c, nk = 0;
+	size_t off = 0, idlen;
+	const char *id = devmap_id(d, &idlen);
+	char *p;
+
+	if (d->nch == n) {
+		for (c = 0; c < n; c++)
+			if (d->c[c].len != nl[c] || memcmp(d->c[c].name, nm[c],
+			    nl[c]) != 0)
+				break;
+		if (c == n) {
+			/* the same channels: only the state starts again */
+			memset(&d->order, 0, sizeof *d - offsetof(struct dev,
+			    order));
+			d->id = id;
+			d->idlen = (uint32_t)idlen;
+			if (fenc_set_dev(&d->enc, id, idlen) == -1)
+				err(EX_OSERR, NULL);
+			return;
 		}
 	}
-	if ((d = calloc(1, sizeof *d)) == NULL ||
-	    (d->id = malloc(idlen + 1)) == NULL ||
-	    (d->c = calloc(n, sizeof *d->c)) == NULL)
+	dev_release(d);
+	if ((d->c = calloc(n, sizeof *d->c)) == NULL)
 		err(EX_OSERR, NULL);
-	memcpy(d->id, id, idlen);
-	d->id[idlen] = '\0';
+	d->id = id;
 	d->idlen = (uint32_t)idlen;
-	d->hash = fnv(id, idlen);
 	d->nch = n;
 	for (c = 0; c < n; c++) {
 		const struct fsel *fs = fsel_for(cf, nm[c], nl[c]);
@@ -355,7 +394,6 @@ dev_new(struct run *run, const struct record *r, const char *id,
 	    cf->hop >= cf->size / 4);
 	if (d->w == NULL)
 		err(EX_OSERR, NULL);
-	return d;
 }
 
 /* A time as EventTime, or float seconds outside the years it holds. */
@@ -812,64 +850,6 @@ dev_flush(struct run *run, struct dev *d)
 	return close_open(run, d);
 }
 
-static struct dev *
-lookup(struct devtab *t, const char *id, size_t len)
-{
-	struct dev *d;
-	uint32_t h;
-
-	if ((d = t->cache) != NULL && d->idlen == len &&
-	    memcmp(d->id, id, len) == 0)
-		return d;
-	h = fnv(id, len);
-	for (d = t->bucket[h & (t->nbucket - 1)]; d != NULL; d = d->next)
-		if (d->hash == h && d->idlen == len &&
-		    memcmp(d->id, id, len) == 0)
-			return t->cache = d;
-	return NULL;
-}
-
-static void
-insert(struct devtab *t, struct dev *d)
-{
-	if (t->n + 1 > t->nbucket * 3 / 4 && rehash(t) == -1)
-		err(EX_OSERR, NULL);
-	d->next = t->bucket[d->hash & (t->nbucket - 1)];
-	t->bucket[d->hash & (t->nbucket - 1)] = d;
-	d->prev_l = t->last;
-	if (t->last)
-		t->last->next_l = d;
-	else
-		t->first = d;
-	t->last = d;
-	d->prev_u = t->mru;
-	d->next_u = NULL;
-	if (t->mru)
-		t->mru->next_u = d;
-	else
-		t->lru = d;
-	t->mru = d;
-	t->n++;
-	t->cache = d;
-}
-
-/* d has a sample: it becomes the most recently seen, in O(1). */
-static void
-seen(struct devtab *t, struct dev *d)
-{
-	if (t->mru == d)
-		return;
-	if (d->prev_u)
-		d->prev_u->next_u = d->next_u;
-	else
-		t->lru = d->next_u;
-	d->next_u->prev_u = d->prev_u;
-	d->prev_u = t->mru;
-	d->next_u = NULL;
-	t->mru->next_u = d;
-	t->mru = d;
-}
-
 /*
  * Devices quiet for --idle (by the newest event time of any device) are
  * flushed and freed; sessions idle for their gap are closed.
@@ -880,13 +860,12 @@ sweep(struct devtab *t, struct run *run)
 	const struct conf *cf = run->cf;
 	struct dev *d, *nx;
 
-	for (d = t->first; d != NULL; d = nx) {
-		nx = d->next_l;
+	for (d = devmap_first(t->map); d != NULL; d = nx) {
+		nx = devmap_next(t->map, d);
 		if (cf->idle > 0 && t->gmax - d->maxt > cf->idle) {
 			if (dev_flush(run, d) == -1)
 				return -1;
-			unlink_dev(t, d);
-			dev_free(&d);
+			devmap_remove(t->map, d);
 			CNT(run, C_IDLE)++;
 			continue;
 		}
@@ -894,25 +873,6 @@ sweep(struct devtab *t, struct run *run)
 		    advance(run, d, t->gmax - cf->lateness) == -1)
 			return -1;
 	}
-	return 0;
-}
-
-/*
- * Make room for one more device: flush and free the one whose last sample
- * came longest ago, the head of the recency list, in O(1) (a scan of every
- * device for the oldest time made 100,000 devices through a cap of 10,000
- * 350 times slower).
- */
-static int
-evict(struct devtab *t, struct run *run)
-{
-	struct dev *old = t->lru;
-
-	if (dev_flush(run, old) == -1)
-		return -1;
-	unlink_dev(t, old);
-	dev_free(&old);
-	CNT(run, C_EVICTED)++;
 	return 0;
 }
 
@@ -937,12 +897,14 @@ devtab_sample(struct devtab *t, struct run *run, const struct record *r)
 	const struct conf *cf = run->cf;
 	const char *id = r->dev ? r->dev : "", *why = NULL;
 	size_t idlen = r->dev ? r->dev_len : 0;
+	const char *nm[CH_MAX];
+	uint32_t nl[CH_MAX];
 	double x[CH_MAX];
 	char b[512], t1[40], t2[40];
 	struct dev *d;
 	int64_t tm, wm;
-	unsigned c;
-	int i;
+	unsigned c, n;
+	int i, created;
 
 	if (r->sec > 9000000000LL || r->sec < -9000000000LL) {
 		struct value v = val_i64(r->sec);
@@ -952,20 +914,24 @@ devtab_sample(struct devtab *t, struct run *run, const struct record *r)
 		    "handles in nanoseconds");
 	}
 	tm = r->sec * NS + r->nsec;
-	if ((d = lookup(t, id, idlen)) == NULL) {
-		if ((d = dev_new(run, r, id, idlen, &why)) == NULL)
-			return reject_sample(run, r, "fields", NULL, 0, NULL,
-			    NULL, why);
-		if (cf->max_devices > 0 && t->n >= cf->max_devices) {
-			if (evict(t, run) == -1) {
-				dev_free(&d);
+	/* the last device again (the newest in the map, nothing to mark),
+	 * one held, or a new one if r can start one */
+	if ((d = t->cache) == NULL || d->idlen != idlen ||
+	    memcmp(d->id, id, idlen) != 0) {
+		if ((d = devmap_touch(t->map, id, idlen, 0)) == NULL) {
+			if ((n = dev_chans(cf, r, nm, nl, &why)) == 0)
+				return reject_sample(run, r, "fields", NULL, 0,
+				    NULL, NULL, why);
+			if ((d = devmap_get(t->map, id, idlen, 0, &created)) ==
+			    NULL)
+				err(EX_OSERR, NULL);
+			if (t->err)	/* the evicted device's flush */
 				return -1;
-			}
+			dev_setup(run, d, nm, nl, n);
+			CNT(run, C_DEVICES)++;
 		}
-		insert(t, d);
-		CNT(run, C_DEVICES)++;
-	} else
-		seen(t, d);
+		t->cache = d;
+	}
 	for (c = 0; c < d->nch; c++) {
 		const struct value *v;
 
@@ -1060,11 +1026,10 @@ devtab_flush(struct devtab *t, struct run *run)
 
 	if (t == NULL)
 		return 0;
-	while ((d = t->first) != NULL) {
+	while ((d = devmap_first(t->map)) != NULL) {	/* oldest first */
 		if (dev_flush(run, d) == -1)
 			return -1;
-		unlink_dev(t, d);
-		dev_free(&d);
+		devmap_remove(t->map, d);
 	}
 	return 0;
 }
@@ -1073,15 +1038,10 @@ void
 devtab_free(struct devtab **tp)
 {
 	struct devtab *t;
-	struct dev *d;
 
 	if (tp == NULL || (t = *tp) == NULL)
 		return;
-	while ((d = t->first) != NULL) {
-		unlink_dev(t, d);
-		dev_free(&d);
-	}
-	free(t->bucket);
+	devmap_free(&t->map);
 	free(t);
 	*tp = NULL;
 }

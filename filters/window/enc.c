@@ -8,16 +8,25 @@
 #define NS	1000000000LL
 
 int
+fenc_set_dev(struct fenc *e, const char *dev, size_t devlen)
+{
+	tmpl_reset(&e->pre);
+	if (tmpl_add_str(&e->pre, "kind", 4) == -1 ||
+	    tmpl_add_str(&e->pre, "features", 8) == -1 ||
+	    tmpl_add_str(&e->pre, "dev", 3) == -1 ||
+	    tmpl_add_str(&e->pre, dev, devlen) == -1 ||
+	    tmpl_add_str(&e->pre, "seq", 3) == -1)
+		return -1;
+	return 0;
+}
+
+int
 fenc_init(struct fenc *e, const char *dev, size_t devlen,
     const char *const *keys, uint32_t nkeys)
 {
 	uint32_t i;
 
-	if (tmpl_add_str(&e->pre, "kind", 4) == -1 ||
-	    tmpl_add_str(&e->pre, "features", 8) == -1 ||
-	    tmpl_add_str(&e->pre, "dev", 3) == -1 ||
-	    tmpl_add_str(&e->pre, dev, devlen) == -1 ||
-	    tmpl_add_str(&e->pre, "seq", 3) == -1 ||
+	if (fenc_set_dev(e, dev, devlen) == -1 ||
 	    tmpl_add_map(&e->body, nkeys) == -1)
 		goto err;
 	for (i = 0; i < nkeys; i++)

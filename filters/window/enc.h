@@ -32,6 +32,10 @@ struct fenc {
 int	 fenc_init(struct fenc *e, const char *dev, size_t devlen,
 	     const char *const *keys, uint32_t nkeys);
 void	 fenc_free(struct fenc *e);	/* keeps e zeroed; NULL-safe */
+/* The same template for another device dev[0..devlen) (borrowed for the
+ * call): the device that took an evicted one's place.  0, or -1 on ENOMEM
+ * (e is then to be freed). */
+int	 fenc_set_dev(struct fenc *e, const char *dev, size_t devlen);
 /*
  * Append one frame to b: window [start, end) in ns since 1970, its
  * sequence number and sample count, short or not, values v[nkeys].

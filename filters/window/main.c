@@ -201,7 +201,7 @@ main(int argc, char *argv[])
 	if (filter_equation(&flt, "in + features = out + used + skipped + "
 	    "rejected + unwritten") == -1)
 		errx(EX_SOFTWARE, "%s", filter_error(&flt));
-	if ((tab = devtab_new()) == NULL || (run.rec = record_new()) ==
+	if ((tab = devtab_new(&run)) == NULL || (run.rec = record_new()) ==
 	    NULL || (run.spec = spec_new()) == NULL)
 		err(EX_OSERR, NULL);
 	if ((status = filter_open(&flt)) != EX_OK)

@@ -6,7 +6,8 @@
  * Times are int64 nanoseconds since 1970 throughout; a count window's
  * positions are sample numbers.  Ownership: struct conf and everything it
  * points to belong to main(); a struct dev and its buffers belong to the
- * device table and are freed with the device.
+ * device table (on libstream's devmap) and are freed with the device, or
+ * kept for the device that takes an evicted one's place.
  */
 #ifndef WINDOW_H
 #define WINDOW_H
@@ -98,8 +99,9 @@ struct run {
 
 struct devtab;
 
-/* Caller owns: free with devtab_free().  NULL on ENOMEM. */
-struct devtab	*devtab_new(void);
+/* At most run->cf->max_devices devices; run is borrowed for the table's
+ * life.  Caller owns: free with devtab_free().  NULL on ENOMEM. */
+struct devtab	*devtab_new(struct run *);
 /* Emit every device's open windows, then free it all; NULL-safe. */
 int		 devtab_flush(struct devtab *, struct run *);
 void		 devtab_free(struct devtab **);
