@@ -3,7 +3,7 @@
  * with one set of exit statuses, read frames turning the undecodable ones
  * into reject frames, write with counts taken where a write is accepted,
  * answer SIGUSR1, keep the --metrics file, and at the end flush, count what
- * never left, print the accounting line and check the program's equation.
+ * never left, then prog_end(): the accounting line and the equation.
  * The design and the table of behaviours are in docs/filters.md.
  */
 #include <sys/stat.h>
@@ -14,13 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "filter.h"
 #include "opt.h"
 #include "metrics.h"
 
-#define EQ_TERMS	16
 #define REJ_WARN_MAX	5	/* no reject stream: reasons printed */
 
 static void
@@ -29,49 +27,24 @@ seterr(struct filter *f, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	vsnprintf(f->p.err, sizeof(f->p.err), fmt, ap);
 	va_end(ap);
-}
-
-/* Keep the first failure: its status and its message. */
-static void
-fail(struct filter *f, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (f->status != EX_OK)
-		return;
-	f->status = status;
-	va_start(ap, fmt);
-	vsnprintf(f->err, sizeof(f->err), fmt, ap);
-	va_end(ap);
-}
-
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void
 filter_init(struct filter *f, const char *prog)
 {
 	memset(f, 0, sizeof(*f));
-	f->prog = prog;
+	prog_init(&f->p, prog);
 	f->in_uri = "-";
 	f->out_uri = "-";
-	f->metrics_every = 10;
 	f->want_out = 1;
 	f->want_in = 1;
-	f->status = EX_OK;
-	f->ci_in = counters_add(&f->c, "in");
-	f->ci_out = counters_add(&f->c, "out");
-	f->ci_rejected = counters_add(&f->c, "rejected");
-	f->ci_dropped = counters_add(&f->c, "dropped");
-	f->ci_unwritten = counters_add(&f->c, "unwritten");
+	f->ci_in = prog_counter(&f->p, "in");
+	f->ci_out = prog_counter(&f->p, "out");
+	f->ci_rejected = prog_counter(&f->p, "rejected");
+	f->ci_dropped = prog_counter(&f->p, "dropped");
+	f->ci_unwritten = prog_counter(&f->p, "unwritten");
 	f->ci_lost = f->ci_repeated = -1;
 	(void)filter_equation(f, "in = out + rejected + dropped + unwritten");
 }
@@ -90,20 +63,8 @@ filter_option(struct filter *f, int ch, const char *arg)
 	case 'o':
 		f->out_uri = arg;
 		return 1;
-	case 'q':
-		f->quiet = 1;
-		return 1;
 	case FILTER_OPT_REJECT:
 		f->rej_uri = arg;
-		return 1;
-	case FILTER_OPT_METRICS:
-		f->metrics_path = arg;
-		return 1;
-	case FILTER_OPT_METRICS_EVERY:
-		if ((why = opt_duration(arg, OPT_NS_S, OPT_NS_S / 10,
-		    86400 * OPT_NS_S, &ns)) != NULL)
-			break;
-		f->metrics_every = (double)ns / 1e9;
 		return 1;
 	case FILTER_OPT_TIMEOUT:
 		if ((why = opt_duration(arg, OPT_NS_S, OPT_NS_S / 1000,
@@ -122,10 +83,9 @@ filter_option(struct filter *f, int ch, const char *arg)
 		f->max_frame = (size_t)u;
 		return 1;
 	default:
-		return 0;
+		return prog_option(&f->p, ch, arg);
 	}
-	seterr(f, "--%s: %s", ch == FILTER_OPT_METRICS_EVERY ?
-	    "metrics-every" : ch == FILTER_OPT_TIMEOUT ? "timeout" :
+	seterr(f, "--%s: %s", ch == FILTER_OPT_TIMEOUT ? "timeout" :
 	    ch == FILTER_OPT_PRODUCERS ? "producers" : "max-frame", why);
 	return -1;
 }
@@ -133,101 +93,13 @@ filter_option(struct filter *f, int ch, const char *arg)
 int
 filter_counter(struct filter *f, const char *name)
 {
-	return counters_add(&f->c, name);
-}
-
-/*
- * Parse "a + b = c + d" against the counters: the indices of each side
- * into lhs/rhs (-1 terminated).  0, or -1 with f->err set.
- */
-static int
-parse_equation(const struct filter *f, const char *eq, int *lhs, int *rhs,
-    char *err, size_t errlen)
-{
-	const char *p = eq, *s;
-	int *side = lhs, n = 0, i, sides = 0;
-	size_t len;
-
-	for (;;) {
-		while (*p == ' ')
-			p++;
-		for (s = p; (*p >= 'a' && *p <= 'z') || *p == '_' ||
-		    (*p >= '0' && *p <= '9'); p++)
-			;
-		len = (size_t)(p - s);
-		if (len == 0 || n == EQ_TERMS - 1) {
-			snprintf(err, errlen, "equation '%s': a counter name "
-			    "expected at '%s'", eq, s);
-			return -1;
-		}
-		for (i = 0; i < (int)f->c.count; i++)
-			if (strlen(f->c.name[i]) == len &&
-			    memcmp(f->c.name[i], s, len) == 0)
-				break;
-		if (i == (int)f->c.count) {
-			snprintf(err, errlen, "equation '%s': no counter "
-			    "'%.*s'", eq, (int)len, s);
-			return -1;
-		}
-		side[n++] = i;
-		while (*p == ' ')
-			p++;
-		if (*p == '+') {
-			p++;
-			continue;
-		}
-		side[n] = -1;
-		if (*p == '=' && sides == 0) {
-			p++;
-			side = rhs;
-			n = 0;
-			sides = 1;
-			continue;
-		}
-		if (*p == '\0' && sides == 1)
-			return 0;
-		snprintf(err, errlen, "equation '%s': '+', '=' or the end "
-		    "expected at '%s'", eq, p);
-		return -1;
-	}
+	return prog_counter(&f->p, name);
 }
 
 int
 filter_equation(struct filter *f, const char *eq)
 {
-	int lhs[EQ_TERMS], rhs[EQ_TERMS];
-
-	if (strlen(eq) >= sizeof(f->equation)) {
-		seterr(f, "equation too long");
-		return -1;
-	}
-	if (parse_equation(f, eq, lhs, rhs, f->err, sizeof(f->err)) == -1)
-		return -1;
-	strcpy(f->equation, eq);
-	return 0;
-}
-
-/* Does the equation hold?  1 yes, 0 no (why in buf), -1 it is malformed. */
-static int
-equation_holds(const struct filter *f, char *buf, size_t size)
-{
-	int lhs[EQ_TERMS], rhs[EQ_TERMS], i;
-	uint64_t l = 0, r = 0;
-
-	if (f->equation[0] == '\0')
-		return 1;
-	if (parse_equation(f, f->equation, lhs, rhs, buf, size) == -1)
-		return -1;
-	for (i = 0; lhs[i] != -1; i++)
-		l += f->c.n[lhs[i]];
-	for (i = 0; rhs[i] != -1; i++)
-		r += f->c.n[rhs[i]];
-	if (l == r)
-		return 1;
-	snprintf(buf, size, "the accounting does not balance: %s, but "
-	    "%llu != %llu", f->equation, (unsigned long long)l,
-	    (unsigned long long)r);
-	return 0;
+	return prog_equation(&f->p, eq);
 }
 
 static int
@@ -296,18 +168,13 @@ filter_open(struct filter *f)
 	}
 	if (f->in != NULL && stream_is_zmq(f->in)) {
 		/* what never came over the network: outside the equation */
-		f->ci_lost = counters_add(&f->c, "lost");
-		f->ci_repeated = counters_add(&f->c, "repeated");
+		f->ci_lost = prog_counter(&f->p, "lost");
+		f->ci_repeated = prog_counter(&f->p, "repeated");
 		if (f->producers > 0)
 			stream_set_eos_count(f->in, f->producers);
 	}
-	if (f->metrics_path != NULL && metrics_write(f->metrics_path,
-	    f->prog, &f->c, 1, f->err, sizeof(f->err)) == -1) {
-		st = EX_CANTCREAT;
+	if ((st = prog_start(&f->p)) != EX_OK)
 		goto fail;
-	}
-	f->metrics_next = now_mono() + f->metrics_every;
-	stream_catch_signals();
 	return EX_OK;
 fail:
 	if (f->rej != f->out)
@@ -319,21 +186,6 @@ fail:
 	return st;
 }
 
-/* Now and then: the metrics file, if asked for and due. */
-static void
-tick(struct filter *f)
-{
-	char err[256];
-	double t;
-
-	if (f->metrics_path == NULL || (t = now_mono()) < f->metrics_next)
-		return;
-	f->metrics_next = t + f->metrics_every;
-	if (metrics_write(f->metrics_path, f->prog, &f->c, 1, err,
-	    sizeof(err)) == -1)
-		fprintf(stderr, "%s: %s\n", f->prog, err);
-}
-
 /* A write failed on st: record why, say whether the frame was queued. */
 static int
 write_failed(struct filter *f, struct stream *st)
@@ -341,8 +193,8 @@ write_failed(struct filter *f, struct stream *st)
 	int queued = errno != EMSGSIZE && errno != ENOMEM &&
 	    errno != EINVAL;
 
-	fail(f, stream_timed_out(st) ? EX_TEMPFAIL : EX_IOERR, "%s",
-	    stream_error(st));
+	prog_fail(&f->p, stream_timed_out(st) ? EX_TEMPFAIL : EX_IOERR,
+	    "%s", stream_error(st));
 	return queued;
 }
 
@@ -359,7 +211,7 @@ put_reject(struct filter *f, const struct record *rj)
 				if (rj->body[n].klen == 6 &&
 				    memcmp(rj->body[n].key, "reason", 6) == 0)
 					v = &rj->body[n].v;
-			fprintf(stderr, "%s: rejected: %.*s\n", f->prog,
+			fprintf(stderr, "%s: rejected: %.*s\n", f->p.name,
 			    v != NULL ? (int)v->len : 0, v != NULL ? v->p : "");
 		}
 		return 0;
@@ -390,11 +242,11 @@ filter_read_slow(struct filter *f, int r, struct record **rp)
 	for (;;) {
 		f->cur = NULL;
 		if (r == STREAM_EOF) {
-			f->interrupted = stream_interrupted();
+			f->p.interrupted = stream_interrupted();
 			return FILTER_END;
 		}
 		if (r == STREAM_ERR && stream_timed_out(f->in)) {
-			fail(f, EX_TEMPFAIL, "%s", stream_error(f->in));
+			prog_fail(&f->p, EX_TEMPFAIL, "%s", stream_error(f->in));
 			return FILTER_FAIL;
 		}
 		/* undecodable: a reject frame with its bytes, then read on
@@ -405,22 +257,22 @@ filter_read_slow(struct filter *f, int r, struct record **rp)
 		if (r == STREAM_ERR && f->rej == NULL) {
 			/* no trace to leave but the message, said once */
 			FILTER_COUNT(f, f->ci_rejected)++;
-			fail(f, EX_DATAERR, "%s", stream_error(f->in));
+			prog_fail(&f->p, EX_DATAERR, "%s", stream_error(f->in));
 			return FILTER_FAIL;
 		}
 		memset(&why, 0, sizeof(why));
-		why.stage = f->prog;
+		why.stage = f->p.name;
 		why.rule = "decode";
 		why.reason = stream_error(f->in);
 		if (reject_build(f->rj, &f->scratch, NULL, p, n, &why) == -1) {
 			FILTER_COUNT(f, f->ci_unwritten)++;
-			fail(f, EX_OSERR, "out of memory");
+			prog_fail(&f->p, EX_OSERR, "out of memory");
 			return FILTER_FAIL;
 		}
 		if (put_reject(f, f->rj) == -1)
 			return FILTER_FAIL;
 		if (r == STREAM_ERR) {
-			fail(f, EX_DATAERR, "%s", stream_error(f->in));
+			prog_fail(&f->p, EX_DATAERR, "%s", stream_error(f->in));
 			return FILTER_FAIL;
 		}
 		if ((r = stream_read(f->in, rp)) == STREAM_OK) {
@@ -436,23 +288,21 @@ filter_net_counts(struct filter *f)
 {
 	if (f->ci_lost < 0 || f->in == NULL)
 		return;
-	f->c.n[f->ci_lost] = stream_lost(f->in);
-	f->c.n[f->ci_repeated] = stream_repeated(f->in);
+	FILTER_COUNT(f, f->ci_lost) = stream_lost(f->in);
+	FILTER_COUNT(f, f->ci_repeated) = stream_repeated(f->in);
 }
 
 void
 filter_usr1(struct filter *f)
 {
 	filter_net_counts(f);
-	filter_report(f);
-	f->metrics_next = 0;
-	tick(f);
+	prog_usr1(&f->p);
 }
 
 void
 filter_tick(struct filter *f)
 {
-	tick(f);
+	prog_tick(&f->p);
 }
 
 int
@@ -482,7 +332,7 @@ filter_emit_frames(struct filter *f, const void *p, size_t n,
 	}
 	/* stream_write_frames() keeps what it could not send queued */
 	FILTER_COUNT(f, f->ci_out) += nframes;
-	fail(f, EX_IOERR, "%s", stream_error(f->out));
+	prog_fail(&f->p, EX_IOERR, "%s", stream_error(f->out));
 	return -1;
 }
 
@@ -492,12 +342,12 @@ filter_reject(struct filter *f, const struct record *r,
 {
 	struct reject w = *why;
 
-	w.stage = f->prog;
+	w.stage = f->p.name;
 	if (r == NULL)
 		r = f->cur;
 	if (reject_build(f->rj, &f->scratch, r, NULL, 0, &w) == -1) {
 		FILTER_COUNT(f, f->ci_unwritten)++;
-		fail(f, EX_OSERR, "out of memory");
+		prog_fail(&f->p, EX_OSERR, "out of memory");
 		return -1;
 	}
 	return put_reject(f, f->rj);
@@ -515,36 +365,6 @@ filter_drop(struct filter *f)
 	FILTER_COUNT(f, f->ci_dropped)++;
 }
 
-int
-filter_fail(struct filter *f, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (f->status != EX_OK)
-		return -1;
-	f->status = status;
-	va_start(ap, fmt);
-	vsnprintf(f->err, sizeof(f->err), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-void
-filter_report(const struct filter *f)
-{
-	char line[2048];
-
-	counters_format(&f->c, f->prog, line, sizeof(line));
-	fprintf(stderr, "%s%s\n", line, f->interrupted ?
-	    " (interrupted)" : "");
-}
-
-const char *
-filter_error(const struct filter *f)
-{
-	return f->err;
-}
-
 /*
  * Frames a writer accepted but never handed on leave `ci` (out or
  * rejected, in that order when both share the stream) for `unwritten`.
@@ -552,10 +372,11 @@ filter_error(const struct filter *f)
 static void
 move_unsent(struct filter *f, uint64_t unsent, int ci)
 {
-	uint64_t d = unsent < f->c.n[ci] ? unsent : f->c.n[ci];
+	uint64_t d = unsent < FILTER_COUNT(f, ci) ? unsent :
+	    FILTER_COUNT(f, ci);
 
-	f->c.n[ci] -= d;
-	f->c.n[f->ci_unwritten] += d;
+	FILTER_COUNT(f, ci) -= d;
+	FILTER_COUNT(f, f->ci_unwritten) += d;
 	if (unsent > d && ci == f->ci_out && f->rej == f->out)
 		move_unsent(f, unsent - d, f->ci_rejected);
 }
@@ -569,44 +390,28 @@ close_writer(struct filter *f, struct stream **sp, int ci)
 	if (*sp == NULL)
 		return;
 	if (stream_finish(*sp) == -1)
-		fail(f, stream_timed_out(*sp) || errno == ETIMEDOUT ?
+		prog_fail(&f->p, stream_timed_out(*sp) || errno == ETIMEDOUT ?
 		    EX_TEMPFAIL : EX_IOERR, "%s", stream_error(*sp));
 	move_unsent(f, stream_unsent(*sp), ci);
 	if (stream_close(sp) == -1)
-		fail(f, EX_IOERR, "%s: %s", uri, strerror(errno));
+		prog_fail(&f->p, EX_IOERR, "%s: %s", uri, strerror(errno));
 }
 
 int
 filter_close(struct filter *f)
 {
-	char why[512];
-
-	f->interrupted |= stream_interrupted();	/* a program's own reader */
+	f->p.interrupted |= stream_interrupted();	/* a program's own reader */
 	if (f->rej != NULL && f->rej != f->out)
 		close_writer(f, &f->rej, f->ci_rejected);
 	f->rej = NULL;
 	close_writer(f, &f->out, f->ci_out);
 	filter_net_counts(f);
-	if (f->ci_lost >= 0 && f->c.n[f->ci_lost] > 0)
+	if (f->ci_lost >= 0 && FILTER_COUNT(f, f->ci_lost) > 0)
 		fprintf(stderr, "%s: %s: %llu frames never arrived (seq gaps or "
-		    "producers' end-of-stream counts)\n", f->prog, f->in_uri,
-		    (unsigned long long)f->c.n[f->ci_lost]);
+		    "producers' end-of-stream counts)\n", f->p.name, f->in_uri,
+		    (unsigned long long)FILTER_COUNT(f, f->ci_lost));
 	stream_close(&f->in);
-	if (f->status != EX_OK)
-		fprintf(stderr, "%s: %s\n", f->prog, f->err);
-	if (!f->quiet || f->status != EX_OK)
-		filter_report(f);
-	if (f->metrics_path != NULL && metrics_write(f->metrics_path, f->prog,
-	    &f->c, 0, why, sizeof(why)) == -1) {
-		fprintf(stderr, "%s: %s\n", f->prog, why);
-		if (f->status == EX_OK)
-			f->status = EX_IOERR;
-	}
-	if (equation_holds(f, why, sizeof(why)) != 1) {
-		fprintf(stderr, "%s: %s\n", f->prog, why);
-		f->status = EX_SOFTWARE;
-	}
 	record_free(&f->rj);
 	buf_free(&f->scratch);
-	return f->status;
+	return prog_end(&f->p);
 }

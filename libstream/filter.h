@@ -1,9 +1,13 @@
 /*
- * filter -- what every program's main() shares: its streams (input, output,
- * dead letters), its counters and their equation, signals, the accounting
- * line and the --metrics file.  Helpers, not a framework: main() still reads
- * top to bottom, options -> open -> loop -> close (docs/libstream.md
- * "Writing a filter" is the smallest complete one).
+ * filter -- the frame filter skeleton: what every program that reads or
+ * writes a frame stream shares, on top of what every program shares
+ * (prog.h: counters, equation, first failure, -q, --metrics, signals,
+ * the accounting line).  Here: its streams (input, output, dead letters),
+ * the five frame counters and their one-to-one equation, undecodable
+ * frames as rejects, writes counted where they are accepted.  Helpers,
+ * not a framework: main() still reads top to bottom, options -> open ->
+ * loop -> close (docs/libstream.md "Writing a filter" is the smallest
+ * complete one).
  *
  *	struct filter f;
  *	filter_init(&f, "name");
@@ -43,7 +47,8 @@
  * Ownership: struct filter lives in the caller (on main()'s stack); its
  * streams, record and buffers are owned by it until filter_close().  Nothing
  * here prints, except filter_close() and filter_report() which print the
- * accounting line on stderr, the one thing a program must always say.
+ * accounting line on stderr (prog.h), the one thing a program must always
+ * say.
  */
 #ifndef FILTER_H
 #define FILTER_H
@@ -52,15 +57,15 @@
 #include <stdio.h>
 
 #include "buf.h"
-#include "counters.h"
+#include "prog.h"
 #include "record.h"
 #include "reject.h"
 #include "stream.h"
 
 enum {
-	FILTER_OPT_REJECT = 0x1000,
-	FILTER_OPT_METRICS,
-	FILTER_OPT_METRICS_EVERY,
+	FILTER_OPT_METRICS = PROG_OPT_METRICS,
+	FILTER_OPT_METRICS_EVERY = PROG_OPT_METRICS_EVERY,
+	FILTER_OPT_REJECT = PROG_OPT_OWN,
 	FILTER_OPT_MAX_FRAME,
 	FILTER_OPT_TIMEOUT,
 	FILTER_OPT_PRODUCERS,
@@ -71,27 +76,20 @@ enum {
 #define FILTER_LONGOPTS							\
 	{ "input",		required_argument, NULL, 'i' },		\
 	{ "output",		required_argument, NULL, 'o' },		\
-	{ "quiet",		no_argument,	   NULL, 'q' },		\
+	PROG_LONGOPTS,							\
 	{ "reject",		required_argument, NULL, FILTER_OPT_REJECT }, \
-	{ "metrics",		required_argument, NULL, FILTER_OPT_METRICS }, \
-	{ "metrics-every",	required_argument, NULL,		\
-	    FILTER_OPT_METRICS_EVERY },					\
 	{ "max-frame",		required_argument, NULL, FILTER_OPT_MAX_FRAME }, \
 	{ "timeout",		required_argument, NULL, FILTER_OPT_TIMEOUT }, \
 	{ "producers",		required_argument, NULL, FILTER_OPT_PRODUCERS }
-#define FILTER_SHORTOPTS	"i:o:q"
+#define FILTER_SHORTOPTS	"i:o:" PROG_SHORTOPTS
 /* Their lines for usage(), in the layout every program's --help uses. */
 #define FILTER_USAGE							\
 	"  -i, --input URI       frames in (default -)\n"		\
 	"  -o, --output URI      frames out (default -)\n"		\
-	"  -q, --quiet           no accounting line at exit\n"		\
+	PROG_USAGE_QUIET						\
 	"      --reject URI      reject frames there (default: inline, in "	\
 	"the output)\n"							\
-	"      --metrics FILE    counters in Prometheus text format, "	\
-	"rewritten\n"							\
-	"                        atomically every --metrics-every seconds "	\
-	"(default 10)\n"						\
-	"                        and at exit\n"				\
+	PROG_USAGE_METRICS						\
 	"      --max-frame N     largest frame read or written, bytes "	\
 	"(default 1 MiB)\n"						\
 	"      --timeout S       give up after S seconds with no input or "	\
@@ -111,11 +109,9 @@ enum filter_read_status {
 };
 
 struct filter {
-	const char	*prog;		/* borrowed: static string */
+	struct prog	 p;		/* name, counters, status, -q, metrics */
 	/* options (filter_option() sets them; a program may too) */
-	const char	*in_uri, *out_uri, *rej_uri, *metrics_path;
-	int		 quiet;
-	double		 metrics_every;	/* seconds */
+	const char	*in_uri, *out_uri, *rej_uri;
 	size_t		 max_frame;	/* 0: the library's default */
 	double		 timeout;	/* seconds; 0: wait as long as it takes */
 	unsigned	 producers;	/* 0: end when every producer seen ended */
@@ -126,24 +122,18 @@ struct filter {
 	/* open streams; rej == out when rejects go inline */
 	struct stream	*in, *out, *rej;
 
-	/* counters: the four every filter has, then the program's own */
-	struct counters	 c;
+	/* the counters every filter has (in p.c), then the program's own */
 	int		 ci_in, ci_out, ci_rejected, ci_dropped, ci_unwritten;
-	char		 equation[256];
 
 	/* state */
-	int		 status;	/* first failure's exit status */
-	int		 interrupted;
 	const struct record *cur;	/* the frame filter_read() returned */
 	uint64_t	 tick;
-	double		 metrics_next;
 	struct record	*rj;		/* reject being built */
 	struct buf	 scratch;
-	char		 err[512];
 };
 
 /* Counter by index, for the program's hot loop. */
-#define FILTER_COUNT(f, i)	((f)->c.n[(i)])
+#define FILTER_COUNT(f, i)	PROG_COUNT(&(f)->p, (i))
 
 /*
  * Set f up for program prog (borrowed): default options (-i - -o -),
@@ -187,7 +177,7 @@ int	 filter_pending(const struct filter *f);
 
 /*
  * Outputs.  Each counts its frame after the stream accepted it; -1 on a
- * write error (f->status set to EX_IOERR and filter_error() says which
+ * write error (f->p.status set to EX_IOERR and filter_error() says which
  * endpoint and why): stop reading and go to filter_close().
  *   filter_pass:   the frame just read, unchanged: its original bytes.
  *   filter_emit:   r encoded (borrowed for the call).
@@ -215,17 +205,17 @@ void	 filter_drop(struct filter *f);
  * A failure of the program's own (an output it writes itself, say): kept
  * as filter_close()'s status and message unless one came first.  -1.
  */
-int	 filter_fail(struct filter *f, int status, const char *fmt, ...)
-	     __attribute__((format(printf, 3, 4)));
+#define filter_fail(f, status, ...)					\
+	prog_fail(&(f)->p, (status), __VA_ARGS__)
 
 /* ZeroMQ input: take lost= and repeated= from the stream now. */
 void	 filter_net_counts(struct filter *f);
 
 /* Print the accounting line on stderr now ("prog: in=.. out=.."). */
-void	 filter_report(const struct filter *f);
+#define filter_report(f)	prog_report(&(f)->p)
 
 /* Why the last call failed (owned by f). */
-const char	*filter_error(const struct filter *f);
+#define filter_error(f)		prog_error(&(f)->p)
 
 /*
  * Flush and close every stream, count frames a failed output never

@@ -348,7 +348,7 @@ emit_events(struct out *o, const char *dev, size_t devlen,
 	if (stream_write_frames(o->ev, o->sb.data, o->sb.size, nframes) ==
 	    -1) {
 		warnx("%s: %s", o->ev_uri, stream_error(o->ev));
-		o->f->status = EX_IOERR;
+		o->f->p.status = EX_IOERR;
 		return -1;
 	}
 	return 0;
@@ -796,7 +796,7 @@ main(int argc, char *argv[])
 		if (!isnan(rate) && calibrate(&w, rate, fps, seed, calib) ==
 		    -1)
 			err(EX_OSERR, "calibration");
-		if (!f.quiet)
+		if (!f.p.quiet)
 			print_limits(&w, signame, !isnan(rate));
 		if ((dm = devmap_new(ndev, w.devsize, watch_dev_init, NULL,
 		    &w)) == NULL || (x = calloc(nf + 1, sizeof(double))) ==
@@ -917,12 +917,12 @@ main(int argc, char *argv[])
 		FILTER_COUNT(&f, o.cevicted) = devmap_evicted(dm);
 	if (o.ev != NULL && stream_close(&o.ev) == -1) {
 		warn("%s", evuri);
-		if (f.status == EX_OK)
-			f.status = EX_IOERR;
+		if (f.p.status == EX_OK)
+			f.p.status = EX_IOERR;
 	}
-	if (fitpath != NULL && f.status == EX_OK && ft.name != NULL &&
+	if (fitpath != NULL && f.p.status == EX_OK && ft.name != NULL &&
 	    fit_write(&ft, fitpath, seed) == -1)
-		f.status = EX_CANTCREAT;
+		f.p.status = EX_CANTCREAT;
 	if (fitpath != NULL && ft.name == NULL)
 		warnx("--fit-reference: no frame to fit");
 	st = filter_close(&f);

@@ -237,7 +237,7 @@ main(int argc, char *argv[])
 	optx_config(&argc, &argv, optstr, opts, NULL);
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1) {
 		csvopt += ch != 'h' && ch != O_DEVICE && ch != O_STRICT &&
-		    ch < FILTER_OPT_REJECT && ch != 'i' && ch != 'o' &&
+		    ch < PROG_OPT_FIRST && ch != 'i' && ch != 'o' &&
 		    ch != 'q';
 		if (ch == 'i')
 			g.in_uri = optarg;
@@ -360,7 +360,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	g.quiet = f.quiet;
+	g.quiet = f.p.quiet;
 
 	if (g.in_uri != NULL && (argc > 0 || csvopt))
 		errx(EX_USAGE, "-i reads frames: file operands and CSV "

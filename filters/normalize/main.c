@@ -166,7 +166,7 @@ main(int argc, char *argv[])
 			    "--reject do not apply");
 			usage(EX_USAGE);
 		}
-		quiet = f.quiet;
+		quiet = f.p.quiet;
 		status = run_fit(f.in_uri, params ? params : "-", names,
 		    nnames, method < 0 ? SCALE_ZSCORE : method);
 		free(names);

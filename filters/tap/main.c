@@ -452,11 +452,11 @@ main(int argc, char *argv[])
 	if (mode == 'p')
 		return run_print(&f, o.unbuffered);
 	/* -r: JSON text in, not frames: its own reader and accounting */
-	if (f.rej_uri != NULL || f.metrics_path != NULL)
+	if (f.rej_uri != NULL || f.p.metrics_path != NULL)
 		errx(EX_USAGE, "-r: --reject and --metrics do not apply");
 	o.in = f.in_uri;
 	o.out = f.out_uri;
-	o.quiet = f.quiet;
+	o.quiet = f.p.quiet;
 	acct_init(&a);
 	status = run_reverse(&o, &a);
 	acct_print(&a, &o);

@@ -599,7 +599,7 @@ main(int argc, char *argv[])
 		if (rn.pid == 0 && rn.nev > 0 && now_mono() >= rn.retry_at) {
 			if (start(&rn, argv + optind, timeout) == -1) {
 				warn("%s", argv[optind]);
-				f.status = EX_OSERR;
+				f.p.status = EX_OSERR;
 				break;
 			}
 			FILTER_COUNT(&f, o.cruns)++;
@@ -613,7 +613,7 @@ main(int argc, char *argv[])
 				pfd.fd = rn.pid != 0 ? rn.outfd : -1;
 				pfd.events = POLLIN;
 				poll(&pfd, 1, 10);
-				if (f.interrupted || stream_interrupted()) {
+				if (f.p.interrupted || stream_interrupted()) {
 					if (rn.pid != 0)
 						continue;	/* let it end */
 					break;

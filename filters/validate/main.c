@@ -106,7 +106,7 @@ main(int argc, char *argv[])
 			    stream_open_error() : strerror(errno));
 		stream_catch_signals();
 		status = guess_schema(src, f.out_uri, margin,
-		    f.quiet ? NULL : stderr);
+		    f.p.quiet ? NULL : stderr);
 		stream_close(&src);
 		return status;
 	}
@@ -132,17 +132,17 @@ main(int argc, char *argv[])
 		if ((failed = vstate_frame(vs, r)) == -1)
 			break;
 	/* the end, or unreadable input: what waits goes out */
-	if (failed == 0 && f.status != EX_IOERR)
+	if (failed == 0 && f.p.status != EX_IOERR)
 		failed = vstate_finish(vs);
 	/* frames filter_read() made decode rejects, by rule and device */
 	if (failed == 0 && FILTER_COUNT(&f, f.ci_in) > vstate_count(vs)->in)
 		failed = vstate_undecodable(vs, FILTER_COUNT(&f, f.ci_in) -
 		    vstate_count(vs)->in);
-	if (failed == -1 && f.status == EX_OK)
+	if (failed == -1 && f.p.status == EX_OK)
 		err(EX_OSERR, PROG);	/* not the output: memory */
 	sync_counts(&sink);
 	status = filter_close(&f);
-	if (!f.quiet)
+	if (!f.p.quiet)
 		vstate_report(vs, stderr, PROG);
 	vstate_free(&vs);
 	schema_free(&schema);

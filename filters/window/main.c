@@ -218,7 +218,7 @@ main(int argc, char *argv[])
 			break;
 	}
 	/* end of input: every open window goes out */
-	if (flt.status == EX_OK)
+	if (flt.p.status == EX_OK)
 		devtab_flush(tab, &run);
 	status = filter_close(&flt);
 	devtab_free(&tab);
@@ -330,7 +330,7 @@ remember(int ch, const char *arg)
 	int i;
 
 	if (ch == 'C' || ch == 'i' || ch == 'o' || ch == 'q' || ch == 'h' ||
-	    ch >= FILTER_OPT_REJECT || ch == O_PRINTCONF)
+	    ch >= PROG_OPT_FIRST || ch == O_PRINTCONF)
 		return;
 	for (i = 0; opts[i].name != NULL; i++)
 		if (opts[i].val == ch)

@@ -100,13 +100,13 @@ test_pass_inline(void **state)
 	filter_init(&f, "test");
 	f.in_uri = path_in;
 	f.out_uri = path_out;
-	f.quiet = 1;
+	f.p.quiet = 1;
 	assert_int_equal(filter_open(&f), EX_OK);
 	assert_int_equal(run_pass(&f), EX_OK);
-	assert_int_equal(f.c.n[f.ci_in], 101);
-	assert_int_equal(f.c.n[f.ci_out], 100);
-	assert_int_equal(f.c.n[f.ci_rejected], 1);
-	assert_int_equal(f.c.n[f.ci_unwritten], 0);
+	assert_int_equal(f.p.c.n[f.ci_in], 101);
+	assert_int_equal(f.p.c.n[f.ci_out], 100);
+	assert_int_equal(f.p.c.n[f.ci_rejected], 1);
+	assert_int_equal(f.p.c.n[f.ci_unwritten], 0);
 	count_file(path_out, &s, &rj);
 	assert_int_equal(s, 100);
 	assert_int_equal(rj, 1);
@@ -123,7 +123,7 @@ test_reject_stream(void **state)
 	filter_init(&f, "test");
 	f.in_uri = path_in;
 	f.out_uri = path_out;
-	f.quiet = 1;
+	f.p.quiet = 1;
 	assert_int_equal(filter_option(&f, FILTER_OPT_REJECT, path_rej), 1);
 	assert_int_equal(filter_open(&f), EX_OK);
 	assert_int_equal(run_pass(&f), EX_OK);
@@ -152,7 +152,7 @@ test_equation(void **state)
 	assert_int_equal(filter_equation(&f, "in = used + rejected"), 0);
 	f.in_uri = path_in;
 	f.out_uri = path_out;
-	f.quiet = 1;
+	f.p.quiet = 1;
 	assert_int_equal(filter_open(&f), EX_OK);
 	while (filter_read(&f, &r) == FILTER_FRAME)
 		if (r->seq != 5)	/* one frame not accounted: a bug */
@@ -213,13 +213,13 @@ test_dev_full(void **state)
 	filter_init(&f, "test");
 	f.in_uri = path_in;
 	f.out_uri = "/dev/full";
-	f.quiet = 1;
+	f.p.quiet = 1;
 	assert_int_equal(filter_open(&f), EX_OK);
 	assert_int_equal(run_pass(&f), EX_IOERR);
 	/* nothing reached the device: every frame read is unwritten */
-	assert_int_equal(f.c.n[f.ci_out], 0);
-	assert_int_equal(f.c.n[f.ci_unwritten], f.c.n[f.ci_in]);
-	assert_true(f.c.n[f.ci_in] > 0);
+	assert_int_equal(f.p.c.n[f.ci_out], 0);
+	assert_int_equal(f.p.c.n[f.ci_unwritten], f.p.c.n[f.ci_in]);
+	assert_true(f.p.c.n[f.ci_in] > 0);
 	assert_non_null(strstr(filter_error(&f), "/dev/full"));
 }
 
@@ -236,7 +236,7 @@ test_metrics(void **state)
 	filter_init(&f, "test");
 	f.in_uri = path_in;
 	f.out_uri = path_out;
-	f.quiet = 1;
+	f.p.quiet = 1;
 	assert_int_equal(filter_option(&f, FILTER_OPT_METRICS, path_met), 1);
 	assert_int_equal(filter_open(&f), EX_OK);
 	assert_int_equal(access(path_met, R_OK), 0);	/* written at open */
@@ -269,7 +269,7 @@ test_pending(void **state)
 	filter_init(&f, "test");
 	f.in_uri = path_in;
 	f.out_uri = path_out;
-	f.quiet = 1;
+	f.p.quiet = 1;
 	assert_int_equal(filter_open(&f), EX_OK);
 	while (filter_read(&f, &r) == FILTER_FRAME) {
 		n++;
