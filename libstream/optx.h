@@ -1,9 +1,16 @@
 /*
- * optx -- how a program reports a bad option value, the same in every
- * program: one line and exit 64 (EX_USAGE), no usage dump:
+ * optx -- how a program reports, the same in every program (prog.h is
+ * what it reports on; the library returns, this prints and exits):
+ *
+ * - a bad option value: one line and exit 64 (EX_USAGE), no usage dump:
  *
  *	prog: --NAME: 'x' is not a whole number from 1 to 100
  *	prog: FILE:LINE: NAME: 'x' is not ...	(the value came from -C FILE)
+ *
+ * - usage: the synopsis on stderr and the misuse's status, or with --help
+ *   the synopsis and the help on stdout and 0 (optx_usage());
+ * - a stdout that could not be written: exit 74 (optx_stdout(), at the
+ *   end of a program that prints).
  *
  * Header-only, for programs (libstream itself never prints or exits): the
  * parsers are opt.h's, the file and line conf.h's.  name is the long
@@ -24,6 +31,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sysexits.h>
 
 #include "conf.h"
@@ -67,24 +75,58 @@ optx_config(int *argcp, char ***argvp, const char *shortopts,
 		errx(st, "%s", err);
 }
 
-/* filter_option() (filter.h): 1 taken, 0 not one of the common options;
- * a bad value is reported here. */
+/* What prog_option() or filter_option() said: 1 taken, 0 not one of
+ * theirs; -1, a bad value whose message is e, is reported here. */
 static inline int
-optx_filter(struct filter *f, int ch, const char *arg)
+optx_said(int r, const char *e, const char *arg)
 {
-	const char *w, *e;
+	const char *w;
 
-	switch (filter_option(f, ch, arg)) {
-	case 1:
-		return 1;
-	case 0:
-		return 0;
-	}
-	e = filter_error(f);
+	if (r != -1)
+		return r;
 	if ((w = conf_where(arg)) != NULL)
 		errx(EX_USAGE, "%s: %s", w, e + (e[0] == '-' && e[1] == '-' ?
 		    2 : 0));
 	errx(EX_USAGE, "%s", e);
+}
+
+/* filter_option() (filter.h): -i -o -q --reject --metrics --timeout ... */
+static inline int
+optx_filter(struct filter *f, int ch, const char *arg)
+{
+	return optx_said(filter_option(f, ch, arg), filter_error(f), arg);
+}
+
+/* prog_option() (prog.h): -q --metrics --metrics-every. */
+static inline int
+optx_prog(struct prog *p, int ch, const char *arg)
+{
+	return optx_said(prog_option(p, ch, arg), prog_error(p), arg);
+}
+
+/* The end of a program that printed: stdout flushed without an error, or
+ * "prog: stdout: why" and exit 74. */
+static inline void
+optx_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
+}
+
+/*
+ * usage(): for --help (status 0) synopsis and help on stdout, exit 0 (74
+ * if stdout could not be written); for a misuse the synopsis alone on
+ * stderr, exit status.
+ */
+static inline _Noreturn void
+optx_usage(int status, const char *synopsis, const char *help)
+{
+	fputs(synopsis, status == EX_OK ? stdout : stderr);
+	if (status == EX_OK) {
+		fputs(help, stdout);
+		optx_stdout();
+	}
+	exit(status);
 }
 
 static inline int64_t

@@ -283,6 +283,6 @@ awk '
 	END {
 		printf "   => %d rows -> %d windows (the first 9 cycles of each of %d engines make none) -> %d predictions and %d swap event;\n",
 		    g["out"], w["out"], w["devices"], f["in"] - f["rejected"], f["events"]
-		printf "      %d windows uploaded, %d stored by the gateway\n", u["acked"], c["frames"]
+		printf "      %d windows uploaded, %d stored by the gateway\n", u["acked"], c["out"]
 	}' "$W/ingest.err" "$W/window.err" "$W/infer.err" "$W/sample-upload.err" "$W/collect.err"
 exit $status

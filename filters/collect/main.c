@@ -7,7 +7,9 @@
  * in the data set is acknowledged again and not stored twice, across
  * restarts too, since the data set itself is the record of what is held.
  * A batch that does not check is refused (and, from a directory, moved to
- * bad/); the device keeps it.  Runs until SIGINT or SIGTERM.
+ * bad/); the device keeps it.  Runs until SIGINT or SIGTERM.  Not a frame
+ * filter, but a program like the others (prog.h): its counters, frames
+ * and batches, balance at exit, and SIGUSR1 and --metrics show them.
  */
 #include <err.h>
 #include <errno.h>
@@ -21,15 +23,13 @@
 #include <sodium.h>
 
 #include "batch.h"
-#include "counters.h"
-#include "metrics.h"
 #include "optx.h"
-#include "stream.h"
+#include "prog.h"
 #include "uplink.h"
 #include "store.h"
 
 enum {
-	OPT_METRICS = 0x1000, OPT_METRICS_EVERY, OPT_MQTT_CA, OPT_MQTT_CERT,
+	OPT_MQTT_CA = PROG_OPT_OWN, OPT_MQTT_CERT,
 	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
 	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
 };
@@ -39,8 +39,6 @@ static const struct option opts[] = {
 	{ "dataset",	   required_argument, NULL, 'd' },
 	{ "help",	   no_argument,	      NULL, 'h' },
 	{ "input",	   required_argument, NULL, 'i' },
-	{ "metrics",	   required_argument, NULL, OPT_METRICS },
-	{ "metrics-every", required_argument, NULL, OPT_METRICS_EVERY },
 	{ "mqtt-ca",	   required_argument, NULL, OPT_MQTT_CA },
 	{ "mqtt-cert",	   required_argument, NULL, OPT_MQTT_CERT },
 	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
@@ -51,7 +49,7 @@ static const struct option opts[] = {
 	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
 	{ "mqtt-topic",	   required_argument, NULL, OPT_MQTT_TOPIC },
 	{ "mqtt-user",	   required_argument, NULL, OPT_MQTT_USER },
-	{ "quiet",	   no_argument,	      NULL, 'q' },
+	PROG_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 static const char optstr[] = "C:d:hi:q";
@@ -59,14 +57,10 @@ static const char optstr[] = "C:d:hi:q";
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp, "usage: collect [-q] [-C FILE] [--metrics FILE] "
+	optx_usage(status,
+	    "usage: collect [-q] [-C FILE] [--metrics FILE] "
 	    "[--metrics-every SECONDS]\n"
-	    "               [--mqtt-OPTION VALUE ...] -i URI -d DIR\n");
-	if (status != EX_OK)
-		exit(status);
-	fprintf(fp, "\n"
+	    "               [--mqtt-OPTION VALUE ...] -i URI -d DIR\n", "\n"
 	    "  -C, --config FILE     options from FILE, one a line: NAME VALUE "
 	    "(the command\n"
 	    "                        line wins)\n"
@@ -78,12 +72,8 @@ usage(int status)
 	    "                        or dir:PATH, a directory devices write "
 	    "batches into,\n"
 	    "                        or mqtt[s]://host[:port], a broker\n"
-	    "  -q, --quiet           no accounting line at exit\n"
-	    "      --metrics FILE    counters in Prometheus text format, "
-	    "rewritten\n"
-	    "                        atomically every --metrics-every seconds "
-	    "(default 10)\n"
-	    "                        and at exit\n"
+	    PROG_USAGE_QUIET
+	    PROG_USAGE_METRICS
 	    "MQTT (docs/upload.md):\n"
 	    "      --mqtt-topic T    subscribe to T (default "
 	    "$share/collect/pdm/batch/+)\n"
@@ -99,130 +89,102 @@ usage(int status)
 	    "(default 10)\n"
 	    "Runs until SIGINT or SIGTERM; SIGUSR1 prints the accounting so "
 	    "far.\n");
-	exit(status);
 }
 
-struct args {
-	const char		*in, *root, *metrics;
-	double			 every;
-	int			 quiet;
-	struct uplink_conf	*uc;
-};
-
-/* One option, from the command line or the -C file. */
+/* One option of collect's own, from the command line or the -C file. */
 static void
-take(struct args *a, int ch, const char *optarg)
+take(struct uplink_conf *uc, const char **in, const char **root, int ch,
+    const char *optarg)
 {
-
 	switch (ch) {
 	case 'd':
-		a->root = optarg;
+		*root = optarg;
 		break;
 	case 'h':
 		usage(EX_OK);
 	case 'i':
-		a->in = optarg;
-		break;
-	case 'q':
-		a->quiet = 1;
-		break;
-	case OPT_METRICS:
-		a->metrics = optarg;
-		break;
-	case OPT_METRICS_EVERY:
-		a->every = optx_secs("metrics-every", optarg, 0.1, 86400);
+		*in = optarg;
 		break;
 	case OPT_MQTT_CA:
-		a->uc->ca = optarg;
+		uc->ca = optarg;
 		break;
 	case OPT_MQTT_CERT:
-		a->uc->cert = optarg;
+		uc->cert = optarg;
 		break;
 	case OPT_MQTT_CLIENT_ID:
-		a->uc->client_id = optarg;
+		uc->client_id = optarg;
 		break;
 	case OPT_MQTT_ID:
-		a->uc->id = optarg;
+		uc->id = optarg;
 		break;
 	case OPT_MQTT_KEEPALIVE:
-		a->uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
+		uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
 		    3600);
 		break;
 	case OPT_MQTT_KEY:
-		a->uc->key = optarg;
+		uc->key = optarg;
 		break;
 	case OPT_MQTT_PASSWORD:
-		a->uc->password = optarg;
+		uc->password = optarg;
 		break;
 	case OPT_MQTT_REPLY:
-		a->uc->reply_topic = optarg;
+		uc->reply_topic = optarg;
 		break;
 	case OPT_MQTT_TOPIC:
-		a->uc->topic = optarg;
+		uc->topic = optarg;
 		break;
 	case OPT_MQTT_USER:
-		a->uc->user = optarg;
+		uc->user = optarg;
 		break;
 	default:
 		usage(EX_USAGE);
 	}
 }
 
-enum { C_BATCHES, C_STORED, C_DUP, C_REFUSED, C_FRAMES, C_FILES, C_N };
-static const char *const cnames[C_N] = {
-	"batches", "stored", "duplicate", "refused", "frames", "files"
+/*
+ * The frame counters are those of every filter: a checked batch's frames
+ * are in, then out (written to the data set), rejected (the batch was
+ * refused), dropped (a duplicate: held already) or unwritten (the disk
+ * failed).  A batch that does not check has no frame count to trust: it
+ * is in refused= alone (collect.1).
+ */
+enum {
+	C_IN, C_OUT, C_REJECTED, C_DROPPED, C_UNWRITTEN, C_BATCHES, C_STORED,
+	C_DUP, C_REFUSED, C_FILES, C_N
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-report(const struct counters *c, int interrupted)
-{
-	char line[1024];
-
-	counters_format(c, "collect", line, sizeof(line));
-	fprintf(stderr, "%s%s\n", line, interrupted ? " (interrupted)" : "");
-}
+static const char *const cnames[C_N] = {
+	"in", "out", "rejected", "dropped", "unwritten", "batches", "stored",
+	"duplicate", "refused", "files"
+};
 
 int
 main(int argc, char *argv[])
 {
-	struct counters c;
+	struct prog pr;
 	struct store st;
 	struct uplink *ul;
 	struct batch_info bi;
 	struct uplink_conf uc;
-	struct args a;
-	const char *in, *root, *metrics, *p, *conf;
+	const char *in = NULL, *root = NULL, *p, *conf;
 	uint8_t name_id[BATCH_ID_LEN], zero[BATCH_ID_LEN];
 	char err[1024], why[512], hex[BATCH_HEX_LEN + 1];
-	double every, next;
-	uint64_t files;
+	uint64_t files, frames, nf;
 	size_t n;
-	int ch, ci[C_N], i, r, quiet, status = EX_OK;
+	int ch, ci[C_N], i, r;
 
 	memset(&uc, 0, sizeof(uc));
-	memset(&a, 0, sizeof(a));
-	a.every = 10;
-	a.uc = &uc;
+	prog_init(&pr, "collect");
+	for (i = 0; i < C_N; i++)
+		ci[i] = prog_counter(&pr, cnames[i]);
+	(void)prog_equation(&pr, "in = out + rejected + dropped + unwritten; "
+	    "batches = stored + duplicate + refused");
 	optx_config(&argc, &argv, optstr, opts, NULL);
 	if ((conf = conf_exposed()) != NULL)
 		warnx("%s: readable by other users: keep passwords where only "
 		    "this program's user can read them", conf);
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
-		take(&a, ch, optarg);
-	in = a.in;
-	root = a.root;
-	metrics = a.metrics;
-	every = a.every;
-	quiet = a.quiet;
+		if (!optx_prog(&pr, ch, optarg))
+			take(&uc, &in, &root, ch, optarg);
 	if (optind != argc || in == NULL || root == NULL) {
 		if (optind == argc)
 			warnx("-i URI and -d DIR are required");
@@ -230,30 +192,17 @@ main(int argc, char *argv[])
 	}
 	if (sodium_init() < 0)
 		errx(EX_SOFTWARE, "sodium_init failed");
-	memset(&c, 0, sizeof(c));
-	for (i = 0; i < C_N; i++)
-		ci[i] = counters_add(&c, cnames[i]);
 	memset(zero, 0, sizeof(zero));
 	if (store_open(&st, root, err, sizeof(err)) == -1)
 		errx(EX_CANTCREAT, "%s", err);
 	if ((ul = uplink_listen(in, &uc, err, sizeof(err))) == NULL)
 		errx(errno == EINVAL ? EX_USAGE : errno == ENOENT ||
 		    errno == ENOTDIR ? EX_NOINPUT : EX_UNAVAILABLE, "%s", err);
-	if (metrics != NULL && metrics_write(metrics, "collect", &c, 1, err,
-	    sizeof(err)) == -1)
-		errx(EX_CANTCREAT, "%s", err);
-	stream_catch_signals();
-	next = mono() + every;
+	if ((r = prog_start(&pr)) != EX_OK)
+		errx(r, "%s", prog_error(&pr));
 
-	while (!stream_interrupted()) {
-		if (stream_report_requested())
-			report(&c, 0);
-		if (metrics != NULL && mono() >= next) {
-			next = mono() + every;
-			if (metrics_write(metrics, "collect", &c, 1, err,
-			    sizeof(err)) == -1)
-				warnx("%s", err);
-		}
+	while (!prog_interrupted()) {
+		prog_poll(&pr);
 		if ((r = uplink_next(ul, 100, &p, &n, name_id, err,
 		    sizeof(err))) == 0)
 			continue;
@@ -261,13 +210,15 @@ main(int argc, char *argv[])
 			warnx("%s", err);
 			continue;
 		}
-		c.n[ci[C_BATCHES]]++;
+		PROG_COUNT(&pr, ci[C_BATCHES])++;
+		nf = 0;
 		if (batch_check(p, n, &bi, why, sizeof(why)) == -1) {
 			/* the header's id if it was read, else the file's */
 			if (memcmp(bi.id, zero, BATCH_ID_LEN) == 0)
 				memcpy(bi.id, name_id, BATCH_ID_LEN);
 			goto refuse;
 		}
+		PROG_COUNT(&pr, ci[C_IN]) += nf = bi.count;
 		if (memcmp(name_id, zero, BATCH_ID_LEN) != 0 &&
 		    memcmp(name_id, bi.id, BATCH_ID_LEN) != 0) {
 			snprintf(why, sizeof(why), "the file name's id is not "
@@ -276,31 +227,33 @@ main(int argc, char *argv[])
 			goto refuse;
 		}
 		if (store_has(&st, bi.id)) {
-			c.n[ci[C_DUP]]++;
+			PROG_COUNT(&pr, ci[C_DUP])++;
+			PROG_COUNT(&pr, ci[C_DROPPED]) += nf;
 			if (uplink_answer(ul, bi.id, ACK_DUPLICATE, NULL, err,
 			    sizeof(err)) == -1)
 				warnx("%s", err);
 			continue;
 		}
-		if ((r = store_batch(&st, &bi, p, n, &files, why,
+		if ((r = store_batch(&st, &bi, p, n, &frames, &files, why,
 		    sizeof(why))) == -1) {
 			/* the disk failed us: no ack, the device keeps it */
-			warnx("%s", why);
-			c.n[ci[C_BATCHES]]--;
-			status = EX_IOERR;
+			PROG_COUNT(&pr, ci[C_BATCHES])--;
+			PROG_COUNT(&pr, ci[C_UNWRITTEN]) += nf;
+			prog_fail(&pr, EX_IOERR, "%s", why);
 			break;
 		}
 		if (r == -2)
 			goto refuse;
-		c.n[ci[C_STORED]]++;
-		c.n[ci[C_FRAMES]] += bi.count;
-		c.n[ci[C_FILES]] += files;
+		PROG_COUNT(&pr, ci[C_STORED])++;
+		PROG_COUNT(&pr, ci[C_OUT]) += frames;
+		PROG_COUNT(&pr, ci[C_FILES]) += files;
 		if (uplink_answer(ul, bi.id, ACK_STORED, NULL, err,
 		    sizeof(err)) == -1)
 			warnx("%s", err);
 		continue;
 refuse:
-		c.n[ci[C_REFUSED]]++;
+		PROG_COUNT(&pr, ci[C_REFUSED])++;
+		PROG_COUNT(&pr, ci[C_REJECTED]) += nf;
 		batch_hex(bi.id, hex);
 		warnx("%s: batch %s refused: %s", in, hex, why);
 		if (uplink_set_aside(ul, err, sizeof(err)) == -1)
@@ -310,21 +263,7 @@ refuse:
 		    sizeof(err)) == -1)
 			warnx("%s", err);
 	}
-	if (!quiet || status != EX_OK)
-		report(&c, stream_interrupted());
-	if (metrics != NULL && metrics_write(metrics, "collect", &c, 0, err,
-	    sizeof(err)) == -1) {
-		warnx("%s", err);
-		if (status == EX_OK)
-			status = EX_IOERR;
-	}
-	if (c.n[ci[C_BATCHES]] != c.n[ci[C_STORED]] + c.n[ci[C_DUP]] +
-	    c.n[ci[C_REFUSED]]) {
-		warnx("the accounting does not balance: batches = stored + "
-		    "duplicate + refused");
-		status = EX_SOFTWARE;
-	}
 	uplink_close(&ul);
 	store_close(&st);
-	return status;
+	return prog_end(&pr);
 }

@@ -165,13 +165,13 @@ group_dir(const struct store *s, const struct store_group *g, char *dir,
 
 int
 store_batch(struct store *s, const struct batch_info *bi, const char *p,
-    size_t n, uint64_t *files, char *err, size_t errlen)
+    size_t n, uint64_t *frames, uint64_t *files, char *err, size_t errlen)
 {
 	struct store_group *g;
 	char hex[BATCH_HEX_LEN + 1], name[BATCH_HEX_LEN + 4], dir[4096];
 	const char *why;
 	size_t off, len;
-	uint64_t k = 0;
+	uint64_t k = 0, nf;
 
 	batch_hex(bi->id, hex);
 	snprintf(name, sizeof(name), "%s.mp", hex);
@@ -201,6 +201,7 @@ store_batch(struct store *s, const struct batch_info *bi, const char *p,
 			return -1;
 		}
 	}
+	nf = k;		/* every frame is in a group's file */
 	/* every file staged, their data synced, renamed, the renames
 	 * synced: two syncfs() a batch, not two fsync() a file */
 	for (k = 0; k < s->ng; k++)
@@ -220,6 +221,7 @@ store_batch(struct store *s, const struct batch_info *bi, const char *p,
 	snprintf(dir, sizeof(dir), "%s/.batches", s->root);
 	if (durable_write(dir, hex, p, bi->hdr_len, err, errlen) == -1)
 		return -1;
+	*frames = nf;
 	*files = s->ng;
 	return 0;
 }

@@ -39,13 +39,14 @@ void	 store_close(struct store *);
 int	 store_has(const struct store *, const uint8_t id[BATCH_ID_LEN]);
 /*
  * Store the checked batch p[0..n) (bi from batch_check()).  0 stored,
- * *files set; -1 an I/O error (err); -2 the frames disagree with their
- * header (a dev it does not name, a time outside its range: err says
- * which), nothing stored.
+ * *frames (the frames written, counted as they are) and *files set; -1
+ * an I/O error (err); -2 the frames disagree with their header (a dev it
+ * does not name, a time outside its range: err says which), nothing
+ * stored.
  */
 int	 store_batch(struct store *, const struct batch_info *bi,
-	     const char *p, size_t n, uint64_t *files, char *err,
-	     size_t errlen);
+	     const char *p, size_t n, uint64_t *frames, uint64_t *files,
+	     char *err, size_t errlen);
 /* The directory name for device dev[0..len) (dev NULL: none), into out. */
 void	 store_dev_dir(const char *dev, size_t len, char *out, size_t size);
 

@@ -103,7 +103,7 @@ check "collect holds every batch the spool accepted, once, counts as logged" \
 	$PY tests/py/upload.py audit "$T/ds" "$T/su1.err" "$T/su2.err"
 check "no frame twice, bytes intact, every frame the second run sampled" \
 	$PY tests/py/upload.py check "$T/ds" "$T/f.mp" 10 "$k"
-cat "$T"/c*.err | grep 'collect: batches' | sed 's/^/# /'
+cat "$T"/c*.err | grep 'collect: in=' | sed 's/^/# /'
 check "a restarted collect acknowledged duplicates without storing them" \
 	sh -c "cat '$T'/c*.err | grep -q 'duplicate=[1-9]' || [ '$LINK' = dir ]"
 finish

@@ -153,7 +153,7 @@ check "collect holds every batch the spool accepted, once, counts as logged" \
 	$PY tests/py/upload.py audit "$T/ds" "$T/su1.err" "$T/su2.err"
 check "no frame twice, bytes intact, every frame the second run sampled" \
 	$PY tests/py/upload.py check "$T/ds" "$T/f.mp" 10 "$k"
-grep -h 'collect: batches' "$T"/c*.err | sed 's/^/# /'
+grep -h 'collect: in=' "$T"/c*.err | sed 's/^/# /'
 check "no password in any process's arguments" \
 	sh -c "! grep -q s3cret '$T'/*.err"
 finish
