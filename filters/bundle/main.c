@@ -51,18 +51,13 @@ static const char optstr[] = "C:fhk:";
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 	    "usage: bundle show [--json] [-k pubkey] file\n"
 	    "       bundle keygen [-f] name\n"
 	    "       bundle sign -k seckey file [out]\n"
 	    "       bundle verify [-k pubkey] file ...\n"
 	    "       bundle diff a b\n"
-	    "       bundle section file schema|params|window\n");
-	if (status != EX_OK)
-		exit(status);
-	fprintf(fp, "\n"
+	    "       bundle section file schema|params|window\n", "\n"
 	    "  show     a summary of the bundle (--json: all of it, for tools)\n"
 	    "  keygen   a new ed25519 pair: name.pub (public) and name.sec\n"
 	    "           (secret, mode 0600); -f overwrites\n"
@@ -76,7 +71,6 @@ usage(int status)
 	    "\"long-option value\"\n"
 	    "           a line (the command line wins)\n"
 	    "  -h, --help  this help\n");
-	exit(EX_OK);
 }
 
 int
@@ -157,13 +151,6 @@ load(const char *path, const char *pubfile)
 		errx(access(path, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT, "%s",
 		    errbuf);
 	return b;
-}
-
-static void
-finish(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(EX_IOERR, "stdout");
 }
 
 /* ---- show ------------------------------------------------------------- */
@@ -495,7 +482,7 @@ cmd_show(int argc, char **argv)
 	else
 		show_text(b);
 	bundle_free(&b);
-	finish();
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -527,7 +514,7 @@ cmd_keygen(int argc, char **argv)
 	printf("%s\n%s\n", pub, sec);
 	free(pub);
 	free(sec);
-	finish();
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -579,7 +566,7 @@ cmd_verify(int argc, char **argv)
 		    b->is_signed ? hx : "", b->is_signed ? "..." : "");
 		bundle_free(&b);
 	}
-	finish();
+	optx_stdout();
 	return bad ? EX_DATAERR : EX_OK;
 }
 
@@ -605,7 +592,7 @@ cmd_section(int argc, char **argv)
 		errx(EX_DATAERR, "%s", errbuf);
 	fwrite(text, 1, len, stdout);
 	free(text);
-	finish();
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -801,6 +788,6 @@ cmd_diff(int argc, char **argv)
 		    "signed") : "unsigned");
 	bundle_free(&a);
 	bundle_free(&b);
-	finish();
+	optx_stdout();
 	return ndiff ? 1 : EX_OK;
 }

@@ -109,9 +109,7 @@ static const struct option longopts[] = {
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 	    "usage: registry [-C file] [-d dir] [-w seconds] init [-k pubkey]\n"
 	    "       registry [-d dir] add [-k pubkey] bundle ...\n"
 	    "       registry [-d dir] list [name]\n"
@@ -125,10 +123,7 @@ usage(int status)
 	    "       registry [-d dir] rollback name [-a alias] [-k pubkey] "
 	    "[-y why]\n"
 	    "       registry [-d dir] history [name] [-a alias]\n"
-	    "       registry [-d dir] verify [-k pubkey] [name]\n");
-	if (status != EX_OK)
-		exit(status);
-	fprintf(fp, "\n"
+	    "       registry [-d dir] verify [-k pubkey] [name]\n", "\n"
 	    "  init       make the registry directory; -k pins the trusted "
 	    "key\n"
 	    "  add        verify each bundle (digest, signature) and store it\n"
@@ -166,7 +161,6 @@ usage(int status)
 	    "      69 nothing to roll back to, 70 history and alias disagree,\n"
 	    "      73 version exists with other bytes, 74 I/O error, "
 	    "75 lock busy\n");
-	exit(status);
 }
 
 int
@@ -877,8 +871,7 @@ cmd_add(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		if ((rc = add_one(argv[i])) != EX_OK && status == EX_OK)
 			status = rc;
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return status;
 }
 
@@ -926,8 +919,7 @@ cmd_list(int argc, char **argv)
 	for (i = 0; i < names.n; i++)
 		list_name(names.v[i]);
 	strv_free(&names);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -986,8 +978,7 @@ cmd_show(int argc, char **argv)
 	} else
 		printf("signed: no\n");
 	bundle_free(&b);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -1005,8 +996,7 @@ cmd_path(int argc, char **argv)
 		errx(EX_NOINPUT, "%s@%s: no such version in %s", name, version,
 		    o.dir);
 	printf("%s\n", p);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -1064,8 +1054,7 @@ cmd_promote(int argc, char **argv)
 		    version);
 	else
 		printf("%s: - -> %s@%s\n", alias_name(), name, version);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -1089,8 +1078,7 @@ cmd_refuse(int argc, char **argv)
 	    o.why, o.gate);
 	printf("%s: %s@%s refused, %s%s%s stays\n", alias_name(), name,
 	    version, had ? name : "", had ? "@" : "", had ? cur : "-");
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -1148,8 +1136,7 @@ cmd_rollback(int argc, char **argv)
 	hist_append("rollback", a.name, a.alias, cur, to, o.why, NULL);
 	printf("%s: %s@%s -> %s@%s\n", a.alias, a.name, cur, a.name, to);
 	strv_free(&a.st);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -1187,8 +1174,7 @@ cmd_history(int argc, char **argv)
 		check_alias();
 	lock_registry(0, 0);
 	hist_read(hist_print, &a);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return EX_OK;
 }
 
@@ -1294,7 +1280,6 @@ cmd_verify(int argc, char **argv)
 	for (i = 0; i < names.n; i++)
 		bad |= verify_name(names.v[i]);
 	strv_free(&names);
-	if (fflush(stdout) == EOF)
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	return bad ? EX_DATAERR : EX_OK;
 }
