@@ -76,9 +76,7 @@ static const char optstr[] = FILTER_SHORTOPTS "C:M:T:e:f:hm:r:s:w:";
 _Noreturn static void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 "usage: drift (-m BUNDLE | -r PROFILE) [-C FILE] [-w W] [-e H] [-M M]\n"
 "             [-f LIST] [-s SIGNAL] [-T TESTS] [--false-alarms RATE]\n"
 "             [--events URI] [options] [-i URI] [-o URI]\n"
@@ -119,8 +117,7 @@ usage(int status)
 "      --devices N         devices tracked at most (10000)\n"
 "      --idle S            forget a device silent this long (86400)\n"
 "      --events URI        events there instead of inline\n"
-FILTER_USAGE);
-	exit(status);
+FILTER_USAGE, "");
 }
 
 static unsigned

@@ -108,17 +108,12 @@ static int		 same_file(const struct stat *, const struct stat *);
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 	    "usage: infer [-q] [-C file] [-k pubkey] [--batch n] [--blas-min n] [--keep]\n"
 	    "             [--kind kind]"
 	    " [--nan reject|mean] [--poll ms] [--shadow bundle]\n"
 	    "             [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
-	    "             -m bundle\n");
-	if (status != EX_OK)
-		exit(status);
-	fprintf(fp, "\n"
+	    "             -m bundle\n", "\n"
 	    "  -C, --config FILE     options from FILE, a \"long-option value\" "
 	    "a line\n"
 	    "                        (the command line wins)\n"
@@ -148,7 +143,6 @@ usage(int status)
 	    "  -h, --help            this help\n"
 	    FILTER_USAGE
 	    "SIGHUP reloads the bundle.\n");
-	exit(EX_OK);
 }
 
 static void

@@ -63,7 +63,7 @@ static const char optstr[] = "C:c:d:hi:no:qr:t:";
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EX_OK ? stdout : stderr,
+	optx_usage(status,
 "usage: ingest [-nq] [-C file] [-c names] [-d delim] [-o uri] [-r hz]\n"
 "              [-t column]\n"
 "              [--clock] [--device id | --device-column column]\n"
@@ -74,9 +74,7 @@ usage(int status)
 "              [--time-from-name] [--time-unit s|ms|us|ns] [--tz zone]\n"
 "              [--metrics file] [file ...]\n"
 "       ingest -i uri [-q] [-o uri] [--device id] [--reject uri] [--strict]\n"
-"              [--metrics file]\n");
-	if (status == EX_OK)
-		printf(
+"              [--metrics file]\n",
 "\n"
 "CSV rows to sample frames [[time, meta], {channel: number}] (see ingest(1)).\n"
 "  -C, --config FILE       options from FILE, a \"long-option value\" a line\n"
@@ -119,7 +117,6 @@ usage(int status)
 "      --time-from-name    each file's start time is in its name (--rate)\n"
 "      --time-unit U       epoch numbers are in s (default), ms, us or ns\n"
 "      --tz ZONE           zone of times without one (default UTC)\n");
-	exit(status);
 }
 
 /* Split a comma list into names (copies). */

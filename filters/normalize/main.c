@@ -72,16 +72,11 @@ static const char optstr[] = FILTER_SHORTOPTS "C:c:fhm:p:u";
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 	    "usage: normalize [-qu] [-C file] [-c name,...] [-m method] [--missing action]\n"
 	    "                 [--reject uri] [--metrics file] [-i uri] [-o uri]\n"
 	    "                 -p params\n"
-	    "       normalize -f [-q] [-C file] [-c name,...] [-m method] [-i uri] [-p params]\n");
-	if (status != EX_OK)
-		exit(status);
-	fprintf(fp, "\n"
+	    "       normalize -f [-q] [-C file] [-c name,...] [-m method] [-i uri] [-p params]\n", "\n"
 	    "  -C, --config FILE    options from FILE, a \"long-option value\" a line\n"
 	    "                       (the command line wins)\n"
 	    "  -c, --channels LIST  scale (or fit) only these channels\n"
@@ -97,7 +92,6 @@ usage(int status)
 	    FILTER_USAGE
 	    "Behaviours and exit statuses every program shares: "
 	    "docs/filters.md.\n");
-	exit(status);
 }
 
 int

@@ -117,9 +117,7 @@ static const char optstr[] = FILTER_SHORTOPTS "C:hs:u:v";
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 	    "usage: sample-upload [-qv] [--every N] [--reservoir K/SECONDS] "
 	    "[--around TYPE:N:M]\n"
 	    "                     [--band LO:HI] [--kind LIST] [--seed N] "
@@ -131,10 +129,7 @@ usage(int status)
 	    "                     [--retry-max SECONDS] [--drain SECONDS] "
 	    "[-i URI] [-o URI]\n"
 	    "                     [-C FILE] [--mqtt-OPTION VALUE ...] -s DIR "
-	    "-u UPLINK\n");
-	if (status != EX_OK)
-		exit(status);
-	fprintf(fp, "\n"
+	    "-u UPLINK\n", "\n"
 	    "Sampling (at least one; per device; a frame chosen twice is "
 	    "sent once):\n"
 	    "      --every N         every Nth data frame (the 1st, N+1th, "
@@ -189,7 +184,6 @@ usage(int status)
 	    "acknowledged,\n"
 	    "                        dropped\n"
 	    FILTER_USAGE);
-	exit(status);
 }
 
 static double

@@ -97,9 +97,7 @@ static const struct option opts[] = {
 static _Noreturn void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 "usage: train -k KIND [-l KEY | --label-map FILE | --rul UNIT] -o BUNDLE\n"
 "             [--config FILE] [options] [-i URI]\n"
 "       train --eval BUNDLE [-l KEY | --label-map FILE | --rul UNIT]\n"
@@ -154,8 +152,7 @@ usage(int status)
 "  -i, --input URI       frames in (default -)\n"
 "  -q, --quiet           no accounting line at exit\n"
 "      --metrics FILE    counters in Prometheus text format\n"
-"      --max-frame N     largest frame read, bytes (default 1 MiB)\n");
-	exit(status);
+"      --max-frame N     largest frame read, bytes (default 1 MiB)\n", "");
 }
 
 /* --hidden N[,M]: one or two layer sizes into h; how many. */

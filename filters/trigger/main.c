@@ -59,9 +59,7 @@ static const char optstr[] = "+" FILTER_SHORTOPTS "C:ht:";
 _Noreturn static void
 usage(int status)
 {
-	FILE *fp = status == EX_OK ? stdout : stderr;
-
-	fprintf(fp,
+	optx_usage(status,
 "usage: trigger [-q] [-C file] [-t seconds] [--backoff S] [--max-backoff S]\n"
 "               [--retries N] [--type TYPE] [-i URI] [-o URI] command [arg ...]\n"
 "Runs command for each retrain event, one run at a time; events that come\n"
@@ -78,8 +76,7 @@ usage(int status)
 "The command reads the events as JSON lines on stdin; environment:\n"
 "PDM_EVENTS (how many), PDM_DEV, PDM_MODEL (of the last), PDM_DEVS,\n"
 "PDM_FEATURES (comma lists), PDM_ATTEMPT.\n"
-FILTER_USAGE);
-	exit(status);
+FILTER_USAGE, "");
 }
 
 static double

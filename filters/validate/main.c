@@ -152,7 +152,7 @@ main(int argc, char *argv[])
 _Noreturn static void
 usage(int status)
 {
-	fprintf(status == EX_OK ? stdout : stderr,
+	optx_usage(status,
 	    "usage: validate [-q] [-C FILE] [-i URI] [-o URI] [--reject URI] "
 	    "[--metrics FILE] [--max-devices N] -s SCHEMA\n"
 	    "       validate --infer-schema [-q] [-C FILE] [-i URI] [-o FILE] "
@@ -175,8 +175,7 @@ usage(int status)
 	    "                      their span on each side (default 0.1)\n"
 	    FILTER_USAGE
 	    "Behaviours and exit statuses every program shares: "
-	    "docs/filters.md.\n");
-	exit(status);
+	    "docs/filters.md.\n", "");
 }
 
 /* What vstate decided on its own (drops, frames held) into the counters. */

@@ -103,7 +103,7 @@ static void		 free_held(void);
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EX_OK ? stdout : stderr,
+	optx_usage(status,
 "usage: window [-q] [-a first|clock] [-B bearing] [-b bands] [-C file]\n"
 "              [-c channels] [-f [channel=]features] [-g gap] [-H hop]\n"
 "              [-i uri] [-k excess|pearson] [-l lateness] [-m min]\n"
@@ -112,9 +112,7 @@ usage(int status)
 "              [--env-tol hz] [--harmonics n] [--idle duration]\n"
 "              [--max-devices n] [--max-samples n] [--on-gap close|bridge]\n"
 "              [--metrics file] [--print-config] [--reject uri]\n"
-"              [--short flag|drop]\n");
-	if (status == EX_OK)
-		printf(
+"              [--short flag|drop]\n",
 "\n"
 "Sample frames to features frames, per device (see window(1) and\n"
 "docs/features.md).  SIZE is a count of samples (256) or a duration with\n"
@@ -159,7 +157,6 @@ usage(int status)
 "      --short S         windows with too few samples: flag (default), drop\n"
 FILTER_USAGE
 "Behaviours and exit statuses every program shares: docs/filters.md.\n");
-	exit(status);
 }
 
 int
