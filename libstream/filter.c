@@ -90,18 +90,6 @@ filter_option(struct filter *f, int ch, const char *arg)
 	return -1;
 }
 
-int
-filter_counter(struct filter *f, const char *name)
-{
-	return prog_counter(&f->p, name);
-}
-
-int
-filter_equation(struct filter *f, const char *eq)
-{
-	return prog_equation(&f->p, eq);
-}
-
 static int
 is_endpoint(const char *uri)
 {
@@ -297,12 +285,6 @@ filter_usr1(struct filter *f)
 {
 	filter_net_counts(f);
 	prog_usr1(&f->p);
-}
-
-void
-filter_tick(struct filter *f)
-{
-	prog_tick(&f->p);
 }
 
 int

@@ -148,15 +148,10 @@ void	 filter_init(struct filter *f, const char *prog);
  */
 int	 filter_option(struct filter *f, int ch, const char *arg);
 
-/* A counter of the program's own (name: static string); its index. */
-int	 filter_counter(struct filter *f, const char *name);
-
-/*
- * The program's equation over counter names, e.g.
- * "in = windows_in + passed + rejected + dropped".  Checked by
- * filter_close().  0, or -1 if it names an unknown counter or does not parse.
- */
-int	 filter_equation(struct filter *f, const char *eq);
+/* A counter of the program's own, and the program's equations over the
+ * counters' names (prog_counter(), prog_equation()). */
+#define filter_counter(f, name)	prog_counter(&(f)->p, (name))
+#define filter_equation(f, eq)	prog_equation(&(f)->p, (eq))
 
 /*
  * Open input, output and reject streams, catch signals.  EX_OK, or a
@@ -234,7 +229,6 @@ int	 filter_close(struct filter *f);
  */
 #define FILTER_TICK	1024	/* frames between looks at the clock */
 int	 filter_read_slow(struct filter *f, int r, struct record **rp);
-void	 filter_tick(struct filter *f);
 void	 filter_usr1(struct filter *f);
 int	 filter_put_failed(struct filter *f, struct stream *st, int ci);
 
@@ -244,7 +238,7 @@ filter_read(struct filter *f, struct record **rp)
 	int r;
 
 	if ((++f->tick & (FILTER_TICK - 1)) == 0)
-		filter_tick(f);
+		prog_tick(&f->p);
 	r = stream_read(f->in, rp);
 	if (stream_report_requested())
 		filter_usr1(f);

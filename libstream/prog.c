@@ -16,10 +16,8 @@
 #include "prog.h"
 #include "stream.h"
 
-#define EQ_TERMS	16
-
-static double
-now_mono(void)
+double
+prog_now(void)
 {
 	struct timespec ts;
 
@@ -70,18 +68,18 @@ prog_counter(struct prog *p, const char *name)
 }
 
 /*
- * Parse the one equation "a + b = c + d" in s[0..len) against the
- * counters: the indices of each side into lhs/rhs (-1 terminated).  0, or
- * -1 with err set.
+ * The one equation "a + b = c + d" in s0[0..len), against the counters:
+ * the sums of its sides into sum[0], sum[1].  0, or -1 with err set.
  */
 static int
-parse_one(const struct counters *c, const char *s0, size_t len, int *lhs,
-    int *rhs, char *err, size_t errlen)
+parse_one(const struct counters *c, const char *s0, size_t len,
+    uint64_t sum[2], char *err, size_t errlen)
 {
 	const char *p = s0, *end = s0 + len, *s;
-	int *side = lhs, n = 0, i, sides = 0;
+	unsigned i, side = 0;
 	size_t k;
 
+	sum[0] = sum[1] = 0;
 	for (;;) {
 		while (p < end && *p == ' ')
 			p++;
@@ -89,37 +87,25 @@ parse_one(const struct counters *c, const char *s0, size_t len, int *lhs,
 		    *p == '_' || (*p >= '0' && *p <= '9')); p++)
 			;
 		k = (size_t)(p - s);
-		if (k == 0 || n == EQ_TERMS - 1) {
-			snprintf(err, errlen, "equation '%.*s': a counter name "
-			    "expected at '%.*s'", (int)len, s0,
-			    (int)(end - s), s);
-			return -1;
-		}
-		for (i = 0; i < (int)c->count; i++)
+		for (i = 0; k > 0 && i < c->count; i++)
 			if (strlen(c->name[i]) == k &&
 			    memcmp(c->name[i], s, k) == 0)
 				break;
-		if (i == (int)c->count) {
-			snprintf(err, errlen, "equation '%.*s': no counter "
-			    "'%.*s'", (int)len, s0, (int)k, s);
+		if (k == 0 || i == c->count) {
+			snprintf(err, errlen, k == 0 ? "equation '%.*s': a "
+			    "counter name expected at '%.*s'" : "equation "
+			    "'%.*s': no counter '%.*s'", (int)len, s0,
+			    (int)(k == 0 ? (size_t)(end - s) : k), s);
 			return -1;
 		}
-		side[n++] = i;
+		sum[side] += c->n[i];
 		while (p < end && *p == ' ')
 			p++;
-		if (p < end && *p == '+') {
-			p++;
+		if (p < end && (*p == '+' || (*p == '=' && side == 0))) {
+			side += *p++ == '=';
 			continue;
 		}
-		side[n] = -1;
-		if (p < end && *p == '=' && sides == 0) {
-			p++;
-			side = rhs;
-			n = 0;
-			sides = 1;
-			continue;
-		}
-		if (p == end && sides == 1)
+		if (p == end && side == 1)
 			return 0;
 		snprintf(err, errlen, "equation '%.*s': '+', '=' or the end "
 		    "expected at '%.*s'", (int)len, s0, (int)(end - p), p);
@@ -128,18 +114,16 @@ parse_one(const struct counters *c, const char *s0, size_t len, int *lhs,
 }
 
 /*
- * Each equation of eq in turn (';' between them, blanks around it
- * skipped).  With sums: the first that does not hold, said in err (0);
- * without: only parsed.  1 all hold (or parse), 0 one does not, -1 one is
- * malformed (err).
+ * Each equation of eq in turn (';' between them, blanks around skipped).
+ * 1 all hold, 0 one does not (with sums: said in err; without: never),
+ * -1 one is malformed (err).
  */
 static int
 check(const struct counters *c, const char *eq, int sums, char *err,
     size_t errlen)
 {
-	int lhs[EQ_TERMS], rhs[EQ_TERMS], i;
 	const char *s = eq, *e;
-	uint64_t l, r;
+	uint64_t sum[2];
 	size_t len;
 
 	while (*s != '\0') {
@@ -149,16 +133,13 @@ check(const struct counters *c, const char *eq, int sums, char *err,
 		len = e != NULL ? (size_t)(e - s) : strlen(s);
 		while (len > 0 && s[len - 1] == ' ')
 			len--;
-		if (parse_one(c, s, len, lhs, rhs, err, errlen) == -1)
+		if (parse_one(c, s, len, sum, err, errlen) == -1)
 			return -1;
-		for (l = 0, i = 0; sums && lhs[i] != -1; i++)
-			l += c->n[lhs[i]];
-		for (r = 0, i = 0; sums && rhs[i] != -1; i++)
-			r += c->n[rhs[i]];
-		if (l != r) {
+		if (sums && sum[0] != sum[1]) {
 			snprintf(err, errlen, "the accounting does not "
 			    "balance: %.*s, but %llu != %llu", (int)len, s,
-			    (unsigned long long)l, (unsigned long long)r);
+			    (unsigned long long)sum[0],
+			    (unsigned long long)sum[1]);
 			return 0;
 		}
 		s = e != NULL ? e + 1 : s + len;
@@ -187,7 +168,7 @@ prog_start(struct prog *p)
 	if (p->metrics_path != NULL && metrics_write(p->metrics_path,
 	    p->name, &p->c, 1, p->err, sizeof(p->err)) == -1)
 		return EX_CANTCREAT;
-	p->metrics_next = now_mono() + p->metrics_every;
+	p->metrics_next = prog_now() + p->metrics_every;
 	stream_catch_signals();
 	return EX_OK;
 }
@@ -204,7 +185,7 @@ prog_tick(struct prog *p)
 	char err[256];
 	double t;
 
-	if (p->metrics_path == NULL || (t = now_mono()) < p->metrics_next)
+	if (p->metrics_path == NULL || (t = prog_now()) < p->metrics_next)
 		return;
 	p->metrics_next = t + p->metrics_every;
 	if (metrics_write(p->metrics_path, p->name, &p->c, 1, err,

@@ -118,6 +118,9 @@ int	 prog_equation(struct prog *p, const char *eq);
  */
 int	 prog_start(struct prog *p);
 
+/* Seconds on the monotonic clock (--metrics-every, timeouts, backoffs). */
+double	 prog_now(void);
+
 /* Has SIGINT or SIGTERM come?  (The loop's condition.) */
 int	 prog_interrupted(void);
 

@@ -1209,8 +1209,7 @@ main(int argc, char *argv[])
 		free(va);
 	}
 done:
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 	bundle_free(&b);
 	free(O);
 	free(idx);

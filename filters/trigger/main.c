@@ -79,15 +79,6 @@ usage(int status)
 FILTER_USAGE, "");
 }
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* ---- JSON of a msgpack object (tap's mapping: times as RFC 3339) ---- */
 
 static void
@@ -339,7 +330,7 @@ start(struct run *rn, char **cmd, double timeout)
 	close(out[1]);
 	rn->outfd = out[0];
 	fcntl(rn->outfd, F_SETFL, O_NONBLOCK);
-	rn->start = now_mono();
+	rn->start = prog_now();
 	rn->deadline = rn->start + timeout;
 	rn->killat = INFINITY;
 	rn->timedout = 0;
@@ -400,7 +391,7 @@ outcome(struct out *o, struct run *rn, int status, double backoff,
 	unsigned char t[8];
 	char tail[TAIL];
 	const char *what;
-	double secs = now_mono() - rn->start, retry = NAN;
+	double secs = prog_now() - rn->start, retry = NAN;
 	int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	size_t i, start;
 	uint32_t attempt = rn->attempt + 1;
@@ -416,7 +407,7 @@ outcome(struct out *o, struct run *rn, int status, double backoff,
 			retry = backoff * ldexp(1, (int)rn->attempt - 1);
 			if (retry > maxback)
 				retry = maxback;
-			rn->retry_at = now_mono() + retry;
+			rn->retry_at = prog_now() + retry;
 			buf_append(&rn->run_lines, rn->lines.p, rn->lines.len);
 			buf_reset(&rn->lines);
 			buf_append(&rn->lines, rn->run_lines.p,
@@ -506,7 +497,7 @@ service(struct out *o, struct run *rn, double backoff, double maxback,
 	if (rn->pid == 0)
 		return 0;
 	drain(rn);
-	t = now_mono();
+	t = prog_now();
 	if (t >= rn->deadline && !rn->timedout) {
 		rn->timedout = 1;
 		kill(-rn->pid, SIGTERM);
@@ -593,7 +584,7 @@ main(int argc, char *argv[])
 	for (;;) {
 		if (service(&o, &rn, backoff, maxback, retries) == -1)
 			break;
-		if (rn.pid == 0 && rn.nev > 0 && now_mono() >= rn.retry_at) {
+		if (rn.pid == 0 && rn.nev > 0 && prog_now() >= rn.retry_at) {
 			if (start(&rn, argv + optind, timeout) == -1) {
 				warn("%s", argv[optind]);
 				f.p.status = EX_OSERR;

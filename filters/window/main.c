@@ -347,8 +347,7 @@ print_config(void)
 	for (i = 0; i < ngiven; i++)
 		printf("%s%s%s\n", given_name[i], given_val[i] ? " " : "",
 		    given_val[i] ? given_val[i] : "");
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(EX_IOERR, "stdout");
+	optx_stdout();
 }
 
 static void
