@@ -427,7 +427,7 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 	struct scaler *sc;
 	struct record *r;
 	struct buf text = BUF_INIT;
-	struct counters fc = { { 0 }, { 0 }, 0 };
+	struct prog pr;
 	const char *renameto = NULL;
 	struct stat st;
 	char tmp[4096];
@@ -440,28 +440,27 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 	if ((src = stream_open(in, "r")) == NULL)
 		errx(EX_NOINPUT, "%s: %s", in, errno == EINVAL ?
 		    stream_open_error() : strerror(errno));
-	fin = counters_add(&fc, "in");
-	fused = counters_add(&fc, "fitted");
-	fother = counters_add(&fc, "other");
-	fbad = counters_add(&fc, "bad");
-	stream_catch_signals();
+	prog_init(&pr, "normalize");
+	fin = prog_counter(&pr, "in");
+	fused = prog_counter(&pr, "fitted");
+	fother = prog_counter(&pr, "other");
+	fbad = prog_counter(&pr, "bad");
+	(void)prog_equation(&pr, "in = fitted + other + bad");
+	(void)prog_start(&pr);		/* signals; no metrics file */
 	for (;;) {
-		if (stream_report_requested() && !quiet) {
-			counters_format(&fc, "normalize", tmp, sizeof(tmp));
-			fprintf(stderr, "%s\n", tmp);
-		}
+		prog_poll(&pr);
 		if ((n = stream_read(src, &r)) == STREAM_EOF)
 			break;
 		if (n == STREAM_ERR)
 			errx(EX_DATAERR, "%s", stream_error(src));
-		fc.n[fin]++;
+		PROG_COUNT(&pr, fin)++;
 		if (n == STREAM_BAD) {
 			warnx("%s: skipped", stream_error(src));
-			fc.n[fbad]++;
+			PROG_COUNT(&pr, fbad)++;
 			continue;
 		}
 		if (r->kind != KIND_SAMPLE && r->kind != KIND_FEATURES) {
-			fc.n[fother]++;
+			PROG_COUNT(&pr, fother)++;
 			continue;
 		}
 		if (fitter_add(&f, r) == -1) {
@@ -471,7 +470,7 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 				    FIT_MAXCHAN);
 			err(EX_OSERR, NULL);
 		}
-		fc.n[fused]++;
+		PROG_COUNT(&pr, fused)++;
 	}
 	stream_close(&src);
 	if (stream_interrupted())
@@ -483,8 +482,9 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 		if (f.chan[i].m.n == 0 && (f.chan[i].named ||
 		    f.chan[i].nonfinite > 0))
 			warnx("%s: no finite number in %llu frame%s: left out",
-			    f.chan[i].name, (unsigned long long)fc.n[fused],
-			    fc.n[fused] == 1 ? "" : "s");
+			    f.chan[i].name, (unsigned long long)
+			    PROG_COUNT(&pr, fused), PROG_COUNT(&pr, fused) ==
+			    1 ? "" : "s");
 		else if (f.chan[i].named && fitter_missing(&f, &f.chan[i]))
 			warnx("%s: missing from %llu of %llu %s frames",
 			    f.chan[i].name, (unsigned long long)
@@ -547,10 +547,9 @@ run_fit(const char *in, const char *params, char **names, size_t nnames,
 		err(EX_CANTCREAT, "%s", params);
 	}
 done:
-	if (!quiet) {
-		counters_format(&fc, "normalize", tmp, sizeof(tmp));
-		fprintf(stderr, "%s\n", tmp);
-	}
+	pr.quiet = quiet;
+	if (prog_end(&pr) != EX_OK)
+		status = EX_SOFTWARE;
 	buf_free(&text);
 	scaler_free(&sc);
 	fitter_free(&f);

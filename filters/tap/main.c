@@ -37,13 +37,7 @@
 struct opts {
 	const char	*in, *out;
 	size_t		 max_frame;
-	int		 quiet, unbuffered;
-};
-
-/* tap -r's accounting line: in = out + bad (lines). */
-struct acct {
-	struct counters	 c;
-	int		 in, out, bad;
+	int		 unbuffered;
 };
 
 static const struct option longopts[] = {
@@ -114,26 +108,6 @@ static int
 is_zmq(const char *uri)
 {
 	return strstr(uri, "://") != NULL;
-}
-
-static void
-acct_init(struct acct *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->in = counters_add(&a->c, "in");
-	a->out = counters_add(&a->c, "out");
-	a->bad = counters_add(&a->c, "bad");
-}
-
-static void
-acct_print(const struct acct *a, const struct opts *o)
-{
-	char line[256];
-
-	if (o->quiet)
-		return;
-	counters_format(&a->c, "tap", line, sizeof(line));
-	fprintf(stderr, "%s\n", line);
 }
 
 static struct stream *
@@ -345,7 +319,7 @@ is_blank(const char *p, size_t n)
 }
 
 static int
-run_reverse(const struct opts *o, struct acct *a)
+run_reverse(const struct opts *o, struct prog *a)
 {
 	struct lines l = { 0, o->in, BUF_INIT, 0, 0, 0, 0 };
 	struct json j = JSON_INIT;
@@ -354,8 +328,13 @@ run_reverse(const struct opts *o, struct acct *a)
 	struct record *rec;
 	const char *p, *why;
 	size_t n, len;
-	int status = EX_OK;
+	int status = EX_OK, in, out, bad;
 
+	/* its own accounting line (lines of JSON): in = out + bad */
+	in = prog_counter(a, "in");
+	out = prog_counter(a, "out");
+	bad = prog_counter(a, "bad");
+	(void)prog_equation(a, "in = out + bad");
 	if (is_zmq(o->in))
 		errx(EX_USAGE, "%s: JSON comes from a file or standard input "
 		    "(tap without -r reads frames from ZeroMQ)", o->in);
@@ -368,14 +347,13 @@ run_reverse(const struct opts *o, struct acct *a)
 	dst = open_stream(o->out, "w", o);
 	if ((rec = record_new()) == NULL)
 		err(EX_OSERR, NULL);
-	stream_catch_signals();
+	(void)prog_start(a);		/* signals; no metrics file with -r */
 
 	while (next_line(&l, dst, &p, &n) == 1) {
-		if (stream_report_requested())
-			acct_print(a, o);
+		prog_poll(a);
 		if (n != SIZE_MAX && is_blank(p, n))
 			continue;
-		a->c.n[a->in]++;
+		PROG_COUNT(a, in)++;
 		buf_reset(&fb);
 		if (n == SIZE_MAX)
 			warnx("%s:%" PRIu64 ": line longer than %zu bytes",
@@ -393,10 +371,10 @@ run_reverse(const struct opts *o, struct acct *a)
 		else {
 			if (stream_write_raw(dst, fb.p, fb.len) == -1)
 				errx(EX_IOERR, "%s", stream_error(dst));
-			a->c.n[a->out]++;
+			PROG_COUNT(a, out)++;
 			continue;
 		}
-		a->c.n[a->bad]++;
+		PROG_COUNT(a, bad)++;
 		status = EX_DATAERR;
 	}
 
@@ -414,9 +392,9 @@ run_reverse(const struct opts *o, struct acct *a)
 int
 main(int argc, char *argv[])
 {
-	struct opts o = { "-", "-", FRAME_MAX_DEFAULT, 0, 0 };
+	struct opts o = { "-", "-", FRAME_MAX_DEFAULT, 0 };
 	struct filter f;
-	struct acct a;
+	struct prog a;
 	int ch, mode = 'p', status;
 
 	filter_init(&f, "tap");
@@ -456,9 +434,9 @@ main(int argc, char *argv[])
 		errx(EX_USAGE, "-r: --reject and --metrics do not apply");
 	o.in = f.in_uri;
 	o.out = f.out_uri;
-	o.quiet = f.p.quiet;
-	acct_init(&a);
+	prog_init(&a, "tap");
+	a.quiet = f.p.quiet;
 	status = run_reverse(&o, &a);
-	acct_print(&a, &o);
-	return status;
+	/* bad lines are status 65, not a failure to say again */
+	return prog_end(&a) != EX_OK ? EX_SOFTWARE : status;
 }
