@@ -1,13 +1,12 @@
 /*
- * counters -- the accounting every filter shows: named 64-bit counts,
- * formatted as one line "NAME: in=10 out=8 rejected=2".  Counts are taken
- * where frames are read and written, never derived from one another, so a
- * test can check a filter's equation (docs/protocol.md "Accounting").
+ * counters -- named 64-bit counts: a program's accounting (prog.h adds,
+ * prints and checks them; metrics.h exports them).  Counts are taken
+ * where frames are read and written, never derived from one another, so
+ * that an equation over them is a real check (docs/filters.md).
  */
 #ifndef COUNTERS_H
 #define COUNTERS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #define COUNTERS_MAX	64
@@ -17,11 +16,5 @@ struct counters {
 	uint64_t	 n[COUNTERS_MAX];
 	unsigned	 count;
 };
-
-/* Index of counter name (added at 0 if new); -1 if full. */
-int	 counters_add(struct counters *, const char *name);
-/* Format "prog: a=1 b=2" (NUL-terminated, truncated to size). */
-size_t	 counters_format(const struct counters *, const char *prog,
-	     char *buf, size_t size);
 
 #endif

@@ -64,7 +64,16 @@ prog_option(struct prog *p, int ch, const char *arg)
 int
 prog_counter(struct prog *p, const char *name)
 {
-	return counters_add(&p->c, name);
+	unsigned i;
+
+	for (i = 0; i < p->c.count; i++)
+		if (strcmp(p->c.name[i], name) == 0)
+			return (int)i;
+	if (p->c.count == COUNTERS_MAX)
+		return -1;
+	p->c.name[p->c.count] = name;
+	p->c.n[p->c.count] = 0;
+	return (int)p->c.count++;
 }
 
 /*
@@ -233,8 +242,14 @@ void
 prog_report(const struct prog *p)
 {
 	char line[2048];
+	size_t len;
+	unsigned i;
 
-	counters_format(&p->c, p->name, line, sizeof(line));
+	/* one write, so that the line is never cut by another's */
+	len = (size_t)snprintf(line, sizeof(line), "%s:", p->name);
+	for (i = 0; i < p->c.count && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    " %s=%llu", p->c.name[i], (unsigned long long)p->c.n[i]);
 	fprintf(stderr, "%s%s\n", line, p->interrupted ? " (interrupted)" :
 	    "");
 }

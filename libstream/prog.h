@@ -99,7 +99,8 @@ void	 prog_init(struct prog *p, const char *name);
  */
 int	 prog_option(struct prog *p, int ch, const char *arg);
 
-/* A counter (name: static string); its index, or -1 past COUNTERS_MAX. */
+/* A counter (name: static string; the same index if it is there already,
+ * starting at 0); its index, or -1 past COUNTERS_MAX. */
 int	 prog_counter(struct prog *p, const char *name);
 
 /*

@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "buf.h"
-#include "counters.h"
 #include "filter.h"
 #include "csv.h"
 #include "nameidx.h"

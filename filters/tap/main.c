@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "codec.h"
-#include "counters.h"
 #include "filter.h"
 #include "optx.h"
 #include "record.h"

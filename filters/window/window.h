@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "counters.h"
 #include "feature.h"
 #include "record.h"
 #include "filter.h"

@@ -128,6 +128,12 @@ test_counters(void **state)
 		assert_int_equal(prog_counter(&p, names[i]), i);
 	}
 	assert_int_equal(prog_counter(&p, "one_more"), -1);
+	/* all 64 on one line, in order */
+	catch_stderr();
+	prog_report(&p);
+	release_stderr();
+	assert_int_equal(strncmp(said, "t: in=0 out=7 c2=0 c3=0 ", 24), 0);
+	assert_non_null(strstr(said, " c62=0 c63=0\n"));
 }
 
 static void
