@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +16,11 @@
 
 #include "filter.h"
 #include "opt.h"
-#include "metrics.h"
 
 #define REJ_WARN_MAX	5	/* no reject stream: reasons printed */
 
-static void
-seterr(struct filter *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(f->p.err, sizeof(f->p.err), fmt, ap);
-	va_end(ap);
-}
+/* Why the call fails: the message, kept in the program part. */
+#define seterr(f, ...)	snprintf((f)->p.err, sizeof((f)->p.err), __VA_ARGS__)
 
 void
 filter_init(struct filter *f, const char *prog)

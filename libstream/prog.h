@@ -4,24 +4,10 @@
  * failure (an exit status and its message), -q, --metrics, SIGINT/SIGTERM
  * and SIGUSR1, and at the end the accounting line and the equation check.
  * The frame filter skeleton (filter.h) is built on it; a program with no
- * frame stream (collect's server) uses it alone:
- *
- *	struct prog p;
- *	prog_init(&p, "collect");
- *	ci = prog_counter(&p, "batches");  ...
- *	prog_equation(&p, "batches = stored + duplicate + refused");
- *	while ((ch = getopt_long(...)) != -1) {
- *		if (optx_prog(&p, ch, optarg))	// -q --metrics ... (optx.h)
- *			continue;
- *		...
- *	}
- *	if ((st = prog_start(&p)) != EX_OK)
- *		errx(st, "%s", prog_error(&p));
- *	while (!prog_interrupted()) {
- *		prog_poll(&p);			// SIGUSR1, the metrics file
- *		...  PROG_COUNT(&p, ci)++;  prog_fail(&p, EX_IOERR, ...)
- *	}
- *	return prog_end(&p);
+ * frame stream uses it alone: prog_init(), prog_counter(),
+ * prog_equation(), options (optx_prog()), prog_start(), a loop of
+ * prog_poll() until prog_interrupted(), prog_end() (filters/collect/main.c;
+ * docs/libstream.md, "The program part").
  *
  * How a program reports what prog returns (an option's bad value, usage,
  * a stdout that could not be written) is optx.h's: header-only, since the
