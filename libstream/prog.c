@@ -161,14 +161,15 @@ check(const struct counters *c, const char *eq, int sums, char *err,
 int
 prog_equation(struct prog *p, const char *eq)
 {
-	if (strlen(eq) >= sizeof(p->equation)) {
+	if (strlen(eq) >= sizeof(p->equation))
 		snprintf(p->err, sizeof(p->err), "equation too long");
-		return -1;
+	else if (check(&p->c, eq, 0, p->err, sizeof(p->err)) != -1) {
+		strcpy(p->equation, eq);
+		return 0;
 	}
-	if (check(&p->c, eq, 0, p->err, sizeof(p->err)) == -1)
-		return -1;
-	strcpy(p->equation, eq);
-	return 0;
+	if (p->status == EX_OK)		/* a bug: said at the end */
+		p->status = EX_SOFTWARE;
+	return -1;
 }
 
 int

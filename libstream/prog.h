@@ -93,7 +93,8 @@ int	 prog_counter(struct prog *p, const char *name);
  * The equations the counters obey, over counter names, several separated
  * by ';': "in = out + rejected; batches = stored + refused".  Replaces
  * the ones set before.  Checked by prog_end().  0, or -1 (prog_error()
- * says why) if one names an unknown counter or does not parse.
+ * says why) if one names an unknown counter or does not parse: a bug, so
+ * prog_end() then says so and returns EX_SOFTWARE.
  */
 int	 prog_equation(struct prog *p, const char *eq);
 

@@ -218,7 +218,8 @@ main(int argc, char *argv[])
 				memcpy(bi.id, name_id, BATCH_ID_LEN);
 			goto refuse;
 		}
-		PROG_COUNT(&pr, ci[C_IN]) += nf = bi.count;
+		nf = bi.count;		/* checked against its bytes */
+		PROG_COUNT(&pr, ci[C_IN]) += nf;
 		if (memcmp(name_id, zero, BATCH_ID_LEN) != 0 &&
 		    memcmp(name_id, bi.id, BATCH_ID_LEN) != 0) {
 			snprintf(why, sizeof(why), "the file name's id is not "

@@ -147,7 +147,9 @@ test_equations_parse(void **state)
 	assert_int_equal(prog_equation(&p, "a = b + c"), 0);
 	assert_int_equal(prog_equation(&p, "a = b; c = d"), 0);
 	assert_int_equal(prog_equation(&p, " a=b+c ;d = a ; "), 0);
+	assert_int_equal(p.status, EX_OK);
 	assert_int_equal(prog_equation(&p, "a = nosuch"), -1);
+	assert_int_equal(p.status, EX_SOFTWARE);	/* a bug, kept */
 	assert_non_null(strstr(prog_error(&p), "no counter 'nosuch'"));
 	/* the second of two, named alone */
 	assert_int_equal(prog_equation(&p, "a = b; c = = d"), -1);
