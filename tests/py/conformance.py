@@ -275,11 +275,29 @@ report(not why and len(re.findall("broken pipe", err, re.I)) == 1,
        "| head -c 1000: 'broken pipe' said once", repr(err))
 
 # ---- signals -----------------------------------------------------------------
+def wait_caught(p, sig, limit=30):
+    """Wait until p catches sig (SigCgt in /proc): a signal sent before
+    the program installed its handler would kill it, which is the test's
+    race and not the program's fault."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end and p.poll() is None:
+        try:
+            with open("/proc/%d/status" % p.pid) as f:
+                for l in f:
+                    if l.startswith("SigCgt:"):
+                        if int(l.split()[1], 16) >> (sig - 1) & 1:
+                            return
+        except OSError:
+            return
+        time.sleep(0.02)
+
+
 p = subprocess.Popen(cmd(["-q"]), stdin=subprocess.PIPE,
                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 p.stdin.write(frames(0, 100))
 p.stdin.flush()
 time.sleep(0.3)
+wait_caught(p, signal.SIGUSR1)
 p.send_signal(signal.SIGUSR1)
 p.stdin.write(frames(100, 101))		# wakes a reader that did not see it
 p.stdin.flush()
@@ -304,6 +322,7 @@ p = subprocess.Popen(cmd([]), stdin=subprocess.PIPE,
 p.stdin.write(frames(0, 1000))
 p.stdin.flush()
 time.sleep(0.3)
+wait_caught(p, signal.SIGTERM)
 p.send_signal(signal.SIGTERM)
 try:
     st = p.wait(10)
