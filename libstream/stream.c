@@ -1636,10 +1636,12 @@ wait_delivered(struct stream *s, int64_t deadline, uint64_t *pending)
  * So the writer hangs up last: after its eos, a PUSH writer waits until
  * each of its connections has been closed by the peer (a libstream reader
  * closes its socket when its stream ends, the usual end of the handshake)
- * or holds nothing in the kernel (SIOCOUTQ 0: over ipc every byte was read
- * by the peer's libzmq, over tcp acknowledged by its kernel; tcp's FIN
- * raises no EPOLLHUP, so the reader reads the rest), whichever comes
- * first; the descriptors come from the socket monitor.  Then nothing is in
+ * or nothing of the stream is left on the writer's side, in the kernel
+ * (SIOCOUTQ 0: over ipc every byte was read by the peer's libzmq, over tcp
+ * acknowledged by its kernel; tcp's FIN raises no EPOLLHUP, so the reader
+ * reads the rest) or in libzmq (its I/O thread asleep, see
+ * wait_delivered()), whichever comes first; the descriptors come from the
+ * socket monitor.  Then nothing is in
  * flight that the close could drop.  The wait and the linger after it
  * share one budget: 10 s, or the stream's timeout if shorter, or what is
  * left of GRACE_MS after a signal.  If it runs out, the frames of the
