@@ -25,12 +25,9 @@ PKGCFLAGS := $(shell $(PKG) --cflags $(BASEPKG) kissfft-float openblas 2>/dev/nu
 # Extra pkg-config packages per filter (default: none beyond BASEPKG).
 PKGS_window	= kissfft-float
 PKGS_infer	=	# OpenBLAS: opened at run time (filters/infer/model.c)
-# libstream's uplink (sample-upload, collect) speaks MQTT; only the
-# programs that use it, and the fuzzers (built from every libstream source),
-# link libmosquitto
-LIBPKG_MQTT	= libmosquitto
-PKGS_sample-upload = $(LIBPKG_MQTT)
-PKGS_collect	= $(LIBPKG_MQTT)
+# libstream's uplink (sample-upload, collect) speaks MQTT through
+# libmosquitto, opened at run time by the first mqtt:// uplink
+# (libstream/uplink_mqtt.c): nothing links it, or libssl and libcrypto
 PKGS_train	= openblas
 
 FILTERS	:= $(notdir $(patsubst %/,%,$(dir $(wildcard filters/*/main.c))))
@@ -128,7 +125,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/*.h 
 	@mkdir -p build/fuzz/$*
 	$(FUZZ_CC) $(STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Ilibstream -Ifilters $(PKGCFLAGS) -o $@ $< $(shell sed -n 's|^// link: ||p' $<) $(LIBSRC) \
-		$(shell $(PKG) --libs $(BASEPKG) $(LIBPKG_MQTT)) -lm
+		$(shell $(PKG) --libs $(BASEPKG)) -lm
 
 fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 	@for f in $(FUZZERS); do \
@@ -159,7 +156,6 @@ build/libstream.pc: Makefile FORCE | build/.dir
 	    'Description: pdm-edge frames (msgpack [[time, meta], body]) over pipes, files and ZeroMQ, and the filter skeleton' \
 	    'Version: $(VERSION)' \
 	    'Requires: $(BASEPKG)' \
-	    'Requires.private: $(LIBPKG_MQTT)' \
 	    'Cflags: -I$${includedir}' \
 	    'Libs: -L$${libdir} -lstream -lm' > $@
 

@@ -22,9 +22,11 @@
  */
 #define _GNU_SOURCE		/* F_GETPIPE_SZ, F_SETPIPE_SZ */
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>	/* SIOCOUTQ */
@@ -85,6 +87,8 @@ struct stream {
 	int		*conn;		/* descriptors of its connections */
 	size_t		 nconn, conncap;
 	int		 connected;	/* it had a connection */
+	unsigned	 ctx_no;	/* its context's thread name prefix */
+	int		 io_tid;	/* its I/O thread, 0 unknown, -1 not found */
 	int		 timeout_ms;	/* 0: none */
 	int		 timed_out;
 
@@ -152,6 +156,7 @@ static struct stream	*writers;
 static char		 open_err[256];
 static char		 producer_id[PROD_ID_MAX - 12];
 static unsigned		 nproducers;	/* writers opened: ids unique */
+static unsigned		 nctx;		/* ZeroMQ contexts made: thread names */
 static volatile sig_atomic_t	 interrupted, report;
 static int64_t		 stop_deadline;	/* ms; set at the first wait after a
 					   signal */
@@ -360,24 +365,14 @@ open_zmq(struct stream *s, int type, int bind, const char *addr)
 	    ZBATCH_BYTES);
 	hwm = env_num("PDM_ZMQ_HWM", 0, 1000000, ZQUEUE_BYTES / ZBATCH_BYTES);
 	s->hwm = hwm == 0 ? 1000 : (int)hwm;	/* 0: ZeroMQ's own 1,000 */
-	/*
-	 * An ipc reader keeps ZeroMQ's 1,000 messages (16 MiB of our 16 KiB
-	 * batches) unless PDM_ZMQ_HWM says otherwise: libzmq 4.3 over ipc
-	 * drops the tail a full reader still had to take when its writer
-	 * hangs up, and a writer cannot tell "the kernel holds none of my
-	 * bytes" from "the reader took them".  With 16 messages a Python
-	 * writer that hung up on an empty kernel queue lost its last frames
-	 * and its end of stream in 1 run of 3 on a loaded machine
-	 * (tests/e2e/tap_zmq.sh); with 1,000 the queue seldom fills.
-	 */
-	if (!s->writer && strncmp(addr, "ipc://", 6) == 0 &&
-	    getenv("PDM_ZMQ_HWM") == NULL)
-		s->hwm = 1000;
 
 	if ((s->ctx = zmq_ctx_new()) == NULL) {
 		open_fail("%s: zmq_ctx_new: %s", s->uri, zmq_strerror(errno));
 		return -1;
 	}
+	/* its threads are named "N/ZMQbg/IO/0": wait_delivered() finds it */
+	s->ctx_no = ++nctx % 10000;
+	(void)zmq_ctx_set(s->ctx, ZMQ_THREAD_NAME_PREFIX, (int)s->ctx_no);
 	if ((s->sock = zmq_socket(s->ctx, type)) == NULL) {
 		open_fail("%s: zmq_socket: %s", s->uri, zmq_strerror(errno));
 		return -1;
@@ -1480,10 +1475,96 @@ stream_write_frames(struct stream *s, const void *p, size_t n,
 }
 
 /*
- * Wait until every connection of a PUSH writer is either closed by its
- * peer or empty in the kernel (SIOCOUTQ 0 on QUIET_LOOKS looks in a row,
- * QUIET_MS apart), or until the deadline (ms): 1 done, 0 not.  *pending:
- * the bytes the kernel still held at the last look.
+ * The I/O thread of a ZeroMQ stream's context (named "N/ZMQbg/IO/0" by
+ * open_zmq()): its thread id, or -1 if /proc does not show it.
+ */
+static int
+io_thread(struct stream *s)
+{
+	char path[300], want[32], comm[32];
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+	int tid = -1;
+
+	if (s->io_tid != 0)
+		return s->io_tid;
+	snprintf(want, sizeof(want), "%u/ZMQbg/IO/0\n", s->ctx_no);
+	if ((d = opendir("/proc/self/task")) == NULL)
+		return s->io_tid = -1;
+	while (tid == -1 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+		    e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+		    strcmp(comm, want) == 0)
+			tid = atoi(e->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return s->io_tid = tid;
+}
+
+/* Read a small /proc file whole into buf (NUL-terminated): 0, or -1. */
+static int
+read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Look at the I/O thread tid: 1 if it sleeps (state S), 0 if not, -1 if
+ * unknown; *runs: how many times it has been put on a CPU so far
+ * (/proc/.../schedstat, the third field).
+ */
+static int
+io_look(int tid, unsigned long long *runs)
+{
+	char path[64], buf[512], *p;
+
+	if (tid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	if (read_small(path, buf, sizeof(buf)) == -1 ||
+	    (p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	if (read_small(path, buf + 256, 256) == -1 ||
+	    sscanf(buf + 256, "%*u %*u %llu", runs) != 1)
+		return -1;
+	return p[2] == 'S';
+}
+
+/*
+ * Wait until every connection of a PUSH writer is closed by its peer, or
+ * until nothing of the stream is left on the writer's side, or until the
+ * deadline (ms): 1 done, 0 not.  *pending: the bytes the kernel still held
+ * at the last look.
+ *
+ * "Nothing left" is QUIET_LOOKS looks in a row, QUIET_MS apart, each
+ * finding the kernel holding none of the writer's bytes (SIOCOUTQ 0 on
+ * every connection) while the context's I/O thread sleeps, the thread
+ * not having run once since the first of them.  The kernel alone does not
+ * tell: its queue is empty whenever the reader has taken what was
+ * written, also while the last messages still wait in the socket's pipe
+ * or the engine's buffer for an I/O thread that has not run yet (or is in
+ * the middle of a ZMTP handshake).  A sleeping I/O thread with nothing in
+ * the kernel has nothing left to write: data waiting in the engine for a
+ * writable descriptor, or a message sent to its pipe, wakes it.  Without
+ * /proc, the kernel's queue alone decides.
  */
 #define QUIET_LOOKS	3
 #define QUIET_MS	2
@@ -1491,19 +1572,31 @@ static int
 wait_delivered(struct stream *s, int64_t deadline, uint64_t *pending)
 {
 	zmq_pollitem_t pi = { .socket = s->mon, .events = ZMQ_POLLIN };
+	unsigned long long ra = 0, rb = 0, base = 0;
 	int64_t now;
 	size_t i;
-	int q, quiet = 0, ms;
+	int q, quiet = 0, ms, a, b, tid = io_thread(s), idle;
 
 	for (;;) {
 		mon_drain(s);
 		if (s->nconn == 0 && s->connected)
 			return 1;	/* every peer hung up */
+		a = io_look(tid, &ra);
 		*pending = 0;
 		for (i = 0; i < s->nconn; i++)
 			if (ioctl(s->conn[i], SIOCOUTQ, &q) == 0 && q > 0)
 				*pending += (uint64_t)q;
-		quiet = *pending == 0 ? quiet + 1 : 0;
+		b = io_look(tid, &rb);
+		if (a == -1 || b == -1)
+			idle = 1;	/* unknown: the kernel decides */
+		else
+			idle = a == 1 && b == 1 && ra == rb &&
+			    (quiet == 0 || rb == base);
+		if (*pending == 0 && s->connected && idle) {
+			if (quiet++ == 0)
+				base = rb;
+		} else
+			quiet = 0;
 		if (quiet >= QUIET_LOOKS)
 			return 1;
 		now = now_ms();
@@ -1543,10 +1636,12 @@ wait_delivered(struct stream *s, int64_t deadline, uint64_t *pending)
  * So the writer hangs up last: after its eos, a PUSH writer waits until
  * each of its connections has been closed by the peer (a libstream reader
  * closes its socket when its stream ends, the usual end of the handshake)
- * or holds nothing in the kernel (SIOCOUTQ 0: over ipc every byte was read
- * by the peer's libzmq, over tcp acknowledged by its kernel; tcp's FIN
- * raises no EPOLLHUP, so the reader reads the rest), whichever comes
- * first; the descriptors come from the socket monitor.  Then nothing is in
+ * or nothing of the stream is left on the writer's side, in the kernel
+ * (SIOCOUTQ 0: over ipc every byte was read by the peer's libzmq, over tcp
+ * acknowledged by its kernel; tcp's FIN raises no EPOLLHUP, so the reader
+ * reads the rest) or in libzmq (its I/O thread asleep, see
+ * wait_delivered()), whichever comes first; the descriptors come from the
+ * socket monitor.  Then nothing is in
  * flight that the close could drop.  The wait and the linger after it
  * share one budget: 10 s, or the stream's timeout if shorter, or what is
  * left of GRACE_MS after a signal.  If it runs out, the frames of the

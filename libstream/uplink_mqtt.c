@@ -8,7 +8,13 @@
  * callback keeps libmosquitto's last error line (OpenSSL's reason for a
  * failed handshake is only there), and a message is returned only when it
  * differs from the last one returned.
+ *
+ * libmosquitto is opened at run time (dlopen), by the first MQTT uplink:
+ * linked, it brings libssl and libcrypto into every program with an
+ * uplink, about 2 MiB resident (their code and relocations, docs/bench.md)
+ * that a spool to dir: or ZeroMQ never uses.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +52,61 @@ struct mqtt {
 	char		 told[768];	/* the last error returned */
 };
 
-static int	 lib_ready;
+/* libmosquitto's functions that we call, opened by mq_load() */
+#define MQ_FUNCS(X) \
+	X(connack_string) \
+	X(connect) \
+	X(connect_callback_set) \
+	X(destroy) \
+	X(disconnect) \
+	X(disconnect_callback_set) \
+	X(int_option) \
+	X(lib_init) \
+	X(log_callback_set) \
+	X(loop) \
+	X(message_callback_set) \
+	X(new) \
+	X(publish) \
+	X(reconnect) \
+	X(strerror) \
+	X(subscribe) \
+	X(tls_opts_set) \
+	X(tls_set) \
+	X(username_pw_set)
+
+static struct {
+#define MQ_PTR(n)	__typeof__(mosquitto_##n) *n;
+	MQ_FUNCS(MQ_PTR)
+#undef MQ_PTR
+} mq;
+static int	 lib_ready;	/* 1 loaded and initialized, -1 failed */
+static char	 lib_err[256];
+
+/* Open libmosquitto and initialize it, once: 0, or -1 (lib_err says). */
+static int
+mq_load(void)
+{
+	void *h;
+
+	if (lib_ready != 0)
+		return lib_ready == 1 ? 0 : -1;
+	lib_ready = -1;
+	if ((h = dlopen("libmosquitto.so.1", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(lib_err, sizeof(lib_err), "%s", dlerror());
+		return -1;
+	}
+#define MQ_SYM(n) \
+	if ((*(void **)&mq.n = dlsym(h, "mosquitto_" #n)) == NULL) { \
+		snprintf(lib_err, sizeof(lib_err), \
+		    "libmosquitto.so.1: no mosquitto_%s", #n); \
+		return -1; \
+	}
+	MQ_FUNCS(MQ_SYM)
+#undef MQ_SYM
+	mq.lib_init();
+	lib_ready = 1;
+	return 0;
+}
 
 static void
 sleep_ms(int ms)
@@ -106,7 +166,7 @@ lost(struct mqtt *q, int rc)
 	else
 		snprintf(q->why, sizeof(q->why), "%s: connection lost: %s",
 		    q->uri, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    mosquitto_strerror(rc));
+		    mq.strerror(rc));
 	if (q->connected || q->connecting)
 		schedule(q);
 	q->connected = q->connecting = 0;
@@ -132,8 +192,8 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 	q->connecting = 0;
 	if (rc != 0) {
 		snprintf(q->why, sizeof(q->why), "%s: the broker refused the "
-		    "connection: %s", q->uri, mosquitto_connack_string(rc));
-		mosquitto_disconnect(m);
+		    "connection: %s", q->uri, mq.connack_string(rc));
+		mq.disconnect(m);
 		schedule(q);
 		return;
 	}
@@ -141,7 +201,7 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 	q->tries = 0;
 	q->why[0] = q->told[0] = '\0';
 	/* the session keeps it, but a broker that lost its state does not */
-	mosquitto_subscribe(m, NULL, q->gateway ? q->topic : q->reply.p, 1);
+	mq.subscribe(m, NULL, q->gateway ? q->topic : q->reply.p, 1);
 }
 
 static void
@@ -227,9 +287,10 @@ mqtt_open(const char *uri, const struct uplink_conf *c, int gateway,
 
 	if (c == NULL)
 		c = &none;
-	if (!lib_ready) {
-		mosquitto_lib_init();
-		lib_ready = 1;
+	if (mq_load() == -1) {
+		snprintf(err, errlen, "%s: %s", uri, lib_err);
+		errno = ENOSYS;
+		return NULL;
 	}
 	if ((q = calloc(1, sizeof(*q))) == NULL ||
 	    (q->uri = strdup(uri)) == NULL) {
@@ -276,21 +337,21 @@ mqtt_open(const char *uri, const struct uplink_conf *c, int gateway,
 		snprintf(err, errlen, "%s: out of memory", uri);
 		goto fail;
 	}
-	if ((q->m = mosquitto_new(cid.p, false, q)) == NULL) {
+	if ((q->m = mq.new(cid.p, false, q)) == NULL) {
 		snprintf(err, errlen, "%s: mosquitto_new: %s", uri,
 		    strerror(errno));
 		goto fail;
 	}
-	mosquitto_log_callback_set(q->m, on_log);
-	mosquitto_connect_callback_set(q->m, on_connect);
-	mosquitto_disconnect_callback_set(q->m, on_disconnect);
-	mosquitto_message_callback_set(q->m, on_message);
+	mq.log_callback_set(q->m, on_log);
+	mq.connect_callback_set(q->m, on_connect);
+	mq.disconnect_callback_set(q->m, on_disconnect);
+	mq.message_callback_set(q->m, on_message);
 	if ((c->user != NULL || c->password != NULL) &&
-	    (rc = mosquitto_username_pw_set(q->m, c->user,
+	    (rc = mq.username_pw_set(q->m, c->user,
 	    c->password)) != MOSQ_ERR_SUCCESS) {
 		errno = EINVAL;
 		snprintf(err, errlen, "%s: user name and password: %s", uri,
-		    mosquitto_strerror(rc));
+		    mq.strerror(rc));
 		goto fail;
 	}
 	if (q->tls) {
@@ -301,11 +362,11 @@ mqtt_open(const char *uri, const struct uplink_conf *c, int gateway,
 			goto fail;
 		}
 		if (c->ca == NULL)
-			mosquitto_int_option(q->m, MOSQ_OPT_TLS_USE_OS_CERTS,
+			mq.int_option(q->m, MOSQ_OPT_TLS_USE_OS_CERTS,
 			    1);
-		if ((rc = mosquitto_tls_set(q->m, c->ca, NULL, c->cert,
+		if ((rc = mq.tls_set(q->m, c->ca, NULL, c->cert,
 		    c->key, NULL)) != MOSQ_ERR_SUCCESS ||
-		    (rc = mosquitto_tls_opts_set(q->m, 1, NULL,
+		    (rc = mq.tls_opts_set(q->m, 1, NULL,
 		    NULL)) != MOSQ_ERR_SUCCESS) {
 			errno = rc == MOSQ_ERR_INVAL ? ENOENT : EINVAL;
 			snprintf(err, errlen, "%s: TLS files (CA %s, "
@@ -313,7 +374,7 @@ mqtt_open(const char *uri, const struct uplink_conf *c, int gateway,
 			    c->ca ? c->ca : "the system's", c->cert ? c->cert :
 			    "none", c->key ? c->key : "none",
 			    rc == MOSQ_ERR_INVAL ? "cannot be read" :
-			    mosquitto_strerror(rc));
+			    mq.strerror(rc));
 			goto fail;
 		}
 	} else if (c->ca || c->cert || c->key) {
@@ -344,8 +405,8 @@ mqtt_close(struct mqtt **qp)
 		return;
 	if (q->m != NULL) {
 		if (q->connected)
-			mosquitto_disconnect(q->m);
-		mosquitto_destroy(q->m);
+			mq.disconnect(q->m);
+		mq.destroy(q->m);
 	}
 	for (i = 0; i < QMAX; i++) {
 		free(q->q[i].topic);
@@ -369,8 +430,8 @@ connect_now(struct mqtt *q)
 
 	q->log[0] = '\0';
 	q->tries++;
-	rc = q->called ? mosquitto_reconnect(q->m) :
-	    mosquitto_connect(q->m, q->host, q->port, q->keepalive);
+	rc = q->called ? mq.reconnect(q->m) :
+	    mq.connect(q->m, q->host, q->port, q->keepalive);
 	if (rc == MOSQ_ERR_SUCCESS) {
 		q->called = 1;
 		q->connecting = 1;	/* the CONNACK decides */
@@ -396,7 +457,7 @@ connect_now(struct mqtt *q)
 		return;
 	} else
 		snprintf(q->why, sizeof(q->why), "%s: %s%s%s", q->uri,
-		    mosquitto_strerror(rc), q->log[0] ? ": " : "", q->log);
+		    mq.strerror(rc), q->log[0] ? ": " : "", q->log);
 	schedule(q);
 }
 
@@ -456,7 +517,7 @@ mqtt_recv(struct mqtt *q, int ms, struct buf *msg, char *err, size_t errlen)
 				return tell(q, err, errlen);
 			}
 		}
-		rc = mosquitto_loop(q->m, (int)((until - now) * 1000), 1);
+		rc = mq.loop(q->m, (int)((until - now) * 1000), 1);
 		if (rc != MOSQ_ERR_SUCCESS && (q->connected || q->connecting))
 			lost(q, rc);
 		now = prog_now();
@@ -474,10 +535,10 @@ mqtt_send(struct mqtt *q, const char *p, size_t n, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not connected", q->uri);
 		return -1;
 	}
-	if ((rc = mosquitto_publish(q->m, NULL, q->topic, (int)n, p, 1,
+	if ((rc = mq.publish(q->m, NULL, q->topic, (int)n, p, 1,
 	    false)) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errlen, "%s: publish: %s", q->uri,
-		    mosquitto_strerror(rc));
+		    mq.strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -499,10 +560,10 @@ mqtt_reply(struct mqtt *q, const char *p, size_t n, char *err, size_t errlen)
 	}
 	/* not connected: the device sends the batch again, and gets this
 	 * answer as a duplicate then */
-	if ((rc = mosquitto_publish(q->m, NULL, q->reply.p, (int)n, p, 1,
+	if ((rc = mq.publish(q->m, NULL, q->reply.p, (int)n, p, 1,
 	    false)) != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
 		snprintf(err, errlen, "%s: publish to %s: %s", q->uri,
-		    q->reply.p, mosquitto_strerror(rc));
+		    q->reply.p, mq.strerror(rc));
 		return -1;
 	}
 	return 0;

@@ -169,6 +169,8 @@ def main():
     eos = pack([[t(0), {'v': 1, 'kind': 'eos'}], {}])
     if cmd == 'push':
         sock = ctx.socket(zmq.PUSH)
+        sock.setsockopt(zmq.IMMEDIATE, 1)
+        sock.setsockopt(zmq.SNDTIMEO, 60000)  # no reader: fail, not hang
         sock.setsockopt(zmq.LINGER, 20000)
         mon = watch(sock)
         sock.connect(uri)

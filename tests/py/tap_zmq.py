@@ -55,6 +55,8 @@ def main():
     if cmd == 'push':
         frs = frames_of(open(sys.argv[3], 'rb').read())
         sock = ctx.socket(zmq.PUSH)
+        sock.setsockopt(zmq.IMMEDIATE, 1)
+        sock.setsockopt(zmq.SNDTIMEO, 60000)  # no reader: fail, not hang
         sock.setsockopt(zmq.LINGER, 20000)
         mon = watch(sock)
         sock.connect(uri)
