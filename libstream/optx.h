@@ -155,6 +155,17 @@ optx_freq(const char *name, const char *arg, double lo, double hi)
 	return v;
 }
 
+/* An exact frequency, *num / *den Hz (opt_freq_exact()). */
+static inline void
+optx_freq_exact(const char *name, const char *arg, uint64_t hi,
+    uint64_t *num, uint64_t *den)
+{
+	const char *why;
+
+	if ((why = opt_freq_exact(arg, hi, num, den)) != NULL)
+		optx_bad(name, arg, why);
+}
+
 static inline uint64_t
 optx_size(const char *name, const char *arg, uint64_t lo, uint64_t hi)
 {
