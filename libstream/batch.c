@@ -16,15 +16,7 @@
 
 #include "batch.h"
 #include "codec.h"
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "mono.h"
 
 static int
 time_before(int64_t as, uint32_t ans, int64_t bs, uint32_t bns)
@@ -68,7 +60,7 @@ batch_add(struct batch_builder *b, const char *p, size_t n, int64_t sec,
 	if (b->count == 0) {
 		b->from_s = b->to_s = sec;
 		b->from_ns = b->to_ns = nsec;
-		b->opened = mono();
+		b->opened = mono_now();
 	} else {
 		if (time_before(sec, nsec, b->from_s, b->from_ns)) {
 			b->from_s = sec;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "filter.h"
+#include "mono.h"
 #include "opt.h"
 #include "metrics.h"
 
@@ -45,15 +46,6 @@ fail(struct filter *f, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f->err, sizeof(f->err), fmt, ap);
 	va_end(ap);
-}
-
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void
@@ -306,7 +298,7 @@ filter_open(struct filter *f)
 		st = EX_CANTCREAT;
 		goto fail;
 	}
-	f->metrics_next = now_mono() + f->metrics_every;
+	f->metrics_next = mono_now() + f->metrics_every;
 	stream_catch_signals();
 	return EX_OK;
 fail:
@@ -326,7 +318,7 @@ tick(struct filter *f)
 	char err[256];
 	double t;
 
-	if (f->metrics_path == NULL || (t = now_mono()) < f->metrics_next)
+	if (f->metrics_path == NULL || (t = mono_now()) < f->metrics_next)
 		return;
 	f->metrics_next = t + f->metrics_every;
 	if (metrics_write(f->metrics_path, f->prog, &f->c, 1, err,

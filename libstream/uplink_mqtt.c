@@ -18,6 +18,7 @@
 
 #include <mosquitto.h>
 
+#include "mono.h"
 #include "uplink_mqtt.h"
 
 #define QMAX	64		/* messages held between two mqtt_recv() */
@@ -46,15 +47,6 @@ struct mqtt {
 };
 
 static int	 lib_ready;
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 sleep_ms(int ms)
@@ -92,7 +84,7 @@ schedule(struct mqtt *q)
 	if (d > 30)
 		d = 30;
 	q->rng = q->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	q->next_try = mono() + d * (0.5 + 0.5 * (double)(q->rng >> 11) /
+	q->next_try = mono_now() + d * (0.5 + 0.5 * (double)(q->rng >> 11) /
 	    9007199254740992.0);
 }
 
@@ -331,7 +323,7 @@ mqtt_open(const char *uri, const struct uplink_conf *c, int gateway,
 		goto fail;
 	}
 	q->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^
-	    (uint64_t)(mono() * 1e9);
+	    (uint64_t)(mono_now() * 1e9);
 	buf_free(&cid);
 	return q;
 fail:
@@ -448,7 +440,7 @@ pop(struct mqtt *q, struct buf *msg)
 int
 mqtt_recv(struct mqtt *q, int ms, struct buf *msg, char *err, size_t errlen)
 {
-	double now = mono(), until = now + ms / 1000.0;
+	double now = mono_now(), until = now + ms / 1000.0;
 	int rc;
 
 	for (;;) {
@@ -467,7 +459,7 @@ mqtt_recv(struct mqtt *q, int ms, struct buf *msg, char *err, size_t errlen)
 		rc = mosquitto_loop(q->m, (int)((until - now) * 1000), 1);
 		if (rc != MOSQ_ERR_SUCCESS && (q->connected || q->connecting))
 			lost(q, rc);
-		now = mono();
+		now = mono_now();
 		if (now >= until)
 			return q->qlen ? pop(q, msg) : tell(q, err, errlen);
 	}

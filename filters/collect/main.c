@@ -23,6 +23,7 @@
 #include "batch.h"
 #include "counters.h"
 #include "metrics.h"
+#include "mono.h"
 #include "optx.h"
 #include "stream.h"
 #include "uplink.h"
@@ -173,15 +174,6 @@ static const char *const cnames[C_N] = {
 	"batches", "stored", "duplicate", "refused", "frames", "files"
 };
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 report(const struct counters *c, int interrupted)
 {
@@ -243,13 +235,13 @@ main(int argc, char *argv[])
 	    sizeof(err)) == -1)
 		errx(EX_CANTCREAT, "%s", err);
 	stream_catch_signals();
-	next = mono() + every;
+	next = mono_now() + every;
 
 	while (!stream_interrupted()) {
 		if (stream_report_requested())
 			report(&c, 0);
-		if (metrics != NULL && mono() >= next) {
-			next = mono() + every;
+		if (metrics != NULL && mono_now() >= next) {
+			next = mono_now() + every;
 			if (metrics_write(metrics, "collect", &c, 1, err,
 			    sizeof(err)) == -1)
 				warnx("%s", err);

@@ -30,6 +30,7 @@
 
 #include "batch.h"
 #include "filter.h"
+#include "mono.h"
 #include "optx.h"
 #include "uplink.h"
 #include "sample.h"
@@ -192,15 +193,6 @@ usage(int status)
 	exit(status);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Backoff for the nth try: doubling from base to max, times [0.5, 1). */
 static double
 backoff(struct up *u, double base, unsigned n)
@@ -358,7 +350,7 @@ take_ack(struct up *u, const uint8_t id[BATCH_ID_LEN], enum ack_status st,
 	u->reconnects = 0;
 	if (u->warned)
 		warnx("uplink: delivering again after %.0f s",
-		    mono() - u->down_since);
+		    mono_now() - u->down_since);
 	u->down = u->warned = 0;
 	if (st != ACK_REFUSED) {
 		if (u->verbose)
@@ -461,7 +453,7 @@ uplink_thread(void *arg)
 
 	pthread_mutex_lock(&u->mu);
 	for (;;) {
-		now = mono();
+		now = mono_now();
 		if (u->fatal)
 			break;
 		if (u->bb.count && now - u->bb.opened >= u->batch_age &&
@@ -819,7 +811,7 @@ main(int argc, char *argv[])
 	if (!u.fatal)
 		seal(&u, 0, 1);
 	u.done = 1;
-	u.deadline = mono() + u.drain;
+	u.deadline = mono_now() + u.drain;
 	pthread_mutex_unlock(&u.mu);
 	pthread_join(th, NULL);
 	for (i = 0; i < u.sp->n; i++)

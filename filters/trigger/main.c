@@ -33,6 +33,7 @@
 #include <msgpack.h>
 
 #include "filter.h"
+#include "mono.h"
 #include "optx.h"
 #include "timeparse.h"
 
@@ -80,15 +81,6 @@ usage(int status)
 "PDM_FEATURES (comma lists), PDM_ATTEMPT.\n"
 FILTER_USAGE);
 	exit(status);
-}
-
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* ---- JSON of a msgpack object (tap's mapping: times as RFC 3339) ---- */
@@ -342,7 +334,7 @@ start(struct run *rn, char **cmd, double timeout)
 	close(out[1]);
 	rn->outfd = out[0];
 	fcntl(rn->outfd, F_SETFL, O_NONBLOCK);
-	rn->start = now_mono();
+	rn->start = mono_now();
 	rn->deadline = rn->start + timeout;
 	rn->killat = INFINITY;
 	rn->timedout = 0;
@@ -403,7 +395,7 @@ outcome(struct out *o, struct run *rn, int status, double backoff,
 	unsigned char t[8];
 	char tail[TAIL];
 	const char *what;
-	double secs = now_mono() - rn->start, retry = NAN;
+	double secs = mono_now() - rn->start, retry = NAN;
 	int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	size_t i, start;
 	uint32_t attempt = rn->attempt + 1;
@@ -419,7 +411,7 @@ outcome(struct out *o, struct run *rn, int status, double backoff,
 			retry = backoff * ldexp(1, (int)rn->attempt - 1);
 			if (retry > maxback)
 				retry = maxback;
-			rn->retry_at = now_mono() + retry;
+			rn->retry_at = mono_now() + retry;
 			buf_append(&rn->run_lines, rn->lines.p, rn->lines.len);
 			buf_reset(&rn->lines);
 			buf_append(&rn->lines, rn->run_lines.p,
@@ -509,7 +501,7 @@ service(struct out *o, struct run *rn, double backoff, double maxback,
 	if (rn->pid == 0)
 		return 0;
 	drain(rn);
-	t = now_mono();
+	t = mono_now();
 	if (t >= rn->deadline && !rn->timedout) {
 		rn->timedout = 1;
 		kill(-rn->pid, SIGTERM);
@@ -596,7 +588,7 @@ main(int argc, char *argv[])
 	for (;;) {
 		if (service(&o, &rn, backoff, maxback, retries) == -1)
 			break;
-		if (rn.pid == 0 && rn.nev > 0 && now_mono() >= rn.retry_at) {
+		if (rn.pid == 0 && rn.nev > 0 && mono_now() >= rn.retry_at) {
 			if (start(&rn, argv + optind, timeout) == -1) {
 				warn("%s", argv[optind]);
 				f.status = EX_OSERR;
