@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "filter.h"
 #include "opt.h"
+#include "uplink.h"
 
 /* Print "prog: [FILE:LINE: NAME|--NAME]: why" and exit 64. */
 static inline _Noreturn void
@@ -67,24 +68,61 @@ optx_config(int *argcp, char ***argvp, const char *shortopts,
 		errx(st, "%s", err);
 }
 
+/* Print e ("--NAME: why") for the value arg, as optx_bad() would, and
+ * exit 64. */
+static inline _Noreturn void
+optx_bad_said(const char *arg, const char *e)
+{
+	const char *w;
+
+	if ((w = conf_where(arg)) != NULL)
+		errx(EX_USAGE, "%s: %s", w, e + (e[0] == '-' && e[1] == '-' ?
+		    2 : 0));
+	errx(EX_USAGE, "%s", e);
+}
+
+/* optx_config() for a program whose -C file may hold passwords (MQTT):
+ * also warn when other users can read that file. */
+static inline void
+optx_config_secret(int *argcp, char ***argvp, const char *shortopts,
+    const struct option *opts, const char *section)
+{
+	const char *conf;
+
+	optx_config(argcp, argvp, shortopts, opts, section);
+	if ((conf = conf_exposed()) != NULL)
+		warnx("%s: readable by other users: keep passwords where only "
+		    "this program's user can read them", conf);
+}
+
 /* filter_option() (filter.h): 1 taken, 0 not one of the common options;
  * a bad value is reported here. */
 static inline int
 optx_filter(struct filter *f, int ch, const char *arg)
 {
-	const char *w, *e;
-
 	switch (filter_option(f, ch, arg)) {
 	case 1:
 		return 1;
 	case 0:
 		return 0;
 	}
-	e = filter_error(f);
-	if ((w = conf_where(arg)) != NULL)
-		errx(EX_USAGE, "%s: %s", w, e + (e[0] == '-' && e[1] == '-' ?
-		    2 : 0));
-	errx(EX_USAGE, "%s", e);
+	optx_bad_said(arg, filter_error(f));
+}
+
+/* uplink_option() (uplink.h): 1 taken, 0 not an --mqtt-* option; a bad
+ * value is reported here. */
+static inline int
+optx_uplink(struct uplink_conf *c, int ch, const char *arg)
+{
+	char e[512];
+
+	switch (uplink_option(c, ch, arg, e, sizeof(e))) {
+	case 1:
+		return 1;
+	case 0:
+		return 0;
+	}
+	optx_bad_said(arg, e);
 }
 
 static inline int64_t

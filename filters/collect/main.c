@@ -29,11 +29,7 @@
 #include "uplink.h"
 #include "store.h"
 
-enum {
-	OPT_METRICS = 0x1000, OPT_METRICS_EVERY, OPT_MQTT_CA, OPT_MQTT_CERT,
-	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
-	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
-};
+enum { OPT_METRICS = 0x1000, OPT_METRICS_EVERY };
 
 static const struct option opts[] = {
 	{ "config",	   required_argument, NULL, 'C' },
@@ -42,16 +38,7 @@ static const struct option opts[] = {
 	{ "input",	   required_argument, NULL, 'i' },
 	{ "metrics",	   required_argument, NULL, OPT_METRICS },
 	{ "metrics-every", required_argument, NULL, OPT_METRICS_EVERY },
-	{ "mqtt-ca",	   required_argument, NULL, OPT_MQTT_CA },
-	{ "mqtt-cert",	   required_argument, NULL, OPT_MQTT_CERT },
-	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
-	{ "mqtt-id",	   required_argument, NULL, OPT_MQTT_ID },
-	{ "mqtt-keepalive", required_argument, NULL, OPT_MQTT_KEEPALIVE },
-	{ "mqtt-key",	   required_argument, NULL, OPT_MQTT_KEY },
-	{ "mqtt-password", required_argument, NULL, OPT_MQTT_PASSWORD },
-	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
-	{ "mqtt-topic",	   required_argument, NULL, OPT_MQTT_TOPIC },
-	{ "mqtt-user",	   required_argument, NULL, OPT_MQTT_USER },
+	UPLINK_LONGOPTS,
 	{ "quiet",	   no_argument,	      NULL, 'q' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -114,7 +101,8 @@ struct args {
 static void
 take(struct args *a, int ch, const char *optarg)
 {
-
+	if (optx_uplink(a->uc, ch, optarg))
+		return;
 	switch (ch) {
 	case 'd':
 		a->root = optarg;
@@ -132,37 +120,6 @@ take(struct args *a, int ch, const char *optarg)
 		break;
 	case OPT_METRICS_EVERY:
 		a->every = optx_secs("metrics-every", optarg, 0.1, 86400);
-		break;
-	case OPT_MQTT_CA:
-		a->uc->ca = optarg;
-		break;
-	case OPT_MQTT_CERT:
-		a->uc->cert = optarg;
-		break;
-	case OPT_MQTT_CLIENT_ID:
-		a->uc->client_id = optarg;
-		break;
-	case OPT_MQTT_ID:
-		a->uc->id = optarg;
-		break;
-	case OPT_MQTT_KEEPALIVE:
-		a->uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
-		    3600);
-		break;
-	case OPT_MQTT_KEY:
-		a->uc->key = optarg;
-		break;
-	case OPT_MQTT_PASSWORD:
-		a->uc->password = optarg;
-		break;
-	case OPT_MQTT_REPLY:
-		a->uc->reply_topic = optarg;
-		break;
-	case OPT_MQTT_TOPIC:
-		a->uc->topic = optarg;
-		break;
-	case OPT_MQTT_USER:
-		a->uc->user = optarg;
 		break;
 	default:
 		usage(EX_USAGE);
@@ -192,7 +149,7 @@ main(int argc, char *argv[])
 	struct batch_info bi;
 	struct uplink_conf uc;
 	struct args a;
-	const char *in, *root, *metrics, *p, *conf;
+	const char *in, *root, *metrics, *p;
 	uint8_t name_id[BATCH_ID_LEN], zero[BATCH_ID_LEN];
 	char err[1024], why[512], hex[BATCH_HEX_LEN + 1];
 	double every, next;
@@ -204,10 +161,7 @@ main(int argc, char *argv[])
 	memset(&a, 0, sizeof(a));
 	a.every = 10;
 	a.uc = &uc;
-	optx_config(&argc, &argv, optstr, opts, NULL);
-	if ((conf = conf_exposed()) != NULL)
-		warnx("%s: readable by other users: keep passwords where only "
-		    "this program's user can read them", conf);
+	optx_config_secret(&argc, &argv, optstr, opts, NULL);
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
 		take(&a, ch, optarg);
 	in = a.in;
