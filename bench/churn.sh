@@ -13,7 +13,7 @@
 #                               against half as many): extra output work
 #   window -s 1 -f mean         every frame a window in both runs: the same
 #                               output, the map's churn alone
-#   validate -s PASS            the pass-through schema of validate.sh;
+#   validate -s PASS            the pass-through schema (bench/lib.sh);
 #                               the report names each device held
 #
 # CPU time (user + system) is the figure (the machine is shared); medians
@@ -32,21 +32,7 @@ for d in 1000 100000; do
 		    mv "$f.tmp" "$f" || { fail "bench/validate_gen.py $d"; finish; }
 	fi
 done
-cat > "$OUT/churn-pass.schema" <<'SCHEMA'
-[device]
-order      reject
-duplicate  reject
-unknown    reject
-[channel vibration]
-required   reject
-range      -1e6 1e6 reject
-[channel temperature]
-required   reject
-range      -1e6 1e6 reject
-[channel pressure]
-required   reject
-range      -1e6 1e6 reject
-SCHEMA
+pass_schema "$OUT/churn-pass.schema" || { fail "cannot write $OUT/churn-pass.schema"; finish; }
 
 # pair NAME PROG ARGS...: $RUNS runs of PROG ARGS on each input,
 # alternating; sets C1 C2 (median CPU s), R1 R2 (largest peak RSS, KiB), E2

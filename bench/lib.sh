@@ -103,6 +103,29 @@ bench_csv() {
 	export BENCH_CSV_OK
 }
 
+# pass_schema FILE: write validate's pass-through schema for the bench
+# frames (the generated CSV and bench/validate_gen.py: channels vibration,
+# temperature, pressure): every rule is checked on every frame and none
+# fires (time order, duplicates, unknown channels, three required channels
+# with a range, NaN and Inf).  validate.sh and churn.sh measure with it.
+pass_schema() {
+	cat > "$1" <<'SCHEMA'
+[device]
+order      reject
+duplicate  reject
+unknown    reject
+[channel vibration]
+required   reject
+range      -1e6 1e6 reject
+[channel temperature]
+required   reject
+range      -1e6 1e6 reject
+[channel pressure]
+required   reject
+range      -1e6 1e6 reject
+SCHEMA
+}
+
 # The options that make bin/ingest read the generated CSV: epoch seconds in
 # the timestamp column, the device id from the device column.
 INGEST_OPTS=${INGEST_OPTS:---time-column timestamp --time-format epoch --time-unit s --device-column device}

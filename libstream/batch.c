@@ -83,22 +83,6 @@ pack_str(msgpack_packer *pk, const char *s, size_t n)
 }
 
 static void
-pack_time(msgpack_packer *pk, int64_t sec, uint32_t nsec)
-{
-	unsigned char t[8];
-	uint32_t s = (uint32_t)sec;
-
-	if (sec < 0 || sec > (int64_t)UINT32_MAX) {
-		msgpack_pack_double(pk, (double)sec + nsec / 1e9);
-		return;
-	}
-	t[0] = s >> 24; t[1] = s >> 16; t[2] = s >> 8; t[3] = s;
-	t[4] = nsec >> 24; t[5] = nsec >> 16; t[6] = nsec >> 8; t[7] = nsec;
-	msgpack_pack_ext(pk, 8, 0);
-	msgpack_pack_ext_body(pk, t, 8);
-}
-
-static void
 pack_head(msgpack_packer *pk, const char *kind)
 {
 	struct timespec now;
@@ -106,7 +90,7 @@ pack_head(msgpack_packer *pk, const char *kind)
 	clock_gettime(CLOCK_REALTIME, &now);
 	msgpack_pack_array(pk, 2);
 	msgpack_pack_array(pk, 2);
-	pack_time(pk, now.tv_sec, (uint32_t)now.tv_nsec);
+	frame_pack_time(pk, now.tv_sec, (uint32_t)now.tv_nsec);
 	msgpack_pack_map(pk, 2);
 	pack_str(pk, "v", 1);
 	msgpack_pack_int(pk, PROTO_VERSION);
@@ -139,9 +123,9 @@ batch_seal(struct batch_builder *b, struct buf *out, uint8_t id[BATCH_ID_LEN])
 	pack_str(&pk, "bytes", 5);
 	msgpack_pack_uint64(&pk, b->frames.len);
 	pack_str(&pk, "from", 4);
-	pack_time(&pk, b->from_s, b->from_ns);
+	frame_pack_time(&pk, b->from_s, b->from_ns);
 	pack_str(&pk, "to", 2);
-	pack_time(&pk, b->to_s, b->to_ns);
+	frame_pack_time(&pk, b->to_s, b->to_ns);
 	pack_str(&pk, "devs", 4);
 	msgpack_pack_array(&pk, b->ndevs);
 	for (i = 0, off = 0; i < b->ndevs; i++) {

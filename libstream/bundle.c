@@ -1468,21 +1468,12 @@ bundle_section(const char *path, const char *section, char **text,
 /* ---- writing ------------------------------------------------------------- */
 
 static void
-pk_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void
 pk_str_or_nil(msgpack_packer *pk, const char *s)
 {
 	if (s == NULL)
 		msgpack_pack_nil(pk);
 	else
-		pk_str(pk, s);
+		frame_pack_str(pk, s);
 }
 
 static void
@@ -1499,21 +1490,21 @@ void
 bundle_pack_prof(struct msgpack_packer *pk, const struct bundle_prof *p)
 {
 	msgpack_pack_map(pk, 8);
-	pk_str(pk, "count");
+	frame_pack_str(pk, "count");
 	msgpack_pack_uint64(pk, p->count);
-	pk_str(pk, "mean");
+	frame_pack_str(pk, "mean");
 	msgpack_pack_double(pk, p->mean);
-	pk_str(pk, "std");
+	frame_pack_str(pk, "std");
 	msgpack_pack_double(pk, p->std);
-	pk_str(pk, "min");
+	frame_pack_str(pk, "min");
 	msgpack_pack_double(pk, p->min);
-	pk_str(pk, "max");
+	frame_pack_str(pk, "max");
 	msgpack_pack_double(pk, p->max);
-	pk_str(pk, "edges");
+	frame_pack_str(pk, "edges");
 	pk_nums(pk, p->edges, p->nbins + 1);
-	pk_str(pk, "freq");
+	frame_pack_str(pk, "freq");
 	pk_nums(pk, p->freq, p->nbins);
-	pk_str(pk, "sample");
+	frame_pack_str(pk, "sample");
 	pk_nums(pk, p->sample, p->nsample);
 }
 
@@ -1523,113 +1514,113 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 	uint32_t i, j, nprof = 0;
 
 	msgpack_pack_map(pk, 12);
-	pk_str(pk, "format");
+	frame_pack_str(pk, "format");
 	msgpack_pack_uint32(pk, BUNDLE_FORMAT);
-	pk_str(pk, "name");
-	pk_str(pk, b->name);
-	pk_str(pk, "version");
-	pk_str(pk, b->version);
-	pk_str(pk, "parent");
+	frame_pack_str(pk, "name");
+	frame_pack_str(pk, b->name);
+	frame_pack_str(pk, "version");
+	frame_pack_str(pk, b->version);
+	frame_pack_str(pk, "parent");
 	pk_str_or_nil(pk, b->parent);
-	pk_str(pk, "created");
+	frame_pack_str(pk, "created");
 	msgpack_pack_int64(pk, b->created);
-	pk_str(pk, "data");
+	frame_pack_str(pk, "data");
 	msgpack_pack_map(pk, 2);
-	pk_str(pk, "digest");
+	frame_pack_str(pk, "digest");
 	pk_str_or_nil(pk, b->data_digest);
-	pk_str(pk, "rows");
+	frame_pack_str(pk, "rows");
 	msgpack_pack_map(pk, 3);
-	pk_str(pk, "train");
+	frame_pack_str(pk, "train");
 	msgpack_pack_uint64(pk, b->rows_train);
-	pk_str(pk, "validation");
+	frame_pack_str(pk, "validation");
 	msgpack_pack_uint64(pk, b->rows_val);
-	pk_str(pk, "test");
+	frame_pack_str(pk, "test");
 	msgpack_pack_uint64(pk, b->rows_test);
-	pk_str(pk, "upstream");
+	frame_pack_str(pk, "upstream");
 	msgpack_pack_map(pk, 3);
-	pk_str(pk, "schema");
+	frame_pack_str(pk, "schema");
 	pk_str_or_nil(pk, b->schema);
-	pk_str(pk, "params");
+	frame_pack_str(pk, "params");
 	pk_str_or_nil(pk, b->params);
-	pk_str(pk, "window");
+	frame_pack_str(pk, "window");
 	pk_str_or_nil(pk, b->window);
-	pk_str(pk, "features");
+	frame_pack_str(pk, "features");
 	msgpack_pack_array(pk, b->nfeat);
 	for (i = 0; i < b->nfeat; i++)
-		pk_str(pk, b->feat[i]);
+		frame_pack_str(pk, b->feat[i]);
 
-	pk_str(pk, "model");
+	frame_pack_str(pk, "model");
 	msgpack_pack_map(pk, 4);
-	pk_str(pk, "kind");
-	pk_str(pk, b->kind);
-	pk_str(pk, "hyper");
+	frame_pack_str(pk, "kind");
+	frame_pack_str(pk, b->kind);
+	frame_pack_str(pk, "hyper");
 	msgpack_pack_map(pk, b->nhyper);
 	for (i = 0; i < b->nhyper; i++) {
-		pk_str(pk, b->hyper_key[i]);
+		frame_pack_str(pk, b->hyper_key[i]);
 		if (b->hyper_str[i] != NULL)
-			pk_str(pk, b->hyper_str[i]);
+			frame_pack_str(pk, b->hyper_str[i]);
 		else if (b->hyper_num[i] == floor(b->hyper_num[i]) &&
 		    fabs(b->hyper_num[i]) < 9e15)
 			msgpack_pack_int64(pk, (int64_t)b->hyper_num[i]);
 		else
 			msgpack_pack_double(pk, b->hyper_num[i]);
 	}
-	pk_str(pk, "scaler");
+	frame_pack_str(pk, "scaler");
 	if (b->scale_mean == NULL)
 		msgpack_pack_nil(pk);
 	else {
 		msgpack_pack_map(pk, 2);
-		pk_str(pk, "mean");
+		frame_pack_str(pk, "mean");
 		pk_nums(pk, b->scale_mean, b->nfeat);
-		pk_str(pk, "scale");
+		frame_pack_str(pk, "scale");
 		pk_nums(pk, b->scale_scale, b->nfeat);
 	}
-	pk_str(pk, "arrays");
+	frame_pack_str(pk, "arrays");
 	msgpack_pack_map(pk, b->narr);
 	for (i = 0; i < b->narr; i++) {
 		const struct bundle_array *a = &b->arr[i];
 
-		pk_str(pk, a->name);
+		frame_pack_str(pk, a->name);
 		msgpack_pack_map(pk, 2);
-		pk_str(pk, "shape");
+		frame_pack_str(pk, "shape");
 		msgpack_pack_array(pk, a->ndim);
 		for (j = 0; j < a->ndim; j++)
 			msgpack_pack_uint32(pk, a->shape[j]);
-		pk_str(pk, "data");
+		frame_pack_str(pk, "data");
 		pk_nums(pk, a->data, a->n);
 	}
 
-	pk_str(pk, "outputs");
+	frame_pack_str(pk, "outputs");
 	msgpack_pack_map(pk, 4);
-	pk_str(pk, "labels");
+	frame_pack_str(pk, "labels");
 	if (b->nlabels == 0)
 		msgpack_pack_nil(pk);
 	else {
 		msgpack_pack_array(pk, b->nlabels);
 		for (i = 0; i < b->nlabels; i++)
-			pk_str(pk, b->labels[i]);
+			frame_pack_str(pk, b->labels[i]);
 	}
-	pk_str(pk, "threshold");
+	frame_pack_str(pk, "threshold");
 	if (b->has_threshold)
 		msgpack_pack_double(pk, b->threshold);
 	else
 		msgpack_pack_nil(pk);
-	pk_str(pk, "score");
+	frame_pack_str(pk, "score");
 	pk_str_or_nil(pk, b->score_name);
-	pk_str(pk, "anomaly_below");
+	frame_pack_str(pk, "anomaly_below");
 	if (b->anomaly_below)
 		msgpack_pack_true(pk);
 	else
 		msgpack_pack_false(pk);
 
-	pk_str(pk, "metrics");
+	frame_pack_str(pk, "metrics");
 	msgpack_pack_map(pk, b->nmetrics + (b->confusion != NULL));
 	for (i = 0; i < b->nmetrics; i++) {
-		pk_str(pk, b->metric_key[i]);
+		frame_pack_str(pk, b->metric_key[i]);
 		msgpack_pack_double(pk, b->metric_val[i]);
 	}
 	if (b->confusion != NULL) {
-		pk_str(pk, "confusion");
+		frame_pack_str(pk, "confusion");
 		msgpack_pack_array(pk, b->nconfusion);
 		for (i = 0; i < b->nconfusion; i++) {
 			msgpack_pack_array(pk, b->nconfusion);
@@ -1639,19 +1630,19 @@ pk_body(msgpack_packer *pk, const struct bundle *b)
 		}
 	}
 
-	pk_str(pk, "profile");
+	frame_pack_str(pk, "profile");
 	msgpack_pack_map(pk, 2);
-	pk_str(pk, "features");
+	frame_pack_str(pk, "features");
 	if (b->prof != NULL)
 		for (i = 0; i < b->nfeat; i++)
 			nprof += b->prof[i].nbins > 0;
 	msgpack_pack_map(pk, nprof);
 	for (i = 0; b->prof != NULL && i < b->nfeat; i++)
 		if (b->prof[i].nbins > 0) {
-			pk_str(pk, b->feat[i]);
+			frame_pack_str(pk, b->feat[i]);
 			bundle_pack_prof(pk, &b->prof[i]);
 		}
-	pk_str(pk, "score");
+	frame_pack_str(pk, "score");
 	if (b->score_prof != NULL && b->score_prof->nbins > 0)
 		bundle_pack_prof(pk, b->score_prof);
 	else
@@ -1675,22 +1666,22 @@ pk_container(struct ctx *c, struct buf *out, const uint8_t *body, size_t n,
 	}
 	frame_packer_init(&pk, out);
 	msgpack_pack_map(&pk, 5);
-	pk_str(&pk, "pdm-bundle");
+	frame_pack_str(&pk, "pdm-bundle");
 	msgpack_pack_uint32(&pk, BUNDLE_CONTAINER);
-	pk_str(&pk, "body");
+	frame_pack_str(&pk, "body");
 	msgpack_pack_bin(&pk, n);
 	msgpack_pack_bin_body(&pk, body, n);
-	pk_str(&pk, "sha256");
+	frame_pack_str(&pk, "sha256");
 	msgpack_pack_bin(&pk, 32);
 	msgpack_pack_bin_body(&pk, sha, 32);
-	pk_str(&pk, "sig");
+	frame_pack_str(&pk, "sig");
 	if (seckey == NULL)
 		msgpack_pack_nil(&pk);
 	else {
 		msgpack_pack_bin(&pk, sizeof(sig));
 		msgpack_pack_bin_body(&pk, sig, sizeof(sig));
 	}
-	pk_str(&pk, "key");
+	frame_pack_str(&pk, "key");
 	if (seckey == NULL)
 		msgpack_pack_nil(&pk);
 	else {

@@ -852,6 +852,24 @@ pack_time(msgpack_packer *pk, int64_t sec, uint32_t nsec)
 	msgpack_pack_ext_body(pk, t, 8);
 }
 
+void
+frame_pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+void
+frame_pack_time(msgpack_packer *pk, int64_t sec, uint32_t nsec)
+{
+	if (sec < 0 || sec > (int64_t)UINT32_MAX)
+		msgpack_pack_double(pk, (double)sec + nsec * 1e-9);
+	else
+		pack_time(pk, sec, nsec);
+}
+
 static void
 pack_value(msgpack_packer *pk, const struct value *v)
 {

@@ -76,5 +76,10 @@ int	 frame_encode_msgpackc(struct buf *, const struct record *);
 
 /* msgpack-c packer whose output is appended to b. */
 void	 frame_packer_init(msgpack_packer *, struct buf *b);
+/* For msgpack built by hand (events, batches, bundles): a NUL-terminated
+ * string as str; a time as frame_encode() writes it, EventTime (ext 0),
+ * or float64 seconds outside what EventTime holds (1970..2106). */
+void	 frame_pack_str(msgpack_packer *, const char *s);
+void	 frame_pack_time(msgpack_packer *, int64_t sec, uint32_t nsec);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +208,8 @@ durable_read(const char *path, size_t max, char **pp, size_t *np, char *err,
 		return fail(err, errlen, "open", path);
 	if (fstat(fd, &st) == -1)
 		goto bad;
-	if ((size_t)st.st_size > max) {
-		errno = EFBIG;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
 		goto bad;
 	}
 	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
@@ -219,8 +220,10 @@ durable_read(const char *path, size_t max, char **pp, size_t *np, char *err,
 				continue;
 			goto bad;
 		}
-		if (r == 0)
-			break;
+		if (r == 0) {
+			errno = EIO;	/* it shrank while we read */
+			goto bad;
+		}
 		n += (size_t)r;
 	}
 	close(fd);

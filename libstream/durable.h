@@ -38,8 +38,9 @@ int	 durable_sync_dir(const char *dir, char *err, size_t errlen);
 /* mkdir -p, each new level fsynced into its parent. */
 int	 durable_mkdirs(const char *path, char *err, size_t errlen);
 /*
- * Read all of path into *p (caller frees) of *n bytes; at most max bytes
- * (EFBIG beyond).
+ * Read all of path, a regular file (EINVAL if not), into *p (caller frees)
+ * of *n bytes; at most max bytes (EFBIG beyond); EIO if it shrank while
+ * being read.
  */
 int	 durable_read(const char *path, size_t max, char **p, size_t *n,
 	     char *err, size_t errlen);

@@ -3,8 +3,9 @@
  * overflow check, never through strtod (2^53 + 1 is a count too); reals
  * through strtod once their characters are known to be a plain decimal;
  * durations as an exact integer part times the unit plus the fraction's
- * share, rounded to the nanosecond.  A range is part of every call, so a
- * reason can say what would have been taken.
+ * share, rounded to the nanosecond; exact frequencies as a fraction of
+ * two integers, the decimal's digits over its power of ten.  A range is
+ * part of every call, so a reason can say what would have been taken.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -270,32 +271,90 @@ range:
 	    fmt_ns(a, sizeof(a), lo), fmt_ns(b, sizeof(b), hi));
 }
 
+/* Hz in the unit u of a frequency ("", Hz, kHz, MHz); 0 if none. */
+static uint64_t
+hz_unit(const char *u)
+{
+	if (*u == '\0' || strcmp(u, "Hz") == 0)
+		return 1;
+	if (strcmp(u, "kHz") == 0)
+		return 1000;
+	if (strcmp(u, "MHz") == 0)
+		return 1000000;
+	return 0;
+}
+
 const char *
 opt_freq(const char *s, double lo, double hi, double *hz)
 {
 	size_t n = decimal(s, 1);
 	const char *u = s + n;
-	double v, m;
+	uint64_t m;
+	double v;
 
-	if (n == 0)
+	if (n == 0 || (m = hz_unit(u)) == 0 || todouble(s, n, &v) == -1)
 		goto form;
-	if (*u == '\0' || strcmp(u, "Hz") == 0)
-		m = 1;
-	else if (strcmp(u, "kHz") == 0)
-		m = 1e3;
-	else if (strcmp(u, "MHz") == 0)
-		m = 1e6;
-	else
-		goto form;
-	if (todouble(s, n, &v) == -1)
-		goto form;
-	v *= m;
+	v *= (double)m;
 	if (!(v >= lo && v <= hi))
 		return reason(s, "is not a frequency from %g to %g Hz", lo, hi);
 	*hz = v;
 	return NULL;
 form:
 	return reason(s, "is not a frequency (a number and Hz, kHz or MHz)");
+}
+
+static uint64_t
+gcd(uint64_t a, uint64_t b)
+{
+	uint64_t t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+const char *
+opt_freq_exact(const char *s, uint64_t hi, uint64_t *num, uint64_t *den)
+{
+	__extension__ typedef unsigned __int128 u128;
+	const char *p = s;
+	uint64_t n = 0, d = 1, m, g;
+	int nd = 0, point = 0;
+
+	if (*p == '+')
+		p++;
+	for (; (*p >= '0' && *p <= '9') || (*p == '.' && !point); p++) {
+		if (*p == '.') {
+			point = 1;
+			continue;
+		}
+		if (++nd > 18)
+			goto form;
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (point)
+			d *= 10;
+	}
+	if (nd == 0 || (m = hz_unit(p)) == 0)
+		goto form;
+	g = gcd(m, d);		/* n * m / d, no overflow: n < 10^18 */
+	m /= g;
+	d /= g;
+	if (n == 0 || (u128)n * m > (u128)hi * d || (u128)n * m > UINT64_MAX)
+		goto range;
+	n *= m;
+	g = gcd(n, d);
+	*num = n / g;
+	*den = d / g;
+	return NULL;
+form:
+	return reason(s, "is not a frequency (a number of at most 18 digits "
+	    "and Hz, kHz or MHz)");
+range:
+	return reason(s, "is not a frequency above 0 and at most %" PRIu64
+	    " Hz", hi);
 }
 
 /* bytes as the largest of G, M, K that divides them. */

@@ -39,6 +39,15 @@ const char	*opt_duration(const char *s, int64_t bare, int64_t lo,
 int		 opt_bare(const char *s);
 /* A frequency: a decimal and Hz, kHz or MHz; a bare number is Hz. */
 const char	*opt_freq(const char *s, double lo, double hi, double *hz);
+/*
+ * The same frequency as an exact fraction, *num / *den Hz in lowest terms,
+ * for times counted from it (0.1 Hz is 1/10, not the double nearest 0.1,
+ * so sample 10 is at 100 s, not a nanosecond before).  Digits with at most
+ * one point (no exponent), 18 digits at the most, and Hz, kHz, MHz or
+ * nothing; above 0 and at most hi Hz.
+ */
+const char	*opt_freq_exact(const char *s, uint64_t hi, uint64_t *num,
+		    uint64_t *den);
 /* A size in bytes: whole number and K, M, G (powers of 1024), also
  * written KiB, MiB, GiB or KB, MB, GB; B or nothing for bytes. */
 const char	*opt_size(const char *s, uint64_t lo, uint64_t hi,

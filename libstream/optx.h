@@ -37,6 +37,7 @@
 #include "conf.h"
 #include "filter.h"
 #include "opt.h"
+#include "uplink.h"
 
 /* Print "prog: [FILE:LINE: NAME|--NAME]: why" and exit 64. */
 static inline _Noreturn void
@@ -75,8 +76,23 @@ optx_config(int *argcp, char ***argvp, const char *shortopts,
 		errx(st, "%s", err);
 }
 
-/* What prog_option() or filter_option() said: 1 taken, 0 not one of
- * theirs; -1, a bad value whose message is e, is reported here. */
+/* optx_config() for a program whose -C file may hold passwords (MQTT):
+ * also warn when other users can read that file. */
+static inline void
+optx_config_secret(int *argcp, char ***argvp, const char *shortopts,
+    const struct option *opts, const char *section)
+{
+	const char *conf;
+
+	optx_config(argcp, argvp, shortopts, opts, section);
+	if ((conf = conf_exposed()) != NULL)
+		warnx("%s: readable by other users: keep passwords where only "
+		    "this program's user can read them", conf);
+}
+
+/* What prog_option(), filter_option() or uplink_option() said: 1 taken,
+ * 0 not one of theirs; -1, a bad value whose message is e, is reported
+ * here. */
 static inline int
 optx_said(int r, const char *e, const char *arg)
 {
@@ -88,6 +104,16 @@ optx_said(int r, const char *e, const char *arg)
 		errx(EX_USAGE, "%s: %s", w, e + (e[0] == '-' && e[1] == '-' ?
 		    2 : 0));
 	errx(EX_USAGE, "%s", e);
+}
+
+/* uplink_option() (uplink.h): 1 taken, 0 not an --mqtt-* option; a bad
+ * value is reported here. */
+static inline int
+optx_uplink(struct uplink_conf *c, int ch, const char *arg)
+{
+	char e[512];
+
+	return optx_said(uplink_option(c, ch, arg, e, sizeof(e)), e, arg);
 }
 
 /* filter_option() (filter.h): -i -o -q --reject --metrics --timeout ... */
@@ -195,6 +221,17 @@ optx_freq(const char *name, const char *arg, double lo, double hi)
 	if ((why = opt_freq(arg, lo, hi, &v)) != NULL)
 		optx_bad(name, arg, why);
 	return v;
+}
+
+/* An exact frequency, *num / *den Hz (opt_freq_exact()). */
+static inline void
+optx_freq_exact(const char *name, const char *arg, uint64_t hi,
+    uint64_t *num, uint64_t *den)
+{
+	const char *why;
+
+	if ((why = opt_freq_exact(arg, hi, num, den)) != NULL)
+		optx_bad(name, arg, why);
 }
 
 static inline uint64_t

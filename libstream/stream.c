@@ -67,12 +67,13 @@ struct prod {
 	int		 ended;
 };
 
-/* The next seq expected of one (kind, dev). */
+/* The highest seq seen of one (kind, dev).  Not "the next expected": that
+ * would wrap to 0 after a seq of UINT64_MAX and count its repeats as gaps. */
 struct seqent {
 	char		*dev;		/* owned */
 	uint32_t	 len;
 	uint8_t		 kind;
-	uint64_t	 next;
+	uint64_t	 last;
 };
 
 struct stream {
@@ -552,6 +553,14 @@ has_pending_output(void)
 	return 0;
 }
 
+/* a + b, or UINT64_MAX if that does not fit: a count of lost frames is
+ * "at least", and seqs from foreign producers can be anything. */
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 /* Producer id[0..len) of reader s: found or added.  NULL on ENOMEM. */
 static struct prod *
 add_prod(struct stream *s, const char *id, size_t len)
@@ -628,7 +637,7 @@ on_head(struct stream *s, const struct record *r)
 		p->base = n;
 		return;
 	}
-	have = p->base + p->got + p->lost;
+	have = sat_add(sat_add(p->base, p->got), p->lost);
 	if (n > have)
 		p->lost += n - have;
 }
@@ -654,7 +663,7 @@ on_eos(struct stream *s, const struct record *r)
 	if (sent == NULL || sent->type != VAL_INT || sent->i < 0)
 		return;
 	p->sent = (uint64_t)sent->i;
-	have = p->base + p->got + p->lost;
+	have = sat_add(sat_add(p->base, p->got), p->lost);
 	if (p->sent > have)
 		p->lost += p->sent - have;
 }
@@ -718,16 +727,14 @@ check_seq(struct stream *s, const struct record *r)
 			memcpy(e->dev, r->dev, r->dev_len);
 			e->len = r->dev_len;
 			e->kind = r->kind;
-			e->next = r->seq + 1;
+			e->last = r->seq;
 			s->nseq++;
 			return;
 		}
 	}
-	if (r->seq == e->next)
-		e->next++;
-	else if (r->seq > e->next) {
-		s->gaps += r->seq - e->next;
-		e->next = r->seq + 1;
+	if (r->seq > e->last) {
+		s->gaps = sat_add(s->gaps, r->seq - e->last - 1);
+		e->last = r->seq;
 	} else
 		s->repeats++;
 }
@@ -1922,7 +1929,7 @@ stream_shortfall(const struct stream *s)
 	size_t i;
 
 	for (i = 0; i < s->nprods; i++)
-		n += s->prods[i].lost;
+		n = sat_add(n, s->prods[i].lost);
 	return n;
 }
 

@@ -158,7 +158,8 @@ int		 stream_timed_out(const struct stream *);
  * below one already seen counts one repeat.  Producers (ZeroMQ, from head
  * and eos frames) say how many frames they sent: what did not arrive is
  * their shortfall.  stream_lost() is the larger of the two, which see the
- * same loss in two ways: at least that many frames never arrived.
+ * same loss in two ways: at least that many frames never arrived.  The
+ * counts stop at UINT64_MAX (seqs can jump by up to 2^64 - 1 per device).
  */
 void		 stream_set_seq_check(struct stream *, int on);
 uint64_t	 stream_lost(const struct stream *);

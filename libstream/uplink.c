@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "durable.h"
+#include "opt.h"
 #include "uplink.h"
 #include "uplink_mqtt.h"
 
@@ -179,6 +180,52 @@ fail:
 	uplink_close(&u);
 	errno = e;
 	return NULL;
+}
+
+int
+uplink_option(struct uplink_conf *c, int ch, const char *arg, char *err,
+    size_t errlen)
+{
+	const char *why;
+	int64_t v;
+
+	switch (ch) {
+	case UPLINK_OPT_CA:
+		c->ca = arg;
+		return 1;
+	case UPLINK_OPT_CERT:
+		c->cert = arg;
+		return 1;
+	case UPLINK_OPT_CLIENT_ID:
+		c->client_id = arg;
+		return 1;
+	case UPLINK_OPT_ID:
+		c->id = arg;
+		return 1;
+	case UPLINK_OPT_KEEPALIVE:
+		if ((why = opt_i64(arg, 5, 3600, &v)) != NULL) {
+			snprintf(err, errlen, "--mqtt-keepalive: %s", why);
+			return -1;
+		}
+		c->keepalive = (int)v;
+		return 1;
+	case UPLINK_OPT_KEY:
+		c->key = arg;
+		return 1;
+	case UPLINK_OPT_PASSWORD:
+		c->password = arg;
+		return 1;
+	case UPLINK_OPT_REPLY:
+		c->reply_topic = arg;
+		return 1;
+	case UPLINK_OPT_TOPIC:
+		c->topic = arg;
+		return 1;
+	case UPLINK_OPT_USER:
+		c->user = arg;
+		return 1;
+	}
+	return 0;
 }
 
 struct uplink *

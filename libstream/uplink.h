@@ -48,6 +48,36 @@ struct uplink_conf {
 	int		 keepalive;	/* seconds: 10 */
 };
 
+/*
+ * The --mqtt-* options of the programs that speak MQTT (sample-upload,
+ * collect), into a uplink_conf: UPLINK_LONGOPTS goes in the getopt_long()
+ * table, uplink_option() takes one.  1: taken (arg borrowed for conf's
+ * life); 0: not one of them; -1: a bad value, why in err
+ * ("--mqtt-keepalive: '3' is not a whole number from 5 to 3600").
+ */
+enum {
+	UPLINK_OPT_CA = 0x1800, UPLINK_OPT_CERT, UPLINK_OPT_CLIENT_ID,
+	UPLINK_OPT_ID, UPLINK_OPT_KEEPALIVE, UPLINK_OPT_KEY,
+	UPLINK_OPT_PASSWORD, UPLINK_OPT_REPLY, UPLINK_OPT_TOPIC,
+	UPLINK_OPT_USER
+};
+#define UPLINK_LONGOPTS							\
+	{ "mqtt-ca",		required_argument, NULL, UPLINK_OPT_CA }, \
+	{ "mqtt-cert",		required_argument, NULL, UPLINK_OPT_CERT }, \
+	{ "mqtt-client-id",	required_argument, NULL,		\
+	    UPLINK_OPT_CLIENT_ID },					\
+	{ "mqtt-id",		required_argument, NULL, UPLINK_OPT_ID }, \
+	{ "mqtt-keepalive",	required_argument, NULL,		\
+	    UPLINK_OPT_KEEPALIVE },					\
+	{ "mqtt-key",		required_argument, NULL, UPLINK_OPT_KEY }, \
+	{ "mqtt-password",	required_argument, NULL,		\
+	    UPLINK_OPT_PASSWORD },					\
+	{ "mqtt-reply-topic",	required_argument, NULL, UPLINK_OPT_REPLY }, \
+	{ "mqtt-topic",		required_argument, NULL, UPLINK_OPT_TOPIC }, \
+	{ "mqtt-user",		required_argument, NULL, UPLINK_OPT_USER }
+int		 uplink_option(struct uplink_conf *, int ch, const char *arg,
+		     char *err, size_t errlen);
+
 /* Device side.  Caller owns: uplink_close().  NULL with why in err;
  * errno EINVAL for a malformed uri or configuration.  conf may be NULL. */
 struct uplink	*uplink_open(const char *uri, const struct uplink_conf *conf,

@@ -28,27 +28,12 @@
 #include "uplink.h"
 #include "store.h"
 
-enum {
-	OPT_MQTT_CA = PROG_OPT_OWN, OPT_MQTT_CERT,
-	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
-	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
-};
-
 static const struct option opts[] = {
 	{ "config",	   required_argument, NULL, 'C' },
 	{ "dataset",	   required_argument, NULL, 'd' },
 	{ "help",	   no_argument,	      NULL, 'h' },
 	{ "input",	   required_argument, NULL, 'i' },
-	{ "mqtt-ca",	   required_argument, NULL, OPT_MQTT_CA },
-	{ "mqtt-cert",	   required_argument, NULL, OPT_MQTT_CERT },
-	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
-	{ "mqtt-id",	   required_argument, NULL, OPT_MQTT_ID },
-	{ "mqtt-keepalive", required_argument, NULL, OPT_MQTT_KEEPALIVE },
-	{ "mqtt-key",	   required_argument, NULL, OPT_MQTT_KEY },
-	{ "mqtt-password", required_argument, NULL, OPT_MQTT_PASSWORD },
-	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
-	{ "mqtt-topic",	   required_argument, NULL, OPT_MQTT_TOPIC },
-	{ "mqtt-user",	   required_argument, NULL, OPT_MQTT_USER },
+	UPLINK_LONGOPTS,
 	PROG_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -96,6 +81,8 @@ static void
 take(struct uplink_conf *uc, const char **in, const char **root, int ch,
     const char *optarg)
 {
+	if (optx_uplink(uc, ch, optarg))
+		return;
 	switch (ch) {
 	case 'd':
 		*root = optarg;
@@ -104,37 +91,6 @@ take(struct uplink_conf *uc, const char **in, const char **root, int ch,
 		usage(EX_OK);
 	case 'i':
 		*in = optarg;
-		break;
-	case OPT_MQTT_CA:
-		uc->ca = optarg;
-		break;
-	case OPT_MQTT_CERT:
-		uc->cert = optarg;
-		break;
-	case OPT_MQTT_CLIENT_ID:
-		uc->client_id = optarg;
-		break;
-	case OPT_MQTT_ID:
-		uc->id = optarg;
-		break;
-	case OPT_MQTT_KEEPALIVE:
-		uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
-		    3600);
-		break;
-	case OPT_MQTT_KEY:
-		uc->key = optarg;
-		break;
-	case OPT_MQTT_PASSWORD:
-		uc->password = optarg;
-		break;
-	case OPT_MQTT_REPLY:
-		uc->reply_topic = optarg;
-		break;
-	case OPT_MQTT_TOPIC:
-		uc->topic = optarg;
-		break;
-	case OPT_MQTT_USER:
-		uc->user = optarg;
 		break;
 	default:
 		usage(EX_USAGE);
@@ -165,7 +121,7 @@ main(int argc, char *argv[])
 	struct uplink *ul;
 	struct batch_info bi;
 	struct uplink_conf uc;
-	const char *in = NULL, *root = NULL, *p, *conf;
+	const char *in = NULL, *root = NULL, *p;
 	uint8_t name_id[BATCH_ID_LEN], zero[BATCH_ID_LEN];
 	char err[1024], why[512], hex[BATCH_HEX_LEN + 1];
 	uint64_t files, frames, nf;
@@ -178,10 +134,7 @@ main(int argc, char *argv[])
 		ci[i] = prog_counter(&pr, cnames[i]);
 	(void)prog_equation(&pr, "in = out + rejected + dropped + unwritten; "
 	    "batches = stored + duplicate + refused");
-	optx_config(&argc, &argv, optstr, opts, NULL);
-	if ((conf = conf_exposed()) != NULL)
-		warnx("%s: readable by other users: keep passwords where only "
-		    "this program's user can read them", conf);
+	optx_config_secret(&argc, &argv, optstr, opts, NULL);
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
 		if (!optx_prog(&pr, ch, optarg))
 			take(&uc, &in, &root, ch, optarg);

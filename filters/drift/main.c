@@ -23,6 +23,7 @@
 #include <msgpack.h>
 
 #include "bundle.h"
+#include "codec.h"
 #include "devmap.h"
 #include "drift.h"
 #include "filter.h"
@@ -182,32 +183,6 @@ struct out {
 			 cexpired;
 };
 
-static void
-pstr(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void
-ptime(msgpack_packer *pk, int64_t sec, uint32_t nsec)
-{
-	unsigned char t[8];
-
-	t[0] = (unsigned char)(sec >> 24);
-	t[1] = (unsigned char)(sec >> 16);
-	t[2] = (unsigned char)(sec >> 8);
-	t[3] = (unsigned char)sec;
-	t[4] = (unsigned char)(nsec >> 24);
-	t[5] = (unsigned char)(nsec >> 16);
-	t[6] = (unsigned char)(nsec >> 8);
-	t[7] = (unsigned char)nsec;
-	msgpack_pack_ext(pk, 8, 0);
-	msgpack_pack_ext_body(pk, t, 8);
-}
-
 static const char *
 ev_name(const struct out *o, const struct evidence *e)
 {
@@ -228,24 +203,24 @@ pevidence(struct out *o, const struct report *rep)
 		int isks = e->test == T_KS;
 
 		msgpack_pack_map(pk, 7 + isks);
-		pstr(pk, "feature");
-		pstr(pk, ev_name(o, e));
-		pstr(pk, "test");
-		pstr(pk, test_name[e->test]);
-		pstr(pk, "stat");
+		frame_pack_str(pk, "feature");
+		frame_pack_str(pk, ev_name(o, e));
+		frame_pack_str(pk, "test");
+		frame_pack_str(pk, test_name[e->test]);
+		frame_pack_str(pk, "stat");
 		msgpack_pack_double(pk, e->stat);
-		pstr(pk, "threshold");
+		frame_pack_str(pk, "threshold");
 		msgpack_pack_double(pk, e->thr);
-		pstr(pk, "clear");
+		frame_pack_str(pk, "clear");
 		msgpack_pack_double(pk, e->clr);
 		if (isks) {
-			pstr(pk, "p");
+			frame_pack_str(pk, "p");
 			msgpack_pack_double(pk, drift_ks_pvalue(e->stat,
 			    o->w->ref[e->feat].nsample, o->w->W, NULL));
 		}
-		pstr(pk, "runs");
+		frame_pack_str(pk, "runs");
 		msgpack_pack_uint32(pk, e->runs);
-		pstr(pk, "rate");
+		frame_pack_str(pk, "rate");
 		if (isnan(e->rate))
 			msgpack_pack_nil(pk);
 		else
@@ -261,16 +236,16 @@ phead(struct out *o, const char *dev, size_t devlen, int64_t sec,
 
 	msgpack_pack_array(pk, 2);
 	msgpack_pack_array(pk, 2);
-	ptime(pk, sec, nsec);
+	frame_pack_time(pk, sec, nsec);
 	msgpack_pack_map(pk, 2 + (o->model != NULL));
-	pstr(pk, "kind");
-	pstr(pk, "event");
-	pstr(pk, "dev");
+	frame_pack_str(pk, "kind");
+	frame_pack_str(pk, "event");
+	frame_pack_str(pk, "dev");
 	msgpack_pack_str(pk, devlen);
 	msgpack_pack_str_body(pk, dev, devlen);
 	if (o->model != NULL) {
-		pstr(pk, "model");
-		pstr(pk, o->model);
+		frame_pack_str(pk, "model");
+		frame_pack_str(pk, o->model);
 	}
 }
 
@@ -288,23 +263,23 @@ emit_events(struct out *o, const char *dev, size_t devlen,
 	msgpack_sbuffer_clear(&o->sb);
 	phead(o, dev, devlen, sec, nsec);
 	msgpack_pack_map(pk, 9);
-	pstr(pk, "type");
-	pstr(pk, "drift");
-	pstr(pk, "state");
-	pstr(pk, rep->cleared ? "cleared" : sname[rep->state]);
-	pstr(pk, "from");
-	ptime(pk, rep->from_sec, rep->from_nsec);
-	pstr(pk, "to");
-	ptime(pk, rep->to_sec, rep->to_nsec);
-	pstr(pk, "frames");
+	frame_pack_str(pk, "type");
+	frame_pack_str(pk, "drift");
+	frame_pack_str(pk, "state");
+	frame_pack_str(pk, rep->cleared ? "cleared" : sname[rep->state]);
+	frame_pack_str(pk, "from");
+	frame_pack_time(pk, rep->from_sec, rep->from_nsec);
+	frame_pack_str(pk, "to");
+	frame_pack_time(pk, rep->to_sec, rep->to_nsec);
+	frame_pack_str(pk, "frames");
 	msgpack_pack_uint64(pk, rep->frames);
-	pstr(pk, "window");
+	frame_pack_str(pk, "window");
 	msgpack_pack_uint32(pk, o->w->W);
-	pstr(pk, "every");
+	frame_pack_str(pk, "every");
 	msgpack_pack_uint32(pk, o->w->H);
-	pstr(pk, "confirm");
+	frame_pack_str(pk, "confirm");
 	msgpack_pack_uint32(pk, o->w->M);
-	pstr(pk, "evidence");
+	frame_pack_str(pk, "evidence");
 	pevidence(o, rep);
 	if (rep->retrain) {
 		uint32_t nc = 0;
@@ -314,27 +289,27 @@ emit_events(struct out *o, const char *dev, size_t devlen,
 			nc += rep->ev[i].confirmed;
 		phead(o, dev, devlen, sec, nsec);
 		msgpack_pack_map(pk, 8);
-		pstr(pk, "type");
-		pstr(pk, "retrain");
-		pstr(pk, "reason");
-		pstr(pk, "drift");
-		pstr(pk, "features");
+		frame_pack_str(pk, "type");
+		frame_pack_str(pk, "retrain");
+		frame_pack_str(pk, "reason");
+		frame_pack_str(pk, "drift");
+		frame_pack_str(pk, "features");
 		msgpack_pack_array(pk, nc);
 		for (i = 0; i < rep->nev; i++)
 			if (rep->ev[i].confirmed)
-				pstr(pk, ev_name(o, &rep->ev[i]));
-		pstr(pk, "tests");
+				frame_pack_str(pk, ev_name(o, &rep->ev[i]));
+		frame_pack_str(pk, "tests");
 		msgpack_pack_array(pk, nc);
 		for (i = 0; i < rep->nev; i++)
 			if (rep->ev[i].confirmed)
-				pstr(pk, test_name[rep->ev[i].test]);
-		pstr(pk, "from");
-		ptime(pk, rep->from_sec, rep->from_nsec);
-		pstr(pk, "to");
-		ptime(pk, rep->to_sec, rep->to_nsec);
-		pstr(pk, "cooldown");
+				frame_pack_str(pk, test_name[rep->ev[i].test]);
+		frame_pack_str(pk, "from");
+		frame_pack_time(pk, rep->from_sec, rep->from_nsec);
+		frame_pack_str(pk, "to");
+		frame_pack_time(pk, rep->to_sec, rep->to_nsec);
+		frame_pack_str(pk, "cooldown");
 		msgpack_pack_double(pk, o->w->cooldown);
-		pstr(pk, "evidence");
+		frame_pack_str(pk, "evidence");
 		pevidence(o, rep);
 		FILTER_COUNT(o->f, o->cretrain)++;
 	}

@@ -14,6 +14,7 @@
 
 #include <msgpack.h>
 
+#include "codec.h"
 #include "profile.h"
 
 static int
@@ -28,15 +29,6 @@ perr(char *err, size_t len, const char *path, const char *fmt, ...)
 		vsnprintf(err + n, len - n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-static void
-pk_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
 }
 
 int
@@ -56,13 +48,13 @@ profile_write(const char *path, const struct profile *p, char *err,
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 2);
-	pk_str(&pk, "features");
+	frame_pack_str(&pk, "features");
 	msgpack_pack_map(&pk, p->n);
 	for (i = 0; i < p->n; i++) {
-		pk_str(&pk, p->name[i]);
+		frame_pack_str(&pk, p->name[i]);
 		bundle_pack_prof(&pk, &p->prof[i]);
 	}
-	pk_str(&pk, "score");
+	frame_pack_str(&pk, "score");
 	if (p->score != NULL)
 		bundle_pack_prof(&pk, p->score);
 	else

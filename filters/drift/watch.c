@@ -92,13 +92,10 @@ bucket(const struct ref *r, double x)
 	return (uint32_t)t;
 }
 
-/* the grid of r: sample and edges merged, its counts, bins and index */
-static int
-grid_build(struct ref *r)
+/* A reference's grid arrays (grid_build()'s), freed and NULLed. */
+static void
+ref_free(struct ref *r)
 {
-	uint32_t i, j, n = r->nsample + r->nbins + 1, k;
-	double *v;
-
 	free(r->g);
 	free(r->cref);
 	free(r->sbin);
@@ -106,6 +103,23 @@ grid_build(struct ref *r)
 	free(r->cbelow);
 	free(r->bend);
 	free(r->dg);
+	r->g = NULL;
+	r->cref = NULL;
+	r->sbin = NULL;
+	r->base = NULL;
+	r->cbelow = NULL;
+	r->bend = NULL;
+	r->dg = NULL;
+}
+
+/* the grid of r: sample and edges merged, its counts, bins and index */
+static int
+grid_build(struct ref *r)
+{
+	uint32_t i, j, n = r->nsample + r->nbins + 1, k;
+	double *v;
+
+	ref_free(r);
 	r->g = malloc(sizeof(double) * (n + 4));
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
@@ -205,6 +219,31 @@ slot_of(const struct ref *r, double x)
 	return i > 0 && g[i - 1] == x ? 2 * i - 1 : 2 * i;
 }
 
+/* The evaluation's scratch buffers, freed and NULLed (watch_ready() sizes
+ * them again). */
+static void
+scratch_free(struct watch *w)
+{
+	free(w->scratch);
+	free(w->counts);
+	free(w->hist);
+	free(w->sums);
+	free(w->slots);
+	free(w->below);
+	free(w->cum);
+	free(w->head);
+	free(w->xslot);
+	w->scratch = NULL;
+	w->counts = NULL;
+	w->hist = NULL;
+	w->sums = NULL;
+	w->slots = NULL;
+	w->below = NULL;
+	w->cum = NULL;
+	w->head = NULL;
+	w->xslot = NULL;
+}
+
 int
 watch_ready(struct watch *w)
 {
@@ -224,15 +263,7 @@ watch_ready(struct watch *w)
 		if (w->ref[i].ng > nmax)
 			nmax = w->ref[i].ng;
 	}
-	free(w->scratch);
-	free(w->counts);
-	free(w->hist);
-	free(w->sums);
-	free(w->slots);
-	free(w->below);
-	free(w->cum);
-	free(w->head);
-	free(w->xslot);
+	scratch_free(w);
 	w->scratch = malloc(sizeof(double) * (2 * (size_t)w->W + 16));
 	w->counts = calloc(1024 + (size_t)w->ncat + 64, sizeof(uint32_t));
 	w->hist = calloc(2 * (size_t)nmax + 2, sizeof(uint32_t));
@@ -254,33 +285,9 @@ watch_free(struct watch *w)
 {
 	uint32_t i;
 
-	for (i = 0; w->ref != NULL && i < w->nfeat; i++) {
-		free(w->ref[i].g);
-		free(w->ref[i].cref);
-		free(w->ref[i].sbin);
-		free(w->ref[i].base);
-		free(w->ref[i].cbelow);
-		free(w->ref[i].bend);
-		free(w->ref[i].dg);
-	}
-	free(w->scratch);
-	free(w->counts);
-	free(w->hist);
-	free(w->sums);
-	free(w->slots);
-	free(w->below);
-	free(w->cum);
-	free(w->head);
-	free(w->xslot);
-	w->below = NULL;
-	w->cum = NULL;
-	w->head = NULL;
-	w->xslot = NULL;
-	w->scratch = NULL;
-	w->counts = NULL;
-	w->hist = NULL;
-	w->sums = NULL;
-	w->slots = NULL;
+	for (i = 0; w->ref != NULL && i < w->nfeat; i++)
+		ref_free(&w->ref[i]);
+	scratch_free(w);
 }
 
 void

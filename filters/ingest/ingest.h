@@ -26,6 +26,7 @@
 #define EX_STRICT	65	/* --strict: a row was rejected */
 #define OUT_CHUNK	(256u * 1024)	/* frames handed on at once */
 #define META_MAX	64	/* --meta columns */
+#define RATE_MAX	1000000000	/* --rate, Hz: rows 1 ns apart */
 
 enum tsrc { T_AUTO, T_COLUMN, T_RATE, T_CLOCK };
 enum role { R_VAL, R_TIME, R_DEV, R_SKIP, R_META };
@@ -155,8 +156,6 @@ int	 when_epoch_fast(const char *s, size_t n, int unit, int64_t *sec,
 /* Time from a file name such as 2004.02.12.10.32.39: 0 / -1. */
 int	 when_name(const struct ingest *, const char *path, int64_t *sec,
 	     uint32_t *nsec);
-/* Parse --rate: "20480", "0.5"; 0 / -1. */
-int	 when_rate(const char *s, uint64_t *num, uint64_t *den);
 /* base + idx / rate, exactly (floor to the nanosecond); -1 on overflow. */
 int	 when_step(int64_t bsec, uint32_t bnsec, uint64_t idx, uint64_t num,
 	     uint64_t den, int64_t *sec, uint32_t *nsec);

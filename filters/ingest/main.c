@@ -254,9 +254,8 @@ main(int argc, char *argv[])
 			g.header = 0;
 			break;
 		case 'r':
-			if (when_rate(optarg, &g.rate_num, &g.rate_den) == -1)
-				optx_badf("rate", optarg, "'%s' is not a "
-				    "positive decimal number", optarg);
+			optx_freq_exact("rate", optarg, RATE_MAX, &g.rate_num,
+			    &g.rate_den);
 			if (g.tsrc != T_AUTO && g.tsrc != T_RATE)
 				usage(EX_USAGE);
 			g.tsrc = T_RATE;

@@ -1,10 +1,11 @@
 /*
  * when -- the time of a row: parsed from a time column (ISO 8601 or an
  * epoch number), taken from a file name (IMS snapshots), or counted from a
- * start time at a sampling rate.  Rates are kept as exact fractions and
- * times as integer nanoseconds, so sample i of a 20480 Hz snapshot is at
- * exactly floor(i * 10^9 / 20480) ns after the start, however long the run.
- * The parsing itself is libstream's timeparse.
+ * start time at a sampling rate.  Rates are kept as exact fractions
+ * (libstream's opt_freq_exact()) and times as integer nanoseconds, so
+ * sample i of a 20480 Hz snapshot is at exactly floor(i * 10^9 / 20480) ns
+ * after the start, however long the run.  The parsing itself is
+ * libstream's timeparse.
  */
 #include <errno.h>
 #include <string.h>
@@ -137,45 +138,6 @@ when_name(const struct ingest *g, const char *path, int64_t *sec,
 	if (time_parse_digits(base, strlen(base), sec) == -1)
 		return -1;
 	return local(g, sec);
-}
-
-static uint64_t
-gcd(uint64_t a, uint64_t b)
-{
-	uint64_t t;
-
-	while (b != 0) {
-		t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-int
-when_rate(const char *s, uint64_t *num, uint64_t *den)
-{
-	uint64_t n = 0, d = 1, g;
-	int digits = 0, point = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && !point) {
-			point = 1;
-			continue;
-		}
-		if (*s < '0' || *s > '9' || digits >= 18)
-			return -1;
-		n = n * 10 + (uint64_t)(*s - '0');
-		if (point)
-			d *= 10;
-		digits++;
-	}
-	if (digits == 0 || n == 0)
-		return -1;
-	g = gcd(n, d);
-	*num = n / g;
-	*den = d / g;
-	return 0;
 }
 
 int

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "durable.h"
 #include "optx.h"
 #include "timeparse.h"
 
@@ -302,49 +303,6 @@ split_spec(char *spec, char **name, char **version, int need_version)
 		errx(EX_USAGE, "'%s': not a version", *version);
 	if (need_version && *version == NULL)
 		errx(EX_USAGE, "'%s': NAME@VERSION expected", spec);
-}
-
-/* The whole file at path into *p (caller frees), *n.  0 or -1 + errno. */
-static int
-slurp(const char *path, uint8_t **p, size_t *n)
-{
-	struct stat st;
-	uint8_t *b;
-	ssize_t r;
-	size_t got = 0;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > BUNDLE_MAX_BYTES) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-		goto fail;
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL)
-		goto fail;
-	while (got < (size_t)st.st_size) {
-		r = read(fd, b + got, (size_t)st.st_size - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;	/* shrank while reading */
-			free(b);
-			goto fail;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	*p = b;
-	*n = got;
-	return 0;
-fail:
-	r = errno;
-	close(fd);
-	errno = (int)r;
-	return -1;
 }
 
 /* fsync a directory so that a rename or create in it is durable. */
@@ -763,7 +721,7 @@ cmd_init(int argc, char **argv)
  * a temporary file, fsync, mode 0444, rename, fsync of the directory.
  */
 static void
-store(const char *name, const char *version, const uint8_t *p, size_t n,
+store(const char *name, const char *version, const char *p, size_t n,
     const char *dst)
 {
 	char d1[PATH_MAX], d2[PATH_MAX], tmp[PATH_MAX];
@@ -809,13 +767,13 @@ static int
 add_one(const char *file)
 {
 	struct bundle *b;
-	uint8_t *p, *q;
+	char *p, *q;
 	size_t n, qn;
 	char dst[PATH_MAX], e[1024], hex[65];
 	int rc = EX_OK;
 
-	if (slurp(file, &p, &n) == -1) {
-		warn("%s", file);
+	if (durable_read(file, BUNDLE_MAX_BYTES, &p, &n, e, sizeof(e)) == -1) {
+		warnx("%s", e);
 		return errno == ENOENT || errno == EACCES ? EX_NOINPUT :
 		    EX_DATAERR;
 	}
@@ -833,7 +791,7 @@ add_one(const char *file)
 		goto out;
 	}
 	mkpath(dst, "%s/%s/versions/%s" EXT, o.dir, b->name, b->version);
-	if (slurp(dst, &q, &qn) == 0) {
+	if (durable_read(dst, BUNDLE_MAX_BYTES, &q, &qn, e, sizeof(e)) == 0) {
 		if (qn == n && memcmp(p, q, n) == 0)
 			printf("%s@%s already present (same bytes)\n", b->name,
 			    b->version);
@@ -846,7 +804,7 @@ add_one(const char *file)
 		free(q);
 		goto out;
 	} else if (errno != ENOENT)
-		err(EX_IOERR, "%s", dst);
+		errx(EX_IOERR, "%s", e);
 	store(b->name, b->version, p, n, dst);
 	bundle_hex(hex, b->sha256, sizeof(b->sha256));
 	snprintf(e, sizeof(e), "sha256=%s signed=%s", hex,

@@ -73,9 +73,7 @@ enum {
 	OPT_AROUND = FILTER_OPT_OWN, OPT_BAND, OPT_BATCH_AGE,
 	OPT_BATCH_BYTES, OPT_BATCH_COUNT, OPT_DRAIN, OPT_EVERY, OPT_FULL,
 	OPT_KIND, OPT_RESERVOIR, OPT_RETRY_BASE, OPT_RETRY_MAX, OPT_SEED,
-	OPT_SPOOL_MAX, OPT_WINDOW, OPT_MQTT_CA, OPT_MQTT_CERT,
-	OPT_MQTT_CLIENT_ID, OPT_MQTT_ID, OPT_MQTT_KEEPALIVE, OPT_MQTT_KEY,
-	OPT_MQTT_PASSWORD, OPT_MQTT_REPLY, OPT_MQTT_TOPIC, OPT_MQTT_USER
+	OPT_SPOOL_MAX, OPT_WINDOW
 };
 
 static const struct option opts[] = {
@@ -91,16 +89,7 @@ static const struct option opts[] = {
 	{ "full",	 required_argument, NULL, OPT_FULL },
 	{ "help",	 no_argument,	    NULL, 'h' },
 	{ "kind",	 required_argument, NULL, OPT_KIND },
-	{ "mqtt-ca",	 required_argument, NULL, OPT_MQTT_CA },
-	{ "mqtt-cert",	 required_argument, NULL, OPT_MQTT_CERT },
-	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
-	{ "mqtt-id",	 required_argument, NULL, OPT_MQTT_ID },
-	{ "mqtt-keepalive", required_argument, NULL, OPT_MQTT_KEEPALIVE },
-	{ "mqtt-key",	 required_argument, NULL, OPT_MQTT_KEY },
-	{ "mqtt-password", required_argument, NULL, OPT_MQTT_PASSWORD },
-	{ "mqtt-reply-topic", required_argument, NULL, OPT_MQTT_REPLY },
-	{ "mqtt-topic",	 required_argument, NULL, OPT_MQTT_TOPIC },
-	{ "mqtt-user",	 required_argument, NULL, OPT_MQTT_USER },
+	UPLINK_LONGOPTS,
 	{ "reservoir",	 required_argument, NULL, OPT_RESERVOIR },
 	{ "retry-base",	 required_argument, NULL, OPT_RETRY_BASE },
 	{ "retry-max",	 required_argument, NULL, OPT_RETRY_MAX },
@@ -567,7 +556,7 @@ take(struct args *a, int ch, const char *optarg)
 	struct sample_conf *sc = a->sc;
 	struct up *u = a->u;
 
-	if (optx_filter(a->f, ch, optarg))
+	if (optx_filter(a->f, ch, optarg) || optx_uplink(a->uc, ch, optarg))
 		return;
 	switch (ch) {
 	case 'h':
@@ -580,37 +569,6 @@ take(struct args *a, int ch, const char *optarg)
 		break;
 	case 'v':
 		u->verbose = 1;
-		break;
-	case OPT_MQTT_CA:
-		a->uc->ca = optarg;
-		break;
-	case OPT_MQTT_CERT:
-		a->uc->cert = optarg;
-		break;
-	case OPT_MQTT_CLIENT_ID:
-		a->uc->client_id = optarg;
-		break;
-	case OPT_MQTT_ID:
-		a->uc->id = optarg;
-		break;
-	case OPT_MQTT_KEEPALIVE:
-		a->uc->keepalive = (int)optx_i64("mqtt-keepalive", optarg, 5,
-		    3600);
-		break;
-	case OPT_MQTT_KEY:
-		a->uc->key = optarg;
-		break;
-	case OPT_MQTT_PASSWORD:
-		a->uc->password = optarg;
-		break;
-	case OPT_MQTT_REPLY:
-		a->uc->reply_topic = optarg;
-		break;
-	case OPT_MQTT_TOPIC:
-		a->uc->topic = optarg;
-		break;
-	case OPT_MQTT_USER:
-		a->uc->user = optarg;
 		break;
 	case OPT_AROUND:
 		if (sample_parse_around(optarg, sc) == -1)
@@ -703,7 +661,7 @@ main(int argc, char *argv[])
 	struct sampler *sm;
 	struct record *r, *ev;
 	pthread_t th;
-	const char *spool_dir, *uplink_uri, *p, *conf;
+	const char *spool_dir, *uplink_uri, *p;
 	char err[1024];
 	uint64_t set_aside = 0, resumed = 0, left = 0, n64;
 	size_t n, spool_max, i;
@@ -726,10 +684,7 @@ main(int argc, char *argv[])
 	a.u = &u;
 	a.uc = &uc;
 	a.spool_max = 64u << 20;
-	optx_config(&argc, &argv, optstr, opts, NULL);
-	if ((conf = conf_exposed()) != NULL)
-		warnx("%s: readable by other users: keep passwords where only "
-		    "this program's user can read them", conf);
+	optx_config_secret(&argc, &argv, optstr, opts, NULL);
 	while ((ch = getopt_long(argc, argv, optstr, opts, NULL)) != -1)
 		take(&a, ch, optarg);
 	spool_dir = a.spool_dir;

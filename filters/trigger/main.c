@@ -32,6 +32,7 @@
 
 #include <msgpack.h>
 
+#include "codec.h"
 #include "filter.h"
 #include "optx.h"
 #include "timeparse.h"
@@ -373,22 +374,12 @@ struct out {
 	int		 cruns, coutcomes, cevents, cfailed, cgaveup;
 };
 
-static void
-pstr(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
 static int
 outcome(struct out *o, struct run *rn, int status, double backoff,
     double maxback, uint32_t retries)
 {
 	msgpack_packer *pk = &o->pk;
 	struct timespec ts;
-	unsigned char t[8];
 	char tail[TAIL];
 	const char *what;
 	double secs = prog_now() - rn->start, retry = NAN;
@@ -430,55 +421,46 @@ outcome(struct out *o, struct run *rn, int status, double backoff,
 
 	msgpack_sbuffer_clear(&o->sb);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	t[0] = (unsigned char)(ts.tv_sec >> 24);
-	t[1] = (unsigned char)(ts.tv_sec >> 16);
-	t[2] = (unsigned char)(ts.tv_sec >> 8);
-	t[3] = (unsigned char)ts.tv_sec;
-	t[4] = (unsigned char)(ts.tv_nsec >> 24);
-	t[5] = (unsigned char)(ts.tv_nsec >> 16);
-	t[6] = (unsigned char)(ts.tv_nsec >> 8);
-	t[7] = (unsigned char)ts.tv_nsec;
 	msgpack_pack_array(pk, 2);
 	msgpack_pack_array(pk, 2);
-	msgpack_pack_ext(pk, 8, 0);
-	msgpack_pack_ext_body(pk, t, 8);
+	frame_pack_time(pk, ts.tv_sec, (uint32_t)ts.tv_nsec);
 	msgpack_pack_map(pk, 1 + (rn->run_devs.len > 0 &&
 	    memchr(rn->run_devs.p, ',', rn->run_devs.len) == NULL));
-	pstr(pk, "kind");
-	pstr(pk, "event");
+	frame_pack_str(pk, "kind");
+	frame_pack_str(pk, "event");
 	if (rn->run_devs.len > 0 && memchr(rn->run_devs.p, ',',
 	    rn->run_devs.len) == NULL) {
-		pstr(pk, "dev");
+		frame_pack_str(pk, "dev");
 		msgpack_pack_str(pk, rn->run_devs.len);
 		msgpack_pack_str_body(pk, rn->run_devs.p, rn->run_devs.len);
 	}
 	msgpack_pack_map(pk, 9);
-	pstr(pk, "type");
-	pstr(pk, "trigger");
-	pstr(pk, "status");
-	pstr(pk, what);
-	pstr(pk, "exit");
+	frame_pack_str(pk, "type");
+	frame_pack_str(pk, "trigger");
+	frame_pack_str(pk, "status");
+	frame_pack_str(pk, what);
+	frame_pack_str(pk, "exit");
 	if (WIFEXITED(status))
 		msgpack_pack_int(pk, WEXITSTATUS(status));
 	else
 		msgpack_pack_nil(pk);
-	pstr(pk, "signal");
+	frame_pack_str(pk, "signal");
 	if (WIFSIGNALED(status))
 		msgpack_pack_int(pk, WTERMSIG(status));
 	else
 		msgpack_pack_nil(pk);
-	pstr(pk, "seconds");
+	frame_pack_str(pk, "seconds");
 	msgpack_pack_double(pk, secs);
-	pstr(pk, "events");
+	frame_pack_str(pk, "events");
 	msgpack_pack_uint32(pk, rn->run_nev);
-	pstr(pk, "attempt");
+	frame_pack_str(pk, "attempt");
 	msgpack_pack_uint32(pk, attempt);
-	pstr(pk, "retry_in");
+	frame_pack_str(pk, "retry_in");
 	if (isnan(retry))
 		msgpack_pack_nil(pk);
 	else
 		msgpack_pack_double(pk, retry);
-	pstr(pk, "tail");
+	frame_pack_str(pk, "tail");
 	msgpack_pack_str(pk, rn->tlen);
 	msgpack_pack_str_body(pk, tail, rn->tlen);
 	FILTER_COUNT(o->f, o->coutcomes)++;

@@ -5,7 +5,8 @@
 # against the format docs/bench.md promises; deterministic; -c is the size.
 # rss: the peak RSS of a process that touches 64 MiB, exit statuses passed on.
 # zmq_rtt: echo/ping, ping through tap --count, hop and flood on small counts.
-# The bench scripts on a tiny input (pipeline.sh among them): every figure line present, no ERROR; a
+# The bench scripts on a tiny input (pipeline.sh, validate.sh, churn.sh
+# among them): every figure line present, no ERROR; a
 # failing program makes a script fail.  No figure's value is checked: the
 # benchmarks never fail on time, and neither does this test.
 . tests/lib.sh
@@ -144,6 +145,22 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 		done
 		check "bench/pipeline.sh: no ERROR" sh -c "! grep -q '^ERROR' '$T/pipeline.out'"
 		sed 's/^/# /' "$T/pipeline.out"
+	fi
+
+	if [ -x "$BIN/validate" ] && [ -x "$BIN/window" ]; then
+		sh bench/validate.sh > "$T/validate.out" 2>&1
+		check "bench/validate.sh" [ $? -eq 0 ]
+		check "bench/validate.sh: 8 figures, no ERROR" sh -c "
+			[ \$(grep -c '^validate\\|^tap --count' '$T/validate.out') -eq 8 ] &&
+			! grep -q '^ERROR' '$T/validate.out'"
+		CHURN_FRAMES=200000 sh bench/churn.sh > "$T/churn.out" 2>&1
+		check "bench/churn.sh" [ $? -eq 0 ]
+		check "bench/churn.sh: 3 figures, no ERROR" sh -c "
+			[ \$(grep -c '^churn ' '$T/churn.out') -eq 3 ] &&
+			! grep -q '^ERROR' '$T/churn.out'"
+		check "validate.sh and churn.sh: one pass-through schema" \
+			cmp "$OUT/validate-pass.schema" "$OUT/churn-pass.schema"
+		sed 's/^/# /' "$T/validate.out" "$T/churn.out"
 	fi
 
 	INGEST_OPTS=--no-such-option sh bench/ingest.sh > "$T/bad.out" 2>&1

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ingest's command line: --help and the man page, usage errors (64), missing
-# input (66) and output (73), standard input, several files, epoch units,
+# input (66) and output (73), --rate's times, standard input, several
+# files, epoch units,
 # zones, --time-format, --clock, --speed (same frames as without), -q, the
 # progress line on a terminal, flushing a live pipe before input ends,
 # SIGUSR1 and SIGINT.
@@ -38,6 +39,19 @@ for args in "-x" "--rate 0" "--rate abc" "-t time --rate 5" \
 	check "misuse '$args': exit 64, message on stderr, nothing out" \
 		sh -c "test $st -eq 64 && test -s '$T/err' && ! test -s '$T/out'"
 done
+# --rate goes through libstream's opt (opt_freq_exact): its messages
+for a in 2.5x 1e3 5GHz 0.0000000000000000001; do
+	$I --rate $a < /dev/null > "$T/out" 2> "$T/err"
+	st=$?
+	check "--rate $a: exit 64, not a frequency" sh -c "test $st -eq 64 &&
+	    grep -qx \"ingest: --rate: '$a' is not a frequency (a number of at most 18 digits and Hz, kHz or MHz)\" '$T/err'"
+done
+for a in 0 1000000000.5 1000001kHz; do
+	$I --rate $a < /dev/null > "$T/out" 2> "$T/err"
+	st=$?
+	check "--rate $a: exit 64, out of range" sh -c "test $st -eq 64 &&
+	    grep -qx \"ingest: --rate: '$a' is not a frequency above 0 and at most 1000000000 Hz\" '$T/err'"
+done
 $I "$(unpack cwru/cwru_12k_DE_0hp_B007_118.csv.gz)" > "$T/out" 2> "$T/err"
 st=$?
 check "no time column: exit 64, says what to give" sh -c \
@@ -54,6 +68,28 @@ $I --device-column dev "$NAB" > "$T/out" 2> "$T/err"
 st=$?
 check "a named column missing: exit 65, named" sh -c \
 	"test $st -eq 65 && grep -q 'no column \"dev\"' '$T/err'"
+
+# ---- --rate: exact times -----------------------------------------------------
+# row i at start + i / rate to the nanosecond, rounded down, from the rate's
+# decimal text as a fraction (0.1 Hz is 1/10: row 10 at exactly 100 s)
+printf 'v\n' > "$T/rate.csv"
+i=0; while [ $i -lt 40 ]; do echo $i >> "$T/rate.csv"; i=$((i + 1)); done
+for r in 0.1 0.0001kHz 3 20.48kHz 0.3 1000000000 999999999.999999999 0.000001; do
+	$I -q --rate $r --start 1000 "$T/rate.csv" > "$T/rate.mp" 2> "$T/rate.err"
+	check "--rate $r: row i at 1000 s + floor(i / $r) ns" $PY -c '
+import sys, struct, msgpack
+from fractions import Fraction
+r = sys.argv[2]
+m = 1000 if r.endswith("kHz") else 1
+hz = Fraction(r[:-3] if m > 1 else r) * m
+fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+assert len(fr) == 40, len(fr)
+for i, f in enumerate(fr):
+    sec, nsec = struct.unpack(">II", f[0][0].data)
+    ns = int(Fraction(i * 10**9) / hz)         # floor, exactly
+    assert (sec, nsec) == (1000 + ns // 10**9, ns % 10**9), (i, sec, nsec, ns)
+' "$T/rate.mp" "$r"
+done
 
 # ---- standard input, several files, default device ---------------------------
 $I < "$NAB" > "$T/stdin.mp" 2> "$T/stdin.err"

@@ -75,8 +75,13 @@ for b in tampered unsigned foreign; do
 		sh -c "test $st -eq 65 && grep -q '$b.bundle' '$T/err' && ! test -s '$T/out'"
 done
 check "refused bundles left no file" test "$(ls "$D/cmapss-rul/versions" | wc -l)" -eq 5
-reg add "$T/nonexistent.bundle" > /dev/null 2>&1
-check "add a missing file: exit 66" test $? -eq 66
+reg add "$T/nonexistent.bundle" > /dev/null 2> "$T/err"
+check "add a missing file: exit 66, named" sh -c "test $? -eq 66 &&
+    grep -q '$T/nonexistent.bundle: open: No such file' '$T/err'"
+mkdir -p "$T/dir.bundle"
+reg add "$T/dir.bundle" > /dev/null 2> "$T/err"
+check "add a directory: exit 65, not a regular file" sh -c "test $? -eq 65 &&
+    grep -q '$T/dir.bundle: read: Invalid argument' '$T/err'"
 # without a pinned key, an unsigned bundle is accepted, a tampered one not
 reg2() { $R -d "$T/reg2" "$@"; }
 reg2 add "$T/unsigned.bundle" > /dev/null 2> "$T/err"

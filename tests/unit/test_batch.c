@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +191,11 @@ test_durable(void **state)
 	assert_memory_equal(p, "hi", 2);
 	free(p);
 	assert_int_equal(durable_read(path, 1, &p, &n, err, sizeof(err)), -1);
+	assert_int_equal(errno, EFBIG);
+	/* only a regular file: a directory is refused, not read as empty */
+	assert_int_equal(durable_read(dir, 100, &p, &n, err, sizeof(err)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "Invalid argument"));
 	/* no temporary left behind */
 	snprintf(path, sizeof(path), "%s/.f.tmp", dir);
 	assert_int_equal(stat(path, &st), -1);

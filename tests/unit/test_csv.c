@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "opt.h"
 #include "timeparse.h"
 #include "ingest/csv.h"
 #include "ingest/devtab.h"
@@ -347,17 +348,13 @@ test_rate(void **state)
 	uint32_t ns;
 
 	(void)state;
-	assert_int_equal(when_rate("20480", &num, &den), 0);
-	assert_true(num == 20480 && den == 1);
-	assert_int_equal(when_rate("0.5", &num, &den), 0);
-	assert_true(num == 1 && den == 2);
-	assert_int_equal(when_rate("12.50", &num, &den), 0);
-	assert_true(num == 25 && den == 2);
-	assert_int_equal(when_rate("0", &num, &den), -1);
-	assert_int_equal(when_rate("1e3", &num, &den), -1);
-	assert_int_equal(when_rate("-5", &num, &den), -1);
-	assert_int_equal(when_rate("", &num, &den), -1);
-
+	/* the rate's text: test_opt.c (opt_freq_exact) */
+	/* 0.1 Hz, exactly 1/10: row 10 at 100 s, not a ns before */
+	assert_null(opt_freq_exact("0.1", 1000000000, &num, &den));
+	assert_int_equal(when_step(0, 0, 10, num, den, &s, &ns), 0);
+	assert_true(s == 100 && ns == 0);
+	assert_int_equal(when_step(0, 0, 7, num, den, &s, &ns), 0);
+	assert_true(s == 70 && ns == 0);
 	/* 3 Hz: floor(i / 3 s) to the ns */
 	assert_int_equal(when_step(10, 0, 1, 3, 1, &s, &ns), 0);
 	assert_true(s == 10 && ns == 333333333);

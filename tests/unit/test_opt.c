@@ -188,6 +188,82 @@ test_freq(void **state)
 	assert_non_null(opt_freq("nanHz", 1, 1e9, &hz));
 }
 
+/* f is num / den Hz exactly, in lowest terms */
+#define FREQ_IS(s, hi, n, d) do {					\
+	uint64_t num_ = 0, den_ = 0;					\
+									\
+	assert_null(opt_freq_exact(s, hi, &num_, &den_));		\
+	assert_true(num_ == (n) && den_ == (d));			\
+} while (0)
+
+/* every v[i] refused by opt_freq_exact(v[i], 1 GHz), saying says */
+static void
+freq_refused(const char *const *v, size_t n, uint64_t *num, uint64_t *den,
+    const char *says)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		why = opt_freq_exact(v[i], 1000000000, num, den);
+		assert_non_null(why);
+		if (strstr(why, says) == NULL)
+			fail_msg("%s: %s", v[i], why);
+	}
+}
+
+static void
+test_freq_exact(void **state)
+{
+	static const char *bad[] = { "", "Hz", ".", "+", "-5", "1e3", "1E3",
+	    " 5", "5 ", "5hz", "5 Hz", "1.2.3", "0x10", "inf", "nan", "5GHz",
+	    "2.5x", "1mHz", "1234567890123456789",	/* 19 digits */
+	    "0.000000000000000001", "1000000000000000000",
+	    "1000000000.000000001" };
+	static const char *range[] = { "0", "0.0", "0Hz", "0kHz", "000",
+	    "1000000000.1", "1000000000.00000001", "1000000001",
+	    "1000001kHz", "1000.000001MHz" };
+	uint64_t num = 7, den = 7;
+
+	(void)state;
+	FREQ_IS("20480", 1000000000, 20480, 1);
+	FREQ_IS("20480Hz", 1000000000, 20480, 1);
+	FREQ_IS("+1", 1000000000, 1, 1);
+	FREQ_IS("0.5", 1000000000, 1, 2);
+	FREQ_IS(".5", 1000000000, 1, 2);
+	FREQ_IS("5.", 1000000000, 5, 1);
+	FREQ_IS("12.50", 1000000000, 25, 2);
+	FREQ_IS("0.1", 1000000000, 1, 10);	/* not the double near 0.1 */
+	FREQ_IS("25.6kHz", 1000000000, 25600, 1);
+	FREQ_IS("0.0001kHz", 1000000000, 1, 10);
+	FREQ_IS("1.5MHz", 1000000000, 1500000, 1);
+	FREQ_IS("0.000000001MHz", 1000000000, 1, 1000);
+	/* the limits: 18 digits, the smallest and the largest rate */
+	FREQ_IS("123456789012345678", UINT64_MAX, 123456789012345678u, 1);
+	FREQ_IS(".000000000000000001", 1000000000, 1, 1000000000000000000u);
+	FREQ_IS("0.00000000000000001", 1000000000, 1, 100000000000000000u);
+	FREQ_IS("18446744073709551kHz", UINT64_MAX, 18446744073709551000u, 1);
+	FREQ_IS("1000000000", 1000000000, 1000000000, 1);
+	FREQ_IS("1000000kHz", 1000000000, 1000000000, 1);
+	FREQ_IS("1000MHz", 1000000000, 1000000000, 1);
+	FREQ_IS("999999999.999999999", 1000000000, 999999999999999999u,
+	    1000000000);
+	FREQ_IS("000000000000000001", 1, 1, 1);
+	freq_refused(bad, sizeof(bad) / sizeof(bad[0]), &num, &den,
+	    "is not a frequency (a number of at most 18 digits and Hz, kHz or "
+	    "MHz)");
+	freq_refused(range, sizeof(range) / sizeof(range[0]), &num, &den,
+	    "is not a frequency above 0 and at most 1000000000 Hz");
+	assert_true(num == 7 && den == 7);	/* untouched when refused */
+	/* n * m past uint64 with hi at the top: refused, not wrapped */
+	assert_non_null(opt_freq_exact("18446744073709552kHz", UINT64_MAX,
+	    &num, &den));
+	assert_non_null(opt_freq_exact("999999999999999999MHz", UINT64_MAX,
+	    &num, &den));
+	assert_string_equal(opt_freq_exact("0.5", 0, &num, &den),
+	    "'0.5' is not a frequency above 0 and at most 0 Hz");
+}
+
 static void
 test_size(void **state)
 {
@@ -228,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_real),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_freq),
+		cmocka_unit_test(test_freq_exact),
 		cmocka_unit_test(test_size),
 	};
 

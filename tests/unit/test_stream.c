@@ -438,6 +438,62 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A file of n frames of device devs[i] with seqs[i], read through with
+ * the seq check on: the stream, at its end. */
+static struct stream *
+read_seqs(const char *const *devs, const uint64_t *seqs, unsigned n)
+{
+	char path[64];
+	struct stream *s;
+	struct record *r = record_new(), *g;
+	struct buf b = BUF_INIT;
+	unsigned i;
+
+	snprintf(path, sizeof(path), "%s/seqs.mp", dir);
+	for (i = 0; i < n; i++) {
+		make_frame(r, i);
+		record_set_dev(r, devs[i], strlen(devs[i]));
+		record_set_seq(r, seqs[i]);
+		assert_int_equal(frame_encode(&b, r), 0);
+	}
+	put_file(path, &b);
+	s = stream_open(path, "r");
+	stream_set_seq_check(s, 1);
+	while (stream_read(s, &g) == STREAM_OK)
+		;
+	assert_int_equal(stream_frames(s), n);
+	record_free(&r);
+	buf_free(&b);
+	return s;
+}
+
+/* seqs at the top of uint64: a seq of UINT64_MAX seen again is a repeat,
+ * not a gap of 2^64 - 1 (the next expected seq must not wrap to 0), and
+ * the sum of gaps over devices stops at UINT64_MAX instead of wrapping. */
+static void
+test_seq_top(void **state)
+{
+	/* d1: 0 .. MAX skips MAX - 1; then MAX, 1, MAX - 1 repeat */
+	static const char *const d1[] = { "d1", "d1", "d1", "d1", "d1" };
+	static const uint64_t s1[] = { 0, UINT64_MAX, UINT64_MAX, 1,
+	    UINT64_MAX - 1 };
+	/* d2 and d3 each skip 2^64 - 2: more than fits */
+	static const char *const d2[] = { "d2", "d2", "d3", "d3" };
+	static const uint64_t s2[] = { 0, UINT64_MAX, 0, UINT64_MAX };
+	struct stream *s;
+
+	(void)state;
+	s = read_seqs(d1, s1, 5);
+	assert_true(stream_seq_gaps(s) == UINT64_MAX - 1);
+	assert_int_equal(stream_repeated(s), 3);
+	assert_true(stream_lost(s) == UINT64_MAX - 1);
+	stream_close(&s);
+	s = read_seqs(d2, s2, 4);
+	assert_true(stream_seq_gaps(s) == UINT64_MAX);
+	assert_int_equal(stream_repeated(s), 0);
+	stream_close(&s);
+}
+
 int
 main(void)
 {
@@ -449,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_uri_errors),
 		cmocka_unit_test(test_zmq),
 		cmocka_unit_test(test_oversized_eos_seq),
+		cmocka_unit_test(test_seq_top),
 		cmocka_unit_test(test_zmq_producers),
 	};
 

@@ -73,6 +73,7 @@ one_case(int ties, double shift, double scale, int missing, uint32_t W,
 	w.lim = calloc(T_COUNT, sizeof(*w.lim));
 	w.sig = -1;
 	assert_int_equal(watch_ready(&w), 0);
+	assert_int_equal(watch_ready(&w), 0);	/* again: frees the first's */
 	v = malloc(sizeof(float) * W);
 	win = malloc(sizeof(double) * W);
 	for (i = m = 0; i < W; i++) {
