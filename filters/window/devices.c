@@ -161,7 +161,6 @@ fetch_ahead(struct devtab *t)
 		fetch(d->w, sizeof *d->w);
 		fetch(d->c, d->nch * sizeof *d->c);
 		__builtin_prefetch(d->names);
-		__builtin_prefetch(d->enc.pre.b.p);
 		__builtin_prefetch(d->enc.body.b.p);
 		__builtin_prefetch(d->enc.body.mark);
 	}
@@ -345,8 +344,6 @@ dev_setup(struct run *run, struct dev *d, const char *const *nm,
 			    order));
 			d->id = id;
 			d->idlen = (uint32_t)idlen;
-			if (fenc_set_dev(&d->enc, id, idlen) == -1)
-				err(EX_OSERR, NULL);
 			return;
 		}
 	}
@@ -385,7 +382,7 @@ dev_setup(struct run *run, struct dev *d, const char *const *nm,
 	for (c = 0; c < n; c++)
 		d->nkeys += make_keys(cf, d, c, d->keys + d->nkeys, d->names,
 		    &off);
-	if (fenc_init(&d->enc, d->id, d->idlen, d->keys, d->nkeys) == -1)
+	if (fenc_init(&d->enc, d->keys, d->nkeys) == -1)
 		err(EX_OSERR, NULL);
 	/* sums kept while sliding pay when a sample is in many windows;
 	 * with hops of a quarter window or more, passes at the end cost less */
@@ -549,8 +546,8 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 			spectral(run, d, c, vals, &k);
 	}
 	buf_reset(&run->obuf);
-	rc = fenc_frame(&run->obuf, &d->enc, start, end, d->seq, w->len,
-	    shrt, vals);
+	rc = fenc_frame(&run->obuf, &d->enc, d->id, d->idlen, start, end,
+	    d->seq, w->len, shrt, vals);
 	if (rc == -1)
 		err(EX_OSERR, NULL);
 	if (rc == 0)

@@ -49,19 +49,23 @@ struct ksum {
 
 struct fchan {
 	double		*x;		/* ring of values, cap entries */
+	unsigned	 need;		/* NEED_* */
+	uint64_t	*dmin, *dmax;	/* deques of sequence numbers */
+	size_t		 hmin, nmin, hmax, nmax;	/* heads, lengths */
 	double		 k;		/* shift K */
 	struct ksum	 p[4];		/* sum of d, d^2, d^3, d^4 */
 	struct ksum	 a, q;		/* sum of |x|, of sqrt|x| */
 	struct ksum	 xu;		/* sum of d * u, u = (t - t0) s */
-	uint64_t	*dmin, *dmax;	/* deques of sequence numbers */
-	size_t		 hmin, nmin, hmax, nmax;	/* heads, lengths */
-	unsigned	 need;		/* NEED_* */
 };
 
 /*
  * A sliding window of rows (an event time and one value per channel) in a
  * ring whose capacity grows by doubling up to a bound.  Row i of the
  * window has the sequence number first + i; the ring slot is seq & mask.
+ * Two allocations: the struct with its channels, and one block for every
+ * ring (times, then each channel's values, then the deques), made again
+ * when the ring doubles: a device's window is a few lines of memory, not
+ * a pointer per ring to chase.
  */
 struct fwin {
 	size_t		 cap, mask, capmax;
@@ -73,13 +77,13 @@ struct fwin {
 	unsigned	 nch, need;	/* need: union over channels */
 	int		 lazy;		/* no sums: features by passes */
 	uint64_t	 pops;		/* rows removed since a recompute */
-	struct fchan	*ch;
+	struct fchan	 ch[];		/* nch channels */
 };
 
 /*
  * Caller owns: free with fwin_free().  need[c] says what channel c keeps
  * (NEED_*); capmax bounds the rows held (>= 1); cap0 is the capacity to
- * start with.  lazy: keep only the ring, and compute the features of a
+ * start with (rounded up to a power of two).  lazy: keep only the ring, and compute the features of a
  * window by two passes over it when asked (cheaper when each sample is in
  * few windows: tumbling, sessions, hops of a quarter window or more).
  * NULL on ENOMEM.

@@ -94,47 +94,91 @@ static const struct ksum ks_zero = { 0.0, 0.0 };
 static size_t
 pow2_at_least(size_t n)
 {
-	size_t p = 16;
+	size_t p = 1;
 
 	while (p < n && p < ((size_t)1 << 40))
 		p <<= 1;
 	return p;
 }
 
-static int
-alloc_rings(struct fwin *w, size_t cap, int64_t **tp, double **xp,
-    uint64_t **mnp, uint64_t **mxp)
+/* Rings of cap entries in w's block: the times, each channel's values,
+ * then the two deques of each channel that keeps them. */
+static size_t
+nrings(const struct fwin *w)
 {
+	size_t n = 1 + w->nch;
 	unsigned c;
 
-	*tp = malloc(cap * sizeof **tp);
-	if (*tp == NULL)
-		return -1;
-	for (c = 0; c < w->nch; c++) {
-		xp[c] = NULL;
-		mnp[c] = mxp[c] = NULL;
+	if (!w->lazy)
+		for (c = 0; c < w->nch; c++)
+			if (w->ch[c].need & NEED_MINMAX)
+				n += 2;
+	return n;
+}
+
+/* A block for w's rings of cap entries; NULL on ENOMEM. */
+static int64_t *
+alloc_rings(const struct fwin *w, size_t cap)
+{
+	size_t n = nrings(w);
+
+	if (cap > SIZE_MAX / sizeof(int64_t) / n) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return malloc(cap * n * sizeof(int64_t));
+}
+
+/*
+ * Point w's rings into block b of cap entries each, copying the rows held
+ * from where they were (the old ring of capacity w->cap; none if w->len is
+ * 0).  The old block is the caller's to free.
+ */
+static void
+place_rings(struct fwin *w, int64_t *b, size_t cap)
+{
+	size_t mask = cap - 1, i;
+	int64_t *p = b + cap;
+	unsigned c;
+
+	for (i = 0; i < w->len; i++) {
+		uint64_t s = w->first + i;
+
+		b[s & mask] = w->t[s & w->mask];
+	}
+	w->t = b;
+	for (c = 0; c < w->nch; c++, p += cap) {
+		struct fchan *ch = &w->ch[c];
+		double *x = (double *)(void *)p;
+
+		for (i = 0; i < w->len; i++) {
+			uint64_t s = w->first + i;
+
+			x[s & mask] = ch->x[s & w->mask];
+		}
+		ch->x = x;
 	}
 	for (c = 0; c < w->nch; c++) {
-		if ((xp[c] = malloc(cap * sizeof *xp[c])) == NULL)
-			goto fail;
-		if ((w->ch[c].need & NEED_MINMAX) == 0 || w->lazy)
+		struct fchan *ch = &w->ch[c];
+		uint64_t *mn, *mx;
+
+		if (w->lazy || !(ch->need & NEED_MINMAX)) {
+			ch->dmin = ch->dmax = NULL;
 			continue;
-		mnp[c] = malloc(cap * sizeof *mnp[c]);
-		mxp[c] = malloc(cap * sizeof *mxp[c]);
-		if (mnp[c] == NULL || mxp[c] == NULL)
-			goto fail;
+		}
+		mn = (uint64_t *)p;
+		mx = (uint64_t *)(p + cap);
+		p += 2 * cap;
+		for (i = 0; i < ch->nmin; i++)
+			mn[i] = ch->dmin[(ch->hmin + i) & w->mask];
+		for (i = 0; i < ch->nmax; i++)
+			mx[i] = ch->dmax[(ch->hmax + i) & w->mask];
+		ch->dmin = mn;
+		ch->dmax = mx;
+		ch->hmin = ch->hmax = 0;
 	}
-	return 0;
-fail:
-	for (c = 0; c < w->nch; c++) {
-		free(xp[c]);
-		free(mnp[c]);
-		free(mxp[c]);
-	}
-	free(*tp);
-	*tp = NULL;
-	errno = ENOMEM;
-	return -1;
+	w->cap = cap;
+	w->mask = mask;
 }
 
 struct fwin *
@@ -142,23 +186,14 @@ fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
     int lazy)
 {
 	struct fwin *w;
-	double **xv = NULL;
-	uint64_t **mnv = NULL, **mxv = NULL;
+	int64_t *b;
 	unsigned c;
 
-	if ((w = calloc(1, sizeof *w)) == NULL)
+	if ((w = calloc(1, sizeof *w + nch * sizeof w->ch[0])) == NULL)
 		return NULL;
 	w->nch = nch;
 	w->lazy = lazy;
 	w->capmax = capmax > 0 ? capmax : 1;
-	w->cap = pow2_at_least(cap0 < w->capmax ? cap0 : w->capmax);
-	w->mask = w->cap - 1;
-	w->ch = calloc(nch + 1, sizeof *w->ch);
-	xv = calloc(nch + 1, sizeof *xv);
-	mnv = calloc(nch + 1, sizeof *mnv);
-	mxv = calloc(nch + 1, sizeof *mxv);
-	if (w->ch == NULL || xv == NULL || mnv == NULL || mxv == NULL)
-		goto fail;
 	for (c = 0; c < nch; c++) {
 		unsigned n = need[c];
 
@@ -171,41 +206,23 @@ fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
 		w->ch[c].need = n;
 		w->need |= n;
 	}
-	if (alloc_rings(w, w->cap, &w->t, xv, mnv, mxv) == -1)
-		goto fail;
-	for (c = 0; c < nch; c++) {
-		w->ch[c].x = xv[c];
-		w->ch[c].dmin = mnv[c];
-		w->ch[c].dmax = mxv[c];
+	cap0 = pow2_at_least(cap0 < w->capmax ? cap0 : w->capmax);
+	if ((b = alloc_rings(w, cap0)) == NULL) {
+		free(w);
+		errno = ENOMEM;
+		return NULL;
 	}
-	free(xv);
-	free(mnv);
-	free(mxv);
+	place_rings(w, b, cap0);
 	return w;
-fail:
-	free(xv);
-	free(mnv);
-	free(mxv);
-	free(w->ch);
-	free(w);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void
 fwin_free(struct fwin **wp)
 {
 	struct fwin *w;
-	unsigned c;
 
 	if (wp == NULL || (w = *wp) == NULL)
 		return;
-	for (c = 0; c < w->nch; c++) {
-		free(w->ch[c].x);
-		free(w->ch[c].dmin);
-		free(w->ch[c].dmax);
-	}
-	free(w->ch);
 	free(w->t);
 	free(w);
 	*wp = NULL;
@@ -214,75 +231,21 @@ fwin_free(struct fwin **wp)
 size_t
 fwin_bytes(const struct fwin *w)
 {
-	size_t b;
-	unsigned c;
-
-	b = sizeof *w + w->nch * sizeof *w->ch + w->cap * sizeof *w->t;
-	for (c = 0; c < w->nch; c++) {
-		b += w->cap * sizeof(double);
-		if ((w->ch[c].need & NEED_MINMAX) && !w->lazy)
-			b += 2 * w->cap * sizeof(uint64_t);
-	}
-	return b;
+	return sizeof *w + w->nch * sizeof w->ch[0] +
+	    w->cap * nrings(w) * sizeof(int64_t);
 }
 
 /* Double the ring (rows keep their sequence numbers; slots move). */
 static int
 grow(struct fwin *w)
 {
-	size_t cap = w->cap * 2, mask = cap - 1, i;
-	int64_t *t;
-	double **xv;
-	uint64_t **mnv, **mxv;
-	unsigned c;
-	int rc = -1;
+	int64_t *b, *old = w->t;
 
-	xv = calloc(w->nch + 1, sizeof *xv);
-	mnv = calloc(w->nch + 1, sizeof *mnv);
-	mxv = calloc(w->nch + 1, sizeof *mxv);
-	if (xv == NULL || mnv == NULL || mxv == NULL) {
-		errno = ENOMEM;
-		goto out;
-	}
-	if (alloc_rings(w, cap, &t, xv, mnv, mxv) == -1)
-		goto out;
-	for (i = 0; i < w->len; i++) {
-		uint64_t s = w->first + i;
-
-		t[s & mask] = w->t[s & w->mask];
-	}
-	free(w->t);
-	w->t = t;
-	for (c = 0; c < w->nch; c++) {
-		struct fchan *ch = &w->ch[c];
-
-		for (i = 0; i < w->len; i++) {
-			uint64_t s = w->first + i;
-
-			xv[c][s & mask] = ch->x[s & w->mask];
-		}
-		free(ch->x);
-		ch->x = xv[c];
-		if ((ch->need & NEED_MINMAX) && !w->lazy) {
-			for (i = 0; i < ch->nmin; i++)
-				mnv[c][i] = ch->dmin[(ch->hmin + i) & w->mask];
-			for (i = 0; i < ch->nmax; i++)
-				mxv[c][i] = ch->dmax[(ch->hmax + i) & w->mask];
-			free(ch->dmin);
-			free(ch->dmax);
-			ch->dmin = mnv[c];
-			ch->dmax = mxv[c];
-			ch->hmin = ch->hmax = 0;
-		}
-	}
-	w->cap = cap;
-	w->mask = mask;
-	rc = 0;
-out:
-	free(xv);
-	free(mnv);
-	free(mxv);
-	return rc;
+	if ((b = alloc_rings(w, w->cap * 2)) == NULL)
+		return -1;
+	place_rings(w, b, w->cap * 2);
+	free(old);
+	return 0;
 }
 
 /* Add (sign 1) or remove (sign -1) value v at time offset u to the sums. */
@@ -429,12 +392,9 @@ fwin_pop(struct fwin *w)
 void
 fwin_clear(struct fwin *w)
 {
-	unsigned c;
-
+	/* the deques start again with the next push, as the sums do */
 	w->first += w->len;
 	w->len = 0;
-	for (c = 0; c < w->nch; c++)
-		w->ch[c].nmin = w->ch[c].nmax = 0;
 }
 
 int64_t
