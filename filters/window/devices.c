@@ -164,8 +164,8 @@ dev_release(struct devtab *t, struct dev *d)
  * ago, whose memory is in no cache (a miss per line: most of the time of a
  * stream of new devices).  Fetch it ahead: devmap has the value of the
  * victim DEVMAP_AHEAD evictions on; here its window and channels one
- * eviction later, and the window's oldest row the eviction after (its
- * channel set is shared, in cache).
+ * eviction later, and the channels' sums and the window's oldest row the
+ * eviction after (its channel set is shared, in cache).
  */
 static void
 fetch(const void *p, size_t n)
@@ -189,6 +189,8 @@ fetch_ahead(struct devtab *t)
 		fetch(d->w, sizeof *d->w + d->nch * sizeof d->w->ch[0]);
 	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 2)) != NULL &&
 	    (w = d->w) != NULL) {
+		if (!w->lazy)
+			fetch(w->ch + w->nch, w->nch * sizeof(struct fsum));
 		s = w->first & w->mask;
 		__builtin_prefetch(&w->t[s]);
 		for (c = 0; c < w->nch; c++)

@@ -47,25 +47,31 @@ struct ksum {
 	double	 s, c;
 };
 
-struct fchan {
-	double		*x;		/* ring of values, cap entries */
-	unsigned	 need;		/* NEED_* */
-	uint64_t	*dmin, *dmax;	/* deques of sequence numbers */
-	size_t		 hmin, nmin, hmax, nmax;	/* heads, lengths */
+/* A channel's sliding state (windows that keep sums, not lazy ones). */
+struct fsum {
 	double		 k;		/* shift K */
 	struct ksum	 p[4];		/* sum of d, d^2, d^3, d^4 */
 	struct ksum	 a, q;		/* sum of |x|, of sqrt|x| */
 	struct ksum	 xu;		/* sum of d * u, u = (t - t0) s */
+	uint64_t	*dmin, *dmax;	/* deques of sequence numbers */
+	size_t		 hmin, nmin, hmax, nmax;	/* heads, lengths */
+};
+
+struct fchan {
+	double		*x;		/* ring of values, cap entries */
+	unsigned	 need;		/* NEED_* */
+	struct fsum	*s;		/* after the channels; NULL if lazy */
 };
 
 /*
  * A sliding window of rows (an event time and one value per channel) in a
  * ring whose capacity grows by doubling up to a bound.  Row i of the
  * window has the sequence number first + i; the ring slot is seq & mask.
- * Two allocations: the struct with its channels, and one block for every
- * ring (times, then each channel's values, then the deques), made again
- * when the ring doubles: a device's window is a few lines of memory, not
- * a pointer per ring to chase.
+ * Two allocations: the struct with its channels (and their sums, if the
+ * window keeps them), and one block for every ring (times, then each
+ * channel's values, then the deques), made again when the ring doubles: a
+ * lazy window of a few channels is a few lines of memory, not a pointer
+ * per ring to chase.
  */
 struct fwin {
 	size_t		 cap, mask, capmax;
@@ -83,9 +89,10 @@ struct fwin {
 /*
  * Caller owns: free with fwin_free().  need[c] says what channel c keeps
  * (NEED_*); capmax bounds the rows held (>= 1); cap0 is the capacity to
- * start with (rounded up to a power of two).  lazy: keep only the ring, and compute the features of a
- * window by two passes over it when asked (cheaper when each sample is in
- * few windows: tumbling, sessions, hops of a quarter window or more).
+ * start with (rounded up to a power of two).  lazy: keep only the ring,
+ * and compute the features of a window by two passes over it when asked
+ * (cheaper when each sample is in few windows: tumbling, sessions, hops of
+ * a quarter window or more).
  * NULL on ENOMEM.
  */
 struct fwin	*fwin_new(unsigned nch, const unsigned *need, size_t cap0,

@@ -158,24 +158,24 @@ place_rings(struct fwin *w, int64_t *b, size_t cap)
 		}
 		ch->x = x;
 	}
-	for (c = 0; c < w->nch; c++) {
+	for (c = 0; c < w->nch && !w->lazy; c++) {
 		struct fchan *ch = &w->ch[c];
 		uint64_t *mn, *mx;
 
-		if (w->lazy || !(ch->need & NEED_MINMAX)) {
-			ch->dmin = ch->dmax = NULL;
+		if (!(ch->need & NEED_MINMAX)) {
+			ch->s->dmin = ch->s->dmax = NULL;
 			continue;
 		}
 		mn = (uint64_t *)p;
 		mx = (uint64_t *)(p + cap);
 		p += 2 * cap;
-		for (i = 0; i < ch->nmin; i++)
-			mn[i] = ch->dmin[(ch->hmin + i) & w->mask];
-		for (i = 0; i < ch->nmax; i++)
-			mx[i] = ch->dmax[(ch->hmax + i) & w->mask];
-		ch->dmin = mn;
-		ch->dmax = mx;
-		ch->hmin = ch->hmax = 0;
+		for (i = 0; i < ch->s->nmin; i++)
+			mn[i] = ch->s->dmin[(ch->s->hmin + i) & w->mask];
+		for (i = 0; i < ch->s->nmax; i++)
+			mx[i] = ch->s->dmax[(ch->s->hmax + i) & w->mask];
+		ch->s->dmin = mn;
+		ch->s->dmax = mx;
+		ch->s->hmin = ch->s->hmax = 0;
 	}
 	w->cap = cap;
 	w->mask = mask;
@@ -189,10 +189,14 @@ fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
 	int64_t *b;
 	unsigned c;
 
-	if ((w = calloc(1, sizeof *w + nch * sizeof w->ch[0])) == NULL)
+	if ((w = calloc(1, sizeof *w + nch * (sizeof w->ch[0] +
+	    (lazy ? 0 : sizeof(struct fsum))))) == NULL)
 		return NULL;
 	w->nch = nch;
 	w->lazy = lazy;
+	if (!lazy)
+		for (c = 0; c < nch; c++)
+			w->ch[c].s = (struct fsum *)(void *)(w->ch + nch) + c;
 	w->capmax = capmax > 0 ? capmax : 1;
 	for (c = 0; c < nch; c++) {
 		unsigned n = need[c];
@@ -231,7 +235,8 @@ fwin_free(struct fwin **wp)
 size_t
 fwin_bytes(const struct fwin *w)
 {
-	return sizeof *w + w->nch * sizeof w->ch[0] +
+	return sizeof *w + w->nch * (sizeof w->ch[0] +
+	    (w->lazy ? 0 : sizeof(struct fsum))) +
 	    w->cap * nrings(w) * sizeof(int64_t);
 }
 
@@ -248,30 +253,30 @@ grow(struct fwin *w)
 	return 0;
 }
 
-/* Add (sign 1) or remove (sign -1) value v at time offset u to the sums. */
+/* Add (sign 1) or remove (sign -1) value v at time offset u to the sums s
+ * of a channel that keeps n (NEED_*). */
 static inline void
-chan_sums(struct fchan *ch, double v, double u, double sign)
+chan_sums(struct fsum *s, unsigned n, double v, double u, double sign)
 {
-	unsigned n = ch->need;
 	double d, d2;
 
-	d = v - ch->k;
+	d = v - s->k;
 	if (n & NEED_P1)
-		ks_add(&ch->p[0], sign * d);
+		ks_add(&s->p[0], sign * d);
 	if (n & NEED_P2) {
 		d2 = d * d;
-		ks_add(&ch->p[1], sign * d2);
+		ks_add(&s->p[1], sign * d2);
 		if (n & NEED_P3)
-			ks_add(&ch->p[2], sign * d2 * d);
+			ks_add(&s->p[2], sign * d2 * d);
 		if (n & NEED_P4)
-			ks_add(&ch->p[3], sign * d2 * d2);
+			ks_add(&s->p[3], sign * d2 * d2);
 	}
 	if (n & NEED_ABS)
-		ks_add(&ch->a, sign * fabs(v));
+		ks_add(&s->a, sign * fabs(v));
 	if (n & NEED_SQRT)
-		ks_add(&ch->q, sign * sqrt(fabs(v)));
+		ks_add(&s->q, sign * sqrt(fabs(v)));
 	if (n & NEED_SLOPE)
-		ks_add(&ch->xu, sign * d * u);
+		ks_add(&s->xu, sign * d * u);
 }
 
 static void
@@ -280,8 +285,8 @@ chan_zero(struct fchan *ch)
 	int j;
 
 	for (j = 0; j < 4; j++)
-		ch->p[j] = ks_zero;
-	ch->a = ch->q = ch->xu = ks_zero;
+		ch->s->p[j] = ks_zero;
+	ch->s->a = ch->s->q = ch->s->xu = ks_zero;
 }
 
 static inline double
@@ -318,8 +323,8 @@ fwin_push(struct fwin *w, int64_t t, const double *x)
 		w->pops = 0;
 		for (c = 0; c < w->nch; c++) {
 			chan_zero(&w->ch[c]);
-			w->ch[c].k = x[c];
-			w->ch[c].nmin = w->ch[c].nmax = 0;
+			w->ch[c].s->k = x[c];
+			w->ch[c].s->nmin = w->ch[c].s->nmax = 0;
 		}
 	}
 	seq = w->first + w->len;
@@ -332,19 +337,20 @@ fwin_push(struct fwin *w, int64_t t, const double *x)
 	}
 	for (c = 0; c < w->nch; c++) {
 		struct fchan *ch = &w->ch[c];
+		struct fsum *s = ch->s;
 		double v = x[c];
 
 		ch->x[slot] = v;
-		chan_sums(ch, v, u, 1.0);
+		chan_sums(s, ch->need, v, u, 1.0);
 		if (ch->need & NEED_MINMAX) {
-			while (ch->nmin > 0 && ch->x[ch->dmin[(ch->hmin +
-			    ch->nmin - 1) & w->mask] & w->mask] >= v)
-				ch->nmin--;
-			ch->dmin[(ch->hmin + ch->nmin++) & w->mask] = seq;
-			while (ch->nmax > 0 && ch->x[ch->dmax[(ch->hmax +
-			    ch->nmax - 1) & w->mask] & w->mask] <= v)
-				ch->nmax--;
-			ch->dmax[(ch->hmax + ch->nmax++) & w->mask] = seq;
+			while (s->nmin > 0 && ch->x[s->dmin[(s->hmin +
+			    s->nmin - 1) & w->mask] & w->mask] >= v)
+				s->nmin--;
+			s->dmin[(s->hmin + s->nmin++) & w->mask] = seq;
+			while (s->nmax > 0 && ch->x[s->dmax[(s->hmax +
+			    s->nmax - 1) & w->mask] & w->mask] <= v)
+				s->nmax--;
+			s->dmax[(s->hmax + s->nmax++) & w->mask] = seq;
 		}
 	}
 	w->len++;
@@ -371,16 +377,17 @@ fwin_pop(struct fwin *w)
 	}
 	for (c = 0; c < w->nch; c++) {
 		struct fchan *ch = &w->ch[c];
+		struct fsum *s = ch->s;
 
-		chan_sums(ch, ch->x[slot], u, -1.0);
+		chan_sums(s, ch->need, ch->x[slot], u, -1.0);
 		if (ch->need & NEED_MINMAX) {
-			if (ch->nmin > 0 && ch->dmin[ch->hmin] == seq) {
-				ch->hmin = (ch->hmin + 1) & w->mask;
-				ch->nmin--;
+			if (s->nmin > 0 && s->dmin[s->hmin] == seq) {
+				s->hmin = (s->hmin + 1) & w->mask;
+				s->nmin--;
 			}
-			if (ch->nmax > 0 && ch->dmax[ch->hmax] == seq) {
-				ch->hmax = (ch->hmax + 1) & w->mask;
-				ch->nmax--;
+			if (s->nmax > 0 && s->dmax[s->hmax] == seq) {
+				s->hmax = (s->hmax + 1) & w->mask;
+				s->nmax--;
 			}
 		}
 	}
@@ -434,12 +441,13 @@ chan_recompute(struct fwin *w, struct fchan *ch)
 			k = v;
 		}
 	}
-	ch->k = k;
+	ch->s->k = k;
 	chan_zero(ch);
 	for (i = 0; i < w->len; i++) {
 		size_t s = (w->first + i) & w->mask;
 
-		chan_sums(ch, ch->x[s], u_of(w, w->t[s]), 1.0);
+		chan_sums(ch->s, ch->need, ch->x[s], u_of(w, w->t[s]),
+		    1.0);
 	}
 }
 
@@ -468,7 +476,7 @@ time_recompute(struct fwin *w)
 	w->t0 = t0;
 	w->u = w->uu = ks_zero;
 	for (c = 0; c < w->nch; c++)
-		w->ch[c].xu = ks_zero;
+		w->ch[c].s->xu = ks_zero;
 	for (i = 0; i < w->len; i++) {
 		size_t s = (w->first + i) & w->mask;
 		double u = u_of(w, w->t[s]);
@@ -479,7 +487,7 @@ time_recompute(struct fwin *w)
 			struct fchan *ch = &w->ch[c];
 
 			if (ch->need & NEED_SLOPE)
-				ks_add(&ch->xu, (ch->x[s] - ch->k) * u);
+				ks_add(&ch->s->xu, (ch->x[s] - ch->s->k) * u);
 		}
 	}
 }
@@ -487,8 +495,10 @@ time_recompute(struct fwin *w)
 static int
 chan_finite(const struct fchan *ch)
 {
-	return isfinite(ch->p[3].s + ch->p[3].c + ch->p[1].s + ch->p[0].s +
-	    ch->xu.s + ch->xu.c + ch->a.s + ch->q.s);
+	const struct fsum *s = ch->s;
+
+	return isfinite(s->p[3].s + s->p[3].c + s->p[1].s + s->p[0].s +
+	    s->xu.s + s->xu.c + s->a.s + s->q.s);
 }
 
 /* Central moments M2..M4 (sums, not divided by n) from power sums about
@@ -671,28 +681,28 @@ fwin_features(struct fwin *w, unsigned c, int excess, uint32_t want,
 			time_recompute(w);
 	}
 	if (need & NEED_P2) {
-		double s1 = ks_val(&ch->p[0]), s2 = ks_val(&ch->p[1]);
+		double s1 = ks_val(&ch->s->p[0]), s2 = ks_val(&ch->s->p[1]);
 
 		if (5.0 * s1 * s1 > 4.0 * n * s2)
 			chan_recompute(w, ch);
 	}
 	for (i = 0; i < 4; i++)
-		S[i] = ks_val(&ch->p[i]);
+		S[i] = ks_val(&ch->s->p[i]);
 	central(S, n, order(need), &mu, &M2, &M3, &M4);
 	if (need & NEED_MINMAX) {
-		mn = ch->x[ch->dmin[ch->hmin] & w->mask];
-		mx = ch->x[ch->dmax[ch->hmax] & w->mask];
+		mn = ch->x[ch->s->dmin[ch->s->hmin] & w->mask];
+		mx = ch->x[ch->s->dmax[ch->s->hmax] & w->mask];
 	}
 	if (need & NEED_SLOPE) {
 		su = ks_val(&w->u);
 		suu = ks_val(&w->uu);
-		slope = (ks_val(&ch->xu) - S[0] * su / n) /
+		slope = (ks_val(&ch->s->xu) - S[0] * su / n) /
 		    (suu - su * su / n);
 	}
 	inv = 1.0 / n;
-	finish(need, want, n, ch->k + mu, M2 * inv, M3 * inv, M4 * inv, mn,
+	finish(need, want, n, ch->s->k + mu, M2 * inv, M3 * inv, M4 * inv, mn,
 	    mx,
-	    ks_val(&ch->a), ks_val(&ch->q), slope, excess, out);
+	    ks_val(&ch->s->a), ks_val(&ch->s->q), slope, excess, out);
 	out[TF_LAST] = ch->x[(w->first + w->len - 1) & w->mask];
 }
 
