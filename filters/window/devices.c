@@ -589,7 +589,8 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	const struct conf *cf = run->cf;
 	struct fwin *w = d->w;
 	double tv[TF_COUNT], *vals;
-	unsigned c, i, k = 0;
+	uint32_t m;
+	unsigned c, k = 0;
 	int shrt = w->len < cf->min_n, rc;
 
 	if (w->len == 0)
@@ -610,9 +611,9 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	for (c = 0; c < d->nch; c++) {
 		if (d->c[c].tf != 0) {
 			fwin_features(w, c, cf->excess, d->c[c].tf, tv);
-			for (i = 0; i < TF_COUNT; i++)
-				if (d->c[c].tf & (1u << i))
-					vals[k++] = tv[i];
+			/* the features asked for, lowest bit first */
+			for (m = d->c[c].tf; m != 0; m &= m - 1)
+				vals[k++] = tv[__builtin_ctz(m)];
 		}
 		if (d->c[c].xf != 0)
 			spectral(run, d, c, vals, &k);
