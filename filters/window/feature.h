@@ -67,14 +67,16 @@ struct fchan {
  * A sliding window of rows (an event time and one value per channel) in a
  * ring whose capacity grows by doubling up to a bound.  Row i of the
  * window has the sequence number first + i; the ring slot is seq & mask.
- * Two allocations: the struct with its channels (and their sums, if the
- * window keeps them), and one block for every ring (times, then each
- * channel's values, then the deques), made again when the ring doubles: a
- * lazy window of a few channels is a few lines of memory, not a pointer
- * per ring to chase.
+ * One allocation: the struct, its channels (and their sums, if the window
+ * keeps them), then every ring (times, then each channel's values, then
+ * the deques); when the ring doubles its rings move to a block of their
+ * own.  A lazy window of a few channels is a few lines of memory, not a
+ * pointer per ring to chase.
  */
 struct fwin {
 	size_t		 cap, mask, capmax;
+	size_t		 own;		/* capacity of the rings allocated
+					 * with the struct */
 	uint64_t	 first;		/* sequence number of the oldest row */
 	size_t		 len;
 	int64_t		*t;		/* event time, ns since 1970 */

@@ -181,23 +181,37 @@ place_rings(struct fwin *w, int64_t *b, size_t cap)
 	w->mask = mask;
 }
 
+/* The first rings, in w's own allocation after the channels' sums. */
+static int64_t *
+own_rings(const struct fwin *w)
+{
+	return (int64_t *)(void *)((char *)(w->ch + w->nch) +
+	    (w->lazy ? 0 : w->nch * sizeof(struct fsum)));
+}
+
 struct fwin *
 fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
     int lazy)
 {
 	struct fwin *w;
-	int64_t *b;
+	size_t head, nr = 1 + nch;
 	unsigned c;
 
-	if ((w = calloc(1, sizeof *w + nch * (sizeof w->ch[0] +
-	    (lazy ? 0 : sizeof(struct fsum))))) == NULL)
+	capmax = capmax > 0 ? capmax : 1;
+	cap0 = pow2_at_least(cap0 < capmax ? cap0 : capmax);
+	for (c = 0; c < nch && !lazy; c++)
+		if (need[c] & NEED_MINMAX)
+			nr += 2;
+	head = sizeof *w + nch * (sizeof w->ch[0] +
+	    (lazy ? 0 : sizeof(struct fsum)));
+	if (cap0 > (SIZE_MAX - head) / sizeof(int64_t) / nr ||
+	    (w = calloc(1, head + cap0 * nr * sizeof(int64_t))) == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	w->nch = nch;
 	w->lazy = lazy;
-	if (!lazy)
-		for (c = 0; c < nch; c++)
-			w->ch[c].s = (struct fsum *)(void *)(w->ch + nch) + c;
-	w->capmax = capmax > 0 ? capmax : 1;
+	w->capmax = capmax;
 	for (c = 0; c < nch; c++) {
 		unsigned n = need[c];
 
@@ -209,14 +223,11 @@ fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
 			n |= NEED_P1;
 		w->ch[c].need = n;
 		w->need |= n;
+		if (!lazy)
+			w->ch[c].s = (struct fsum *)(void *)(w->ch + nch) + c;
 	}
-	cap0 = pow2_at_least(cap0 < w->capmax ? cap0 : w->capmax);
-	if ((b = alloc_rings(w, cap0)) == NULL) {
-		free(w);
-		errno = ENOMEM;
-		return NULL;
-	}
-	place_rings(w, b, cap0);
+	w->own = cap0;
+	place_rings(w, own_rings(w), cap0);
 	return w;
 }
 
@@ -227,7 +238,8 @@ fwin_free(struct fwin **wp)
 
 	if (wp == NULL || (w = *wp) == NULL)
 		return;
-	free(w->t);
+	if (w->t != own_rings(w))
+		free(w->t);
 	free(w);
 	*wp = NULL;
 }
@@ -235,9 +247,12 @@ fwin_free(struct fwin **wp)
 size_t
 fwin_bytes(const struct fwin *w)
 {
-	return sizeof *w + w->nch * (sizeof w->ch[0] +
-	    (w->lazy ? 0 : sizeof(struct fsum))) +
-	    w->cap * nrings(w) * sizeof(int64_t);
+	size_t b = (size_t)((char *)own_rings(w) - (char *)w) +
+	    w->own * nrings(w) * sizeof(int64_t);
+
+	if (w->t != own_rings(w))
+		b += w->cap * nrings(w) * sizeof(int64_t);
+	return b;
 }
 
 /* Double the ring (rows keep their sequence numbers; slots move). */
@@ -249,7 +264,8 @@ grow(struct fwin *w)
 	if ((b = alloc_rings(w, w->cap * 2)) == NULL)
 		return -1;
 	place_rings(w, b, w->cap * 2);
-	free(old);
+	if (old != own_rings(w))
+		free(old);
 	return 0;
 }
 
