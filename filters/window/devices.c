@@ -160,45 +160,6 @@ dev_release(struct devtab *t, struct dev *d)
 }
 
 /*
- * Under churn each new device flushes one last seen --max-devices devices
- * ago, whose memory is in no cache (a miss per line: most of the time of a
- * stream of new devices).  Fetch it ahead: devmap has the value of the
- * victim DEVMAP_AHEAD evictions on; here its window and channels one
- * eviction later, and the channels' sums and the window's oldest row the
- * eviction after (its channel set is shared, in cache).
- */
-static void
-fetch(const void *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + n;
-
-	for (; a < end; a += 64)
-		__builtin_prefetch((const void *)a);
-}
-
-static void
-fetch_ahead(struct devtab *t)
-{
-	const struct dev *d;
-	const struct fwin *w;
-	size_t s;
-	unsigned c;
-
-	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 1)) != NULL &&
-	    d->w != NULL)
-		fetch(d->w, sizeof *d->w + d->nch * sizeof d->w->ch[0]);
-	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 2)) != NULL &&
-	    (w = d->w) != NULL) {
-		if (!w->lazy)
-			fetch(w->ch + w->nch, w->nch * sizeof(struct fsum));
-		s = w->first & w->mask;
-		__builtin_prefetch(&w->t[s]);
-		for (c = 0; c < w->nch; c++)
-			__builtin_prefetch(&w->ch[c].x[s]);
-	}
-}
-
-/*
  * The map lets a device go.  Evicted for room: its windows are flushed and
  * its buffers left for the device that takes its memory (dev_setup());
  * otherwise (idle, or the end: flushed by the caller if at all) freed.
@@ -215,7 +176,6 @@ dev_gone(void *val, int why, void *arg)
 		dev_release(t, d);
 		return;
 	}
-	fetch_ahead(t);
 	if (dev_flush(t->run, d) == -1)
 		t->err = 1;
 	FILTER_COUNT(t->run->f, t->run->ci[C_EVICTED])++;
