@@ -15,8 +15,13 @@
  * The devices are held in libstream's devmap, at most --max-devices: a new
  * device when it is full evicts the one seen least recently, whose windows
  * are flushed first (dev_gone()); the new device then takes over its memory,
- * and, if it has the same channels, its buffers too (dev_setup()), so a
- * stream of new devices allocates nothing once the map is full.
+ * and, if it has the same channels, its window too (dev_setup()), so a
+ * stream of new devices allocates nothing once the map is full.  What
+ * depends only on the channels (their features, the output names, the
+ * frame template) is one struct chset shared by every device with those
+ * channels, found by its names in a second devmap: a device's own memory is
+ * its state and window, and a device that takes an evicted one's place
+ * reads little that is not already in cache.
  */
 #include <err.h>
 #include <errno.h>
@@ -38,7 +43,7 @@ const char *const xf_name[XF_COUNT] = {
 
 /* A channel of a device: its name and what is computed of it. */
 struct dchan {
-	const char	*name;		/* in dev->names */
+	const char	*name;		/* in chset->names */
 	uint32_t	 len, hint;	/* hint: record_find()'s */
 	uint32_t	 tf, xf;	/* features: bit i = enum tf / xf i */
 	const struct spec_conf *sc;	/* bands, envelope, bearing lines */
@@ -51,17 +56,26 @@ struct hent {
 	uint32_t	 slot;
 };
 
-/* A device: the value devmap holds for it. */
-struct dev {
-	const char	*id;		/* the map's, NUL-terminated */
-	uint32_t	 idlen;
+/* The channels of devices, shared: the value of devtab's second map,
+ * keyed by the channel names (chset_key()). */
+struct chset {
+	unsigned	 refs;		/* devices on it */
 	unsigned	 nch;
 	struct dchan	*c;		/* owned: nch channels */
 	char		*names;		/* owned: channel names, then keys */
 	const char	**keys;		/* owned: output names, in order */
 	unsigned	 nkeys;
 	struct fenc	 enc;		/* features frames, by template */
-	struct fwin	*w;
+};
+
+/* A device: the value devmap holds for it. */
+struct dev {
+	const char	*id;		/* the map's, NUL-terminated */
+	uint32_t	 idlen;
+	unsigned	 nch;		/* cs->nch */
+	struct dchan	*c;		/* cs->c */
+	struct chset	*cs;		/* one reference */
+	struct fwin	*w;		/* owned */
 
 	/* reorder buffer (lateness > 0) */
 	struct hent	*heap;
@@ -88,6 +102,8 @@ struct dev {
 
 struct devtab {
 	struct devmap	*map;		/* id -> struct dev */
+	struct devmap	*sets;		/* chset_key() -> struct chset */
+	struct buf	 key;		/* chset_key()'s */
 	struct run	*run;		/* for dev_gone() */
 	struct dev	*cache;		/* the last device looked up */
 	int64_t		 gmax;		/* newest arrival of any device */
@@ -116,64 +132,31 @@ floordiv(int64_t a, int64_t b)
 
 static int	 dev_flush(struct run *, struct dev *);
 
-/* A device's buffers freed, its value zeroed. */
+/* Let a channel set go when no device is on it (the map's gone). */
 static void
-dev_release(struct dev *d)
+chset_gone(void *val, int why, void *arg)
+{
+	struct chset *cs = val;
+
+	(void)why;
+	(void)arg;
+	fenc_free(&cs->enc);
+	free(cs->keys);
+	free(cs->names);
+	free(cs->c);
+}
+
+/* A device's buffers freed, its channel set let go, its value zeroed. */
+static void
+dev_release(struct devtab *t, struct dev *d)
 {
 	fwin_free(&d->w);
-	fenc_free(&d->enc);
 	free(d->heap);
 	free(d->hval);
 	free(d->hfree);
-	free(d->keys);
-	free(d->names);
-	free(d->c);
+	if (d->cs != NULL && --d->cs->refs == 0)
+		devmap_remove(t->sets, d->cs);
 	memset(d, 0, sizeof *d);
-}
-
-/*
- * Under churn each new device flushes one last seen --max-devices devices
- * ago, whose buffers are in no cache (a miss per line: most of the time of
- * a stream of new devices).  Fetch them ahead, a level of pointers per
- * eviction: devmap has the value of the victim DEVMAP_AHEAD evictions on;
- * here what that value points to one eviction later (window, channels,
- * names, template), and what the window points to (times, channel sums and
- * values) for the next victim.
- */
-static void
-fetch(const void *p, size_t n)
-{
-	size_t off;
-
-	for (off = 0; off < n; off += 64)
-		__builtin_prefetch((const char *)p + off);
-}
-
-static void
-fetch_ahead(struct devtab *t)
-{
-	const struct dev *d;
-	const struct fwin *w;
-	unsigned c;
-
-	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 1)) != NULL &&
-	    d->w != NULL) {
-		fetch(d->w, sizeof *d->w);
-		fetch(d->c, d->nch * sizeof *d->c);
-		__builtin_prefetch(d->names);
-		__builtin_prefetch(d->enc.pre.b.p);
-		__builtin_prefetch(d->enc.body.b.p);
-		__builtin_prefetch(d->enc.body.mark);
-	}
-	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 2)) != NULL &&
-	    (w = d->w) != NULL) {
-		__builtin_prefetch(&w->t[w->first & w->mask]);
-		fetch(w->ch, w->nch * sizeof *w->ch);
-	}
-	if ((d = devmap_victim(t->map, DEVMAP_AHEAD - 3)) != NULL &&
-	    (w = d->w) != NULL)
-		for (c = 0; c < w->nch; c++)
-			__builtin_prefetch(&w->ch[c].x[w->first & w->mask]);
 }
 
 /*
@@ -190,10 +173,9 @@ dev_gone(void *val, int why, void *arg)
 	if (t->cache == d)
 		t->cache = NULL;
 	if (why != DEVMAP_EVICTED) {
-		dev_release(d);
+		dev_release(t, d);
 		return;
 	}
-	fetch_ahead(t);
 	if (dev_flush(t->run, d) == -1)
 		t->err = 1;
 	FILTER_COUNT(t->run->f, t->run->ci[C_EVICTED])++;
@@ -207,8 +189,13 @@ devtab_new(struct run *run)
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	t->run = run;
+	/* a set is held by a device: never more than the devices, and a
+	 * device lets its set go before it takes another */
 	if ((t->map = devmap_new(run->cf->max_devices, sizeof(struct dev),
-	    NULL, dev_gone, t)) == NULL) {
+	    NULL, dev_gone, t)) == NULL ||
+	    (t->sets = devmap_new(run->cf->max_devices + 1,
+	    sizeof(struct chset), NULL, chset_gone, t)) == NULL) {
+		devmap_free(&t->map);
 		free(t);
 		return NULL;
 	}
@@ -246,7 +233,7 @@ sc_for(const struct conf *cf, const char *name, size_t len)
 /* Output names of channel c's features, in output order, into keys[]
  * (strings in buf at *off); returns how many. */
 static unsigned
-make_keys(const struct conf *cf, const struct dev *d, unsigned c,
+make_keys(const struct conf *cf, const struct chset *d, unsigned c,
     const char **keys, char *buf, size_t *off)
 {
 	const char *nm[TF_COUNT + XF_COUNT + 2 * SPEC_MAXBANDS];
@@ -317,24 +304,96 @@ dev_chans(const struct conf *cf, const struct record *r, const char **nm,
 	return n;
 }
 
-/*
- * Set up the new device d (zeroed, or as the device it evicted left it)
- * with the n channels nm[], nl[]: the features of each, the output names.
- * An evicted device's buffers are kept when its channels are the same (its
- * windows and reorder buffer are empty after its flush), else freed.  Exits
- * on ENOMEM.
- */
+/* The key of the channel set nm[], nl[] (n of them) into t->key: each
+ * name's length in 4 bytes, then its bytes.  Exits on ENOMEM. */
 static void
-dev_setup(struct run *run, struct dev *d, const char *const *nm,
-    const uint32_t *nl, unsigned n)
+chset_key(struct devtab *t, const char *const *nm, const uint32_t *nl,
+    unsigned n)
 {
-	const struct conf *cf = run->cf;
-	unsigned need[CH_MAX], c, nk = 0;
-	size_t off = 0, idlen;
-	const char *id = devmap_id(d, &idlen);
+	unsigned c;
+
+	buf_reset(&t->key);
+	for (c = 0; c < n; c++)
+		if (buf_append(&t->key, &nl[c], sizeof nl[c]) == -1 ||
+		    buf_append(&t->key, nm[c], nl[c]) == -1)
+			err(EX_OSERR, NULL);
+}
+
+/*
+ * The set of the n channels nm[], nl[] (borrowed for the call), made if no
+ * device has it (the features of each, the output names, the template),
+ * with one more reference.  Exits on ENOMEM.
+ */
+static struct chset *
+chset_get(struct devtab *t, const char *const *nm, const uint32_t *nl,
+    unsigned n)
+{
+	const struct conf *cf = t->run->cf;
+	struct chset *cs;
+	unsigned c, nk = 0;
+	size_t off = 0;
+	int created;
 	char *p;
 
-	if (d->nch == n) {
+	chset_key(t, nm, nl, n);
+	if ((cs = devmap_get(t->sets, t->key.p, t->key.len, 0, &created)) ==
+	    NULL)
+		err(EX_OSERR, NULL);
+	cs->refs++;
+	if (!created)
+		return cs;
+	if ((cs->c = calloc(n, sizeof *cs->c)) == NULL)
+		err(EX_OSERR, NULL);
+	cs->nch = n;
+	for (c = 0; c < n; c++) {
+		const struct fsel *fs = fsel_for(cf, nm[c], nl[c]);
+
+		cs->c[c].len = nl[c];
+		cs->c[c].tf = fs->tf;
+		cs->c[c].xf = fs->xf;
+		cs->c[c].sc = sc_for(cf, nm[c], nl[c]);
+		off += nl[c] + 1;
+	}
+	/* names first, then keys: size the keys with a dry run */
+	for (c = 0; c < n; c++) {
+		cs->c[c].name = nm[c];	/* borrowed until copied below */
+		nk += make_keys(cf, cs, c, NULL, NULL, &off);
+	}
+	if ((cs->names = malloc(off)) == NULL ||
+	    (cs->keys = calloc(nk + 1, sizeof *cs->keys)) == NULL)
+		err(EX_OSERR, NULL);
+	p = cs->names;
+	for (c = 0; c < n; c++) {
+		memcpy(p, nm[c], nl[c]);
+		p[nl[c]] = '\0';
+		cs->c[c].name = p;
+		p += nl[c] + 1;
+	}
+	off = (size_t)(p - cs->names);
+	for (c = 0; c < n; c++)
+		cs->nkeys += make_keys(cf, cs, c, cs->keys + cs->nkeys,
+		    cs->names, &off);
+	if (fenc_init(&cs->enc, cs->keys, cs->nkeys) == -1)
+		err(EX_OSERR, NULL);
+	return cs;
+}
+
+/*
+ * Set up the new device d (zeroed, or as the device it evicted left it)
+ * with the n channels nm[], nl[].  An evicted device's window is kept when
+ * its channels are the same (its windows and reorder buffer are empty after
+ * its flush), else freed.  Exits on ENOMEM.
+ */
+static void
+dev_setup(struct devtab *t, struct dev *d, const char *const *nm,
+    const uint32_t *nl, unsigned n)
+{
+	const struct conf *cf = t->run->cf;
+	unsigned need[CH_MAX], c;
+	size_t idlen;
+	const char *id = devmap_id(d, &idlen);
+
+	if (d->cs != NULL && d->nch == n) {
 		for (c = 0; c < n; c++)
 			if (d->c[c].len != nl[c] || memcmp(d->c[c].name, nm[c],
 			    nl[c]) != 0)
@@ -345,48 +404,17 @@ dev_setup(struct run *run, struct dev *d, const char *const *nm,
 			    order));
 			d->id = id;
 			d->idlen = (uint32_t)idlen;
-			if (fenc_set_dev(&d->enc, id, idlen) == -1)
-				err(EX_OSERR, NULL);
 			return;
 		}
 	}
-	dev_release(d);
-	if ((d->c = calloc(n, sizeof *d->c)) == NULL)
-		err(EX_OSERR, NULL);
+	dev_release(t, d);
+	d->cs = chset_get(t, nm, nl, n);
+	d->c = d->cs->c;
+	d->nch = n;
 	d->id = id;
 	d->idlen = (uint32_t)idlen;
-	d->nch = n;
-	for (c = 0; c < n; c++) {
-		const struct fsel *fs = fsel_for(cf, nm[c], nl[c]);
-
-		d->c[c].len = nl[c];
-		d->c[c].tf = fs->tf;
-		d->c[c].xf = fs->xf;
-		d->c[c].sc = sc_for(cf, nm[c], nl[c]);
-		need[c] = tf_needs(fs->tf);
-		off += nl[c] + 1;
-	}
-	/* names first, then keys: size the keys with a dry run */
-	for (c = 0; c < n; c++) {
-		d->c[c].name = nm[c];	/* borrowed until copied below */
-		nk += make_keys(cf, d, c, NULL, NULL, &off);
-	}
-	if ((d->names = malloc(off)) == NULL ||
-	    (d->keys = calloc(nk + 1, sizeof *d->keys)) == NULL)
-		err(EX_OSERR, NULL);
-	p = d->names;
-	for (c = 0; c < n; c++) {
-		memcpy(p, nm[c], nl[c]);
-		p[nl[c]] = '\0';
-		d->c[c].name = p;
-		p += nl[c] + 1;
-	}
-	off = (size_t)(p - d->names);
 	for (c = 0; c < n; c++)
-		d->nkeys += make_keys(cf, d, c, d->keys + d->nkeys, d->names,
-		    &off);
-	if (fenc_init(&d->enc, d->id, d->idlen, d->keys, d->nkeys) == -1)
-		err(EX_OSERR, NULL);
+		need[c] = tf_needs(d->c[c].tf);
 	/* sums kept while sliding pay when a sample is in many windows;
 	 * with hops of a quarter window or more, passes at the end cost less */
 	d->w = fwin_new(n, need, cf->unit == U_COUNT && cf->size > 0 ?
@@ -436,8 +464,8 @@ emit_record(struct run *run, struct dev *d, int64_t start, int64_t end,
 	v = val_bool(1);
 	if (shrt && record_meta_set(o, "short", &v) == -1)
 		err(EX_OSERR, NULL);
-	for (k = 0; k < d->nkeys; k++)
-		if (record_add_f64(o, d->keys[k], vals[k]) == -1)
+	for (k = 0; k < d->cs->nkeys; k++)
+		if (record_add_f64(o, d->cs->keys[k], vals[k]) == -1)
 			err(EX_OSERR, NULL);
 	return filter_emit(run->f, o);
 }
@@ -521,7 +549,8 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 	const struct conf *cf = run->cf;
 	struct fwin *w = d->w;
 	double tv[TF_COUNT], *vals;
-	unsigned c, i, k = 0;
+	uint32_t m;
+	unsigned c, k = 0;
 	int shrt = w->len < cf->min_n, rc;
 
 	if (w->len == 0)
@@ -531,26 +560,27 @@ emit(struct run *run, struct dev *d, int64_t start, int64_t end)
 		CNT(run, C_SHORT_DROPPED)++;
 		return 0;
 	}
-	if (run->nvals < d->nkeys) {
+	if (run->nvals < d->cs->nkeys) {
 		free(run->vals);
-		run->nvals = d->nkeys;
-		if ((run->vals = malloc(d->nkeys * sizeof *run->vals)) == NULL)
+		run->nvals = d->cs->nkeys;
+		if ((run->vals = malloc(run->nvals * sizeof *run->vals)) ==
+		    NULL)
 			err(EX_OSERR, NULL);
 	}
 	vals = run->vals;
 	for (c = 0; c < d->nch; c++) {
 		if (d->c[c].tf != 0) {
 			fwin_features(w, c, cf->excess, d->c[c].tf, tv);
-			for (i = 0; i < TF_COUNT; i++)
-				if (d->c[c].tf & (1u << i))
-					vals[k++] = tv[i];
+			/* the features asked for, lowest bit first */
+			for (m = d->c[c].tf; m != 0; m &= m - 1)
+				vals[k++] = tv[__builtin_ctz(m)];
 		}
 		if (d->c[c].xf != 0)
 			spectral(run, d, c, vals, &k);
 	}
 	buf_reset(&run->obuf);
-	rc = fenc_frame(&run->obuf, &d->enc, start, end, d->seq, w->len,
-	    shrt, vals);
+	rc = fenc_frame(&run->obuf, &d->cs->enc, d->id, d->idlen, start, end,
+	    d->seq, w->len, shrt, vals);
 	if (rc == -1)
 		err(EX_OSERR, NULL);
 	if (rc == 0)
@@ -927,7 +957,7 @@ devtab_sample(struct devtab *t, struct run *run, const struct record *r)
 				err(EX_OSERR, NULL);
 			if (t->err)	/* the evicted device's flush */
 				return -1;
-			dev_setup(run, d, nm, nl, n);
+			dev_setup(t, d, nm, nl, n);
 			CNT(run, C_DEVICES)++;
 		}
 		t->cache = d;
@@ -1041,7 +1071,9 @@ devtab_free(struct devtab **tp)
 
 	if (tp == NULL || (t = *tp) == NULL)
 		return;
-	devmap_free(&t->map);
+	devmap_free(&t->map);	/* the devices let their sets go */
+	devmap_free(&t->sets);
+	buf_free(&t->key);
 	free(t);
 	*tp = NULL;
 }

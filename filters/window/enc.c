@@ -7,27 +7,16 @@
 
 #define NS	1000000000LL
 
-int
-fenc_set_dev(struct fenc *e, const char *dev, size_t devlen)
-{
-	tmpl_reset(&e->pre);
-	if (tmpl_add_str(&e->pre, "kind", 4) == -1 ||
-	    tmpl_add_str(&e->pre, "features", 8) == -1 ||
-	    tmpl_add_str(&e->pre, "dev", 3) == -1 ||
-	    tmpl_add_str(&e->pre, dev, devlen) == -1 ||
-	    tmpl_add_str(&e->pre, "seq", 3) == -1)
-		return -1;
-	return 0;
-}
+/* "kind":"features","dev": as msgpack, before the device id */
+static const char kind_dev[] = "\xa4" "kind" "\xa8" "features" "\xa3" "dev";
+#define KIND_DEV_LEN	(sizeof kind_dev - 1)
 
 int
-fenc_init(struct fenc *e, const char *dev, size_t devlen,
-    const char *const *keys, uint32_t nkeys)
+fenc_init(struct fenc *e, const char *const *keys, uint32_t nkeys)
 {
 	uint32_t i;
 
-	if (fenc_set_dev(e, dev, devlen) == -1 ||
-	    tmpl_add_map(&e->body, nkeys) == -1)
+	if (tmpl_add_map(&e->body, nkeys) == -1)
 		goto err;
 	for (i = 0; i < nkeys; i++)
 		if (tmpl_add_str(&e->body, keys[i], strlen(keys[i])) == -1 ||
@@ -44,13 +33,13 @@ fenc_free(struct fenc *e)
 {
 	if (e == NULL)
 		return;
-	tmpl_free(&e->pre);
 	tmpl_free(&e->body);
 }
 
 int
-fenc_frame(struct buf *b, const struct fenc *e, int64_t start, int64_t end,
-    uint64_t seq, uint64_t n, int shrt, const double *v)
+fenc_frame(struct buf *b, const struct fenc *e, const char *dev,
+    size_t devlen, int64_t start, int64_t end, uint64_t seq, uint64_t n,
+    int shrt, const double *v)
 {
 	char *o, *body;
 	uint32_t i;
@@ -58,14 +47,17 @@ fenc_frame(struct buf *b, const struct fenc *e, int64_t start, int64_t end,
 	if (start < 0 || end < 0 || start / NS > TMPL_TIME_MAX ||
 	    end / NS > TMPL_TIME_MAX)
 		return 1;
-	if (buf_reserve(b, 80 + e->pre.b.len + e->body.b.len) == -1)
+	if (devlen > UINT32_MAX || buf_reserve(b, 80 + KIND_DEV_LEN +
+	    TMPL_SCALAR_MAX + devlen + 4 + e->body.b.len) == -1)
 		return -1;
 	o = b->p + b->len;
 	*o++ = (char)0x92;
 	*o++ = (char)0x92;
 	o = tmpl_put_time(o, start / NS, (uint32_t)(start % NS));
 	*o++ = shrt ? (char)0x87 : (char)0x86;
-	o = tmpl_copy(&e->pre, o);
+	memcpy(o, kind_dev, KIND_DEV_LEN);
+	o = tmpl_put_str(o + KIND_DEV_LEN, dev, devlen);
+	o = tmpl_put_str(o, "seq", 3);
 	o = tmpl_put_uint(o, seq);
 	o = tmpl_put_str(o, "start", 5);
 	o = tmpl_put_time(o, start / NS, (uint32_t)(start % NS));

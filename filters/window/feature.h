@@ -47,24 +47,36 @@ struct ksum {
 	double	 s, c;
 };
 
-struct fchan {
-	double		*x;		/* ring of values, cap entries */
+/* A channel's sliding state (windows that keep sums, not lazy ones). */
+struct fsum {
 	double		 k;		/* shift K */
 	struct ksum	 p[4];		/* sum of d, d^2, d^3, d^4 */
 	struct ksum	 a, q;		/* sum of |x|, of sqrt|x| */
 	struct ksum	 xu;		/* sum of d * u, u = (t - t0) s */
 	uint64_t	*dmin, *dmax;	/* deques of sequence numbers */
 	size_t		 hmin, nmin, hmax, nmax;	/* heads, lengths */
+};
+
+struct fchan {
+	double		*x;		/* ring of values, cap entries */
 	unsigned	 need;		/* NEED_* */
+	struct fsum	*s;		/* after the channels; NULL if lazy */
 };
 
 /*
  * A sliding window of rows (an event time and one value per channel) in a
  * ring whose capacity grows by doubling up to a bound.  Row i of the
  * window has the sequence number first + i; the ring slot is seq & mask.
+ * One allocation: the struct, its channels (and their sums, if the window
+ * keeps them), then every ring (times, then each channel's values, then
+ * the deques); when the ring doubles its rings move to a block of their
+ * own.  A lazy window of a few channels is a few lines of memory, not a
+ * pointer per ring to chase.
  */
 struct fwin {
 	size_t		 cap, mask, capmax;
+	size_t		 own;		/* capacity of the rings allocated
+					 * with the struct */
 	uint64_t	 first;		/* sequence number of the oldest row */
 	size_t		 len;
 	int64_t		*t;		/* event time, ns since 1970 */
@@ -73,15 +85,16 @@ struct fwin {
 	unsigned	 nch, need;	/* need: union over channels */
 	int		 lazy;		/* no sums: features by passes */
 	uint64_t	 pops;		/* rows removed since a recompute */
-	struct fchan	*ch;
+	struct fchan	 ch[];		/* nch channels */
 };
 
 /*
  * Caller owns: free with fwin_free().  need[c] says what channel c keeps
  * (NEED_*); capmax bounds the rows held (>= 1); cap0 is the capacity to
- * start with.  lazy: keep only the ring, and compute the features of a
- * window by two passes over it when asked (cheaper when each sample is in
- * few windows: tumbling, sessions, hops of a quarter window or more).
+ * start with (rounded up to a power of two).  lazy: keep only the ring,
+ * and compute the features of a window by two passes over it when asked
+ * (cheaper when each sample is in few windows: tumbling, sessions, hops of
+ * a quarter window or more).
  * NULL on ENOMEM.
  */
 struct fwin	*fwin_new(unsigned nch, const unsigned *need, size_t cap0,

@@ -94,47 +94,99 @@ static const struct ksum ks_zero = { 0.0, 0.0 };
 static size_t
 pow2_at_least(size_t n)
 {
-	size_t p = 16;
+	size_t p = 1;
 
 	while (p < n && p < ((size_t)1 << 40))
 		p <<= 1;
 	return p;
 }
 
-static int
-alloc_rings(struct fwin *w, size_t cap, int64_t **tp, double **xp,
-    uint64_t **mnp, uint64_t **mxp)
+/* Rings of cap entries in w's block: the times, each channel's values,
+ * then the two deques of each channel that keeps them. */
+static size_t
+nrings(const struct fwin *w)
 {
+	size_t n = 1 + w->nch;
 	unsigned c;
 
-	*tp = malloc(cap * sizeof **tp);
-	if (*tp == NULL)
-		return -1;
-	for (c = 0; c < w->nch; c++) {
-		xp[c] = NULL;
-		mnp[c] = mxp[c] = NULL;
+	if (!w->lazy)
+		for (c = 0; c < w->nch; c++)
+			if (w->ch[c].need & NEED_MINMAX)
+				n += 2;
+	return n;
+}
+
+/* A block for w's rings of cap entries; NULL on ENOMEM. */
+static int64_t *
+alloc_rings(const struct fwin *w, size_t cap)
+{
+	size_t n = nrings(w);
+
+	if (cap > SIZE_MAX / sizeof(int64_t) / n) {
+		errno = ENOMEM;
+		return NULL;
 	}
-	for (c = 0; c < w->nch; c++) {
-		if ((xp[c] = malloc(cap * sizeof *xp[c])) == NULL)
-			goto fail;
-		if ((w->ch[c].need & NEED_MINMAX) == 0 || w->lazy)
+	return malloc(cap * n * sizeof(int64_t));
+}
+
+/*
+ * Point w's rings into block b of cap entries each, copying the rows held
+ * from where they were (the old ring of capacity w->cap; none if w->len is
+ * 0).  The old block is the caller's to free.
+ */
+static void
+place_rings(struct fwin *w, int64_t *b, size_t cap)
+{
+	size_t mask = cap - 1, i;
+	int64_t *p = b + cap;
+	unsigned c;
+
+	for (i = 0; i < w->len; i++) {
+		uint64_t s = w->first + i;
+
+		b[s & mask] = w->t[s & w->mask];
+	}
+	w->t = b;
+	for (c = 0; c < w->nch; c++, p += cap) {
+		struct fchan *ch = &w->ch[c];
+		double *x = (double *)(void *)p;
+
+		for (i = 0; i < w->len; i++) {
+			uint64_t s = w->first + i;
+
+			x[s & mask] = ch->x[s & w->mask];
+		}
+		ch->x = x;
+	}
+	for (c = 0; c < w->nch && !w->lazy; c++) {
+		struct fchan *ch = &w->ch[c];
+		uint64_t *mn, *mx;
+
+		if (!(ch->need & NEED_MINMAX)) {
+			ch->s->dmin = ch->s->dmax = NULL;
 			continue;
-		mnp[c] = malloc(cap * sizeof *mnp[c]);
-		mxp[c] = malloc(cap * sizeof *mxp[c]);
-		if (mnp[c] == NULL || mxp[c] == NULL)
-			goto fail;
+		}
+		mn = (uint64_t *)p;
+		mx = (uint64_t *)(p + cap);
+		p += 2 * cap;
+		for (i = 0; i < ch->s->nmin; i++)
+			mn[i] = ch->s->dmin[(ch->s->hmin + i) & w->mask];
+		for (i = 0; i < ch->s->nmax; i++)
+			mx[i] = ch->s->dmax[(ch->s->hmax + i) & w->mask];
+		ch->s->dmin = mn;
+		ch->s->dmax = mx;
+		ch->s->hmin = ch->s->hmax = 0;
 	}
-	return 0;
-fail:
-	for (c = 0; c < w->nch; c++) {
-		free(xp[c]);
-		free(mnp[c]);
-		free(mxp[c]);
-	}
-	free(*tp);
-	*tp = NULL;
-	errno = ENOMEM;
-	return -1;
+	w->cap = cap;
+	w->mask = mask;
+}
+
+/* The first rings, in w's own allocation after the channels' sums. */
+static int64_t *
+own_rings(const struct fwin *w)
+{
+	return (int64_t *)(void *)((char *)(w->ch + w->nch) +
+	    (w->lazy ? 0 : w->nch * sizeof(struct fsum)));
 }
 
 struct fwin *
@@ -142,23 +194,24 @@ fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
     int lazy)
 {
 	struct fwin *w;
-	double **xv = NULL;
-	uint64_t **mnv = NULL, **mxv = NULL;
+	size_t head, nr = 1 + nch;
 	unsigned c;
 
-	if ((w = calloc(1, sizeof *w)) == NULL)
+	capmax = capmax > 0 ? capmax : 1;
+	cap0 = pow2_at_least(cap0 < capmax ? cap0 : capmax);
+	for (c = 0; c < nch && !lazy; c++)
+		if (need[c] & NEED_MINMAX)
+			nr += 2;
+	head = sizeof *w + nch * (sizeof w->ch[0] +
+	    (lazy ? 0 : sizeof(struct fsum)));
+	if (cap0 > (SIZE_MAX - head) / sizeof(int64_t) / nr ||
+	    (w = calloc(1, head + cap0 * nr * sizeof(int64_t))) == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	w->nch = nch;
 	w->lazy = lazy;
-	w->capmax = capmax > 0 ? capmax : 1;
-	w->cap = pow2_at_least(cap0 < w->capmax ? cap0 : w->capmax);
-	w->mask = w->cap - 1;
-	w->ch = calloc(nch + 1, sizeof *w->ch);
-	xv = calloc(nch + 1, sizeof *xv);
-	mnv = calloc(nch + 1, sizeof *mnv);
-	mxv = calloc(nch + 1, sizeof *mxv);
-	if (w->ch == NULL || xv == NULL || mnv == NULL || mxv == NULL)
-		goto fail;
+	w->capmax = capmax;
 	for (c = 0; c < nch; c++) {
 		unsigned n = need[c];
 
@@ -170,43 +223,23 @@ fwin_new(unsigned nch, const unsigned *need, size_t cap0, size_t capmax,
 			n |= NEED_P1;
 		w->ch[c].need = n;
 		w->need |= n;
+		if (!lazy)
+			w->ch[c].s = (struct fsum *)(void *)(w->ch + nch) + c;
 	}
-	if (alloc_rings(w, w->cap, &w->t, xv, mnv, mxv) == -1)
-		goto fail;
-	for (c = 0; c < nch; c++) {
-		w->ch[c].x = xv[c];
-		w->ch[c].dmin = mnv[c];
-		w->ch[c].dmax = mxv[c];
-	}
-	free(xv);
-	free(mnv);
-	free(mxv);
+	w->own = cap0;
+	place_rings(w, own_rings(w), cap0);
 	return w;
-fail:
-	free(xv);
-	free(mnv);
-	free(mxv);
-	free(w->ch);
-	free(w);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void
 fwin_free(struct fwin **wp)
 {
 	struct fwin *w;
-	unsigned c;
 
 	if (wp == NULL || (w = *wp) == NULL)
 		return;
-	for (c = 0; c < w->nch; c++) {
-		free(w->ch[c].x);
-		free(w->ch[c].dmin);
-		free(w->ch[c].dmax);
-	}
-	free(w->ch);
-	free(w->t);
+	if (w->t != own_rings(w))
+		free(w->t);
 	free(w);
 	*wp = NULL;
 }
@@ -214,15 +247,11 @@ fwin_free(struct fwin **wp)
 size_t
 fwin_bytes(const struct fwin *w)
 {
-	size_t b;
-	unsigned c;
+	size_t b = (size_t)((char *)own_rings(w) - (char *)w) +
+	    w->own * nrings(w) * sizeof(int64_t);
 
-	b = sizeof *w + w->nch * sizeof *w->ch + w->cap * sizeof *w->t;
-	for (c = 0; c < w->nch; c++) {
-		b += w->cap * sizeof(double);
-		if ((w->ch[c].need & NEED_MINMAX) && !w->lazy)
-			b += 2 * w->cap * sizeof(uint64_t);
-	}
+	if (w->t != own_rings(w))
+		b += w->cap * nrings(w) * sizeof(int64_t);
 	return b;
 }
 
@@ -230,85 +259,40 @@ fwin_bytes(const struct fwin *w)
 static int
 grow(struct fwin *w)
 {
-	size_t cap = w->cap * 2, mask = cap - 1, i;
-	int64_t *t;
-	double **xv;
-	uint64_t **mnv, **mxv;
-	unsigned c;
-	int rc = -1;
+	int64_t *b, *old = w->t;
 
-	xv = calloc(w->nch + 1, sizeof *xv);
-	mnv = calloc(w->nch + 1, sizeof *mnv);
-	mxv = calloc(w->nch + 1, sizeof *mxv);
-	if (xv == NULL || mnv == NULL || mxv == NULL) {
-		errno = ENOMEM;
-		goto out;
-	}
-	if (alloc_rings(w, cap, &t, xv, mnv, mxv) == -1)
-		goto out;
-	for (i = 0; i < w->len; i++) {
-		uint64_t s = w->first + i;
-
-		t[s & mask] = w->t[s & w->mask];
-	}
-	free(w->t);
-	w->t = t;
-	for (c = 0; c < w->nch; c++) {
-		struct fchan *ch = &w->ch[c];
-
-		for (i = 0; i < w->len; i++) {
-			uint64_t s = w->first + i;
-
-			xv[c][s & mask] = ch->x[s & w->mask];
-		}
-		free(ch->x);
-		ch->x = xv[c];
-		if ((ch->need & NEED_MINMAX) && !w->lazy) {
-			for (i = 0; i < ch->nmin; i++)
-				mnv[c][i] = ch->dmin[(ch->hmin + i) & w->mask];
-			for (i = 0; i < ch->nmax; i++)
-				mxv[c][i] = ch->dmax[(ch->hmax + i) & w->mask];
-			free(ch->dmin);
-			free(ch->dmax);
-			ch->dmin = mnv[c];
-			ch->dmax = mxv[c];
-			ch->hmin = ch->hmax = 0;
-		}
-	}
-	w->cap = cap;
-	w->mask = mask;
-	rc = 0;
-out:
-	free(xv);
-	free(mnv);
-	free(mxv);
-	return rc;
+	if ((b = alloc_rings(w, w->cap * 2)) == NULL)
+		return -1;
+	place_rings(w, b, w->cap * 2);
+	if (old != own_rings(w))
+		free(old);
+	return 0;
 }
 
-/* Add (sign 1) or remove (sign -1) value v at time offset u to the sums. */
+/* Add (sign 1) or remove (sign -1) value v at time offset u to the sums s
+ * of a channel that keeps n (NEED_*). */
 static inline void
-chan_sums(struct fchan *ch, double v, double u, double sign)
+chan_sums(struct fsum *s, unsigned n, double v, double u, double sign)
 {
-	unsigned n = ch->need;
 	double d, d2;
 
-	d = v - ch->k;
+	d = v - s->k;
 	if (n & NEED_P1)
-		ks_add(&ch->p[0], sign * d);
+		ks_add(&s->p[0], sign * d);
 	if (n & NEED_P2) {
 		d2 = d * d;
-		ks_add(&ch->p[1], sign * d2);
+		ks_add(&s->p[1], sign * d2);
 		if (n & NEED_P3)
-			ks_add(&ch->p[2], sign * d2 * d);
+			ks_add(&s->p[2], sign * d2 * d);
 		if (n & NEED_P4)
-			ks_add(&ch->p[3], sign * d2 * d2);
+			ks_add(&s->p[3], sign * d2 * d2);
 	}
 	if (n & NEED_ABS)
-		ks_add(&ch->a, sign * fabs(v));
+		ks_add(&s->a, sign * fabs(v));
 	if (n & NEED_SQRT)
-		ks_add(&ch->q, sign * sqrt(fabs(v)));
+		ks_add(&s->q, sign * sqrt(fabs(v)));
 	if (n & NEED_SLOPE)
-		ks_add(&ch->xu, sign * d * u);
+		ks_add(&s->xu, sign * d * u);
 }
 
 static void
@@ -317,8 +301,8 @@ chan_zero(struct fchan *ch)
 	int j;
 
 	for (j = 0; j < 4; j++)
-		ch->p[j] = ks_zero;
-	ch->a = ch->q = ch->xu = ks_zero;
+		ch->s->p[j] = ks_zero;
+	ch->s->a = ch->s->q = ch->s->xu = ks_zero;
 }
 
 static inline double
@@ -355,8 +339,8 @@ fwin_push(struct fwin *w, int64_t t, const double *x)
 		w->pops = 0;
 		for (c = 0; c < w->nch; c++) {
 			chan_zero(&w->ch[c]);
-			w->ch[c].k = x[c];
-			w->ch[c].nmin = w->ch[c].nmax = 0;
+			w->ch[c].s->k = x[c];
+			w->ch[c].s->nmin = w->ch[c].s->nmax = 0;
 		}
 	}
 	seq = w->first + w->len;
@@ -369,19 +353,20 @@ fwin_push(struct fwin *w, int64_t t, const double *x)
 	}
 	for (c = 0; c < w->nch; c++) {
 		struct fchan *ch = &w->ch[c];
+		struct fsum *s = ch->s;
 		double v = x[c];
 
 		ch->x[slot] = v;
-		chan_sums(ch, v, u, 1.0);
+		chan_sums(s, ch->need, v, u, 1.0);
 		if (ch->need & NEED_MINMAX) {
-			while (ch->nmin > 0 && ch->x[ch->dmin[(ch->hmin +
-			    ch->nmin - 1) & w->mask] & w->mask] >= v)
-				ch->nmin--;
-			ch->dmin[(ch->hmin + ch->nmin++) & w->mask] = seq;
-			while (ch->nmax > 0 && ch->x[ch->dmax[(ch->hmax +
-			    ch->nmax - 1) & w->mask] & w->mask] <= v)
-				ch->nmax--;
-			ch->dmax[(ch->hmax + ch->nmax++) & w->mask] = seq;
+			while (s->nmin > 0 && ch->x[s->dmin[(s->hmin +
+			    s->nmin - 1) & w->mask] & w->mask] >= v)
+				s->nmin--;
+			s->dmin[(s->hmin + s->nmin++) & w->mask] = seq;
+			while (s->nmax > 0 && ch->x[s->dmax[(s->hmax +
+			    s->nmax - 1) & w->mask] & w->mask] <= v)
+				s->nmax--;
+			s->dmax[(s->hmax + s->nmax++) & w->mask] = seq;
 		}
 	}
 	w->len++;
@@ -408,16 +393,17 @@ fwin_pop(struct fwin *w)
 	}
 	for (c = 0; c < w->nch; c++) {
 		struct fchan *ch = &w->ch[c];
+		struct fsum *s = ch->s;
 
-		chan_sums(ch, ch->x[slot], u, -1.0);
+		chan_sums(s, ch->need, ch->x[slot], u, -1.0);
 		if (ch->need & NEED_MINMAX) {
-			if (ch->nmin > 0 && ch->dmin[ch->hmin] == seq) {
-				ch->hmin = (ch->hmin + 1) & w->mask;
-				ch->nmin--;
+			if (s->nmin > 0 && s->dmin[s->hmin] == seq) {
+				s->hmin = (s->hmin + 1) & w->mask;
+				s->nmin--;
 			}
-			if (ch->nmax > 0 && ch->dmax[ch->hmax] == seq) {
-				ch->hmax = (ch->hmax + 1) & w->mask;
-				ch->nmax--;
+			if (s->nmax > 0 && s->dmax[s->hmax] == seq) {
+				s->hmax = (s->hmax + 1) & w->mask;
+				s->nmax--;
 			}
 		}
 	}
@@ -429,12 +415,9 @@ fwin_pop(struct fwin *w)
 void
 fwin_clear(struct fwin *w)
 {
-	unsigned c;
-
+	/* the deques start again with the next push, as the sums do */
 	w->first += w->len;
 	w->len = 0;
-	for (c = 0; c < w->nch; c++)
-		w->ch[c].nmin = w->ch[c].nmax = 0;
 }
 
 int64_t
@@ -474,12 +457,13 @@ chan_recompute(struct fwin *w, struct fchan *ch)
 			k = v;
 		}
 	}
-	ch->k = k;
+	ch->s->k = k;
 	chan_zero(ch);
 	for (i = 0; i < w->len; i++) {
 		size_t s = (w->first + i) & w->mask;
 
-		chan_sums(ch, ch->x[s], u_of(w, w->t[s]), 1.0);
+		chan_sums(ch->s, ch->need, ch->x[s], u_of(w, w->t[s]),
+		    1.0);
 	}
 }
 
@@ -508,7 +492,7 @@ time_recompute(struct fwin *w)
 	w->t0 = t0;
 	w->u = w->uu = ks_zero;
 	for (c = 0; c < w->nch; c++)
-		w->ch[c].xu = ks_zero;
+		w->ch[c].s->xu = ks_zero;
 	for (i = 0; i < w->len; i++) {
 		size_t s = (w->first + i) & w->mask;
 		double u = u_of(w, w->t[s]);
@@ -519,7 +503,7 @@ time_recompute(struct fwin *w)
 			struct fchan *ch = &w->ch[c];
 
 			if (ch->need & NEED_SLOPE)
-				ks_add(&ch->xu, (ch->x[s] - ch->k) * u);
+				ks_add(&ch->s->xu, (ch->x[s] - ch->s->k) * u);
 		}
 	}
 }
@@ -527,8 +511,10 @@ time_recompute(struct fwin *w)
 static int
 chan_finite(const struct fchan *ch)
 {
-	return isfinite(ch->p[3].s + ch->p[3].c + ch->p[1].s + ch->p[0].s +
-	    ch->xu.s + ch->xu.c + ch->a.s + ch->q.s);
+	const struct fsum *s = ch->s;
+
+	return isfinite(s->p[3].s + s->p[3].c + s->p[1].s + s->p[0].s +
+	    s->xu.s + s->xu.c + s->a.s + s->q.s);
 }
 
 /* Central moments M2..M4 (sums, not divided by n) from power sums about
@@ -711,28 +697,28 @@ fwin_features(struct fwin *w, unsigned c, int excess, uint32_t want,
 			time_recompute(w);
 	}
 	if (need & NEED_P2) {
-		double s1 = ks_val(&ch->p[0]), s2 = ks_val(&ch->p[1]);
+		double s1 = ks_val(&ch->s->p[0]), s2 = ks_val(&ch->s->p[1]);
 
 		if (5.0 * s1 * s1 > 4.0 * n * s2)
 			chan_recompute(w, ch);
 	}
 	for (i = 0; i < 4; i++)
-		S[i] = ks_val(&ch->p[i]);
+		S[i] = ks_val(&ch->s->p[i]);
 	central(S, n, order(need), &mu, &M2, &M3, &M4);
 	if (need & NEED_MINMAX) {
-		mn = ch->x[ch->dmin[ch->hmin] & w->mask];
-		mx = ch->x[ch->dmax[ch->hmax] & w->mask];
+		mn = ch->x[ch->s->dmin[ch->s->hmin] & w->mask];
+		mx = ch->x[ch->s->dmax[ch->s->hmax] & w->mask];
 	}
 	if (need & NEED_SLOPE) {
 		su = ks_val(&w->u);
 		suu = ks_val(&w->uu);
-		slope = (ks_val(&ch->xu) - S[0] * su / n) /
+		slope = (ks_val(&ch->s->xu) - S[0] * su / n) /
 		    (suu - su * su / n);
 	}
 	inv = 1.0 / n;
-	finish(need, want, n, ch->k + mu, M2 * inv, M3 * inv, M4 * inv, mn,
+	finish(need, want, n, ch->s->k + mu, M2 * inv, M3 * inv, M4 * inv, mn,
 	    mx,
-	    ks_val(&ch->a), ks_val(&ch->q), slope, excess, out);
+	    ks_val(&ch->s->a), ks_val(&ch->s->q), slope, excess, out);
 	out[TF_LAST] = ch->x[(w->first + w->len - 1) & w->mask];
 }
 

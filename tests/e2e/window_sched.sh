@@ -223,6 +223,19 @@ F a 0 [1 1.000000001) n=1 short x.mean=3
 EOF
 counters "evicted: accounting" evicted=2 devices=3
 
+# devices of different channels through a cap of 2: an evicted device's
+# memory goes to one with other channels (their shared set made again when
+# no device held it), flushed in order of first sight at the end
+expect "eviction across channel sets" "-s 2 --max-devices 2 -f mean" \
+    a:0:x=1 b:0:y=2 c:1:x=3,y=4 a:2:x=5 c:2:x=6,y=7 d:3:y=8 <<'EOF'
+F a 0 [0 0.000000001) n=1 short x.mean=1
+F b 0 [0 0.000000001) n=1 short y.mean=2
+F c 0 [1 2.000000001) n=2 x.mean=4.5 y.mean=5.5
+F a 0 [2 2.000000001) n=1 short x.mean=5
+F d 0 [3 3.000000001) n=1 short y.mean=8
+EOF
+counters "eviction across channel sets: accounting" evicted=3 devices=5
+
 # churn: 20,000 devices twice through a cap of 1,000 (eviction is O(1): the
 # least recently seen goes; it was a scan of every device per new one)
 $PY -c '

@@ -65,8 +65,9 @@ same(const char *dev, const char *const *keys, uint32_t nk, int64_t start,
 	struct buf got = BUF_INIT, want = BUF_INIT;
 
 	memset(&e, 0, sizeof e);
-	assert_int_equal(fenc_init(&e, dev, strlen(dev), keys, nk), 0);
-	assert_int_equal(fenc_frame(&got, &e, start, end, seq, n, shrt, v), 0);
+	assert_int_equal(fenc_init(&e, keys, nk), 0);
+	assert_int_equal(fenc_frame(&got, &e, dev, strlen(dev), start, end,
+	    seq, n, shrt, v), 0);
 	reference(&want, dev, keys, nk, start, end, seq, n, shrt, v);
 	assert_int_equal(got.len, want.len);
 	assert_memory_equal(got.p, want.p, got.len);
@@ -141,10 +142,10 @@ test_out_of_range(void **state)
 
 	(void)state;
 	memset(&e, 0, sizeof e);
-	assert_int_equal(fenc_init(&e, "a", 1, keys, 1), 0);
-	assert_int_equal(fenc_frame(&b, &e, -1, 5, 0, 1, 0, v), 1);
-	assert_int_equal(fenc_frame(&b, &e, 0, 4294967296LL * NS, 0, 1, 0,
-	    v), 1);
+	assert_int_equal(fenc_init(&e, keys, 1), 0);
+	assert_int_equal(fenc_frame(&b, &e, "a", 1, -1, 5, 0, 1, 0, v), 1);
+	assert_int_equal(fenc_frame(&b, &e, "a", 1, 0, 4294967296LL * NS, 0,
+	    1, 0, v), 1);
 	assert_int_equal(b.len, 0);
 	fenc_free(&e);
 	fenc_free(&e);
