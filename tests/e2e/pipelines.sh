@@ -34,7 +34,11 @@ $SH pipelines/replay.sh -m "$T/m.bundle" -w "$T/r" \
 st=$?
 check "replay: status 0" [ $st -eq 0 ]
 check "replay: no link broken" sh -c "! grep -q 'wrote .* frames but' '$T/r.err'"
-check "replay: seven stages accounted" [ "$(grep -c '^  [a-z-]* *.*in=' "$T/r.err")" -eq 8 ]
+# the seven stages, then collect and trigger (each with in= out= ...)
+check "replay: nine programs accounted" [ "$(grep -c '^  [a-z-]* *in=' "$T/r.err")" -eq 9 ]
+for p in ingest validate normalize window infer drift sample-upload collect trigger; do
+	check "replay: $p accounted" grep -q "^  $p  *in=[0-9]* out=" "$T/r.err"
+done
 cnt() { sed -n "s/^  $1 .* $2=\([0-9]*\).*/\1/p" "$T/$3.err" | head -n 1; }
 "$PY" - "$M" "$A" "$T/r" > "$T/oracle" <<'PYEOF'
 import csv, sys, glob, os, msgpack
