@@ -51,9 +51,9 @@ run() {
 	n=$(counter "$2" sample-upload in)
 	ab=$(counter "$2" sample-upload acked_batches)
 	left=$(counter "$2" sample-upload left)
-	lost=$(counter "$2" sample-upload lost)
+	lost=$(counter "$2" sample-upload spool_lost)
 	if [ "$left" != 0 ] || [ "$lost" != 0 ]; then
-		fail "$1: the uplink did not keep up: left=$left lost=$lost" "$2"
+		fail "$1: the uplink did not keep up: left=$left spool_lost=$lost" "$2"
 		return 1
 	fi
 }

@@ -19,6 +19,9 @@
 
 #define REJ_WARN_MAX	5	/* no reject stream: reasons printed */
 
+/* What a ZeroMQ input adds to the counters (outside the equation). */
+static const char *const net_counters[] = { "lost", "repeated" };
+
 /* Why the call fails: the message, kept in the program part. */
 #define seterr(f, ...)	snprintf((f)->p.err, sizeof((f)->p.err), __VA_ARGS__)
 
@@ -116,11 +119,36 @@ open_one(struct filter *f, struct stream **sp, const char *uri,
 	return reading ? EX_NOINPUT : EX_CANTCREAT;
 }
 
+/*
+ * A program's own counter named like one a ZeroMQ input adds would share
+ * its slot (prog_counter() returns the one there): the two counts mixed.
+ * A bug, refused whatever the input, so that any run shows it.
+ */
+static int
+net_counters_free(struct filter *f)
+{
+	size_t i;
+	unsigned k;
+
+	for (i = 0; i < sizeof(net_counters) / sizeof(net_counters[0]); i++)
+		for (k = 0; k < f->p.c.count; k++)
+			if (strcmp(f->p.c.name[k], net_counters[i]) == 0) {
+				seterr(f, "counter %s: the program's own, and "
+				    "a ZeroMQ input counts its %s= there too "
+				    "(a bug: name the program's otherwise)",
+				    net_counters[i], net_counters[i]);
+				return -1;
+			}
+	return 0;
+}
+
 int
 filter_open(struct filter *f)
 {
 	int st;
 
+	if (net_counters_free(f) == -1)
+		return EX_SOFTWARE;
 	if (f->want_in &&
 	    (st = open_one(f, &f->in, f->in_uri, "r")) != EX_OK)
 		return st;
@@ -147,8 +175,8 @@ filter_open(struct filter *f)
 	}
 	if (f->in != NULL && stream_is_zmq(f->in)) {
 		/* what never came over the network: outside the equation */
-		f->ci_lost = prog_counter(&f->p, "lost");
-		f->ci_repeated = prog_counter(&f->p, "repeated");
+		f->ci_lost = prog_counter(&f->p, net_counters[0]);
+		f->ci_repeated = prog_counter(&f->p, net_counters[1]);
 		if (f->producers > 0)
 			stream_set_eos_count(f->in, f->producers);
 	}

@@ -42,7 +42,9 @@
  *   included: "broken pipe"), 75 --timeout expired (no input, or an output
  *   blocked, for that long);
  * - a ZeroMQ input adds `lost` and `repeated` (from seq and the producers'
- *   end-of-stream counts, outside the equation: frames that never came).
+ *   end-of-stream counts, outside the equation: frames that never came);
+ *   a program's own counters take other names, registered before
+ *   filter_open() (which refuses a clash: 70, whatever the input).
  *
  * Ownership: struct filter lives in the caller (on main()'s stack); its
  * streams, record and buffers are owned by it until filter_close().  Nothing
@@ -155,8 +157,10 @@ int	 filter_option(struct filter *f, int ch, const char *arg);
 
 /*
  * Open input, output and reject streams, catch signals.  EX_OK, or a
- * sysexits status with filter_error() saying why (the endpoint named once).
- * Nothing is printed.
+ * sysexits status with filter_error() saying why (the endpoint named once);
+ * EX_SOFTWARE, before anything is opened, if the program has a counter of
+ * its own named `lost` or `repeated` (a ZeroMQ input's).  Nothing is
+ * printed.
  */
 int	 filter_open(struct filter *f);
 

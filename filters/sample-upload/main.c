@@ -64,7 +64,8 @@ struct up {
 	/* counts */
 	uint64_t		 sampled, spooled, batches, acked;
 	uint64_t		 acked_batches;
-	uint64_t		 lost, lost_batches, set_aside, resent, refused;
+	uint64_t		 spool_lost, spool_lost_batches;
+	uint64_t		 set_aside, resent, refused;
 	uint64_t		 reconnected;
 	uint64_t		 ev_batches, ev_frames, ev_bytes; /* to report */
 };
@@ -220,8 +221,8 @@ say(const struct up *u, const char *what, const uint8_t id[BATCH_ID_LEN],
 static void
 lose(struct up *u, uint64_t frames, uint64_t bytes)
 {
-	u->lost += frames;
-	u->lost_batches++;
+	u->spool_lost += frames;
+	u->spool_lost_batches++;
 	u->ev_batches++;
 	u->ev_frames += frames;
 	u->ev_bytes += bytes;
@@ -476,16 +477,17 @@ uplink_thread(void *arg)
 	return NULL;
 }
 
-/* Counter indices of ours. */
+/* Counter indices of ours.  Frames a full spool let go are spool_lost:
+ * lost= is a ZeroMQ input's, what never arrived (filter.h). */
 enum {
 	C_SAMPLED, C_SPOOLED, C_BATCHES, C_RESUMED, C_ACKED, C_ACKED_B,
-	C_LOST, C_LOST_B, C_LEFT, C_SET_ASIDE, C_RESENT, C_REFUSED,
+	C_SPOOL_LOST, C_SPOOL_LOST_B, C_LEFT, C_SET_ASIDE, C_RESENT, C_REFUSED,
 	C_RECONNECTS, C_EVENTS, C_N
 };
 static const char *const cnames[C_N] = {
 	"sampled", "spooled", "batches", "resumed", "acked", "acked_batches",
-	"lost", "lost_batches", "left", "set_aside", "resent", "refused",
-	"reconnects", "events"
+	"spool_lost", "spool_lost_batches", "left", "set_aside", "resent",
+	"refused", "reconnects", "events"
 };
 
 /* Copy the shared counts into the accounting (main thread, under mu). */
@@ -497,8 +499,8 @@ sync_counts(struct filter *f, const int *ci, const struct up *u)
 	FILTER_COUNT(f, ci[C_BATCHES]) = u->batches;
 	FILTER_COUNT(f, ci[C_ACKED]) = u->acked;
 	FILTER_COUNT(f, ci[C_ACKED_B]) = u->acked_batches;
-	FILTER_COUNT(f, ci[C_LOST]) = u->lost;
-	FILTER_COUNT(f, ci[C_LOST_B]) = u->lost_batches;
+	FILTER_COUNT(f, ci[C_SPOOL_LOST]) = u->spool_lost;
+	FILTER_COUNT(f, ci[C_SPOOL_LOST_B]) = u->spool_lost_batches;
 	FILTER_COUNT(f, ci[C_SET_ASIDE]) = u->set_aside;
 	FILTER_COUNT(f, ci[C_RESENT]) = u->resent;
 	FILTER_COUNT(f, ci[C_REFUSED]) = u->refused;
@@ -770,11 +772,11 @@ main(int argc, char *argv[])
 	status = filter_close(&f);
 	/* the frames sampled: each delivered, lost (counted, reported) or
 	 * still in the spool */
-	if (resumed + u.sampled != u.acked + u.lost + left) {
+	if (resumed + u.sampled != u.acked + u.spool_lost + left) {
 		warnx("the accounting does not balance: resumed + sampled = "
-		    "acked + lost + left, but %llu != %llu",
+		    "acked + spool_lost + left, but %llu != %llu",
 		    (unsigned long long)(resumed + u.sampled),
-		    (unsigned long long)(u.acked + u.lost + left));
+		    (unsigned long long)(u.acked + u.spool_lost + left));
 		status = EX_SOFTWARE;
 	}
 	if (u.fatal) {

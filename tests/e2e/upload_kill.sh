@@ -93,7 +93,7 @@ check "collect exits 0 on SIGTERM" test $cst -eq 0
 tail -n 1 "$T/su2.err" | sed 's/^/# /'
 acct=$(grep 'sample-upload: in=' "$T/su2.err")
 check "the second run: every frame in passes out, none lost, none left" \
-	sh -c "echo '$acct' | grep -q ' in=$((100000 - k)) out=$((100000 - k)) .* lost=0 lost_batches=0 left=0 '"
+	sh -c "echo '$acct' | grep -q ' in=$((100000 - k)) out=$((100000 - k)) .* spool_lost=0 spool_lost_batches=0 left=0 '"
 check "the second run resumed what the first had spooled" \
 	sh -c "echo '$acct' | grep -q ' resumed=[1-9]'"
 check "the link was cut: batches were sent again" \

@@ -147,7 +147,7 @@ check "collect exits 0 on SIGTERM" test $cst -eq 0
 acct=$(grep 'sample-upload: in=' "$T/su2.err")
 echo "# $acct"
 check "the second run: every frame passes, none lost, none left" \
-	sh -c "echo '$acct' | grep -q ' in=$((100000 - k)) out=$((100000 - k)) .* lost=0 lost_batches=0 left=0 '"
+	sh -c "echo '$acct' | grep -q ' in=$((100000 - k)) out=$((100000 - k)) .* spool_lost=0 spool_lost_batches=0 left=0 '"
 check "the spool is empty" test -z "$(ls "$T/spool" | grep -v '^bad$')"
 check "collect holds every batch the spool accepted, once, counts as logged" \
 	$PY tests/py/upload.py audit "$T/ds" "$T/su1.err" "$T/su2.err"

@@ -45,7 +45,7 @@ check "damaged: two set aside, each named with why" sh -c "
 	grep -q '$(basename "$5"): frames: SHA-256 does not match' '$T/2.err'"
 check "damaged: the files are in bad/" test "$(ls "$T/sp/bad" | wc -l)" -eq 2
 check "damaged: the other 8 resumed and delivered" \
-	grep -q 'resumed=800 acked=800 acked_batches=8 lost=0 lost_batches=0 left=0 set_aside=2 ' "$T/2.err"
+	grep -q 'resumed=800 acked=800 acked_batches=8 spool_lost=0 spool_lost_batches=0 left=0 set_aside=2 ' "$T/2.err"
 check "damaged: collect stored 8 batches, 800 frames (a duplicate if an ack was slow)" \
 	grep -q 'out=800 rejected=0 .* stored=8 duplicate=[0-9]* refused=0 ' "$T/c.err"
 check "damaged: the data set holds them, intact" \
@@ -57,10 +57,10 @@ su -v --drain 0 --spool-max 30K -s "$T/sp3" -u "dir:$T/in3" \
 check "full, drop: exit 0" test $? -eq 0
 acct=$(grep 'sample-upload: in=' "$T/3.err")
 echo "# $acct"
-lost=$(echo "$acct" | sed 's/.* lost=\([0-9]*\) .*/\1/')
-lostb=$(echo "$acct" | sed 's/.* lost_batches=\([0-9]*\) .*/\1/')
+lost=$(echo "$acct" | sed 's/.* spool_lost=\([0-9]*\) .*/\1/')
+lostb=$(echo "$acct" | sed 's/.* spool_lost_batches=\([0-9]*\) .*/\1/')
 left=$(echo "$acct" | sed 's/.* left=\([0-9]*\) .*/\1/')
-check "full, drop: batches lost, counted: lost + left = sampled" \
+check "full, drop: batches lost, counted: spool_lost + left = sampled" \
 	test "$lostb" -gt 0 -a $((lost + left)) -eq 1000
 check "full, drop: the spool within its bound" \
 	test "$(cat "$T"/sp3/*.batch | wc -c)" -le 30720
@@ -94,7 +94,7 @@ st=$?
 kill -TERM $cpid; wait $cpid
 check "full, wait: exit 0" test $st -eq 0
 check "full, wait: all delivered, none lost" \
-	grep -q 'in=10000 out=10000 .* sampled=1000 spooled=1000 batches=10 resumed=0 acked=1000 acked_batches=10 lost=0 lost_batches=0 left=0 ' "$T/4.err"
+	grep -q 'in=10000 out=10000 .* sampled=1000 spooled=1000 batches=10 resumed=0 acked=1000 acked_batches=10 spool_lost=0 spool_lost_batches=0 left=0 ' "$T/4.err"
 check "full, wait: the output is the input" cmp "$T/4.mp" "$T/f.mp"
 check "full, wait: the data set" \
 	sh -c "$PY tests/py/upload.py check '$T/ds4' '$T/f.mp' 10 0 | grep -q 'stored=1000 .*errors=0'"

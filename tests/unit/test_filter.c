@@ -203,6 +203,51 @@ test_open_errors(void **state)
 	assert_int_equal(filter_option(&f, 'x', "y"), 0);
 }
 
+/*
+ * A program's own counter named like a ZeroMQ input's (lost, repeated)
+ * would share its slot: refused by filter_open(), a file input too, with
+ * the counter named; a ZeroMQ input keeps its own lost= and repeated=
+ * next to the program's counters.
+ */
+static void
+test_counter_clash(void **state)
+{
+	const char *const names[] = { "lost", "repeated" };
+	struct filter f;
+	char uri[300];
+	unsigned i, k, seen;
+	int ci;
+
+	(void)state;
+	write_input(3, 3);
+	for (i = 0; i < 2; i++) {
+		filter_init(&f, "test");
+		(void)filter_counter(&f, names[i]);
+		f.in_uri = path_in;
+		f.out_uri = path_out;
+		f.p.quiet = 1;
+		assert_int_equal(filter_open(&f), EX_SOFTWARE);
+		assert_non_null(strstr(filter_error(&f), names[i]));
+		assert_null(f.in);		/* nothing opened */
+		assert_null(f.out);
+	}
+
+	filter_init(&f, "test");
+	ci = filter_counter(&f, "spool_lost");
+	snprintf(uri, sizeof(uri), "@ipc://%s/clash.sock", dir);
+	f.in_uri = uri;
+	f.out_uri = path_out;
+	f.p.quiet = 1;
+	assert_int_equal(filter_open(&f), EX_OK);
+	assert_true(f.ci_lost >= 0 && f.ci_repeated >= 0);
+	assert_int_not_equal(f.ci_lost, ci);
+	assert_int_not_equal(f.ci_repeated, ci);
+	for (seen = 0, k = 0; k < f.p.c.count; k++)
+		seen += strcmp(f.p.c.name[k], "lost") == 0;
+	assert_int_equal(seen, 1);
+	assert_int_equal(filter_close(&f), EX_OK);
+}
+
 static void
 test_dev_full(void **state)
 {
@@ -313,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_reject_stream),
 		cmocka_unit_test(test_equation),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_counter_clash),
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_pending),
