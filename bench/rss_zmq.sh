@@ -187,6 +187,7 @@ row normalize "$D/validate.mp" "$BIN/normalize" -p "$M" --reject /dev/null -i IN
 row window "$D/normalize.mp" "$BIN/window" -C "$M" --reject /dev/null -i IN -o OUT
 row "infer logistic" "$D/window.mp" "$BIN/infer" -m "$M" --reject /dev/null -i IN -o OUT
 row "infer MLP" "$D/infer-features.mp" "$BIN/infer" -m "$D/infer-mlp.bundle" --reject /dev/null -i IN -o OUT
+row "infer MLP --blas-min 0" "$D/infer-features.mp" "$BIN/infer" -m "$D/infer-mlp.bundle" --blas-min 0 --reject /dev/null -i IN -o OUT
 row drift "$D/infer.mp" "$BIN/drift" -m "$M" --reject /dev/null -i IN -o OUT
 row sample-upload "$D/drift.mp" "$BIN/sample-upload" --every 100 -s SPOOL -u UPLINK --drain 30 --reject /dev/null -i IN -o OUT
 

@@ -124,9 +124,10 @@ usage(int status)
 	    "  -k, --pubkey FILE     serve only bundles signed by this key\n"
 	    "      --batch N         score at most N queued frames at once "
 	    "(default 64)\n"
-	    "      --blas-min N      use BLAS from N rows on (0: never; "
-	    "default:\n"
-	    "                        measured on the model when it loads)\n"
+	    "      --blas-min N      use BLAS from N rows on (0: never, and "
+	    "OpenBLAS is not\n"
+	    "                        loaded; default: measured on the model "
+	    "when it loads)\n"
 	    "      --keep            keep the input's fields in the prediction\n"
 	    "      --kind KIND       score frames of this kind: features "
 	    "(default)\n"
@@ -255,6 +256,8 @@ main(int argc, char *argv[])
 	    sizeof(errbuf))) == NULL)
 		errx(access(mpath, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT, "%s",
 		    errbuf);
+	if (ld_blas_min == 0)
+		model_blas_never();	/* not even loaded: memory */
 	if ((m = model_new(b, maxbatch, errbuf, sizeof(errbuf))) == NULL ||
 	    (sv = serve_new(b, m, 0, errbuf, sizeof(errbuf))) == NULL)
 		errx(EX_DATAERR, "%s", errbuf);

@@ -34,6 +34,7 @@
 
 static __typeof__(cblas_dgemm) *p_dgemm;
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static int blas_never;		/* model_blas_never(): never opened */
 
 static void
 blas_open(void)
@@ -41,13 +42,20 @@ blas_open(void)
 	void *h;
 	void (*threads)(int);
 
-	if ((h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL)
+	if (blas_never ||
+	    (h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL)
 		return;
 	/* one thread: the machine's cores run the rest of the pipeline */
 	if ((threads = (void (*)(int))dlsym(h, "openblas_set_num_threads")) !=
 	    NULL)
 		threads(1);
 	p_dgemm = (__typeof__(cblas_dgemm) *)dlsym(h, "cblas_dgemm");
+}
+
+void
+model_blas_never(void)
+{
+	blas_never = 1;
 }
 
 int

@@ -200,6 +200,29 @@ def check_reader(name, path, pipe, features):
         ok(name + ": C loader and Python reader agree")
 
 
+def blas_loaded(path, data, args):
+    """Whether infer -m path args opened libopenblas (ld.so's own
+    account of what it loaded, LD_DEBUG=files)."""
+    env = dict(os.environ, LD_DEBUG="files")
+    p = subprocess.run([BIN + "/infer", "-q", "-m", path] + args,
+                       input=data, capture_output=True, env=env)
+    return p.returncode, b"file=libopenblas" in p.stderr
+
+
+def check_blas_never(name, path, data):
+    """--blas-min 0 never loads OpenBLAS (memory); an MLP measured by
+    default does."""
+    st0, never = blas_loaded(path, data, ["--blas-min", "0"])
+    st1, dflt = blas_loaded(path, data, [])
+    if st0 != 0 or st1 != 0:
+        fail(name + ": LD_DEBUG runs", "exit %d, %d" % (st0, st1))
+    elif never or not dflt:
+        fail(name + ": OpenBLAS loaded by default, never with --blas-min 0",
+             "default %s, --blas-min 0 %s" % (dflt, never))
+    else:
+        ok(name + ": OpenBLAS loaded by default, never with --blas-min 0")
+
+
 def check_infer(name, path, pipe, Xte, data, extra=()):
     sc, m = _split(pipe)
     Xs = sc.transform(Xte) if sc is not None else Xte
@@ -308,6 +331,8 @@ def main():
         export(path, pipe, names, name=name, version="1", X_train=Xtr, **kw)
         check_reader(name, path, pipe, names)
         check_infer(name, path, pipe, Xte, data)
+        if name == "cmapss-mlpreg":	# 328 weights: big enough for BLAS
+            check_blas_never(name, path, data)
 
     # CWRU window features: fault classes
     names, X, y, data = cwru()
