@@ -125,9 +125,9 @@ if [ -x "$BIN/ingest" ] && [ -x "$BIN/tap" ]; then
 	check "bench/zmq.sh: 10 figures" [ "$(grep -c '^zmq ' "$T/zmq.out")" -eq 10 ]
 	sh bench/rss_zmq.sh > "$T/rss_zmq.out" 2>&1
 	check "bench/rss_zmq.sh" [ $? -eq 0 ]
-	check "bench/rss_zmq.sh: 10 figures and the table" sh -c "[ \$(grep -c '^rss_zmq ' '$T/rss_zmq.out') -eq 10 ] && grep -q '^| sample-upload | ' '$T/rss_zmq.out'"
+	check "bench/rss_zmq.sh: 11 figures and the table" sh -c "[ \$(grep -c '^rss_zmq ' '$T/rss_zmq.out') -eq 11 ] && grep -q '^| infer MLP --blas-min 0 | ' '$T/rss_zmq.out' && grep -q '^| sample-upload | ' '$T/rss_zmq.out'"
 	check "no ERROR line" [ "$(grep -c '^ERROR' "$T/ingest.out" "$T/pass.out" "$T/zmq.out" "$T/rss_zmq.out" | awk -F: '{ s += $2 } END { print s }')" -eq 0 ]
-	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 28 ]
+	check "every figure in figures.txt" [ "$(wc -l < "$FIGS")" -eq 29 ]
 	sed 's/^/# /' "$FIGS"
 	if [ -x "$BIN/sample-upload" ] && [ -x "$BIN/collect" ]; then
 		UPLOAD_CAP=500 sh bench/upload.sh > "$T/upload.out" 2>&1
