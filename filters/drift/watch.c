@@ -40,7 +40,9 @@ struct dev {
 	struct drift_cusum cu;
 	struct drift_adwin ad;
 	/* followed by: float val[nfeat * W]; uint8 code[nfeat * W] (each
-	   value's code, watch_code()); int16 cat[W] (js);
+	   value's code, watch_code(), set by the first evaluation that sees
+	   the value, when its feature's grid is in the cache anyway);
+	   int16 cat[W] (js);
 	   int64 tsec[nblk]; uint32 tnsec[nblk];
 	   uint16 up[NL], down[NL]; double last[NL]; uint8 seen[NL],
 	   NL = (nfeat + 1) * T_COUNT (row nfeat: the signal) */
@@ -171,7 +173,7 @@ grid_build(struct ref *r)
 	for (i = 1; i <= r->ng; i++)
 		r->cbelow[i] = r->cref[i - 1];
 	for (i = 0; i + 1 < r->ng; i++)
-		r->dg[i] = r->g[i + 1] - r->g[i];
+		r->dg[i] = (r->g[i + 1] - r->g[i]) / r->nsample;
 	/* the coarse buckets: 4 a grid value, 2 bytes each */
 	r->nbk = 4 * r->ng;
 	r->bk_lo = r->g[0];
@@ -195,11 +197,10 @@ grid_build(struct ref *r)
  * padded with 4 infinities), more (a grid crowded there) by binary search.
  */
 static inline uint32_t
-slot_of(const struct ref *r, double x)
+slot_at(const struct ref *r, double x, uint32_t b)
 {
 	const double *g = r->g;
-	uint32_t b = bucket(r, x), lo = r->base[b] / 2,
-	    hi = r->base[b + 1] / 2, mid, i;
+	uint32_t lo = r->base[b] / 2, hi = r->base[b + 1] / 2, mid, i;
 
 	if (hi - lo <= 4)
 		i = lo + ((lo < hi) & (g[lo] <= x)) +
@@ -217,6 +218,12 @@ slot_of(const struct ref *r, double x)
 		i = lo;
 	}
 	return i > 0 && g[i - 1] == x ? 2 * i - 1 : 2 * i;
+}
+
+static inline uint32_t
+slot_of(const struct ref *r, double x)
+{
+	return slot_at(r, x, bucket(r, x));
 }
 
 /* The evaluation's scratch buffers, freed and NULLed (watch_ready() sizes
@@ -420,16 +427,25 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 	*w1 = s;
 }
 
+/* Values outside [g[0], g[ng-1]] are coded 255 (searched for at every
+   evaluation; few), so that the evaluation finds the bucket of a coded
+   value without clamping it. */
+static inline uint8_t
+code_of(const struct ref *r, double x)
+{
+	uint32_t s, b;
+
+	if (!(x >= r->g[0] && x <= r->g[r->ng - 1]))
+		return 255;
+	b = bucket(r, x);
+	s = slot_at(r, x, b) - r->base[b];
+	return s < 255 ? (uint8_t)s : 255;
+}
+
 uint8_t
 watch_code(const struct ref *r, float f)
 {
-	double x = f;
-	uint32_t s;
-
-	if (!isfinite(x))
-		return 255;
-	s = slot_of(r, x) - r->base[bucket(r, x)];
-	return s < 255 ? (uint8_t)s : 255;
+	return code_of(r, f);
 }
 
 /* the KS statistic so far: the largest |ia n - j na| and, among the pairs
@@ -479,27 +495,29 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 {
 	uint32_t *hist = w->hist, *cum = w->cum, ng = r->ng, i, n = 0, s, j,
 	    ja, ia, h, nc = 0, na = r->nsample, k;
-	double *sums = w->sums, d = 0, area = 0, c, inv, *vals = w->scratch,
+	double *sums = w->sums, d = 0, area = 0, c, *vals = w->scratch,
 	    fw, t, x;
 	const double *g = r->g;
 	int64_t ea;
 	struct ksmax ks;
 	uint16_t *next = w->slots, *head = w->head;
-	uint32_t *xslot = w->xslot;
+	uint32_t *xslot = w->xslot, W = w->W;
+	const uint16_t *base = r->base;
+	const double bk_lo = r->bk_lo, bk_scale = r->bk_scale;
 
 	/* hist and sums are all zero here: each walk zeroes them.  The
 	   values of a slot are a list (head, next) for the crossing gaps,
 	   followed for hist[s] values (its last next is left as it was) */
-	for (i = 0; i < w->W; i++) {
+	for (i = 0; i < W; i++) {
 		uint32_t cd = code[i];
 
 		x = v[i];
-		s = r->base[bucket(r, x)] + cd;
-		if (cd == 255) {
+		if (__builtin_expect(cd == 255, 0)) {
 			if (!isfinite(x))
 				continue;
 			s = slot_of(r, x);
-		}
+		} else	/* g[0] <= x <= g[ng-1]: bucket() needs no clamp */
+			s = base[(uint32_t)((x - bk_lo) * bk_scale)] + cd;
 		next[i] = head[s];
 		head[s] = (uint16_t)i;
 		hist[s]++;
@@ -523,22 +541,21 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	 * point the candidates are the pairs after its slot (e1) and after
 	 * the gap above it (e2 = e1 - h na <= e1): the larger |e| is
 	 * max(e1, -e2), and only when that reaches the best so far are the
-	 * two looked at.  The area's terms are added in slot order, the
-	 * crossing gaps' after the walk.  hist and sums are zeroed at the
+	 * two looked at.  The area is summed times n (divided once at the
+	 * end), its terms in slot order, the crossing gaps' after the walk.  hist and sums are zeroed at the
 	 * end.
 	 */
 	ks.best = -1;
 	ks.d = 0;
 	ks.na = na;
 	ks.n = n;
-	inv = 1.0 / ((double)na * n);
 	/* below g[0]: F_ref = 0 */
 	h = hist[0];
 	j = h;
 	cum[0] = 0;
 	cum[1] = j;
 	ks_at(&ks, 0, j);
-	area += (h * g[0] - sums[0]) / n;
+	area += h * g[0] - sums[0];
 	{
 		const uint32_t *hp = hist + 1, *cb = r->cbelow + 1;
 		const double *sp = sums + 2, *gp = g + 1, *dg = r->dg;
@@ -557,10 +574,13 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 			cp[1] = j;
 			e1 = (int64_t)ia * n_ - (int64_t)ja * na_;
 			e2 = e1 - (int64_t)h * na_;
+			/* |e1| and |e2| are max(e1, -e2) at most (e1 >= e2) */
 			m = e1 > -e2 ? e1 : -e2;
 			if (__builtin_expect(m >= best, 0)) {
-				ks_at(&ks, ia, ja);
-				ks_at(&ks, ia, j);
+				if (e1 >= best || -e1 >= best)
+					ks_at(&ks, ia, ja);
+				if (-e2 >= ks.best || e2 >= ks.best)
+					ks_at(&ks, ia, j);
 				best = ks.best;
 			}
 			if (__builtin_expect(e1 > 0 && e2 < 0, 0)) {
@@ -568,12 +588,12 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 				w->below[2 * i + 2] = ja;
 				xslot[nc++] = 2 * i + 2;
 			} else {
-				/* one side: the integral of F_win - c over
-				   the gap, (F_win - c) at its start being
-				   -e1 / (na n) */
+				/* one side: n times the integral of
+				   F_win - c over the gap, (F_win - c) at
+				   its start being -e1 / (na n), dg being
+				   the gap's width over na */
 				ea = -e1;
-				area += fabs(ea * inv * dg[i] + (h * gp[i] -
-				    sp[0]) / n_);
+				area += fabs(ea * dg[i] + (h * gp[i] - sp[0]));
 			}
 		}
 	}
@@ -587,11 +607,12 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	j += h;
 	cum[s + 1] = j;
 	ks_at(&ks, na, j);
-	area += (sums[s] - h * g[ng - 1]) / n;
+	area += sums[s] - h * g[ng - 1];
 	for (k = 0; k < r->nbins; k++)
 		bins[k] = cum[r->bend[k]] - (k > 0 ? cum[r->bend[k - 1]] : 0);
 	/* the crossing gaps: each one's values sorted (few), then
-	   integrated value by value */
+	   integrated value by value (F_win - c, times n, is the count
+	   below minus c n) */
 	for (k = 0; k < nc; k++) {
 		uint32_t q, below, gn;
 
@@ -612,17 +633,18 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 			}
 		below = w->below[s];
 		i = s / 2;
-		c = (double)r->cref[i - 1] / na;
+		c = (double)r->cref[i - 1] * n / na;
 		t = g[i - 1];
-		fw = (double)below / n;
+		fw = below;
 		for (q = 0; q < gn; q++) {
 			x = vals[q];
 			area += fabs(fw - c) * (x - t);
-			fw = (double)(below + q + 1) / n;
+			fw = below + q + 1;
 			t = x;
 		}
 		area += fabs(fw - c) * (g[i] - t);
 	}
+	area /= n;
 	memset(hist, 0, sizeof(uint32_t) * (2 * ng + 1));
 	memset(sums, 0, sizeof(double) * (2 * ng + 1));
 	d = ks.d;
@@ -674,21 +696,30 @@ evaluate(struct watch *w, struct dev *d, const struct watch_layout *l,
 	    uint16_t);
 	double *last = AT(d, *l, last, double);
 	uint8_t *seen = AT(d, *l, seen, uint8_t);
-	uint32_t f, n, k, *bins = w->counts;
+	uint32_t f, n, k, *bins = w->counts, nnew;
 	int any_up = 0, confirm = 0, all_clear = 1;
 	double stat[T_COUNT], ks, w1;
 	enum test t;
 	uint32_t row;
 
+	/* the values not yet coded: those since the last evaluation, H
+	   frames ago, or the whole window at the first */
+	nnew = d->frames - w->H >= w->W ? (w->H < w->W ? w->H : w->W) : w->W;
 	for (f = 0; f < w->nfeat; f++) {
 		const struct ref *r = &w->ref[f];
+		const float *vf = AT(d, *l, val, float) + (size_t)f * w->W;
+		uint8_t *cf = AT(d, *l, code, uint8_t) + (size_t)f * w->W;
+		uint32_t p, q;
 
 		if (!(w->tests & ((1u << T_KS) | (1u << T_PSI) |
 		    (1u << T_W1))))
 			break;
-		n = watch_grid_stats(w, r, AT(d, *l, val, float) + (size_t)f *
-		    w->W, AT(d, *l, code, uint8_t) + (size_t)f * w->W, bins,
-		    &ks, &w1);
+		for (q = 0, p = (d->pos + w->W - nnew) % w->W; q < nnew; q++) {
+			cf[p] = code_of(r, vf[p]);
+			if (++p == w->W)
+				p = 0;
+		}
+		n = watch_grid_stats(w, r, vf, cf, bins, &ks, &w1);
 		if (n < w->W / 2) {
 			/* too few values: no evidence either way */
 			for (t = T_KS; t <= T_W1; t++)
@@ -822,23 +853,17 @@ watch_frame(struct watch *w, void *dp, const double *x, double sig, int cat,
 	struct dev *d = dp;
 	const struct watch_layout l = w->lay;
 	float *val;
-	uint8_t *code;
 	uint32_t f, b, fb;
 	double now = (double)sec + nsec * 1e-9;
 
 	val = AT(d, l, val, float);
-	code = AT(d, l, code, uint8_t);
 	if (d->frames % w->H == 0) {
 		b = (uint32_t)((d->frames / w->H) % l.nblk);
 		AT(d, l, tsec, int64_t)[b] = sec;
 		AT(d, l, tnsec, uint32_t)[b] = nsec;
 	}
-	for (f = 0; f < w->nfeat; f++) {
-		float v = (float)x[f];
-
-		val[(size_t)f * w->W + d->pos] = v;
-		code[(size_t)f * w->W + d->pos] = watch_code(&w->ref[f], v);
-	}
+	for (f = 0; f < w->nfeat; f++)
+		val[(size_t)f * w->W + d->pos] = (float)x[f];
 	if (w->ncat > 0)
 		AT(d, l, cat, int16_t)[d->pos] = (int16_t)cat;
 	if (w->sig >= 0 && isfinite(sig)) {

@@ -51,7 +51,7 @@ struct ref {
 	uint32_t	*cbelow;	/* ng + 1: sample values < g[i] */
 	uint32_t	*bend;		/* nbins: 1 + the last slot of each PSI
 					   bin (slots are in bin order) */
-	double		*dg;		/* ng - 1: g[i+1] - g[i] */
+	double		*dg;		/* ng - 1: (g[i+1] - g[i]) / nsample */
 };
 
 /* What one test of one feature is held to. */

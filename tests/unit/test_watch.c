@@ -5,8 +5,9 @@
  * statistic must equal drift_ks_stat() on the sorted window bit for bit,
  * Wasserstein-1 equal drift_w1() to 1e-12 relative, and the PSI counts
  * equal drift_bin() of every value, with short codes and, for a grid
- * crowded by an outlier, with codes of 255 (drift_ks_stat, drift_w1 and
- * drift_bin are checked against scipy and numpy in test_drift).
+ * crowded by an outlier, with codes of 255 (as values beyond the grid
+ * are coded; drift_ks_stat, drift_w1 and drift_bin are checked against
+ * scipy and numpy in test_drift).
  */
 // link: filters/drift/watch.c
 #include <math.h>
@@ -89,8 +90,13 @@ one_case(int ties, double shift, double scale, int missing, uint32_t W,
 	}
 	code = malloc(W);
 	for (i = 0; i < W; i++) {
+		int in = v[i] >= r.g[0] && v[i] <= r.g[r.ng - 1];
+
 		code[i] = watch_code(&r, v[i]);
-		esc += code[i] == 255 && isfinite(v[i]);
+		/* beyond the grid (or NaN): 255, searched for */
+		if (!in)
+			assert_int_equal(code[i], 255);
+		esc += code[i] == 255 && in;
 	}
 	/* the codes are short unless the grid is crowded */
 	if (outlier && !ties && W == 1000 && scale <= 1 && shift >= 0 &&
