@@ -433,13 +433,24 @@ window_stats(const struct ref *r, const double *x, uint32_t n,
 static inline uint8_t
 code_of(const struct ref *r, double x)
 {
-	uint32_t s, b;
+	const double *g;
+	uint32_t s, b, lo, hi;
 
 	if (!(x >= r->g[0] && x <= r->g[r->ng - 1]))
 		return 255;
-	b = bucket(r, x);
-	s = slot_at(r, x, b) - r->base[b];
-	return s < 255 ? (uint8_t)s : 255;
+	b = (uint32_t)((x - r->bk_lo) * r->bk_scale);	/* no clamp needed */
+	lo = r->base[b] / 2;
+	hi = r->base[b + 1] / 2;
+	if (hi - lo > 4) {
+		s = slot_at(r, x, b) - r->base[b];
+		return s < 255 ? (uint8_t)s : 255;
+	}
+	/* the slot is 2 lo plus the grid values <= x plus those < x (one
+	   more for x equal to one): among the bucket's 4 or fewer, as the
+	   values after them, in higher buckets or the padding, are > x */
+	g = r->g + lo;
+	return (uint8_t)((g[0] <= x) + (g[0] < x) + (g[1] <= x) + (g[1] < x) +
+	    (g[2] <= x) + (g[2] < x) + (g[3] <= x) + (g[3] < x));
 }
 
 uint8_t
