@@ -102,16 +102,14 @@ ref_free(struct ref *r)
 	free(r->cref);
 	free(r->sbin);
 	free(r->base);
-	free(r->cbelow);
 	free(r->bend);
-	free(r->dg);
+	free(r->gap);
 	r->g = NULL;
 	r->cref = NULL;
 	r->sbin = NULL;
 	r->base = NULL;
-	r->cbelow = NULL;
 	r->bend = NULL;
-	r->dg = NULL;
+	r->gap = NULL;
 }
 
 /* the grid of r: sample and edges merged, its counts, bins and index */
@@ -126,12 +124,11 @@ grid_build(struct ref *r)
 	r->cref = malloc(sizeof(uint32_t) * (n + 1));
 	r->sbin = malloc(2 * (size_t)n + 2);
 	r->base = malloc(sizeof(uint16_t) * (4 * (size_t)n + 4));
-	r->cbelow = malloc(sizeof(uint32_t) * (n + 1));
 	r->bend = malloc(sizeof(uint32_t) * (r->nbins + 1));
-	r->dg = malloc(sizeof(double) * (n + 1));
+	r->gap = malloc(sizeof(struct gap) * (n + 1));
 	if ((v = r->g) == NULL || r->cref == NULL || r->sbin == NULL ||
 	    r->base == NULL ||
-	    r->cbelow == NULL || r->bend == NULL || r->dg == NULL)
+	    r->bend == NULL || r->gap == NULL)
 		return -1;
 	memcpy(v, r->sorted, sizeof(double) * r->nsample);
 	memcpy(v + r->nsample, r->edges, sizeof(double) * (r->nbins + 1));
@@ -169,11 +166,11 @@ grid_build(struct ref *r)
 	for (i = 1; i < r->nbins; i++)
 		if (r->bend[i] < r->bend[i - 1])
 			r->bend[i] = r->bend[i - 1];
-	r->cbelow[0] = 0;
-	for (i = 1; i <= r->ng; i++)
-		r->cbelow[i] = r->cref[i - 1];
-	for (i = 0; i + 1 < r->ng; i++)
-		r->dg[i] = (r->g[i + 1] - r->g[i]) / r->nsample;
+	for (i = 0; i + 1 < r->ng; i++) {
+		r->gap[i].hi = r->g[i + 1];
+		r->gap[i].dg = (r->g[i + 1] - r->g[i]) / r->nsample;
+		r->gap[i].ia = r->cref[i];
+	}
 	/* the coarse buckets: 4 a grid value, 2 bytes each */
 	r->nbk = 4 * r->ng;
 	r->bk_lo = r->g[0];
@@ -236,19 +233,19 @@ scratch_free(struct watch *w)
 	free(w->hist);
 	free(w->sums);
 	free(w->slots);
-	free(w->below);
 	free(w->cum);
 	free(w->head);
 	free(w->xslot);
+	free(w->cand);
 	w->scratch = NULL;
 	w->counts = NULL;
 	w->hist = NULL;
 	w->sums = NULL;
 	w->slots = NULL;
-	w->below = NULL;
 	w->cum = NULL;
 	w->head = NULL;
 	w->xslot = NULL;
+	w->cand = NULL;
 }
 
 int
@@ -276,13 +273,14 @@ watch_ready(struct watch *w)
 	w->hist = calloc(2 * (size_t)nmax + 2, sizeof(uint32_t));
 	w->sums = calloc(2 * (size_t)nmax + 2, sizeof(double));
 	w->slots = malloc(sizeof(uint16_t) * w->W + 1);
-	w->below = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
 	w->cum = malloc(sizeof(uint32_t) * (2 * (size_t)nmax + 2));
 	w->head = malloc(sizeof(uint16_t) * (2 * (size_t)nmax + 2));
 	w->xslot = malloc(sizeof(uint32_t) * ((size_t)nmax + 2));
+	w->cand = malloc(sizeof(uint32_t) * ((size_t)nmax + 2));
 	if (w->scratch == NULL || w->counts == NULL || w->hist == NULL ||
-	    w->sums == NULL || w->slots == NULL || w->below == NULL ||
-	    w->cum == NULL || w->head == NULL || w->xslot == NULL)
+	    w->sums == NULL || w->slots == NULL ||
+	    w->cum == NULL || w->head == NULL || w->xslot == NULL ||
+	    w->cand == NULL)
 		return -1;
 	return 0;
 }
@@ -485,6 +483,64 @@ ks_at(struct ksmax *k, uint32_t ia, uint32_t j)
 }
 
 /*
+ * watch_grid_stats()'s walk over the grid points g[0] .. g[ng-2] and the
+ * gaps above them, from j window values at or below g[0]'s slot: the
+ * cumulative counts into cum, n times the area of the gaps where the ECDFs
+ * do not cross into *area, those where they do into xslot (their window
+ * values below into below), and the grid points where the largest |e| so
+ * far (starting from ks->best) is reached into cand (*ncand): their
+ * max(|e1|, |e2|) do not decrease, so those that reach the largest are
+ * the last ones.  No call and no branch on the KS candidates, so that the
+ * loop has the registers to itself.  The window values after the last
+ * gap.
+ */
+static __attribute__((noinline)) uint32_t
+walk(const struct ref *r, const uint32_t *restrict hist,
+    const double *restrict sums, uint32_t *restrict cum,
+    uint32_t *restrict xslot, uint32_t *nc, uint32_t *restrict cand,
+    uint32_t *ncand, const struct ksmax *ks, double *area, uint32_t j)
+{
+	const struct gap *gp = r->gap, *ge = r->gap + r->ng - 1;
+	const int64_t na = ks->na, n = ks->n;
+	uint32_t k = *nc, q = 0;
+	size_t x = 0;		/* 2 i for the gap g[i], g[i+1] */
+	int64_t best = ks->best;
+	double a = *area;
+
+	for (; gp < ge; gp++, x += 2) {
+		uint32_t ja, h = hist[x + 2];
+		int64_t e1, e2, m;
+
+		j += hist[x + 1];
+		cum[x + 2] = ja = j;
+		j += h;
+		cum[x + 3] = j;
+		e1 = gp->ia * n - ja * na;
+		e2 = e1 - h * na;
+		/* |e1| and |e2| are max(e1, -e2) at most (e1 >= e2) */
+		m = e1 > -e2 ? e1 : -e2;
+		cand[q] = (uint32_t)(x / 2);
+		q += m >= best;
+		best = m >= best ? m : best;
+		if (__builtin_expect(e1 > 0 && e2 < 0, 0))
+			/* crossing: value by value, later (the window
+			   values below it are cum[2 i + 2]) */
+			xslot[k++] = (uint32_t)x + 2;
+		else
+			/* one side: n times the integral of F_win - c
+			   over the gap, (F_win - c) at its start being
+			   -e1 / (na n), dg being the gap's width over
+			   na */
+			a += fabs((double)-e1 * gp->dg + (h * gp->hi -
+			    sums[x + 2]));
+	}
+	*nc = k;
+	*ncand = q;
+	*area = a;
+	return j;
+}
+
+/*
  * The window v[0..W) (float32, NaN: absent) against r without sorting it:
  * each value's slot in r's grid from its code (stored with the value, so
  * no search here; a code of 255 means search), the count and sum of the
@@ -505,11 +561,10 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
     const uint8_t *code, uint32_t *bins, double *ksp, double *w1)
 {
 	uint32_t *hist = w->hist, *cum = w->cum, ng = r->ng, i, n = 0, s, j,
-	    ja, ia, h, nc = 0, na = r->nsample, k;
+	    h, nc = 0, na = r->nsample, k, nk;
 	double *sums = w->sums, d = 0, area = 0, c, *vals = w->scratch,
 	    fw, t, x;
 	const double *g = r->g;
-	int64_t ea;
 	struct ksmax ks;
 	uint16_t *next = w->slots, *head = w->head;
 	uint32_t *xslot = w->xslot, W = w->W;
@@ -548,7 +603,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	 * pairs can tie exactly and round apart: the larger float wins),
 	 * which does not depend on the order the pairs are seen in.  Slot
 	 * 2i + 1: the values equal to g[i]; 2i + 2: the open gap (g[i],
-	 * g[i+1]), where the reference stays at cbelow[i+1].  At a grid
+	 * g[i+1]), where the reference stays at cref[i].  At a grid
 	 * point the candidates are the pairs after its slot (e1) and after
 	 * the gap above it (e2 = e1 - h na <= e1): the larger |e| is
 	 * max(e1, -e2), and only when that reaches the best so far are the
@@ -567,46 +622,19 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	cum[1] = j;
 	ks_at(&ks, 0, j);
 	area += h * g[0] - sums[0];
-	{
-		const uint32_t *hp = hist + 1, *cb = r->cbelow + 1;
-		const double *sp = sums + 2, *gp = g + 1, *dg = r->dg;
-		uint32_t *cp = cum + 2, ng1 = ng - 1, na_ = na, n_ = n;
-		int64_t best = ks.best;
+	j = walk(r, hist, sums, cum, xslot, &nc, w->cand, &nk, &ks, &area, j);
+	/* the walk's KS candidates that reach the largest: the last */
+	while (nk > 0) {
+		uint32_t q = w->cand[--nk], ia = (uint32_t)r->gap[q].ia,
+		    ja = cum[2 * q + 2], jb = cum[2 * q + 3];
+		int64_t e1 = (int64_t)ia * n - (int64_t)ja * na,
+		    e2 = (int64_t)ia * n - (int64_t)jb * na;
 
-		for (i = 0; i < ng1; i++, hp += 2, sp += 2, cp += 2) {
-			int64_t e1, e2, m;
-
-			j += hp[0];
-			cp[0] = j;
-			ia = cb[i];
-			h = hp[1];
-			ja = j;
-			j += h;
-			cp[1] = j;
-			e1 = (int64_t)ia * n_ - (int64_t)ja * na_;
-			e2 = e1 - (int64_t)h * na_;
-			/* |e1| and |e2| are max(e1, -e2) at most (e1 >= e2) */
-			m = e1 > -e2 ? e1 : -e2;
-			if (__builtin_expect(m >= best, 0)) {
-				if (e1 >= best || -e1 >= best)
-					ks_at(&ks, ia, ja);
-				if (-e2 >= ks.best || e2 >= ks.best)
-					ks_at(&ks, ia, j);
-				best = ks.best;
-			}
-			if (__builtin_expect(e1 > 0 && e2 < 0, 0)) {
-				/* crossing: value by value, below */
-				w->below[2 * i + 2] = ja;
-				xslot[nc++] = 2 * i + 2;
-			} else {
-				/* one side: n times the integral of
-				   F_win - c over the gap, (F_win - c) at
-				   its start being -e1 / (na n), dg being
-				   the gap's width over na */
-				ea = -e1;
-				area += fabs(ea * dg[i] + (h * gp[i] - sp[0]));
-			}
-		}
+		if ((e1 < 0 ? -e1 : e1) < ks.best &&
+		    (e2 < 0 ? -e2 : e2) < ks.best)
+			break;
+		ks_at(&ks, ia, ja);
+		ks_at(&ks, ia, jb);
 	}
 	/* equal to g[ng-1], then above it: F_ref = 1 */
 	s = 2 * ng - 1;
@@ -642,7 +670,7 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 					vals[p] = vals[p - 1];
 				vals[p] = y;
 			}
-		below = w->below[s];
+		below = cum[s];
 		i = s / 2;
 		c = (double)r->cref[i - 1] * n / na;
 		t = g[i - 1];

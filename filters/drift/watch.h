@@ -22,6 +22,14 @@ extern const char *const test_name[T_COUNT];
 
 enum dstate { D_OK, D_SUSPECTED, D_CONFIRMED };
 
+/* The open gap (g[i], g[i+1]) of a reference's grid, as the evaluation
+   reads it. */
+struct gap {
+	double		 hi;		/* g[i+1] */
+	double		 dg;		/* (g[i+1] - g[i]) / nsample */
+	int64_t		 ia;		/* sample values < g[i+1] (cref[i]) */
+};
+
 /* The reference of one watched value (from a bundle profile). */
 struct ref {
 	char		*name;		/* body key */
@@ -48,10 +56,9 @@ struct ref {
 	uint16_t	*base;		/* nbk + 3: 2 x the grid values in
 					   lower buckets (<= every slot of the
 					   bucket) */
-	uint32_t	*cbelow;	/* ng + 1: sample values < g[i] */
 	uint32_t	*bend;		/* nbins: 1 + the last slot of each PSI
 					   bin (slots are in bin order) */
-	double		*dg;		/* ng - 1: (g[i+1] - g[i]) / nsample */
+	struct gap	*gap;		/* ng - 1: the open gaps */
 };
 
 /* What one test of one feature is held to. */
@@ -97,11 +104,10 @@ struct watch {
 	double		*sums;
 	uint16_t	*slots;		/* W: the next value of the same slot */
 	uint16_t	*head;		/* per slot: its first value */
-	uint32_t	*below;		/* per crossing gap: window values
-					   below it */
 	uint32_t	*cum;		/* per slot + 1: window values in
 					   lower slots */
 	uint32_t	*xslot;		/* the crossing gaps of a walk */
+	uint32_t	*cand;		/* the KS candidates of a walk */
 };
 
 /* One test's values in an event. */
