@@ -167,7 +167,6 @@ grid_build(struct ref *r)
 		if (r->bend[i] < r->bend[i - 1])
 			r->bend[i] = r->bend[i - 1];
 	for (i = 0; i + 1 < r->ng; i++) {
-		r->gap[i].hi = r->g[i + 1];
 		r->gap[i].dg = (r->g[i + 1] - r->g[i]) / r->nsample;
 		r->gap[i].ia = r->cref[i];
 	}
@@ -501,6 +500,7 @@ walk(const struct ref *r, const uint32_t *restrict hist,
     uint32_t *ncand, const struct ksmax *ks, double *area, uint32_t j)
 {
 	const struct gap *gp = r->gap, *ge = r->gap + r->ng - 1;
+	const double *hi = r->g + 1;
 	const int64_t na = ks->na, n = ks->n;
 	uint32_t k = *nc, q = 0;
 	size_t x = 0;		/* 2 i for the gap g[i], g[i+1] */
@@ -531,7 +531,7 @@ walk(const struct ref *r, const uint32_t *restrict hist,
 			   over the gap, (F_win - c) at its start being
 			   -e1 / (na n), dg being the gap's width over
 			   na */
-			a += fabs((double)-e1 * gp->dg + (h * gp->hi -
+			a += fabs((double)-e1 * gp->dg + (h * hi[x / 2] -
 			    sums[x + 2]));
 	}
 	*nc = k;

@@ -25,7 +25,6 @@ enum dstate { D_OK, D_SUSPECTED, D_CONFIRMED };
 /* The open gap (g[i], g[i+1]) of a reference's grid, as the evaluation
    reads it. */
 struct gap {
-	double		 hi;		/* g[i+1] */
 	double		 dg;		/* (g[i+1] - g[i]) / nsample */
 	int64_t		 ia;		/* sample values < g[i+1] (cref[i]) */
 };
