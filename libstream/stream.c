@@ -754,7 +754,10 @@ fill(struct stream *s)
 		buf_consume(&s->in, s->pos);
 		s->pos = 0;
 	}
-	if (buf_reserve(&s->in, IN_CHUNK) == -1) {
+	/* the buffer stays at IN_CHUNK, the unread tail (a part of a frame)
+	   at its front: it grows only for a frame of over half of it */
+	if (buf_reserve(&s->in, s->in.len < IN_CHUNK / 2 ? IN_CHUNK -
+	    s->in.len : IN_CHUNK / 2) == -1) {
 		seterr(s, "%s: out of memory", s->uri);
 		return -1;
 	}
