@@ -356,6 +356,17 @@ ref_from(struct ref *r, const char *name, const struct bundle_prof *p)
 	qsort(r->sorted, r->nsample, sizeof(double), cmpd);
 }
 
+/* The sample has served (the grid, the calibration): from here on only its
+ * size counts (the KS p-value).  The profile's copy is freed by the
+ * caller. */
+static void
+ref_drop_sample(struct ref *r)
+{
+	free(r->sorted);
+	r->sorted = NULL;
+	r->sample = NULL;
+}
+
 /* ---- --fit-reference ----------------------------------------------- */
 
 struct fit {
@@ -770,6 +781,20 @@ main(int argc, char *argv[])
 			err(EX_OSERR, "calibration");
 		if (!f.p.quiet)
 			print_limits(&w, signame, !isnan(rate));
+		/* 16 KB a feature no evaluation reads: memory for devices */
+		for (i = 0; i < nf; i++)
+			ref_drop_sample(&w.ref[i]);
+		ref_drop_sample(&w.sigref);
+		for (i = 0; i < pn; i++) {
+			free(profs[i].sample);
+			profs[i].sample = NULL;
+			profs[i].nsample = 0;
+		}
+		if (score != NULL) {
+			free(score->sample);
+			score->sample = NULL;
+			score->nsample = 0;
+		}
 		if ((dm = devmap_new(ndev, w.devsize, watch_dev_init, NULL,
 		    &w)) == NULL || (x = calloc(nf + 1, sizeof(double))) ==
 		    NULL || (hints = calloc(nf + 1, sizeof(uint32_t))) ==
