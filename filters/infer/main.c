@@ -258,6 +258,10 @@ main(int argc, char *argv[])
 		    errbuf);
 	if (ld_blas_min == 0)
 		model_blas_never();	/* not even loaded: memory */
+	/* OpenBLAS runs on one thread here (model.c): say so before it is
+	   loaded, so that it starts no thread pool (a user's setting wins) */
+	if (setenv("OPENBLAS_NUM_THREADS", "1", 0) == -1)
+		err(EX_OSERR, "setenv");
 	if ((m = model_new(b, maxbatch, errbuf, sizeof(errbuf))) == NULL ||
 	    (sv = serve_new(b, m, 0, errbuf, sizeof(errbuf))) == NULL)
 		errx(EX_DATAERR, "%s", errbuf);
