@@ -67,7 +67,7 @@ void		 model_score(struct model *m, const double *x, size_t nrows,
 /* Whether OpenBLAS could be opened (the first call tries). */
 int		 model_blas_available(void);
 /* Never open OpenBLAS (before the first model_new()): every model scores
- * row by row and blas_min is 0.  It costs 2-3.5 MiB resident once loaded
+ * row by row and blas_min is 0.  It costs 2.3 MiB resident once loaded
  * (infer --blas-min 0, for a device short of memory). */
 void		 model_blas_never(void);
 /* The two paths, for tests and the benchmark.  model_score_blas() works
