@@ -16,10 +16,10 @@
  * OpenBLAS is opened at run time (dlopen), the first time a model is big
  * enough to gain from it: loading it costs 2.3 MiB of resident memory
  * (docs/infer.md), which a logistic regression on 12 features never earns
- * back.  model_new() then
- * times both paths on the model itself and sets blas_min, the batch size
- * from which the BLAS path is faster (1 if it wins even for a lone row, 0 if
- * it never does): the choice is measured, not guessed.
+ * back.  model_new() then times both paths on the model itself and sets
+ * blas_min, the batch size from which the BLAS path is faster (1 if it wins
+ * even for a lone row, 0 if it never does): the choice is measured, not
+ * guessed.
  */
 #include <dlfcn.h>
 #include <math.h>
