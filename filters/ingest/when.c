@@ -145,12 +145,29 @@ when_step(int64_t bsec, uint32_t bnsec, uint64_t idx, uint64_t num,
     uint64_t den, int64_t *sec, uint32_t *nsec)
 {
 	__extension__ typedef unsigned __int128 u128;
-	u128 ns = (u128)idx * den * 1000000000u / num + bnsec;
-	u128 s = ns / 1000000000u;
+	/* idx den / num seconds, exactly: whole seconds q and a remainder
+	   r < num, whose nanoseconds fit (r 1e9 < 2^94); idx den itself
+	   fits in 128 bits, idx den 1e9 may not.  In 64 bits when they fit
+	   (a row's time at any usual rate: no 128-bit division) */
+	uint64_t t64, ns;
+	u128 q, r;
 
-	if (s > (u128)(INT64_MAX - (bsec > 0 ? bsec : 0)))
+	if (!__builtin_mul_overflow(idx, den, &t64) &&
+	    t64 % num < (1ull << 34)) {
+		q = t64 / num;
+		ns = t64 % num * 1000000000u / num + bnsec;
+	} else {
+		u128 t = (u128)idx * den;
+
+		q = t / num;
+		r = t % num;
+		ns = (uint64_t)(r * 1000000000u / num) + bnsec;
+	}
+
+	q += ns / 1000000000u;
+	if (q > (u128)(INT64_MAX - (bsec > 0 ? bsec : 0)))
 		return -1;
-	*sec = bsec + (int64_t)s;
+	*sec = bsec + (int64_t)q;
 	*nsec = (uint32_t)(ns % 1000000000u);
 	return 0;
 }

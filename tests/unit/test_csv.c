@@ -368,6 +368,20 @@ test_rate(void **state)
 	/* 0.5 Hz from a start with nanoseconds: carries into seconds */
 	assert_int_equal(when_step(100, 999999999, 1, 1, 2, &s, &ns), 0);
 	assert_true(s == 102 && ns == 999999999);
+	/* idx den 1e9 past 2^128 (it wrapped): 1e15 rows at 3e12 / (1e15 +
+	   1) Hz; expected from Python's integers, (idx den 1e9 // num +
+	   999999999) divmod 1e9 */
+	assert_int_equal(when_step(0, 999999999, 1000000000000000ull,
+	    3000000000000ull, 1000000000000001ull, &s, &ns), 0);
+	assert_true(s == 333333333333333667 && ns == 666666665);
+	/* a remainder of 2^35 (its ns past 64 bits): 2^35 rows at 2^35 + 1
+	   Hz, a ns short of 1 s */
+	assert_int_equal(when_step(0, 0, 1ull << 35, (1ull << 35) + 1, 1, &s,
+	    &ns), 0);
+	assert_true(s == 0 && ns == 999999999);
+	/* past INT64_MAX seconds: refused */
+	assert_int_equal(when_step(0, 0, UINT64_MAX, 1, UINT64_MAX, &s, &ns),
+	    -1);
 	assert_int_equal(when_step(100, 999999999, 0, 1, 2, &s, &ns), 0);
 	assert_true(s == 100 && ns == 999999999);
 }
