@@ -305,28 +305,6 @@ split_spec(char *spec, char **name, char **version, int need_version)
 		errx(EX_USAGE, "'%s': NAME@VERSION expected", spec);
 }
 
-/* fsync a directory so that a rename or create in it is durable. */
-static int
-sync_dir(const char *dir)
-{
-	int fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* mkdir that accepts an existing directory; syncs the parent on create. */
-static int
-mkdir_sync(const char *dir, const char *parent)
-{
-	if (mkdir(dir, 0755) == 0)
-		return sync_dir(parent);
-	return errno == EEXIST ? 0 : -1;
-}
-
 static void
 load_pubkey(void)
 {
@@ -597,7 +575,7 @@ hist_append(const char *op, const char *name, const char *alias,
 	const char *f[HIST_FIELDS];
 	struct timespec ts;
 	struct stat st;
-	char path[PATH_MAX], when[40], *line;
+	char path[PATH_MAX], when[40], *line, e[PATH_MAX + 64];
 	size_t cap = 256, used;
 	ssize_t w;
 	int fd, i;
@@ -633,8 +611,8 @@ hist_append(const char *op, const char *name, const char *alias,
 	}
 	if (fsync(fd) == -1 || close(fd) == -1)
 		err(EX_IOERR, "%s", path);
-	if (st.st_size == 0)
-		sync_dir(o.dir);
+	if (st.st_size == 0)	/* a new file: its entry, as best we can */
+		(void)durable_sync_dir(o.dir, e, sizeof(e));
 	free(line);
 }
 
@@ -709,8 +687,8 @@ cmd_init(int argc, char **argv)
 			err(EX_IOERR, "%s", path);
 		}
 	}
-	if (sync_dir(o.dir) == -1)
-		err(EX_IOERR, "%s", o.dir);
+	if (durable_sync_dir(o.dir, e, sizeof(e)) == -1)
+		errx(EX_IOERR, "%s", e);
 	printf("%s%s%s\n", o.dir, o.pubkey_path ? ": bundles must be signed "
 	    "by the key in " : "", o.pubkey_path ? path : "");
 	return EX_OK;
@@ -724,17 +702,15 @@ static void
 store(const char *name, const char *version, const char *p, size_t n,
     const char *dst)
 {
-	char d1[PATH_MAX], d2[PATH_MAX], tmp[PATH_MAX];
+	char d1[PATH_MAX], d2[PATH_MAX], tmp[PATH_MAX], e[PATH_MAX + 64];
 	ssize_t w;
 	size_t done = 0;
 	int fd;
 
 	mkpath(d1, "%s/%s", o.dir, name);
 	mkpath(d2, "%s/versions", d1);
-	if (mkdir_sync(d1, o.dir) == -1)
-		err(EX_CANTCREAT, "%s", d1);
-	if (mkdir_sync(d2, d1) == -1)
-		err(EX_CANTCREAT, "%s", d2);
+	if (durable_mkdirs(d2, e, sizeof(e)) == -1)
+		errx(EX_CANTCREAT, "%s", e);
 	mkpath(tmp, "%s/.%s.tmp.%ld", d2, version, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0444)) == -1)
@@ -751,7 +727,7 @@ store(const char *name, const char *version, const char *p, size_t n,
 		fd = -1;
 		goto fail;
 	}
-	if (rename(tmp, dst) == -1 || sync_dir(d2) == -1)
+	if (rename(tmp, dst) == -1 || durable_sync_dir(d2, e, sizeof(e)) == -1)
 		goto fail;
 	return;
 fail:
@@ -966,7 +942,7 @@ cmd_path(int argc, char **argv)
 static void
 flip(const char *name, const char *alias, const char *version)
 {
-	char link[PATH_MAX], tmp[PATH_MAX], target[PATH_MAX];
+	char link[PATH_MAX], tmp[PATH_MAX], target[PATH_MAX], e[PATH_MAX + 64];
 
 	mkpath(link, "%s/%s/%s", o.dir, name, alias);
 	mkpath(tmp, "%s/%s/.%s.tmp.%ld", o.dir, name, alias, (long)getpid());
@@ -980,8 +956,8 @@ flip(const char *name, const char *alias, const char *version)
 		exit(EX_IOERR);
 	}
 	mkpath(tmp, "%s/%s", o.dir, name);
-	if (sync_dir(tmp) == -1)
-		err(EX_IOERR, "%s", tmp);
+	if (durable_sync_dir(tmp, e, sizeof(e)) == -1)
+		errx(EX_IOERR, "%s", e);
 }
 
 static int
