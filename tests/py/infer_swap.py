@@ -40,6 +40,9 @@ from pdm_bundle import write_body  # noqa: E402
 BIN, T, N, NSW, MODE = (sys.argv[1], sys.argv[2], int(sys.argv[3]),
                         int(sys.argv[4]), sys.argv[5])
 KEY = sys.argv[6] if len(sys.argv) > 6 else None
+# the symlinks point at absolute paths: a relative T (make bench gives
+# bench/out/...) would make them relative to their own directory
+T = os.path.abspath(T)
 FEAT = ["f.a", "f.b", "f.c"]
 NDEV = 4
 fails = 0
