@@ -444,7 +444,9 @@ code_of(const struct ref *r, double x)
 	}
 	/* the slot is 2 lo plus the grid values <= x plus those < x (one
 	   more for x equal to one): among the bucket's 4 or fewer, as the
-	   values after them, in higher buckets or the padding, are > x */
+	   values after them, in higher buckets or the padding, are > x.
+	   slot_at()'s short case, without its masks and its dependent load
+	   of the grid value below: 3-4% of drift's time */
 	g = r->g + lo;
 	return (uint8_t)((g[0] <= x) + (g[0] < x) + (g[1] <= x) + (g[1] < x) +
 	    (g[2] <= x) + (g[2] < x) + (g[3] <= x) + (g[3] < x));
@@ -743,7 +745,8 @@ evaluate(struct watch *w, struct dev *d, const struct watch_layout *l,
 
 	/* the values not yet coded: those since the last evaluation, H
 	   frames ago, or the whole window at the first */
-	nnew = d->frames - w->H >= w->W ? (w->H < w->W ? w->H : w->W) : w->W;
+	nnew = d->frames >= (uint64_t)w->W + w->H ? (w->H < w->W ? w->H : w->W) :
+	    w->W;
 	for (f = 0; f < w->nfeat; f++) {
 		const struct ref *r = &w->ref[f];
 		const float *vf = AT(d, *l, val, float) + (size_t)f * w->W;
