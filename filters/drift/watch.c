@@ -608,10 +608,11 @@ watch_grid_stats(struct watch *w, const struct ref *r, const float *v,
 	 * g[i+1]), where the reference stays at cref[i].  At a grid
 	 * point the candidates are the pairs after its slot (e1) and after
 	 * the gap above it (e2 = e1 - h na <= e1): the larger |e| is
-	 * max(e1, -e2), and only when that reaches the best so far are the
-	 * two looked at.  The area is summed times n (divided once at the
-	 * end), its terms in slot order, the crossing gaps' after the walk.  hist and sums are zeroed at the
-	 * end.
+	 * max(e1, -e2); walk() lists the grid points where it reaches the
+	 * largest so far, and the last of them are looked at after it.  The
+	 * area is summed times n (divided once at the end), its terms in
+	 * slot order, the crossing gaps' after the walk.  hist and sums are
+	 * zeroed at the end.
 	 */
 	ks.best = -1;
 	ks.d = 0;
